@@ -1,0 +1,30 @@
+// The card actor: one per card, holding that card's history and scoring its
+// transactions one at a time, in the order they arrive.
+#pragma once
+
+#include "actors/counters.hpp"
+#include "actors/decision_sink.hpp"
+#include "actors/messages.hpp"
+#include "actors/ruleset_slot.hpp"
+#include "models/card_state.hpp"
+
+namespace fraud::actors {
+
+/// What every card actor shares, owned by the service and outliving every
+/// card actor. All members are thread-safe.
+struct card_environment {
+  decision_sink* sink = nullptr;
+  const ruleset_slot* rules = nullptr;
+  counters* stats = nullptr;
+};
+
+struct card_actor_state {
+  models::card_state card;
+  static inline const char* name = "card";
+};
+
+card_actor::behavior_type
+card(card_actor::stateful_pointer<card_actor_state> self,
+     const card_environment* env);
+
+} // namespace fraud::actors

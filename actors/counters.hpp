@@ -1,0 +1,44 @@
+// Counters of what the service did, read by stats and at shutdown.
+//
+// Thread-safe: every counter is a relaxed atomic on its own cache line, so
+// the ingress threads and the card actors' workers never share a line they
+// both write.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace fraud::actors {
+
+struct alignas(64) counter {
+  std::atomic<std::uint64_t> value{0};
+
+  void add(std::uint64_t n = 1) {
+    value.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
+};
+
+struct counters {
+  counter received;          // messages on transaction subjects
+  counter routed;            // handed to a card actor
+  counter approved;
+  counter reviewed;
+  counter declined;
+  counter rejected_malformed;
+  counter rejected_invalid;
+  counter rejected_subject;
+  counter rejected_shutdown;
+  counter cards_activated;   // card actors spawned
+  counter publish_errors;    // replies or decisions NATS did not accept
+
+  std::uint64_t decided() const {
+    return approved.get() + reviewed.get() + declined.get();
+  }
+  std::uint64_t rejected() const {
+    return rejected_malformed.get() + rejected_invalid.get()
+           + rejected_subject.get() + rejected_shutdown.get();
+  }
+};
+
+} // namespace fraud::actors

@@ -1,0 +1,37 @@
+// The ruleset every card actor evaluates, replaceable at run time.
+//
+// Thread-safe. set() may be called from any thread; current() is the hot
+// path: it reads one atomic generation number and, only when the ruleset
+// changed since this thread last looked, takes the lock to refresh a
+// thread-local copy. Each call returns one whole ruleset, so a transaction
+// is always evaluated by exactly one version.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "models/ruleset.hpp"
+
+namespace fraud::actors {
+
+class ruleset_slot {
+public:
+  explicit ruleset_slot(std::shared_ptr<const models::ruleset> initial);
+
+  void set(std::shared_ptr<const models::ruleset> rules);
+
+  std::shared_ptr<const models::ruleset> get() const;
+
+  /// The running ruleset. The reference stays valid on this thread until
+  /// its next call to current().
+  const models::ruleset& current() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::shared_ptr<const models::ruleset> rules_;
+  std::atomic<std::uint64_t> generation_{1};
+};
+
+} // namespace fraud::actors

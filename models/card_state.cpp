@@ -1,0 +1,189 @@
+#include "models/card_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "models/geo.hpp"
+
+namespace fraud::models {
+
+namespace {
+
+// Past this many transactions the profile forgets old behaviour
+// exponentially, so that a card whose spending changes is followed.
+constexpr double profile_horizon = 50;
+
+// Floor on the spread of log amounts: a card that always spends the same
+// would otherwise make a few cents' difference look like an anomaly.
+constexpr double min_log_stddev = 0.25;
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h == 0 ? 1 : h; // 0 marks an empty slot
+}
+
+double minor_to_major(std::uint64_t minor, const transaction& tx) {
+  static constexpr double scale[] = {1.0, 10.0, 100.0, 1000.0};
+  return static_cast<double>(minor) / scale[currency_exponent(tx.currency)];
+}
+
+bool is_probe(const transaction& tx, double amount) {
+  return !tx.card_present() && amount <= small_amount;
+}
+
+} // namespace
+
+features card_state::features_for(const transaction& tx) const {
+  features f;
+  auto t = tx.event_time_ms;
+  f.amount = major_units(tx);
+  f.channel = tx.channel;
+  f.mcc = tx.mcc;
+  f.card_present = tx.card_present();
+  if (tx.country.size() == 2) {
+    f.country[0] = tx.country[0];
+    f.country[1] = tx.country[1];
+  }
+  f.tx_count = tx_count_;
+  if (tx_count_ > 0)
+    f.seconds_since_last = std::abs(t - last_event_ms_) / 1000.0;
+  if (tx.has_location && has_location_) {
+    f.has_previous_location = true;
+    f.distance_km = distance_km(last_lat_, last_lon_, tx.lat, tx.lon);
+    f.minutes_since_located = std::abs(t - last_located_ms_) / 60'000.0;
+    auto hours = std::max(f.minutes_since_located, 1.0) / 60.0;
+    f.speed_kmh = f.distance_km / hours;
+  }
+  auto m = w1m_.at(t);
+  auto h = w1h_.at(t);
+  auto d = w24h_.at(t);
+  f.count_1m = m.count + 1;
+  f.sum_1m = minor_to_major(m.sum_minor, tx) + f.amount;
+  f.count_1h = h.count + 1;
+  f.sum_1h = minor_to_major(h.sum_minor, tx) + f.amount;
+  f.count_24h = d.count + 1;
+  f.sum_24h = minor_to_major(d.sum_minor, tx) + f.amount;
+  f.small_cnp_count_10m = probes_10m_.at(t).count
+                          + (is_probe(tx, f.amount) ? 1 : 0);
+  if (tx_count_ > 0) {
+    f.avg_amount = mean_amount_;
+    f.amount_ratio = mean_amount_ > 0 ? f.amount / mean_amount_ : 1;
+    if (tx_count_ >= 2) {
+      auto sd = std::max(std::sqrt(var_log_), min_log_stddev);
+      f.amount_z = (std::log1p(f.amount) - mean_log_) / sd;
+    }
+    f.new_device = !tx.device_id.empty() && !knows_device(tx.device_id);
+    f.new_country = !tx.country.empty() && !knows_country(tx.country);
+  }
+  auto home = home_index();
+  if (home >= 0) {
+    f.home_country[0] = countries_[home][0];
+    f.home_country[1] = countries_[home][1];
+  }
+  return f;
+}
+
+void card_state::apply(const transaction& tx) {
+  auto t = tx.event_time_ms;
+  auto amount = major_units(tx);
+  w1m_.add(t, tx.amount_minor);
+  w1h_.add(t, tx.amount_minor);
+  w24h_.add(t, tx.amount_minor);
+  if (is_probe(tx, amount))
+    probes_10m_.add(t, tx.amount_minor);
+  bool newest = tx_count_ == 0 || t >= last_event_ms_;
+  if (newest)
+    last_event_ms_ = t;
+  if (tx.has_location && (!has_location_ || t >= last_located_ms_)) {
+    has_location_ = true;
+    last_lat_ = tx.lat;
+    last_lon_ = tx.lon;
+    last_located_ms_ = t;
+  }
+  // spending profile
+  double alpha = tx_count_ < profile_horizon ? 1.0 / (tx_count_ + 1.0)
+                                             : 1.0 / profile_horizon;
+  mean_amount_ += alpha * (amount - mean_amount_);
+  double delta = std::log1p(amount) - mean_log_;
+  mean_log_ += alpha * delta;
+  var_log_ = (1 - alpha) * (var_log_ + alpha * delta * delta);
+  if (tx_count_ < UINT32_MAX)
+    ++tx_count_;
+  // devices: a bounded ring, the oldest one forgotten first
+  if (!tx.device_id.empty() && !knows_device(tx.device_id)) {
+    devices_[next_device_] = fnv1a(tx.device_id);
+    next_device_ = static_cast<std::uint8_t>((next_device_ + 1) % max_devices);
+    if (device_count_ < max_devices)
+      ++device_count_;
+  }
+  // countries: bounded, the least used one gives way to a new one
+  if (tx.country.size() == 2) {
+    std::size_t at = max_countries;
+    std::size_t least = 0;
+    for (std::size_t i = 0; i < max_countries; ++i) {
+      if (country_counts_[i] > 0 && countries_[i][0] == tx.country[0]
+          && countries_[i][1] == tx.country[1]) {
+        at = i;
+        break;
+      }
+      if (country_counts_[i] < country_counts_[least])
+        least = i;
+    }
+    if (at == max_countries) {
+      at = least;
+      countries_[at] = {tx.country[0], tx.country[1]};
+      country_counts_[at] = 0;
+    }
+    if (country_counts_[at] < UINT16_MAX)
+      ++country_counts_[at];
+  }
+}
+
+double card_state::amount_stddev() const {
+  // spread of amounts implied by the log-scale profile
+  return std::sqrt(var_log_) * mean_amount_;
+}
+
+std::size_t card_state::country_count() const {
+  return static_cast<std::size_t>(
+    std::count_if(country_counts_.begin(), country_counts_.end(),
+                  [](auto n) { return n > 0; }));
+}
+
+bool card_state::knows_device(const std::string& device_id) const {
+  auto h = fnv1a(device_id);
+  return std::find(devices_.begin(), devices_.end(), h) != devices_.end();
+}
+
+bool card_state::knows_country(const std::string& country) const {
+  if (country.size() != 2)
+    return false;
+  for (std::size_t i = 0; i < max_countries; ++i)
+    if (country_counts_[i] > 0 && countries_[i][0] == country[0]
+        && countries_[i][1] == country[1])
+      return true;
+  return false;
+}
+
+int card_state::home_index() const {
+  int best = -1;
+  for (std::size_t i = 0; i < max_countries; ++i)
+    if (country_counts_[i] > 0
+        && (best < 0 || country_counts_[i] > country_counts_[best]))
+      best = static_cast<int>(i);
+  return best;
+}
+
+std::string card_state::home_country() const {
+  auto i = home_index();
+  if (i < 0)
+    return {};
+  return std::string{countries_[i][0], countries_[i][1]};
+}
+
+} // namespace fraud::models

@@ -1,0 +1,77 @@
+// Everything the service remembers about one card, in fixed memory.
+//
+// Not thread-safe: owned by exactly one card actor. Contains nothing tied to
+// a process (no pointers, no handles), so it can be copied to another
+// instance or written to disk as it is.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "models/features.hpp"
+#include "models/sliding_window.hpp"
+#include "models/transaction.hpp"
+
+namespace fraud::models {
+
+class card_state {
+public:
+  static constexpr std::size_t max_devices = 8;
+  static constexpr std::size_t max_countries = 8;
+
+  /// The transaction against this card's history. Does not change state.
+  features features_for(const transaction& tx) const;
+
+  /// Adds the transaction to the history. Event time decides: a transaction
+  /// older than the newest one seen is counted in its windows but cannot
+  /// move the last location or last-seen time backwards.
+  void apply(const transaction& tx);
+
+  std::uint32_t tx_count() const { return tx_count_; }
+  std::int64_t last_event_ms() const { return last_event_ms_; }
+  bool has_location() const { return has_location_; }
+  double last_lat() const { return last_lat_; }
+  double last_lon() const { return last_lon_; }
+  std::int64_t last_located_ms() const { return last_located_ms_; }
+  double avg_amount() const { return mean_amount_; }
+  double amount_stddev() const;
+  std::size_t device_count() const { return device_count_; }
+  std::size_t country_count() const;
+  bool knows_device(const std::string& device_id) const;
+  bool knows_country(const std::string& country) const;
+  /// The country with the most transactions, "" when there is none.
+  std::string home_country() const;
+
+private:
+  using minute_window = sliding_window<6, 10'000>;      // 1 min, 10 s steps
+  using hour_window = sliding_window<12, 300'000>;      // 1 h, 5 min steps
+  using day_window = sliding_window<24, 3'600'000>;     // 24 h, 1 h steps
+  using probe_window = sliding_window<10, 60'000>;      // 10 min, 1 min steps
+
+  int home_index() const;
+
+  minute_window w1m_;
+  hour_window w1h_;
+  day_window w24h_;
+  probe_window probes_10m_;
+
+  double last_lat_ = 0;
+  double last_lon_ = 0;
+  std::int64_t last_located_ms_ = 0;
+  std::int64_t last_event_ms_ = 0;
+
+  // spending profile: exponentially weighted once past profile_horizon
+  double mean_amount_ = 0;
+  double mean_log_ = 0;
+  double var_log_ = 0;
+  std::uint32_t tx_count_ = 0;
+
+  std::array<std::uint64_t, max_devices> devices_{};  // FNV-1a of device_id
+  std::array<std::array<char, 2>, max_countries> countries_{};
+  std::array<std::uint16_t, max_countries> country_counts_{};
+  std::uint8_t device_count_ = 0;
+  std::uint8_t next_device_ = 0;
+  bool has_location_ = false;
+};
+
+} // namespace fraud::models

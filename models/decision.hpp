@@ -1,0 +1,34 @@
+// The outcome of scoring one transaction. Pure values; the service adds the
+// wall-clock and latency fields when it encodes the decision for the wire.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fraud::models {
+
+enum class action : std::uint8_t { approve = 0, review = 1, decline = 2 };
+
+/// Lower case: "approve", "review", "decline" (the subject token).
+const char* to_string(action a);
+
+struct reason {
+  std::string rule;
+  std::string detail;  // for a person: what was seen, against what limit
+  double value = 0;
+  double threshold = 0;
+  int score = 0;  // what the rule added; 0 for a hard action
+};
+
+struct decision {
+  std::string tx_id;
+  std::string card_id;
+  models::action action = action::approve;
+  int score = 0;  // 0..100
+  std::vector<reason> reasons;
+  std::string ruleset_version;
+  std::int64_t event_time_ms = 0;
+};
+
+} // namespace fraud::models

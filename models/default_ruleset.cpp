@@ -1,0 +1,144 @@
+// The built-in ruleset, written by hand. Each rule is a few lines: a
+// condition on features, a score, and a sentence a fraud analyst can read.
+#include <algorithm>
+#include <cstdio>
+
+#include "models/ruleset.hpp"
+
+namespace fraud::models {
+
+namespace {
+
+template <class... Ts>
+std::string say(const char* fmt, Ts... xs) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), fmt, xs...);
+  return buf;
+}
+
+reason make_reason(const char* rule, std::string detail, double value,
+                   double threshold, int score) {
+  return reason{rule, std::move(detail), value, threshold, score};
+}
+
+class default_ruleset final : public ruleset {
+public:
+  const std::string& version() const override { return version_; }
+
+  void evaluate(const features& f, evaluation& out) const override {
+    out.action = action::approve;
+    out.score = 0;
+    out.reasons.clear();
+    impossible_travel(f, out);
+    card_testing(f, out);
+    new_device_amount(f, out);
+    new_country_amount(f, out);
+    amount_spike(f, out);
+    velocity_spike(f, out);
+    settle(out, limits_);
+  }
+
+private:
+  // A card cannot be in two places further apart than an airliner flies.
+  static void impossible_travel(const features& f, evaluation& out) {
+    constexpr double max_kmh = 900;
+    constexpr double min_km = 300;
+    if (f.has_previous_location && f.distance_km > min_km
+        && f.speed_kmh > max_kmh)
+      add_score(out, make_reason(
+                       "impossible_travel",
+                       say("%.0f km from the last transaction %.0f minutes "
+                           "earlier: %.0f km/h, faster than %.0f km/h",
+                           f.distance_km, f.minutes_since_located,
+                           f.speed_kmh, max_kmh),
+                       f.speed_kmh, max_kmh, 80));
+  }
+
+  // Fraudsters check stolen numbers with small online payments in a burst.
+  static void card_testing(const features& f, evaluation& out) {
+    constexpr double max_probes = 3;
+    if (f.small_cnp_count_10m >= max_probes)
+      add_score(out,
+                make_reason("card_testing",
+                            say("%u small card-not-present payments (at most "
+                                "%.2f) in 10 minutes, limit %.0f",
+                                f.small_cnp_count_10m, small_amount,
+                                max_probes),
+                            f.small_cnp_count_10m, max_probes, 80));
+  }
+
+  static void new_device_amount(const features& f, evaluation& out) {
+    constexpr double ratio = 3;
+    if (f.new_device && f.tx_count >= 3 && f.amount_ratio >= ratio)
+      add_score(out, make_reason(
+                       "new_device_amount",
+                       say("first use of this device, for %.1fx the card's "
+                           "average amount (%.2f)",
+                           f.amount_ratio, f.avg_amount),
+                       f.amount_ratio, ratio, 45));
+  }
+
+  static void new_country_amount(const features& f, evaluation& out) {
+    constexpr double ratio = 3;
+    if (f.new_country && f.tx_count >= 3 && f.amount_ratio >= ratio)
+      add_score(out,
+                make_reason("new_country_amount",
+                            say("first use in %s, for %.1fx the card's "
+                                "average amount (%.2f)",
+                                f.country, f.amount_ratio, f.avg_amount),
+                            f.amount_ratio, ratio, 35));
+  }
+
+  static void amount_spike(const features& f, evaluation& out) {
+    constexpr double z = 3.5;
+    constexpr double ratio = 5;
+    if (f.tx_count >= 5 && f.amount_z >= z && f.amount_ratio >= ratio)
+      add_score(out, make_reason(
+                       "amount_spike",
+                       say("%.2f is %.1fx the card's average of %.2f "
+                           "(%.1f standard deviations, limit %.1f)",
+                           f.amount, f.amount_ratio, f.avg_amount, f.amount_z,
+                           z),
+                       f.amount_z, z, 45));
+  }
+
+  static void velocity_spike(const features& f, evaluation& out) {
+    constexpr double per_hour = 10;
+    if (f.count_1h >= per_hour)
+      add_score(out, make_reason("velocity_spike",
+                                 say("%u transactions in the last hour, "
+                                     "limit %.0f",
+                                     f.count_1h, per_hour),
+                                 f.count_1h, per_hour, 40));
+  }
+
+  std::string version_ = "default-1";
+  thresholds limits_;
+};
+
+} // namespace
+
+void add_score(evaluation& out, reason r) {
+  out.score = std::clamp(out.score + r.score, 0, 100);
+  out.reasons.push_back(std::move(r));
+}
+
+void force_action(evaluation& out, action a, reason r) {
+  if (static_cast<int>(a) > static_cast<int>(out.action))
+    out.action = a;
+  out.reasons.push_back(std::move(r));
+}
+
+void settle(evaluation& out, const thresholds& t) {
+  auto by_score = out.score >= t.decline_at  ? action::decline
+                  : out.score >= t.review_at ? action::review
+                                             : action::approve;
+  if (static_cast<int>(by_score) > static_cast<int>(out.action))
+    out.action = by_score;
+}
+
+std::shared_ptr<const ruleset> make_default_ruleset() {
+  return std::make_shared<default_ruleset>();
+}
+
+} // namespace fraud::models

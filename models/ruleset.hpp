@@ -1,0 +1,52 @@
+// Rules turn features into a decision. A ruleset is immutable once built and
+// shared by every card actor; replacing it means building a new one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/decision.hpp"
+#include "models/features.hpp"
+
+namespace fraud::models {
+
+/// Score thresholds: score >= decline_at declines, >= review_at reviews.
+struct thresholds {
+  int review_at = 40;
+  int decline_at = 75;
+};
+
+/// What the rules concluded for one transaction.
+struct evaluation {
+  models::action action = action::approve;
+  int score = 0;  // 0..100
+  std::vector<reason> reasons;
+};
+
+class ruleset {
+public:
+  virtual ~ruleset() = default;
+
+  /// Names the ruleset in every decision it made, e.g. "default-1".
+  virtual const std::string& version() const = 0;
+
+  /// Evaluates every rule; `out` is overwritten. Thread-safe: const.
+  virtual void evaluate(const features& f, evaluation& out) const = 0;
+};
+
+/// Adds a rule's contribution: score clamped to 0..100, reason recorded.
+void add_score(evaluation& out, reason r);
+
+/// Raises the action to at least `a` (hard actions never lower it).
+void force_action(evaluation& out, action a, reason r);
+
+/// Maps the final score to an action through the thresholds, keeping any
+/// stronger action a hard rule already forced.
+void settle(evaluation& out, const thresholds& t);
+
+/// The built-in rules: impossible travel, card testing, new device or
+/// country with an unusual amount, amount far above the profile, velocity.
+std::shared_ptr<const ruleset> make_default_ruleset();
+
+} // namespace fraud::models

@@ -1,0 +1,19 @@
+// One step of a card's life: score a transaction, then remember it.
+// The same function serves the live card actor and offline backtests, so
+// both give the same decision for the same history.
+#pragma once
+
+#include "models/card_state.hpp"
+#include "models/decision.hpp"
+#include "models/ruleset.hpp"
+#include "models/transaction.hpp"
+
+namespace fraud::models {
+
+/// Evaluates `tx` against `state` with `rules`, applies it to `state`, and
+/// returns the decision. `scratch` is reused between calls to save
+/// allocations; its contents on return are unspecified.
+decision score_and_apply(card_state& state, const transaction& tx,
+                         const ruleset& rules, evaluation& scratch);
+
+} // namespace fraud::models

@@ -1,0 +1,71 @@
+#include "service/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "models/validation.hpp"
+
+#ifndef FRAUD_NATS_SERVER
+#define FRAUD_NATS_SERVER "nats-server"
+#endif
+
+namespace fraud::service {
+
+void declare_options(CLI::App& app, config& cfg) {
+  cfg.nats_server_binary = FRAUD_NATS_SERVER;
+  app.set_config("--config", "", "read options from this INI/TOML file");
+  app.add_option("--nats", cfg.nats_url,
+                 "NATS server URL; without it fraudd starts its own "
+                 "nats-server on loopback");
+  app.add_option("--nats-server", cfg.nats_server_binary,
+                 "nats-server binary for the embedded server")
+    ->capture_default_str();
+  app.add_option("--nats-port", cfg.nats_port,
+                 "port of the embedded nats-server (0: a free one)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 65535));
+  app.add_option("--subject", cfg.subjects,
+                 "subject(s) to take transactions from; repeat for "
+                 "partitions, e.g. fraud.p.0.* fraud.p.1.*")
+    ->capture_default_str();
+  app.add_option("--card-token", cfg.card_token,
+                 "position (from 1) of the card id in the subject; 0 = the "
+                 "last token")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 16));
+  app.add_option("--queue-group", cfg.queue_group,
+                 "NATS queue group for the subscriptions (only for "
+                 "subjects already partitioned by card)");
+  app.add_option("--send-asap", cfg.send_asap,
+                 "flush every publish at once (lower latency) instead of "
+                 "letting nats.c batch")
+    ->capture_default_str();
+  app.add_option("--name", cfg.name, "connection name shown by nats-server")
+    ->capture_default_str();
+  app.add_option("--db", cfg.db_path, "SQLite file for decisions")
+    ->capture_default_str();
+  app.add_option("--scheduler", cfg.scheduler,
+                 "CAF scheduler policy: sharing (one queue, lowest latency "
+                 "here) or stealing")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"sharing", "stealing"}));
+  app.add_option("--workers", cfg.workers,
+                 "CAF worker threads, 0 = one per core")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 256));
+  app.add_option("--drain-timeout-ms", cfg.drain_timeout_ms,
+                 "on SIGINT/SIGTERM, how long to wait for in-flight "
+                 "transactions")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 600000));
+}
+
+std::string check(const config& cfg) {
+  if (cfg.subjects.empty())
+    return "at least one --subject is needed";
+  for (auto& s : cfg.subjects)
+    if (s.empty() || s.find(' ') != std::string::npos)
+      return "bad subject '" + s + "'";
+  return {};
+}
+
+} // namespace fraud::service

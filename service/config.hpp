@@ -1,0 +1,43 @@
+// The configuration of fraudd: one struct, parsed once from flags and an
+// optional config file (INI or TOML, keys named as the long flags).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace fraud::service {
+
+struct config {
+  // NATS
+  std::string nats_url;  // empty: start an embedded nats-server
+  std::string nats_server_binary;
+  int nats_port = 0;     // embedded server's port, 0 = a free one
+  std::vector<std::string> subjects{"fraud.tx.*"};
+  int card_token = 0;    // which subject token is the card, 0 = the last
+  std::string queue_group;
+  bool send_asap = true;
+  std::string name = "fraudd";
+
+  // storage
+  std::string db_path = "fraud.db";
+
+  // actors
+  std::string scheduler = "sharing";  // sharing | stealing
+  int workers = 0;                    // 0 = one per core
+
+  // shutdown
+  int drain_timeout_ms = 5000;
+};
+
+/// Declares every option of `cfg` on `app`, with its default, so that
+/// --help prints the whole configuration.
+void declare_options(CLI::App& app, config& cfg);
+
+/// Checks values CLI11 cannot; returns the problem in words, or "".
+std::string check(const config& cfg);
+
+} // namespace fraud::service

@@ -1,0 +1,58 @@
+// fraudd: the fraud scoring service.
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+
+#include <CLI/CLI.hpp>
+
+#include "service/config.hpp"
+#include "service/error.hpp"
+#include "service/scoring_service.hpp"
+
+int main(int argc, char** argv) {
+  using namespace fraud::service;
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  config cfg;
+  CLI::App app{"fraudd: scores card transactions arriving over NATS with "
+               "per-card actors"};
+  declare_options(app, cfg);
+  CLI11_PARSE(app, argc, argv);
+  if (auto problem = check(cfg); !problem.empty()) {
+    std::fprintf(stderr, "fraudd: %s\n", problem.c_str());
+    return 2;
+  }
+  scoring_service service{cfg};
+  if (auto err = service.start()) {
+    std::fprintf(stderr, "fraudd: cannot start: %s\n", render(err).c_str());
+    return 1;
+  }
+  std::printf("fraudd: ready on %s, subjects:", service.nats_url().c_str());
+  for (auto& s : cfg.subjects)
+    std::printf(" %s", s.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::printf("fraudd: %s received, draining\n",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  auto err = service.stop();
+  auto& s = service.stats();
+  std::printf("fraudd: stopped; received %llu, decided %llu, rejected %llu\n",
+              static_cast<unsigned long long>(s.received.get()),
+              static_cast<unsigned long long>(s.decided()),
+              static_cast<unsigned long long>(s.rejected()));
+  if (err) {
+    std::fprintf(stderr, "fraudd: unclean stop: %s\n", render(err).c_str());
+    return 1;
+  }
+  return 0;
+}

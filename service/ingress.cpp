@@ -1,0 +1,150 @@
+#include "service/ingress.hpp"
+
+#include <cstdio>
+
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "service/nats_connection.hpp"
+#include "service/subjects.hpp"
+
+namespace fraud::service {
+
+ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
+                 natsConnection* conn, actors::counters& stats,
+                 ingress_options opts)
+  : conn_(conn), stats_(stats), opts_(std::move(opts)), cards_(sys, env) {
+}
+
+ingress::~ingress() {
+  if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+}
+
+caf::error ingress::start() {
+  natsStatus s;
+  if (opts_.queue_group.empty())
+    s = natsConnection_Subscribe(&sub_, conn_, opts_.subject.c_str(),
+                                 on_message, this);
+  else
+    s = natsConnection_QueueSubscribe(&sub_, conn_, opts_.subject.c_str(),
+                                      opts_.queue_group.c_str(), on_message,
+                                      this);
+  if (s != NATS_OK)
+    return make_error(ec::nats_error, "cannot subscribe to " + opts_.subject
+                                        + ": " + describe(s));
+  s = natsSubscription_SetPendingLimits(sub_, opts_.pending_msgs,
+                                        opts_.pending_bytes);
+  if (s != NATS_OK)
+    return make_error(ec::nats_error,
+                      "cannot set pending limits: " + describe(s));
+  return caf::none;
+}
+
+caf::error ingress::drain(int timeout_ms) {
+  if (sub_ == nullptr)
+    return caf::none;
+  auto s = natsSubscription_Drain(sub_);
+  if (s == NATS_OK)
+    s = natsSubscription_WaitForDrainCompletion(sub_, timeout_ms);
+  if (s != NATS_OK)
+    return make_error(ec::nats_error, "draining " + opts_.subject + ": "
+                                        + describe(s));
+  return caf::none;
+}
+
+std::int64_t ingress::dropped() const {
+  int64_t n = 0;
+  if (sub_ != nullptr)
+    natsSubscription_GetDropped(sub_, &n);
+  return n;
+}
+
+void ingress::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
+                         void* closure) {
+  static_cast<ingress*>(closure)->handle(msg);
+  natsMsg_Destroy(msg);
+}
+
+void ingress::handle(natsMsg* msg) {
+  auto received_ns = steady_ns();
+  stats_.received.add();
+  const char* subject = natsMsg_GetSubject(msg);
+  const char* reply = natsMsg_GetReply(msg);
+  actors::score_request request;
+  request.received_ns = received_ns;
+  auto error = protocol::decode_transaction(natsMsg_GetData(msg),
+                                            natsMsg_GetDataLength(msg),
+                                            request.tx);
+  if (!error) {
+    auto token = card_token(subject, opts_.card_token);
+    if (token != request.tx.card_id)
+      error = protocol::wire_error{
+        protocol::error_code::subject_mismatch, "card_id",
+        "card_id '" + request.tx.card_id + "' differs from the subject's "
+          + "card token '" + std::string{token} + "'"};
+  }
+  if (!error && !accepting_.load(std::memory_order_relaxed))
+    error = protocol::wire_error{protocol::error_code::shutting_down, "",
+                                 "the service is shutting down; retry on "
+                                 "another instance"};
+  if (error) {
+    reject(subject, reply, request.tx, *error, received_ns);
+    return;
+  }
+  if (reply != nullptr)
+    request.reply_to = reply;
+  cards_.route(std::move(request));
+}
+
+void ingress::reject(const char* subject, const char* reply,
+                     const models::transaction& partial,
+                     const protocol::wire_error& error,
+                     std::int64_t received_ns) {
+  switch (error.code) {
+    case protocol::error_code::malformed:
+      stats_.rejected_malformed.add();
+      break;
+    case protocol::error_code::subject_mismatch:
+      stats_.rejected_subject.add();
+      break;
+    case protocol::error_code::shutting_down:
+      stats_.rejected_shutdown.add();
+      break;
+    default:
+      stats_.rejected_invalid.add();
+      break;
+  }
+  std::string payload;
+  // What was read of the ids is echoed only when printable and short: a
+  // malformed message may carry anything.
+  auto safe = [](const std::string& s) {
+    if (s.size() > 64)
+      return std::string{};
+    for (char c : s)
+      if (c < ' ' || c > '~')
+        return std::string{};
+    return s;
+  };
+  auto tx_id = safe(partial.tx_id);
+  auto card_id = safe(partial.card_id);
+  if (reply != nullptr) {
+    protocol::decision_envelope env;
+    env.decided_at_ms = wall_ms();
+    env.service_latency_ns = steady_ns() - received_ns;
+    protocol::encode_rejected_decision(tx_id, card_id, error, env, payload);
+    if (natsConnection_Publish(conn_, reply, payload.data(),
+                               static_cast<int>(payload.size()))
+        != NATS_OK)
+      stats_.publish_errors.add();
+  }
+  protocol::encode_rejection(subject, tx_id, card_id, error, wall_ms(),
+                             payload);
+  if (natsConnection_Publish(conn_, rejected_subject, payload.data(),
+                             static_cast<int>(payload.size()))
+      != NATS_OK)
+    stats_.publish_errors.add();
+}
+
+} // namespace fraud::service

@@ -1,0 +1,69 @@
+// The entry of transactions: one NATS subscription and the thread nats.c
+// runs its callback on. Copies nothing it can avoid, parses and validates,
+// rejects bad input with a reply, a publication and a count, and routes
+// good input to the card's actor.
+//
+// Each ingress owns the card directory of its subscription: the callback
+// thread is its only user, so routing takes no lock.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <nats/nats.h>
+
+#include "actors/card_directory.hpp"
+#include "actors/counters.hpp"
+#include "protocol/codec.hpp"
+
+namespace fraud::service {
+
+struct ingress_options {
+  std::string subject = "fraud.tx.*";
+  std::string queue_group;  // empty: plain subscription
+  int card_token = 0;       // position of the card id, 0 = last token
+  int pending_msgs = 1'000'000;
+  int pending_bytes = 512 * 1024 * 1024;
+};
+
+class ingress {
+public:
+  ingress(caf::actor_system& sys, const actors::card_environment& env,
+          natsConnection* conn, actors::counters& stats,
+          ingress_options opts);
+  ~ingress();
+
+  /// Subscribes; transactions flow from here on.
+  caf::error start();
+
+  /// From now on transactions are rejected as SHUTTING_DOWN.
+  void refuse_new() { accepting_.store(false); }
+
+  /// Stops the subscription after the messages already delivered to it are
+  /// handled. Blocks up to timeout_ms.
+  caf::error drain(int timeout_ms);
+
+  /// Messages the NATS client dropped because this ingress fell behind.
+  std::int64_t dropped() const;
+
+
+private:
+  static void on_message(natsConnection* nc, natsSubscription* sub,
+                         natsMsg* msg, void* closure);
+  void handle(natsMsg* msg);
+  void reject(const char* subject, const char* reply,
+              const models::transaction& partial,
+              const protocol::wire_error& error, std::int64_t received_ns);
+
+  natsConnection* conn_;
+  actors::counters& stats_;
+  ingress_options opts_;
+  actors::card_directory cards_;
+  natsSubscription* sub_ = nullptr;
+  std::atomic<bool> accepting_{true};
+};
+
+} // namespace fraud::service

@@ -1,0 +1,53 @@
+// fraudd's wiring: NATS (embedded or not), the actor system, the ruleset,
+// the ingress subscriptions, and the order in which they start and stop.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/card.hpp"
+#include "actors/counters.hpp"
+#include "actors/ruleset_slot.hpp"
+#include "service/config.hpp"
+#include "service/embedded_nats.hpp"
+#include "service/ingress.hpp"
+#include "service/nats_connection.hpp"
+#include "service/nats_decision_sink.hpp"
+
+namespace fraud::service {
+
+class scoring_service {
+public:
+  explicit scoring_service(config cfg);
+  ~scoring_service();
+
+  /// Starts everything; on error nothing is left running.
+  caf::error start();
+
+  /// Graceful stop: refuse new transactions, score those already received,
+  /// flush NATS. Returns an error if in-flight work did not finish in time.
+  caf::error stop();
+
+  const std::string& nats_url() const { return nats_url_; }
+  const actors::counters& stats() const { return stats_; }
+
+private:
+  config cfg_;
+  std::string nats_url_;
+  std::unique_ptr<embedded_nats> embedded_;
+  caf::actor_system_config sys_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<nats_connection> conn_;
+  actors::counters stats_;
+  actors::ruleset_slot rules_;
+  std::unique_ptr<nats_decision_sink> sink_;
+  actors::card_environment env_;
+  std::vector<std::unique_ptr<ingress>> ingresses_;
+  bool stopped_ = false;
+};
+
+} // namespace fraud::service
