@@ -1,0 +1,202 @@
+// Card actors under CAF's deterministic test coordinator: no threads, no
+// NATS; every message is delivered when the test says so.
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+
+#include "actors/card.hpp"
+#include "actors/card_directory.hpp"
+
+namespace {
+
+using namespace fraud;
+
+class recording_sink : public actors::decision_sink {
+public:
+  void deliver(const models::decision& d,
+               const actors::score_request& request) override {
+    decisions.push_back(d);
+    reply_subjects.push_back(request.reply_to);
+  }
+  std::vector<models::decision> decisions;
+  std::vector<std::string> reply_subjects;
+};
+
+// A ruleset that names itself and approves everything: tells which version
+// scored a transaction without depending on the default rules.
+class named_ruleset : public models::ruleset {
+public:
+  explicit named_ruleset(std::string v) : version_(std::move(v)) {
+  }
+  const std::string& version() const override { return version_; }
+  void evaluate(const models::features& f,
+                models::evaluation& out) const override {
+    out = models::evaluation{};
+    out.score = static_cast<int>(f.count_24h); // exposes the card's history
+  }
+
+private:
+  std::string version_;
+};
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.policy", caf::atom("testing"));
+  }
+};
+
+class card_actors : public ::testing::Test {
+protected:
+  card_actors()
+    : sys(cfg),
+      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+      rules(models::make_default_ruleset()),
+      env{&sink, &rules, &stats},
+      directory(sys, env) {
+  }
+
+  static models::transaction tx(const std::string& card, std::int64_t minute,
+                                double lat, double lon) {
+    models::transaction t;
+    t.tx_id = card + "-" + std::to_string(minute);
+    t.card_id = card;
+    t.amount_minor = 2500;
+    t.currency = "USD";
+    t.merchant_id = "m-1";
+    t.mcc = 5411;
+    t.country = "US";
+    t.has_location = true;
+    t.lat = lat;
+    t.lon = lon;
+    t.channel = models::channel::pos;
+    t.event_time_ms = 1'700'000'000'000 + minute * 60'000;
+    return t;
+  }
+
+  void send(models::transaction t, std::string reply = "") {
+    actors::score_request r;
+    r.tx = std::move(t);
+    r.reply_to = std::move(reply);
+    directory.route(std::move(r));
+  }
+
+  const models::decision& decision_for(const std::string& tx_id) {
+    for (auto& d : sink.decisions)
+      if (d.tx_id == tx_id)
+        return d;
+    ADD_FAILURE() << "no decision for " << tx_id;
+    static models::decision none;
+    return none;
+  }
+
+  static bool fired(const models::decision& d, const std::string& rule) {
+    for (auto& r : d.reasons)
+      if (r.rule == rule)
+        return true;
+    return false;
+  }
+
+  test_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  recording_sink sink;
+  actors::counters stats;
+  actors::ruleset_slot rules;
+  actors::card_environment env;
+  actors::card_directory directory;
+};
+
+// New York, then London ten minutes later.
+constexpr double nyc_lat = 40.71, nyc_lon = -74.00;
+constexpr double lon_lat = 51.51, lon_lon = -0.13;
+
+TEST_F(card_actors, a_card_remembers_where_it_was) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(tx("card-a", 10, lon_lat, lon_lon));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  EXPECT_FALSE(fired(decision_for("card-a-0"), "impossible_travel"));
+  auto& second = decision_for("card-a-10");
+  EXPECT_TRUE(fired(second, "impossible_travel"));
+  EXPECT_NE(second.action, models::action::approve);
+  EXPECT_EQ(second.ruleset_version, "default-1");
+}
+
+TEST_F(card_actors, cards_do_not_affect_each_other) {
+  // The same two places, but on two cards: nothing to see.
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(tx("card-b", 10, lon_lat, lon_lon));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  for (auto& d : sink.decisions) {
+    EXPECT_TRUE(d.reasons.empty()) << d.tx_id;
+    EXPECT_EQ(d.action, models::action::approve);
+  }
+  EXPECT_EQ(stats.cards_activated.get(), 2u);
+}
+
+TEST_F(card_actors, one_actor_per_card_activated_on_first_use) {
+  EXPECT_EQ(directory.size(), 0u);
+  for (int i = 0; i < 5; ++i)
+    send(tx("card-a", i * 600, nyc_lat, nyc_lon));
+  send(tx("card-b", 0, nyc_lat, nyc_lon));
+  sched.run();
+  EXPECT_EQ(directory.size(), 2u);
+  EXPECT_EQ(stats.cards_activated.get(), 2u);
+  EXPECT_EQ(stats.routed.get(), 6u);
+  EXPECT_EQ(stats.decided(), 6u);
+  EXPECT_EQ(stats.approved.get(), 6u);
+}
+
+TEST_F(card_actors, transactions_of_a_card_are_scored_in_arrival_order) {
+  rules.set(std::make_shared<named_ruleset>("history"));
+  for (int i = 0; i < 20; ++i)
+    send(tx("card-a", i, nyc_lat, nyc_lon));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 20u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(sink.decisions[i].tx_id, "card-a-" + std::to_string(i));
+    // the i-th transaction sees i earlier ones plus itself
+    EXPECT_EQ(sink.decisions[i].score, i + 1);
+  }
+}
+
+TEST_F(card_actors, interleaved_cards_keep_separate_histories) {
+  rules.set(std::make_shared<named_ruleset>("history"));
+  for (int i = 0; i < 6; ++i) {
+    send(tx("card-a", i, nyc_lat, nyc_lon));
+    if (i % 2 == 0)
+      send(tx("card-b", i, nyc_lat, nyc_lon));
+  }
+  sched.run();
+  EXPECT_EQ(decision_for("card-a-5").score, 6);
+  EXPECT_EQ(decision_for("card-b-4").score, 3);
+}
+
+TEST_F(card_actors, a_new_ruleset_applies_to_the_next_transaction) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  sched.run();
+  rules.set(std::make_shared<named_ruleset>("v2"));
+  send(tx("card-a", 1, nyc_lat, nyc_lon));
+  sched.run();
+  EXPECT_EQ(decision_for("card-a-0").ruleset_version, "default-1");
+  EXPECT_EQ(decision_for("card-a-1").ruleset_version, "v2");
+}
+
+TEST_F(card_actors, the_reply_subject_travels_with_the_request) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon), "_INBOX.reply.1");
+  send(tx("card-a", 1, nyc_lat, nyc_lon));
+  sched.run();
+  ASSERT_EQ(sink.reply_subjects.size(), 2u);
+  EXPECT_EQ(sink.reply_subjects[0], "_INBOX.reply.1");
+  EXPECT_EQ(sink.reply_subjects[1], "");
+}
+
+TEST_F(card_actors, nothing_is_scored_until_delivered) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  EXPECT_EQ(sink.decisions.size(), 0u);
+  EXPECT_TRUE(sched.try_run_once());
+  EXPECT_EQ(sink.decisions.size(), 1u);
+}
+
+} // namespace

@@ -1,0 +1,303 @@
+// fraudd as a user sees it: a real nats-server, the real binary, requests
+// and publications over NATS.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "protocol/codec.hpp"
+#include "service/error.hpp"
+#include "service/nats_connection.hpp"
+#include "tests/support/fraudd_process.hpp"
+
+namespace {
+
+using namespace fraud;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+
+models::transaction make_tx(const std::string& tx_id, const std::string& card,
+                            std::int64_t minute = 0) {
+  models::transaction t;
+  t.tx_id = tx_id;
+  t.card_id = card;
+  t.amount_minor = 2500;
+  t.currency = "USD";
+  t.merchant_id = "m-1";
+  t.mcc = 5411;
+  t.country = "US";
+  t.has_location = true;
+  t.lat = 40.71;
+  t.lon = -74.00;
+  t.channel = models::channel::pos;
+  t.event_time_ms = t0 + minute * 60'000;
+  return t;
+}
+
+struct reply {
+  bool ok = false;
+  models::decision decision;
+  protocol::decision_envelope env;
+};
+
+class fraudd_service : public ::testing::Test {
+protected:
+  void SetUp() override {
+    nats = test::start_nats(dir.path());
+    ASSERT_TRUE(nats);
+    ASSERT_TRUE(fraudd.start(args()))
+      << "fraudd did not start:\n" << fraudd.output();
+    service::nats_options o;
+    o.url = nats->url();
+    o.name = "fraudd-test";
+    auto c = service::nats_connection::connect(o);
+    ASSERT_TRUE(c) << service::render(c.error());
+    conn = std::move(*c);
+    ASSERT_EQ(natsConnection_SubscribeSync(&decisions, conn->get(),
+                                           "fraud.decisions.>"),
+              NATS_OK);
+    ASSERT_EQ(natsConnection_SubscribeSync(&rejections, conn->get(),
+                                           "fraud.rejected"),
+              NATS_OK);
+    ASSERT_EQ(conn->flush(2000), NATS_OK);
+  }
+
+  void TearDown() override {
+    if (decisions != nullptr)
+      natsSubscription_Destroy(decisions);
+    if (rejections != nullptr)
+      natsSubscription_Destroy(rejections);
+  }
+
+  virtual std::vector<std::string> args() {
+    return {"--nats", nats->url(), "--db", dir.file("fraud.db")};
+  }
+
+  reply request(const std::string& subject, const std::string& payload) {
+    reply out;
+    natsMsg* msg = nullptr;
+    auto s = natsConnection_Request(&msg, conn->get(), subject.c_str(),
+                                    payload.data(),
+                                    static_cast<int>(payload.size()), 5000);
+    if (s != NATS_OK) {
+      ADD_FAILURE() << "no reply on " << subject << ": "
+                    << service::describe(s);
+      return out;
+    }
+    out.ok = protocol::decode_decision(natsMsg_GetData(msg),
+                                       natsMsg_GetDataLength(msg),
+                                       out.decision, out.env);
+    natsMsg_Destroy(msg);
+    EXPECT_TRUE(out.ok) << "reply is not a fraud.v1.Decision";
+    return out;
+  }
+
+  reply score(const models::transaction& tx) {
+    std::string payload;
+    protocol::encode_transaction(tx, payload);
+    return request("fraud.tx." + tx.card_id, payload);
+  }
+
+  // The next publication on a subscription, or nullptr after timeout_ms.
+  static natsMsg* next(natsSubscription* sub, int timeout_ms = 5000) {
+    natsMsg* msg = nullptr;
+    if (natsSubscription_NextMsg(&msg, sub, timeout_ms) != NATS_OK)
+      return nullptr;
+    return msg;
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<service::embedded_nats> nats;
+  test::fraudd_process fraudd;
+  std::unique_ptr<service::nats_connection> conn;
+  natsSubscription* decisions = nullptr;
+  natsSubscription* rejections = nullptr;
+};
+
+TEST_F(fraudd_service, answers_a_request_with_a_decision) {
+  auto r = score(make_tx("tx-1", "card-1"));
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.decision.tx_id, "tx-1");
+  EXPECT_EQ(r.decision.card_id, "card-1");
+  EXPECT_EQ(r.decision.action, models::action::approve);
+  EXPECT_EQ(r.decision.ruleset_version, "default-1");
+  EXPECT_EQ(r.decision.event_time_ms, t0);
+  EXPECT_FALSE(r.env.error);
+  EXPECT_GT(r.env.service_latency_ns, 0);
+  EXPECT_GT(r.env.decided_at_ms, t0);
+}
+
+TEST_F(fraudd_service, publishes_every_decision_by_action_and_card) {
+  score(make_tx("tx-1", "card-1"));
+  auto* msg = next(decisions);
+  ASSERT_NE(msg, nullptr);
+  EXPECT_STREQ(natsMsg_GetSubject(msg), "fraud.decisions.approve.card-1");
+  models::decision d;
+  protocol::decision_envelope env;
+  EXPECT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
+                                        natsMsg_GetDataLength(msg), d, env));
+  EXPECT_EQ(d.tx_id, "tx-1");
+  natsMsg_Destroy(msg);
+}
+
+TEST_F(fraudd_service, scores_a_plain_publish_and_publishes_the_decision) {
+  std::string payload;
+  protocol::encode_transaction(make_tx("tx-pub", "card-9"), payload);
+  ASSERT_EQ(natsConnection_Publish(conn->get(), "fraud.tx.card-9",
+                                   payload.data(),
+                                   static_cast<int>(payload.size())),
+            NATS_OK);
+  auto* msg = next(decisions);
+  ASSERT_NE(msg, nullptr);
+  EXPECT_STREQ(natsMsg_GetSubject(msg), "fraud.decisions.approve.card-9");
+  natsMsg_Destroy(msg);
+}
+
+TEST_F(fraudd_service, remembers_the_card_between_transactions) {
+  score(make_tx("tx-ny", "card-2", 0));
+  auto london = make_tx("tx-london", "card-2", 10);
+  london.lat = 51.51;
+  london.lon = -0.13;
+  london.country = "GB";
+  auto r = score(london);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.decision.action, models::action::decline);
+  ASSERT_FALSE(r.decision.reasons.empty());
+  EXPECT_EQ(r.decision.reasons[0].rule, "impossible_travel");
+  EXPECT_FALSE(r.decision.reasons[0].detail.empty());
+  EXPECT_GT(r.decision.score, 0);
+  // ... and the decline is published under its action.
+  natsMsg* msg = nullptr;
+  while ((msg = next(decisions)) != nullptr) {
+    std::string subject = natsMsg_GetSubject(msg);
+    natsMsg_Destroy(msg);
+    if (subject == "fraud.decisions.decline.card-2")
+      return;
+  }
+  ADD_FAILURE() << "no publication on fraud.decisions.decline.card-2";
+}
+
+void expect_rejected(const reply& r, protocol::error_code code,
+                     const std::string& field) {
+  ASSERT_TRUE(r.ok);
+  ASSERT_TRUE(r.env.error);
+  EXPECT_EQ(r.env.error->code, code);
+  EXPECT_EQ(r.env.error->field, field);
+  EXPECT_FALSE(r.env.error->message.empty());
+  EXPECT_EQ(r.decision.action, models::action::decline);
+}
+
+TEST_F(fraudd_service, rejects_bytes_that_are_not_a_transaction) {
+  auto r = request("fraud.tx.card-1", "\xff\xff\xff garbage");
+  expect_rejected(r, protocol::error_code::malformed, "");
+  auto* msg = next(rejections);
+  ASSERT_NE(msg, nullptr);
+  protocol::rejection rej;
+  EXPECT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
+                                         natsMsg_GetDataLength(msg), rej));
+  EXPECT_EQ(rej.error.code, protocol::error_code::malformed);
+  EXPECT_EQ(rej.subject, "fraud.tx.card-1");
+  natsMsg_Destroy(msg);
+  EXPECT_EQ(next(decisions, 200), nullptr) << "a rejection is no decision";
+}
+
+TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
+  auto tx = make_tx("tx-bad", "card-1");
+  tx.amount_minor = -5;
+  auto r = score(tx);
+  expect_rejected(r, protocol::error_code::invalid_field, "amount_minor");
+  EXPECT_EQ(r.decision.tx_id, "tx-bad");
+  auto* msg = next(rejections);
+  ASSERT_NE(msg, nullptr);
+  protocol::rejection rej;
+  ASSERT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
+                                         natsMsg_GetDataLength(msg), rej));
+  EXPECT_EQ(rej.tx_id, "tx-bad");
+  EXPECT_EQ(rej.error.field, "amount_minor");
+  natsMsg_Destroy(msg);
+}
+
+TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
+  std::string payload;
+  protocol::encode_transaction(make_tx("tx-x", "card-1"), payload);
+  auto r = request("fraud.tx.card-2", payload);
+  expect_rejected(r, protocol::error_code::subject_mismatch, "card_id");
+}
+
+TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {
+  score(make_tx("tx-ny", "card-3", 0));
+  auto bad = make_tx("tx-bad", "card-3", 5);
+  bad.lat = 51.51;
+  bad.lon = -0.13;
+  bad.currency = "pounds";
+  expect_rejected(score(bad), protocol::error_code::invalid_field,
+                  "currency");
+  // Had the rejected London transaction been applied, this New York one
+  // would look like impossible travel.
+  auto r = score(make_tx("tx-ny-2", "card-3", 20));
+  EXPECT_EQ(r.decision.action, models::action::approve);
+}
+
+TEST_F(fraudd_service, stops_cleanly_on_sigterm_with_counts) {
+  score(make_tx("tx-1", "card-1"));
+  request("fraud.tx.card-1", "junk");
+  EXPECT_EQ(fraudd.stop(SIGTERM), 0);
+  auto out = fraudd.output();
+  EXPECT_NE(out.find("received 2, decided 1, rejected 1"), std::string::npos)
+    << out;
+}
+
+TEST_F(fraudd_service, fraudctl_sends_a_transaction_and_prints_the_decision) {
+  std::string out;
+  auto rc = test::run_command(test::fraudctl_binary() + " --nats "
+                                + nats->url()
+                                + " send --json --card card-7 --amount 12.50 "
+                                  "--tx-id tx-ctl --lat 40.7 --lon -74",
+                              out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"tx_id\": \"tx-ctl\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"action\": \"APPROVE\""), std::string::npos) << out;
+  rc = test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
+                           + " send --card card-7 --amount 1 --currency usd",
+                         out);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("INVALID_FIELD (currency)"), std::string::npos) << out;
+}
+
+// Scale-out shape: the server maps fraud.tx.* onto partitions and each
+// instance subscribes to its own; the card is the last subject token.
+class partitioned_fraudd : public fraudd_service {
+protected:
+  std::vector<std::string> args() override {
+    return {"--nats",    nats->url(),     "--db",
+            dir.file("fraud.db"), "--subject", "fraud.p.0.*",
+            "--subject", "fraud.p.1.*"};
+  }
+};
+
+TEST_F(partitioned_fraudd, takes_transactions_from_partition_subjects) {
+  std::string payload;
+  protocol::encode_transaction(make_tx("tx-p", "card-5"), payload);
+  auto r = request("fraud.p.1.card-5", payload);
+  ASSERT_TRUE(r.ok);
+  EXPECT_FALSE(r.env.error);
+  EXPECT_EQ(r.decision.card_id, "card-5");
+}
+
+TEST(fraudd_cli, help_lists_the_configuration) {
+  std::string out;
+  auto rc = test::run_command(test::fraudd_binary() + " --help", out);
+  EXPECT_EQ(rc, 0);
+  for (auto* flag : {"--nats", "--db", "--subject", "--scheduler",
+                     "--workers", "--config"})
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+}
+
+TEST(fraudd_cli, bad_flags_are_a_usage_error) {
+  std::string out;
+  EXPECT_NE(test::run_command(test::fraudd_binary()
+                                + " --scheduler nonsense 2>&1",
+                              out),
+            0);
+}
+
+} // namespace

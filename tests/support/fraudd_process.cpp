@@ -1,0 +1,130 @@
+#include "tests/support/fraudd_process.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "service/error.hpp"
+
+namespace fraud::test {
+
+temp_dir::temp_dir() {
+  char tmpl[] = "/tmp/fraud-test-XXXXXX";
+  auto* p = ::mkdtemp(tmpl);
+  path_ = p != nullptr ? p : "/tmp";
+}
+
+temp_dir::~temp_dir() {
+  if (path_ != "/tmp")
+    std::system(("rm -rf '" + path_ + "'").c_str());
+}
+
+std::unique_ptr<service::embedded_nats> start_nats(const std::string& dir) {
+  service::embedded_nats_options o;
+  o.binary = FRAUD_NATS_SERVER;
+  o.work_dir = dir;
+  auto server = service::embedded_nats::start(o);
+  if (!server) {
+    ADD_FAILURE() << "nats-server: " << service::render(server.error());
+    return nullptr;
+  }
+  return std::move(*server);
+}
+
+std::string fraudd_binary() {
+  return FRAUDD_BINARY;
+}
+
+std::string fraudctl_binary() {
+  return FRAUDCTL_BINARY;
+}
+
+bool fraudd_process::start(const std::vector<std::string>& args,
+                           int timeout_ms) {
+  char tmpl[] = "/tmp/fraudd-out-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  if (fd < 0)
+    return false;
+  log_path_ = tmpl;
+  auto bin = fraudd_binary();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(fd);
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (output().find("fraudd: ready") != std::string::npos)
+      return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop(SIGKILL);
+  return false;
+}
+
+int fraudd_process::stop(int sig) {
+  if (pid_ <= 0)
+    return -1;
+  ::kill(pid_, sig);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::string fraudd_process::output() const {
+  std::ifstream in{log_path_};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fraudd_process::~fraudd_process() {
+  if (pid_ > 0)
+    stop(SIGKILL);
+  if (!log_path_.empty())
+    std::remove(log_path_.c_str());
+}
+
+int run_command(const std::string& cmd, std::string& out) {
+  out.clear();
+  auto* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr)
+    return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0)
+    out.append(buf, n);
+  int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace fraud::test
