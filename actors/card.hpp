@@ -7,6 +7,7 @@
 #include "actors/messages.hpp"
 #include "actors/ruleset_slot.hpp"
 #include "models/card_state.hpp"
+#include "models/recent_ids.hpp"
 
 namespace fraud::actors {
 
@@ -16,10 +17,14 @@ struct card_environment {
   decision_sink* sink = nullptr;
   const ruleset_slot* rules = nullptr;
   counters* stats = nullptr;
+  /// Where re-sent transactions find their first decision; without a store
+  /// every transaction is scored.
+  decision_store_actor store;
 };
 
 struct card_actor_state {
   models::card_state card;
+  models::recent_ids recent;
   static inline const char* name = "card";
 };
 

@@ -31,6 +31,12 @@ struct counters {
   counter rejected_shutdown;
   counter cards_activated;   // card actors spawned
   counter publish_errors;    // replies or decisions NATS did not accept
+  counter duplicates;        // re-sent tx_ids answered with the first decision
+  counter store_written;     // decisions committed to the store
+  counter store_dropped;     // decisions not stored: the queue was full
+  counter store_errors;      // failed store writes or lookups
+  counter queries;           // requests on fraud.query.* and fraud.stats
+  counter query_errors;      // of those, answered NOT_FOUND or BAD_REQUEST
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

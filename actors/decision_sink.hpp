@@ -2,6 +2,8 @@
 // store) as the actors see it, given to them at spawn.
 #pragma once
 
+#include <string_view>
+
 #include "actors/messages.hpp"
 #include "models/decision.hpp"
 
@@ -15,6 +17,11 @@ public:
   /// Implementations must be thread-safe and must not block for long.
   virtual void deliver(const models::decision& d,
                        const score_request& request) = 0;
+
+  /// Answers a re-sent transaction with the first decision made for its
+  /// tx_id (as the store holds it, encoded). Not published again.
+  virtual void deliver_duplicate(std::string_view first_decision,
+                                 const score_request& request) = 0;
 };
 
 } // namespace fraud::actors

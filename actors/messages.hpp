@@ -7,11 +7,16 @@
 
 #include <caf/all.hpp>
 
+#include "models/card_state.hpp"
 #include "models/transaction.hpp"
 
 namespace fraud::actors {
 
 using score_atom = caf::atom_constant<caf::atom("score")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 
 /// A validated transaction on its way to its card's actor.
 struct score_request {
@@ -20,10 +25,23 @@ struct score_request {
   std::int64_t received_ns = 0;  // steady clock, when the bytes arrived
 };
 
-/// One card: scores its transactions in arrival order.
-using card_actor = caf::typed_actor<caf::reacts_to<score_atom, score_request>>;
+/// One card: scores its transactions in arrival order, and tells what it
+/// knows about its card.
+using card_actor = caf::typed_actor<
+  caf::reacts_to<score_atom, score_request>,
+  caf::replies_to<summary_atom>::with<models::card_summary>>;
+
+/// The decision store: drains the store queue into the backend on every
+/// tick; flush writes everything queued now and answers with the number of
+/// decisions written since start; lookup answers with the first encoded
+/// decision of a tx_id, or "" if there is none.
+using decision_store_actor = caf::typed_actor<
+  caf::reacts_to<tick_atom>,
+  caf::replies_to<flush_atom>::with<std::uint64_t>,
+  caf::replies_to<lookup_atom, std::string>::with<std::string>>;
 
 } // namespace fraud::actors
 
-// Local delivery only: a score_request never leaves the process.
+// Local delivery only: these never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::actors::score_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::models::card_summary)

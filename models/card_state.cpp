@@ -78,6 +78,7 @@ features card_state::features_for(const transaction& tx) const {
       f.amount_z = (std::log1p(f.amount) - mean_log_) / sd;
     }
     f.new_device = !tx.device_id.empty() && !knows_device(tx.device_id);
+    f.known_devices = device_count_;
     f.new_country = !tx.country.empty() && !knows_country(tx.country);
   }
   auto home = home_index();
@@ -88,17 +89,25 @@ features card_state::features_for(const transaction& tx) const {
   return f;
 }
 
-void card_state::apply(const transaction& tx) {
+void card_state::count_attempt(const transaction& tx) {
   auto t = tx.event_time_ms;
-  auto amount = major_units(tx);
   w1m_.add(t, tx.amount_minor);
   w1h_.add(t, tx.amount_minor);
   w24h_.add(t, tx.amount_minor);
-  if (is_probe(tx, amount))
+  if (is_probe(tx, major_units(tx)))
     probes_10m_.add(t, tx.amount_minor);
-  bool newest = tx_count_ == 0 || t >= last_event_ms_;
-  if (newest)
+  if (t >= last_event_ms_)
     last_event_ms_ = t;
+}
+
+void card_state::apply_unapproved(const transaction& tx) {
+  count_attempt(tx);
+}
+
+void card_state::apply(const transaction& tx) {
+  auto t = tx.event_time_ms;
+  auto amount = major_units(tx);
+  count_attempt(tx);
   if (tx.has_location && (!has_location_ || t >= last_located_ms_)) {
     has_location_ = true;
     last_lat_ = tx.lat;
@@ -177,6 +186,26 @@ int card_state::home_index() const {
         && (best < 0 || country_counts_[i] > country_counts_[best]))
       best = static_cast<int>(i);
   return best;
+}
+
+card_summary card_state::summary() const {
+  card_summary s;
+  s.tx_count = tx_count_;
+  s.last_event_ms = last_event_ms_;
+  s.has_location = has_location_;
+  s.last_lat = last_lat_;
+  s.last_lon = last_lon_;
+  s.last_located_ms = last_located_ms_;
+  s.avg_amount = mean_amount_;
+  s.amount_stddev = amount_stddev();
+  s.device_count = device_count_;
+  s.country_count = static_cast<std::uint32_t>(country_count());
+  s.home_country = home_country();
+  if (tx_count_ > 0) {
+    s.count_1h = w1h_.at(last_event_ms_).count;
+    s.count_24h = w24h_.at(last_event_ms_).count;
+  }
+  return s;
 }
 
 std::string card_state::home_country() const {

@@ -7,12 +7,30 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "models/features.hpp"
 #include "models/sliding_window.hpp"
 #include "models/transaction.hpp"
 
 namespace fraud::models {
+
+/// What a person asking about a card is shown of its state.
+struct card_summary {
+  std::uint32_t tx_count = 0;
+  std::int64_t last_event_ms = 0;
+  bool has_location = false;
+  double last_lat = 0;
+  double last_lon = 0;
+  std::int64_t last_located_ms = 0;
+  double avg_amount = 0;
+  double amount_stddev = 0;
+  std::uint32_t device_count = 0;
+  std::uint32_t country_count = 0;
+  std::string home_country;
+  std::uint32_t count_1h = 0;   // at the card's last event time
+  std::uint32_t count_24h = 0;
+};
 
 class card_state {
 public:
@@ -26,6 +44,14 @@ public:
   /// older than the newest one seen is counted in its windows but cannot
   /// move the last location or last-seen time backwards.
   void apply(const transaction& tx);
+
+  /// For a transaction the rules did not approve: it counts as an attempt
+  /// in the velocity windows (a card tester's declined probes are still
+  /// probes), but the profile, last location, devices and countries learn
+  /// nothing from it. A declined payment did not happen, and a reviewed one
+  /// is not trusted until someone has looked at it; learning from either
+  /// would let a fraudster teach the card his place and his device.
+  void apply_unapproved(const transaction& tx);
 
   std::uint32_t tx_count() const { return tx_count_; }
   std::int64_t last_event_ms() const { return last_event_ms_; }
@@ -42,6 +68,8 @@ public:
   /// The country with the most transactions, "" when there is none.
   std::string home_country() const;
 
+  card_summary summary() const;
+
 private:
   using minute_window = sliding_window<6, 10'000>;      // 1 min, 10 s steps
   using hour_window = sliding_window<12, 300'000>;      // 1 h, 5 min steps
@@ -49,6 +77,7 @@ private:
   using probe_window = sliding_window<10, 60'000>;      // 10 min, 1 min steps
 
   int home_index() const;
+  void count_attempt(const transaction& tx);
 
   minute_window w1m_;
   hour_window w1h_;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "models/transaction.hpp"
+
 namespace fraud::models {
 
 enum class action : std::uint8_t { approve = 0, review = 1, decline = 2 };
@@ -29,6 +31,13 @@ struct decision {
   std::vector<reason> reasons;
   std::string ruleset_version;
   std::int64_t event_time_ms = 0;
+  // the transaction's key fields, kept with the decision
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  std::string merchant_id;
+  std::uint32_t mcc = 0;
+  std::string country;
+  models::channel channel = channel::pos;
 };
 
 } // namespace fraud::models

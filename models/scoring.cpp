@@ -6,7 +6,10 @@ decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, evaluation& scratch) {
   auto f = state.features_for(tx);
   rules.evaluate(f, scratch);
-  state.apply(tx);
+  if (scratch.action == action::approve)
+    state.apply(tx);
+  else
+    state.apply_unapproved(tx);
   decision d;
   d.tx_id = tx.tx_id;
   d.card_id = tx.card_id;
@@ -16,6 +19,12 @@ decision score_and_apply(card_state& state, const transaction& tx,
   scratch.reasons.clear();
   d.ruleset_version = rules.version();
   d.event_time_ms = tx.event_time_ms;
+  d.amount_minor = tx.amount_minor;
+  d.currency = tx.currency;
+  d.merchant_id = tx.merchant_id;
+  d.mcc = tx.mcc;
+  d.country = tx.country;
+  d.channel = tx.channel;
   return d;
 }
 

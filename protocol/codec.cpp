@@ -3,9 +3,11 @@
 #include <limits>
 
 #include "models/validation.hpp"
-#include "protocol/fraud.pb.h"
+#include "protocol/wire_detail.hpp"
 
 namespace fraud::protocol {
+
+namespace detail {
 
 namespace {
 
@@ -13,10 +15,12 @@ v1::ErrorCode to_wire(error_code c) {
   return static_cast<v1::ErrorCode>(static_cast<int>(c));
 }
 
+} // namespace
+
 wire_error from_wire(const v1::Error& e) {
   wire_error out;
   auto code = static_cast<int>(e.code());
-  out.code = code >= 1 && code <= 5 ? static_cast<error_code>(code)
+  out.code = code >= 1 && code <= 7 ? static_cast<error_code>(code)
                                     : error_code::malformed;
   out.field = e.field();
   out.message = e.message();
@@ -34,7 +38,48 @@ void serialize(const google::protobuf::MessageLite& msg, std::string& out) {
   msg.SerializeToString(&out);
 }
 
-} // namespace
+bool parse(google::protobuf::MessageLite& msg, const void* data,
+           std::size_t size) {
+  return size <= static_cast<std::size_t>(std::numeric_limits<int>::max())
+         && msg.ParseFromArray(data, static_cast<int>(size));
+}
+
+bool from_message(const v1::Decision& msg, models::decision& out,
+                  decision_envelope& env) {
+  out.tx_id = msg.tx_id();
+  out.card_id = msg.card_id();
+  auto a = static_cast<int>(msg.action());
+  if (a < 0 || a > 2)
+    return false;
+  out.action = static_cast<models::action>(a);
+  out.score = msg.score();
+  out.reasons.clear();
+  for (auto& r : msg.reasons())
+    out.reasons.push_back(models::reason{r.rule(), r.detail(), r.value(),
+                                         r.threshold(), r.score()});
+  out.ruleset_version = msg.ruleset_version();
+  out.event_time_ms = msg.event_time_ms();
+  out.amount_minor = msg.amount_minor();
+  out.currency = msg.currency();
+  out.merchant_id = msg.merchant_id();
+  out.mcc = msg.mcc();
+  out.country = msg.country();
+  auto ch = static_cast<int>(msg.channel());
+  out.channel = ch >= 1 && ch <= 3 ? static_cast<models::channel>(ch)
+                                   : models::channel::pos;
+  env.duplicate = msg.duplicate();
+  env.decided_at_ms = msg.decided_at_ms();
+  env.service_latency_ns = msg.service_latency_ns();
+  env.error.reset();
+  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
+    env.error = from_wire(msg.error());
+  return true;
+}
+
+} // namespace detail
+
+using detail::fill;
+using detail::serialize;
 
 const char* to_string(error_code c) {
   switch (c) {
@@ -48,6 +93,10 @@ const char* to_string(error_code c) {
       return "OVERLOADED";
     case error_code::shutting_down:
       return "SHUTTING_DOWN";
+    case error_code::not_found:
+      return "NOT_FOUND";
+    case error_code::bad_request:
+      return "BAD_REQUEST";
   }
   return "UNKNOWN";
 }
@@ -140,6 +189,13 @@ void encode_decision(const models::decision& d, const decision_envelope& env,
   msg.set_decided_at_ms(env.decided_at_ms);
   msg.set_service_latency_ns(env.service_latency_ns);
   msg.set_event_time_ms(d.event_time_ms);
+  msg.set_amount_minor(d.amount_minor);
+  msg.set_currency(d.currency);
+  msg.set_merchant_id(d.merchant_id);
+  msg.set_mcc(d.mcc);
+  msg.set_country(d.country);
+  msg.set_channel(static_cast<v1::Channel>(static_cast<int>(d.channel)));
+  msg.set_duplicate(env.duplicate);
   if (env.error)
     fill(*msg.mutable_error(), *env.error);
   serialize(msg, out);
@@ -174,40 +230,18 @@ void encode_rejection(const std::string& subject, const std::string& tx_id,
 
 bool decode_decision(const void* data, std::size_t size,
                      models::decision& out, decision_envelope& env) {
-  v1::Decision msg;
-  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())
-      || !msg.ParseFromArray(data, static_cast<int>(size)))
-    return false;
-  out.tx_id = msg.tx_id();
-  out.card_id = msg.card_id();
-  auto a = static_cast<int>(msg.action());
-  if (a < 0 || a > 2)
-    return false;
-  out.action = static_cast<models::action>(a);
-  out.score = msg.score();
-  out.reasons.clear();
-  for (auto& r : msg.reasons())
-    out.reasons.push_back(models::reason{r.rule(), r.detail(), r.value(),
-                                         r.threshold(), r.score()});
-  out.ruleset_version = msg.ruleset_version();
-  out.event_time_ms = msg.event_time_ms();
-  env.decided_at_ms = msg.decided_at_ms();
-  env.service_latency_ns = msg.service_latency_ns();
-  env.error.reset();
-  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
-    env.error = from_wire(msg.error());
-  return true;
+  thread_local v1::Decision msg;
+  return detail::parse(msg, data, size) && detail::from_message(msg, out, env);
 }
 
 bool decode_rejection(const void* data, std::size_t size, rejection& out) {
   v1::Rejection msg;
-  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())
-      || !msg.ParseFromArray(data, static_cast<int>(size)))
+  if (!detail::parse(msg, data, size))
     return false;
   out.subject = msg.subject();
   out.tx_id = msg.tx_id();
   out.card_id = msg.card_id();
-  out.error = from_wire(msg.error());
+  out.error = detail::from_wire(msg.error());
   out.rejected_at_ms = msg.rejected_at_ms();
   return true;
 }

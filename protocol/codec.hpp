@@ -21,6 +21,8 @@ enum class error_code {
   subject_mismatch = 3,
   overloaded = 4,
   shutting_down = 5,
+  not_found = 6,
+  bad_request = 7,
 };
 
 /// Upper-case name of the code as on the wire, e.g. "INVALID_FIELD".
@@ -46,6 +48,7 @@ struct decision_envelope {
   std::int64_t decided_at_ms = 0;
   std::int64_t service_latency_ns = 0;
   std::optional<wire_error> error;
+  bool duplicate = false;  // a re-sent tx_id answered with the first decision
 };
 
 /// Encodes a decision into `out` (cleared first).

@@ -1,6 +1,8 @@
 #include "service/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
 
 #include "models/validation.hpp"
 
@@ -43,6 +45,20 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str();
   app.add_option("--db", cfg.db_path, "SQLite file for decisions")
     ->capture_default_str();
+  app.add_option("--retention-days", cfg.retention_days,
+                 "purge decisions older than this many days (0: keep)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 36500));
+  app.add_option("--store-queue", cfg.store_queue,
+                 "decisions that may wait for the store; beyond, new ones "
+                 "are not stored and counted as store_dropped")
+    ->capture_default_str()
+    ->check(CLI::Range(std::size_t{1000}, std::size_t{100'000'000}));
+  app.add_option("--store-flush-ms", cfg.store_flush_ms,
+                 "how often the store writes what is queued; the most a "
+                 "crash of fraudd can lose")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 10000));
   app.add_option("--scheduler", cfg.scheduler,
                  "CAF scheduler policy: sharing (one queue, lowest latency "
                  "here) or stealing")
@@ -52,11 +68,25 @@ void declare_options(CLI::App& app, config& cfg) {
                  "CAF worker threads, 0 = one per core")
     ->capture_default_str()
     ->check(CLI::Range(0, 256));
+  app.add_option("--dispatch", cfg.dispatch,
+                 "who runs an idle card actor for a transaction: inline "
+                 "(the NATS callback thread, no thread wake-up) or "
+                 "scheduler (a CAF worker)")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"inline", "scheduler"}));
   app.add_option("--drain-timeout-ms", cfg.drain_timeout_ms,
                  "on SIGINT/SIGTERM, how long to wait for in-flight "
                  "transactions")
     ->capture_default_str()
     ->check(CLI::Range(0, 600000));
+}
+
+void apply_actor_settings(const config& cfg, caf::actor_system_config& sys) {
+  sys.set("scheduler.policy", cfg.scheduler == "stealing"
+                                ? caf::atom("stealing")
+                                : caf::atom("sharing"));
+  if (cfg.workers > 0)
+    sys.set("scheduler.max-threads", static_cast<size_t>(cfg.workers));
 }
 
 std::string check(const config& cfg) {

@@ -2,11 +2,16 @@
 // optional config file (INI or TOML, keys named as the long flags).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace CLI {
 class App;
+}
+
+namespace caf {
+class actor_system_config;
 }
 
 namespace fraud::service {
@@ -24,10 +29,14 @@ struct config {
 
   // storage
   std::string db_path = "fraud.db";
+  int retention_days = 0;             // 0 = keep decisions forever
+  std::size_t store_queue = 1'000'000;  // decisions waiting to be written
+  int store_flush_ms = 5;
 
   // actors
   std::string scheduler = "sharing";  // sharing | stealing
   int workers = 0;                    // 0 = one per core
+  std::string dispatch = "scheduler";  // inline | scheduler
 
   // shutdown
   int drain_timeout_ms = 5000;
@@ -36,6 +45,10 @@ struct config {
 /// Declares every option of `cfg` on `app`, with its default, so that
 /// --help prints the whole configuration.
 void declare_options(CLI::App& app, config& cfg);
+
+/// Sets the scheduler of an actor system as `cfg` says: fraudd and the
+/// benchmarks configure CAF through this one function.
+void apply_actor_settings(const config& cfg, caf::actor_system_config& sys);
 
 /// Checks values CLI11 cannot; returns the problem in words, or "".
 std::string check(const config& cfg);

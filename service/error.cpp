@@ -18,6 +18,8 @@ const char* to_string(ec x) {
       return "timeout";
     case ec::not_found:
       return "not found";
+    case ec::store_error:
+      return "store error";
   }
   return "unknown error";
 }

@@ -19,6 +19,7 @@ enum class ec : std::uint8_t {
   process_error,
   timeout,
   not_found,
+  store_error,
 };
 
 const char* to_string(ec x);

@@ -1,234 +1,15 @@
 // fraudctl: the command-line client of the fraud service, for people
-// (tables) and scripts (--json). Exit codes: 0 done, 1 failure (NATS,
-// timeout), 2 usage, 3 the service rejected the input.
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <random>
-#include <sstream>
-
+// (tables) and scripts (--json). Exit codes in service/ctl.hpp.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
-#include "models/validation.hpp"
-#include "protocol/codec.hpp"
-#include "service/clock.hpp"
-#include "service/decision_json.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
-#include "service/subjects.hpp"
-
-namespace {
-
-using namespace fraud;
-using json = nlohmann::json;
-
-struct common_options {
-  std::string nats_url = "nats://127.0.0.1:4222";
-  int timeout_ms = 2000;
-  bool json = false;
-};
-
-struct send_options {
-  std::string from_json;  // file, or - for stdin
-  models::transaction tx;
-  std::string amount = "";
-  std::string channel = "POS";
-  double lat = 0, lon = 0;
-  bool has_lat = false, has_lon = false;
-};
-
-std::string random_tx_id() {
-  std::random_device rd;
-  std::mt19937_64 gen{(static_cast<std::uint64_t>(rd()) << 32) ^ rd()};
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "tx-%016llx",
-                static_cast<unsigned long long>(gen()));
-  return buf;
-}
-
-// "12.34" in a currency with `exponent` decimals -> 1234; false if not a
-// plain non-negative decimal with at most that many decimals.
-bool parse_amount(const std::string& text, int exponent, std::int64_t& out) {
-  std::int64_t whole = 0;
-  std::int64_t frac = 0;
-  int decimals = 0;
-  bool dot = false;
-  bool digits = false;
-  for (char c : text) {
-    if (c == '.' && !dot) {
-      dot = true;
-    } else if (c >= '0' && c <= '9') {
-      digits = true;
-      if (dot) {
-        if (++decimals > exponent)
-          return false;
-        frac = frac * 10 + (c - '0');
-      } else {
-        whole = whole * 10 + (c - '0');
-        if (whole > 1'000'000'000'000)
-          return false;
-      }
-    } else {
-      return false;
-    }
-  }
-  if (!digits)
-    return false;
-  for (int i = decimals; i < exponent; ++i)
-    frac *= 10;
-  std::int64_t scale = 1;
-  for (int i = 0; i < exponent; ++i)
-    scale *= 10;
-  out = whole * scale + frac;
-  return true;
-}
-
-bool parse_channel(const std::string& s, models::channel& out) {
-  if (s == "POS" || s == "pos")
-    out = models::channel::pos;
-  else if (s == "ECOM" || s == "ecom")
-    out = models::channel::ecom;
-  else if (s == "ATM" || s == "atm")
-    out = models::channel::atm;
-  else
-    return false;
-  return true;
-}
-
-int usage_error(const std::string& what) {
-  std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
-  return 2;
-}
-
-// Reads a transaction in the JSON form of the wire contract's field names.
-bool transaction_from_json(const json& j, send_options& o, std::string& err) {
-  try {
-    auto& tx = o.tx;
-    tx.tx_id = j.value("tx_id", tx.tx_id);
-    tx.card_id = j.value("card_id", tx.card_id);
-    tx.account_id = j.value("account_id", tx.account_id);
-    tx.amount_minor = j.value("amount_minor", tx.amount_minor);
-    tx.currency = j.value("currency", tx.currency);
-    tx.merchant_id = j.value("merchant_id", tx.merchant_id);
-    tx.mcc = j.value("mcc", tx.mcc);
-    tx.country = j.value("country", tx.country);
-    if (j.contains("lat") != j.contains("lon")) {
-      err = "lat and lon go together";
-      return false;
-    }
-    if (j.contains("lat")) {
-      tx.has_location = true;
-      tx.lat = j.at("lat").get<double>();
-      tx.lon = j.at("lon").get<double>();
-    }
-    tx.device_id = j.value("device_id", tx.device_id);
-    tx.ip = j.value("ip", tx.ip);
-    o.channel = j.value("channel", o.channel);
-    tx.event_time_ms = j.value("event_time_ms", tx.event_time_ms);
-    return true;
-  } catch (const std::exception& e) {
-    err = e.what();
-    return false;
-  }
-}
-
-int run_send(const common_options& c, send_options& o) {
-  if (!o.from_json.empty()) {
-    std::string text;
-    if (o.from_json == "-") {
-      text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    } else {
-      std::ifstream in{o.from_json};
-      if (!in)
-        return usage_error("cannot read " + o.from_json);
-      text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      return usage_error("not a JSON object: " + o.from_json);
-    std::string err;
-    if (!transaction_from_json(j, o, err))
-      return usage_error("bad transaction JSON: " + err);
-  }
-  auto& tx = o.tx;
-  if (!o.amount.empty()
-      && !parse_amount(o.amount, models::currency_exponent(tx.currency),
-                       tx.amount_minor))
-    return usage_error("--amount must be a decimal like 12.34 with at most "
-                       + std::to_string(models::currency_exponent(tx.currency))
-                       + " decimals for " + tx.currency);
-  if (!parse_channel(o.channel, tx.channel))
-    return usage_error("--channel must be POS, ECOM or ATM");
-  if (o.has_lat != o.has_lon)
-    return usage_error("--lat and --lon go together");
-  if (o.has_lat) {
-    tx.has_location = true;
-    tx.lat = o.lat;
-    tx.lon = o.lon;
-  }
-  if (tx.tx_id.empty())
-    tx.tx_id = random_tx_id();
-  if (tx.event_time_ms == 0)
-    tx.event_time_ms = service::wall_ms();
-  if (!models::is_card_token(tx.card_id))
-    return usage_error("--card must be a card token [A-Za-z0-9_-]{1,64}");
-  // Other fields are validated by the service, which is the authority: its
-  // answer to bad input is what this command is for showing.
-  std::string payload;
-  protocol::encode_transaction(tx, payload);
-  service::nats_options no;
-  no.url = c.nats_url;
-  no.name = "fraudctl";
-  no.max_reconnect = 0;
-  auto conn = service::nats_connection::connect(no);
-  if (!conn) {
-    std::fprintf(stderr, "fraudctl: %s\n", service::render(conn.error()).c_str());
-    return 1;
-  }
-  auto subject = std::string{service::tx_subject_prefix} + tx.card_id;
-  natsMsg* reply = nullptr;
-  auto t0 = std::chrono::steady_clock::now();
-  auto s = natsConnection_Request(&reply, (*conn)->get(), subject.c_str(),
-                                  payload.data(),
-                                  static_cast<int>(payload.size()),
-                                  c.timeout_ms);
-  auto rtt_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
-  if (s != NATS_OK) {
-    std::fprintf(stderr, "fraudctl: no decision for %s within %d ms: %s\n",
-                 tx.tx_id.c_str(), c.timeout_ms,
-                 service::describe(s).c_str());
-    return 1;
-  }
-  models::decision d;
-  protocol::decision_envelope env;
-  bool ok = protocol::decode_decision(natsMsg_GetData(reply),
-                                      natsMsg_GetDataLength(reply), d, env);
-  natsMsg_Destroy(reply);
-  if (!ok) {
-    std::fprintf(stderr, "fraudctl: the reply is not a fraud.v1.Decision\n");
-    return 1;
-  }
-  if (c.json) {
-    auto j = service::to_json(d, env);
-    j["round_trip_us"] = rtt_us;
-    std::printf("%s\n", j.dump(2).c_str());
-  } else {
-    std::printf("%s", service::to_table(d, env).c_str());
-    std::printf("%-16s %lld us\n", "round trip", static_cast<long long>(rtt_us));
-  }
-  return env.error ? 3 : 0;
-}
-
-} // namespace
+#include "service/ctl.hpp"
 
 int main(int argc, char** argv) {
+  using namespace fraud::ctl;
   common_options c;
-  CLI::App app{"fraudctl: ask the fraud service, as a person or a script"};
+  CLI::App app{"fraudctl: ask the fraud service, as a person or a script.\n"
+               "Exit codes: 0 done, 1 failure, 2 usage, 3 input rejected, "
+               "4 not found."};
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--nats", c.nats_url, "NATS server URL")
@@ -269,12 +50,65 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   send->add_option("--time", so.tx.event_time_ms,
                    "event time, Unix ms (default: now)");
+
+  std::string tx_id;
+  auto* decision = app.add_subcommand("decision", "the decision made for a "
+                                                  "transaction, and why");
+  decision->add_option("TX_ID", tx_id, "transaction id")->required();
+
+  std::string card_id;
+  std::uint32_t card_limit = 20;
+  auto* card = app.add_subcommand("card", "a card's live state and its "
+                                          "latest decisions");
+  card->add_option("CARD_ID", card_id, "card token")->required();
+  card->add_option("--limit", card_limit, "decisions to show")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
+
+  decisions_options dq;
+  auto* decisions = app.add_subcommand("decisions", "search decisions, "
+                                                    "newest first");
+  decisions->add_option("--action", dq.action, "approve, review or decline");
+  decisions->add_option("--card", dq.card, "one card");
+  decisions->add_option("--since", dq.since,
+                        "decided since: a duration back from now (10m, 2h, "
+                        "7d) or Unix ms");
+  decisions->add_option("--until", dq.until, "decided before: same forms");
+  decisions->add_option("--rule", dq.rule, "a rule that fired");
+  decisions->add_option("--limit", dq.limit, "decisions per page")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
+  decisions->add_option("--cursor", dq.cursor, "continue from a page's cursor");
+  decisions->add_flag("--all", dq.all, "follow the pages to the end");
+
+  auto* stats = app.add_subcommand("stats", "live statistics of the service");
+
+  watch_options wo;
+  auto* watch = app.add_subcommand("watch", "live view of decisions and "
+                                            "rates");
+  watch->add_option("--filter", wo.filter,
+                    "subject filter after fraud.decisions., e.g. 'decline.>'")
+    ->capture_default_str();
+  watch->add_option("--seconds", wo.seconds, "stop after this long")
+    ->check(CLI::Range(0, 86400 * 365));
+  watch->add_option("--count", wo.count, "stop after this many decisions");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? ok : usage;
   }
   if (send->parsed())
     return run_send(c, so);
-  return 2;
+  if (decision->parsed())
+    return run_decision(c, tx_id);
+  if (card->parsed())
+    return run_card(c, card_id, card_limit);
+  if (decisions->parsed())
+    return run_decisions(c, dq);
+  if (stats->parsed())
+    return run_stats(c);
+  if (watch->parsed())
+    return run_watch(c, wo);
+  return usage;
 }

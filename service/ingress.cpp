@@ -12,7 +12,8 @@ namespace fraud::service {
 ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
                  natsConnection* conn, actors::counters& stats,
                  ingress_options opts)
-  : conn_(conn), stats_(stats), opts_(std::move(opts)), cards_(sys, env) {
+  : conn_(conn), stats_(stats), opts_(std::move(opts)),
+    cards_(sys, env, opts_.run_inline) {
 }
 
 ingress::~ingress() {

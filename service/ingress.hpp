@@ -27,6 +27,7 @@ struct ingress_options {
   int card_token = 0;       // position of the card id, 0 = last token
   int pending_msgs = 1'000'000;
   int pending_bytes = 512 * 1024 * 1024;
+  bool run_inline = false;  // idle card actors score on the callback thread
 };
 
 class ingress {
@@ -48,6 +49,8 @@ public:
 
   /// Messages the NATS client dropped because this ingress fell behind.
   std::int64_t dropped() const;
+
+  const actors::card_directory& cards() const { return cards_; }
 
 
 private:

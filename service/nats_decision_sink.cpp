@@ -1,5 +1,6 @@
 #include "service/nats_decision_sink.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "protocol/codec.hpp"
@@ -9,8 +10,18 @@
 namespace fraud::service {
 
 nats_decision_sink::nats_decision_sink(natsConnection* conn,
-                                       actors::counters& stats)
-  : conn_(conn), stats_(stats) {
+                                       actors::counters& stats,
+                                       latency_histogram& latency,
+                                       actors::store_queue* store)
+  : conn_(conn), stats_(stats), latency_(latency), store_(store) {
+}
+
+void nats_decision_sink::publish(const char* subject,
+                                 const std::string& payload) {
+  if (natsConnection_Publish(conn_, subject, payload.data(),
+                             static_cast<int>(payload.size()))
+      != NATS_OK)
+    stats_.publish_errors.add();
 }
 
 void nats_decision_sink::deliver(const models::decision& d,
@@ -22,16 +33,37 @@ void nats_decision_sink::deliver(const models::decision& d,
   // Taken just before encoding, which costs well under a microsecond.
   env.service_latency_ns = steady_ns() - request.received_ns;
   protocol::encode_decision(d, env, payload);
-  auto size = static_cast<int>(payload.size());
-  if (!request.reply_to.empty()
-      && natsConnection_Publish(conn_, request.reply_to.c_str(),
-                                payload.data(), size)
-           != NATS_OK)
-    stats_.publish_errors.add();
+  latency_.record(env.service_latency_ns);
+  if (!request.reply_to.empty())
+    publish(request.reply_to.c_str(), payload);
   decision_subject(d.action, d.card_id, subject);
-  if (natsConnection_Publish(conn_, subject.c_str(), payload.data(), size)
-      != NATS_OK)
-    stats_.publish_errors.add();
+  publish(subject.c_str(), payload);
+  if (store_ != nullptr && !store_->push(payload)) {
+    // Rate-limited: one line per power of two.
+    auto n = stats_.store_dropped.value.fetch_add(1) + 1;
+    if ((n & (n - 1)) == 0)
+      std::fprintf(stderr,
+                   "fraud: decision store queue full (%zu): %llu decisions "
+                   "not stored so far\n",
+                   store_->capacity(), static_cast<unsigned long long>(n));
+  }
+}
+
+void nats_decision_sink::deliver_duplicate(
+  std::string_view first_decision, const actors::score_request& request) {
+  if (request.reply_to.empty())
+    return; // a re-published transaction: nobody waits, nothing to redo
+  thread_local std::string payload;
+  models::decision d;
+  protocol::decision_envelope env;
+  if (!protocol::decode_decision(first_decision.data(), first_decision.size(),
+                                 d, env)) {
+    stats_.store_errors.add();
+    return;
+  }
+  env.duplicate = true;
+  protocol::encode_decision(d, env, payload);
+  publish(request.reply_to.c_str(), payload);
 }
 
 } // namespace fraud::service

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "service/clock.hpp"
 #include "service/error.hpp"
 
 namespace fraud::service {
@@ -16,13 +17,29 @@ scoring_service::~scoring_service() {
   stop();
 }
 
+std::uint64_t scoring_service::active_cards() const {
+  std::uint64_t n = 0;
+  for (auto& in : ingresses_)
+    n += in->cards().size();
+  return n;
+}
+
 caf::error scoring_service::start() {
+  started_at_ms_ = wall_ms();
+  // The store first: a database fraudd cannot open or migrate is a reason
+  // not to start at all.
+  auto store = sqlite_store::open(cfg_.db_path);
+  if (!store)
+    return store.error();
+  store_ = std::move(*store);
+  store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
   if (cfg_.nats_url.empty()) {
     embedded_nats_options o;
     o.binary = cfg_.nats_server_binary;
     o.port = cfg_.nats_port;
     auto slash = cfg_.db_path.rfind('/');
-    o.work_dir = slash == std::string::npos ? "." : cfg_.db_path.substr(0, slash);
+    o.work_dir = slash == std::string::npos ? "."
+                                            : cfg_.db_path.substr(0, slash);
     auto server = embedded_nats::start(o);
     if (!server)
       return server.error();
@@ -33,13 +50,16 @@ caf::error scoring_service::start() {
   } else {
     nats_url_ = cfg_.nats_url;
   }
-  sys_cfg_.set("scheduler.policy", cfg_.scheduler == "stealing"
-                                     ? caf::atom("stealing")
-                                     : caf::atom("sharing"));
-  if (cfg_.workers > 0)
-    sys_cfg_.set("scheduler.max-threads", static_cast<size_t>(cfg_.workers));
+  apply_actor_settings(cfg_, sys_cfg_);
   register_error_category(sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
+  actors::store_environment se;
+  se.queue = store_queue_.get();
+  se.backend = store_.get();
+  se.stats = &stats_;
+  se.flush_interval = std::chrono::milliseconds{cfg_.store_flush_ms};
+  se.retention_days = cfg_.retention_days;
+  store_actor_ = sys_->spawn<caf::detached>(actors::decision_store, se);
   nats_options no;
   no.url = nats_url_;
   no.name = cfg_.name;
@@ -48,20 +68,49 @@ caf::error scoring_service::start() {
   if (!conn)
     return conn.error();
   conn_ = std::move(*conn);
-  sink_ = std::make_unique<nats_decision_sink>(conn_->get(), stats_);
+  sink_ = std::make_unique<nats_decision_sink>(conn_->get(), stats_, latency_,
+                                               store_queue_.get());
   env_.sink = sink_.get();
   env_.rules = &rules_;
   env_.stats = &stats_;
+  env_.store = store_actor_;
   for (auto& subject : cfg_.subjects) {
     ingress_options io;
     io.subject = subject;
     io.card_token = cfg_.card_token;
     io.queue_group = cfg_.queue_group;
+    io.run_inline = cfg_.dispatch == "inline";
     ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
                                                    stats_, io));
     if (auto err = ingresses_.back()->start())
       return err;
   }
+  query_context qc;
+  qc.sys = sys_.get();
+  qc.stats = &stats_;
+  qc.latency = &latency_;
+  qc.store = store_.get();
+  qc.queue = store_queue_.get();
+  qc.rules = &rules_;
+  qc.find_card = [this](const std::string& id)
+    -> std::optional<actors::card_actor> {
+    for (auto& in : ingresses_)
+      if (auto found = in->cards().find(id))
+        return found;
+    return std::nullopt;
+  };
+  qc.active_cards = [this] { return active_cards(); };
+  qc.nats_dropped = [this] {
+    std::uint64_t n = 0;
+    for (auto& in : ingresses_)
+      n += static_cast<std::uint64_t>(in->dropped());
+    return n;
+  };
+  qc.started_at_ms = started_at_ms_;
+  qc.db_path = cfg_.db_path;
+  queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
+  if (auto err = queries_->start())
+    return err;
   if (auto s = conn_->flush(2000); s != NATS_OK)
     return make_error(ec::nats_error,
                       "subscriptions not confirmed: " + describe(s));
@@ -80,22 +129,42 @@ caf::error scoring_service::stop() {
   // 2. Wait for the card actors to finish what was routed to them.
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(cfg_.drain_timeout_ms);
-  while (stats_.decided() < stats_.routed.get()
+  auto answered = [this] {
+    return stats_.decided() + stats_.duplicates.get();
+  };
+  while (answered() < stats_.routed.get()
          && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (stats_.decided() < stats_.routed.get() && !result)
+  if (answered() < stats_.routed.get() && !result)
     result = make_error(ec::timeout,
-                        std::to_string(stats_.routed.get() - stats_.decided())
+                        std::to_string(stats_.routed.get() - answered())
                           + " transactions still in flight at shutdown");
-  // 3. Flush replies and publications, then take everything down in the
+  // 3. Write every queued decision.
+  if (sys_ && store_actor_) {
+    caf::scoped_actor self{*sys_};
+    self->request(store_actor_, std::chrono::seconds(30),
+                  actors::flush_atom::value)
+      .receive([](std::uint64_t) {},
+               [&](caf::error& err) {
+                 if (!result)
+                   result = err;
+               });
+    caf::anon_send_exit(store_actor_, caf::exit_reason::user_shutdown);
+    store_actor_ = nullptr;
+  }
+  // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
+  queries_.reset();
   if (conn_)
     conn_->flush(2000);
   ingresses_.clear();
+  env_.store = nullptr;
   sys_.reset();
   sink_.reset();
   conn_.reset();
   embedded_.reset();
+  store_queue_.reset();
+  store_.reset();
   return result;
 }
 

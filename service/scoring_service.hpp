@@ -11,12 +11,15 @@
 
 #include "actors/card.hpp"
 #include "actors/counters.hpp"
+#include "actors/decision_store.hpp"
 #include "actors/ruleset_slot.hpp"
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
 #include "service/ingress.hpp"
 #include "service/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
+#include "service/query_responder.hpp"
+#include "service/sqlite_store.hpp"
 
 namespace fraud::service {
 
@@ -35,6 +38,9 @@ public:
   const std::string& nats_url() const { return nats_url_; }
   const actors::counters& stats() const { return stats_; }
 
+  /// Active card actors, over all partitions. Thread-safe.
+  std::uint64_t active_cards() const;
+
 private:
   config cfg_;
   std::string nats_url_;
@@ -43,10 +49,16 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<nats_connection> conn_;
   actors::counters stats_;
+  latency_histogram latency_;
   actors::ruleset_slot rules_;
+  std::unique_ptr<sqlite_store> store_;
+  std::unique_ptr<actors::store_queue> store_queue_;
+  actors::decision_store_actor store_actor_;
   std::unique_ptr<nats_decision_sink> sink_;
   actors::card_environment env_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
+  std::unique_ptr<query_responder> queries_;
+  std::int64_t started_at_ms_ = 0;
   bool stopped_ = false;
 };
 

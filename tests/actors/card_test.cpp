@@ -2,24 +2,64 @@
 // NATS; every message is delivered when the test says so.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <thread>
+
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
 #include "actors/card_directory.hpp"
+#include "actors/decision_store.hpp"
 
 namespace {
 
 using namespace fraud;
 
+// Records what card actors deliver and, like the service's sink, queues a
+// stored form of each decision ("tx_id:action:score") for the store.
 class recording_sink : public actors::decision_sink {
 public:
   void deliver(const models::decision& d,
                const actors::score_request& request) override {
     decisions.push_back(d);
     reply_subjects.push_back(request.reply_to);
+    if (queue != nullptr)
+      queue->push(d.tx_id + ":" + models::to_string(d.action) + ":"
+                  + std::to_string(d.score));
   }
+  void deliver_duplicate(std::string_view first,
+                         const actors::score_request& request) override {
+    duplicates.emplace_back(first);
+    reply_subjects.push_back(request.reply_to);
+  }
+  actors::store_queue* queue = nullptr;
   std::vector<models::decision> decisions;
+  std::vector<std::string> duplicates;
   std::vector<std::string> reply_subjects;
+};
+
+// The store's persistence in memory: keeps the first record of a tx_id.
+class memory_backend : public actors::store_backend {
+public:
+  caf::expected<std::size_t>
+  write(const std::vector<std::string_view>& batch) override {
+    ++batches;
+    std::size_t added = 0;
+    for (auto record : batch) {
+      auto id = std::string{record.substr(0, record.find(':'))};
+      added += rows.emplace(id, std::string{record}).second ? 1 : 0;
+    }
+    return added;
+  }
+  caf::expected<std::string> find(const std::string& tx_id) override {
+    auto i = rows.find(tx_id);
+    return i == rows.end() ? std::string{} : i->second;
+  }
+  caf::expected<std::size_t> purge_before(std::int64_t) override {
+    return std::size_t{0};
+  }
+  std::map<std::string, std::string> rows;
+  int batches = 0;
 };
 
 // A ruleset that names itself and approves everything: tells which version
@@ -190,6 +230,141 @@ TEST_F(card_actors, the_reply_subject_travels_with_the_request) {
   ASSERT_EQ(sink.reply_subjects.size(), 2u);
   EXPECT_EQ(sink.reply_subjects[0], "_INBOX.reply.1");
   EXPECT_EQ(sink.reply_subjects[1], "");
+}
+
+class card_actors_with_store : public card_actors {
+protected:
+  card_actors_with_store() : queue(1000) {
+    sink.queue = &queue;
+    actors::store_environment se;
+    se.queue = &queue;
+    se.backend = &backend;
+    se.stats = &stats;
+    store = sys.spawn(actors::decision_store, se);
+    env.store = store;
+    sched.run();
+  }
+
+  ~card_actors_with_store() override {
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+    sched.run();
+    // Pending request timeouts hold their actors until they fire.
+    for (int i = 0; i < 10 && sched.trigger_timeouts(); ++i)
+      sched.run();
+  }
+
+  actors::store_queue queue;
+  memory_backend backend;
+  actors::decision_store_actor store;
+};
+
+TEST_F(card_actors_with_store, decisions_reach_the_store_on_its_tick) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(tx("card-b", 0, nyc_lat, nyc_lon));
+  sched.run();
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_TRUE(backend.rows.empty()) << "written before the store's tick";
+  sched.trigger_timeouts();
+  sched.run();
+  EXPECT_EQ(queue.size(), 0u);
+  EXPECT_EQ(backend.rows.size(), 2u);
+  EXPECT_EQ(backend.batches, 1) << "both decisions in one batch";
+  EXPECT_EQ(stats.store_written.get(), 2u);
+}
+
+TEST_F(card_actors_with_store, a_resent_transaction_gets_its_first_decision) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon), "_INBOX.1");
+  sched.run();
+  // Re-sent, from London ten minutes later: were it scored again, it
+  // would be impossible travel and change the card's history.
+  auto again = tx("card-a", 0, lon_lat, lon_lon);
+  again.event_time_ms += 600'000;
+  send(again, "_INBOX.2");
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 1u);
+  ASSERT_EQ(sink.duplicates.size(), 1u);
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve:0");
+  EXPECT_EQ(sink.reply_subjects.back(), "_INBOX.2");
+  EXPECT_EQ(stats.duplicates.get(), 1u);
+  EXPECT_EQ(stats.decided(), 1u);
+  // The card's history holds one transaction, in New York.
+  send(tx("card-a", 20, nyc_lat, nyc_lon));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  EXPECT_FALSE(fired(sink.decisions[1], "impossible_travel"));
+}
+
+TEST_F(card_actors_with_store, transactions_after_a_resend_wait_their_turn) {
+  rules.set(std::make_shared<named_ruleset>("history"));
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  sched.run();
+  send(tx("card-a", 0, nyc_lat, nyc_lon)); // re-sent: the store is asked
+  send(tx("card-a", 1, nyc_lat, nyc_lon)); // must not overtake it
+  sched.run();
+  ASSERT_EQ(sink.duplicates.size(), 1u);
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  EXPECT_EQ(sink.decisions[1].tx_id, "card-a-1");
+  EXPECT_EQ(sink.decisions[1].score, 2) << "history: two transactions";
+}
+
+TEST_F(card_actors_with_store, flush_writes_everything_queued_now) {
+  for (int i = 0; i < 5; ++i)
+    send(tx("card-" + std::to_string(i), 0, nyc_lat, nyc_lon));
+  sched.run();
+  caf::scoped_actor self{sys};
+  self->send(store, actors::flush_atom::value);
+  sched.run();
+  self->receive([](std::uint64_t written) { EXPECT_EQ(written, 5u); });
+  EXPECT_EQ(backend.rows.size(), 5u);
+}
+
+TEST(store_queue, refuses_beyond_capacity_and_gives_back_in_order) {
+  actors::store_queue q{3};
+  EXPECT_TRUE(q.push("a"));
+  EXPECT_TRUE(q.push("b"));
+  EXPECT_TRUE(q.push("c"));
+  EXPECT_FALSE(q.push("d"));
+  EXPECT_EQ(q.size(), 3u);
+  std::string order;
+  while (auto* n = q.pop()) {
+    order += std::string{n->payload()};
+    actors::store_queue::release(n);
+  }
+  EXPECT_EQ(order, "abc");
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_TRUE(q.push("e"));
+}
+
+TEST(store_queue, many_producers_lose_nothing) {
+  actors::store_queue q{1'000'000};
+  constexpr int producers = 4, each = 20'000;
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p)
+    threads.emplace_back([&q, p] {
+      for (int i = 0; i < each; ++i)
+        q.push(std::to_string(p) + ":" + std::to_string(i));
+    });
+  std::vector<int> next(producers, 0);
+  int popped = 0;
+  auto drain = [&] {
+    while (auto* n = q.pop()) {
+      auto s = std::string{n->payload()};
+      auto p = std::stoi(s.substr(0, s.find(':')));
+      auto i = std::stoi(s.substr(s.find(':') + 1));
+      EXPECT_EQ(i, next[p]) << "per-producer order";
+      next[p] = i + 1;
+      ++popped;
+      actors::store_queue::release(n);
+    }
+  };
+  while (popped < producers * each) {
+    drain();
+    std::this_thread::yield();
+  }
+  for (auto& t : threads)
+    t.join();
+  drain();
+  EXPECT_EQ(popped, producers * each);
 }
 
 TEST_F(card_actors, nothing_is_scored_until_delivered) {

@@ -1,0 +1,331 @@
+#include "protocol/query_codec.hpp"
+
+#include "models/validation.hpp"
+#include "protocol/wire_detail.hpp"
+
+namespace fraud::protocol {
+
+namespace {
+
+using detail::parse;
+using detail::serialize;
+
+wire_error bad_request(const char* field, std::string message) {
+  return wire_error{error_code::bad_request, field, std::move(message)};
+}
+
+std::optional<wire_error> malformed(const char* what) {
+  return bad_request("", std::string{"not a fraud.v1."} + what
+                           + " protobuf message");
+}
+
+std::optional<wire_error> check_limit(std::uint32_t& limit,
+                                      std::uint32_t fallback) {
+  if (limit == 0)
+    limit = fallback;
+  if (limit > max_query_limit)
+    return bad_request("limit", "must be at most "
+                                  + std::to_string(max_query_limit));
+  return std::nullopt;
+}
+
+
+template <class Reply>
+void set_error(Reply& msg, const std::optional<wire_error>& error) {
+  if (error)
+    detail::fill(*msg.mutable_error(), *error);
+}
+
+template <class Reply>
+std::optional<wire_error> get_error(const Reply& msg) {
+  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
+    return detail::from_wire(msg.error());
+  return std::nullopt;
+}
+
+bool add_decision(v1::Decision* slot, const std::string& encoded) {
+  return slot->ParseFromString(encoded);
+}
+
+bool view_of(const v1::Decision& msg, decision_view& out) {
+  return detail::from_message(msg, out.decision, out.env);
+}
+
+void fill_latency(v1::LatencySummary& m, const latency_summary& l) {
+  m.set_count(l.count);
+  m.set_p50_us(l.p50_us);
+  m.set_p90_us(l.p90_us);
+  m.set_p99_us(l.p99_us);
+  m.set_p999_us(l.p999_us);
+  m.set_max_us(l.max_us);
+}
+
+latency_summary read_latency(const v1::LatencySummary& m) {
+  return latency_summary{m.count(),  m.p50_us(),  m.p90_us(),
+                         m.p99_us(), m.p999_us(), m.max_us()};
+}
+
+} // namespace
+
+// ---- requests ----------------------------------------------------------
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 decision_query& out) {
+  v1::DecisionQuery msg;
+  if (!parse(msg, data, size))
+    return malformed("DecisionQuery");
+  out.tx_id = msg.tx_id();
+  if (out.tx_id.empty() || out.tx_id.size() > 64)
+    return bad_request("tx_id", "must be 1 to 64 characters");
+  return std::nullopt;
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 card_query& out) {
+  v1::CardQuery msg;
+  if (!parse(msg, data, size))
+    return malformed("CardQuery");
+  out.card_id = msg.card_id();
+  out.limit = msg.limit();
+  if (!models::is_card_token(out.card_id))
+    return bad_request("card_id", "must be a card token [A-Za-z0-9_-]{1,64}");
+  return check_limit(out.limit, 20);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 decisions_query& out) {
+  v1::DecisionsQuery msg;
+  if (!parse(msg, data, size))
+    return malformed("DecisionsQuery");
+  out.action.reset();
+  if (msg.has_action()) {
+    auto a = static_cast<int>(msg.action());
+    if (a < 0 || a > 2)
+      return bad_request("action", "must be APPROVE, REVIEW or DECLINE");
+    out.action = static_cast<models::action>(a);
+  }
+  out.card_id = msg.card_id();
+  if (!out.card_id.empty() && !models::is_card_token(out.card_id))
+    return bad_request("card_id", "must be a card token [A-Za-z0-9_-]{1,64}");
+  out.since_ms = msg.since_ms();
+  out.until_ms = msg.until_ms();
+  if (out.since_ms < 0 || out.until_ms < 0
+      || (out.until_ms > 0 && out.until_ms <= out.since_ms))
+    return bad_request("until_ms", "the time range is empty or negative");
+  out.rule = msg.rule();
+  if (out.rule.size() > 64)
+    return bad_request("rule", "must be at most 64 characters");
+  out.limit = msg.limit();
+  out.cursor = msg.cursor();
+  if (out.cursor.size() > 18
+      || out.cursor.find_first_not_of("0123456789") != std::string::npos)
+    return bad_request("cursor", "must be a next_cursor from an earlier "
+                                 "reply");
+  return check_limit(out.limit, 50);
+}
+
+void encode(const decision_query& q, std::string& out) {
+  v1::DecisionQuery msg;
+  msg.set_tx_id(q.tx_id);
+  serialize(msg, out);
+}
+
+void encode(const card_query& q, std::string& out) {
+  v1::CardQuery msg;
+  msg.set_card_id(q.card_id);
+  msg.set_limit(q.limit);
+  serialize(msg, out);
+}
+
+void encode(const decisions_query& q, std::string& out) {
+  v1::DecisionsQuery msg;
+  if (q.action)
+    msg.set_action(static_cast<v1::Action>(static_cast<int>(*q.action)));
+  msg.set_card_id(q.card_id);
+  msg.set_since_ms(q.since_ms);
+  msg.set_until_ms(q.until_ms);
+  msg.set_rule(q.rule);
+  msg.set_limit(q.limit);
+  msg.set_cursor(q.cursor);
+  serialize(msg, out);
+}
+
+// ---- replies -----------------------------------------------------------
+
+void encode_decision_reply(const std::string& decision,
+                           const std::optional<wire_error>& error,
+                           std::string& out) {
+  v1::DecisionReply msg;
+  if (!decision.empty())
+    add_decision(msg.mutable_decision(), decision);
+  set_error(msg, error);
+  serialize(msg, out);
+}
+
+void encode_card_reply(const std::string& card_id, bool active,
+                       const models::card_summary& card,
+                       const std::vector<std::string>& decisions,
+                       const std::optional<wire_error>& error,
+                       std::string& out) {
+  v1::CardReply msg;
+  auto* c = msg.mutable_card();
+  c->set_card_id(card_id);
+  c->set_active(active);
+  c->set_tx_count(card.tx_count);
+  c->set_last_event_ms(card.last_event_ms);
+  c->set_has_location(card.has_location);
+  c->set_last_lat(card.last_lat);
+  c->set_last_lon(card.last_lon);
+  c->set_last_located_ms(card.last_located_ms);
+  c->set_avg_amount(card.avg_amount);
+  c->set_amount_stddev(card.amount_stddev);
+  c->set_device_count(card.device_count);
+  c->set_country_count(card.country_count);
+  c->set_home_country(card.home_country);
+  c->set_count_1h(card.count_1h);
+  c->set_count_24h(card.count_24h);
+  for (auto& d : decisions)
+    add_decision(msg.add_decisions(), d);
+  set_error(msg, error);
+  serialize(msg, out);
+}
+
+void encode_decisions_reply(const std::vector<std::string>& decisions,
+                            const std::string& next_cursor,
+                            const std::optional<wire_error>& error,
+                            std::string& out) {
+  v1::DecisionsReply msg;
+  for (auto& d : decisions)
+    add_decision(msg.add_decisions(), d);
+  msg.set_next_cursor(next_cursor);
+  set_error(msg, error);
+  serialize(msg, out);
+}
+
+void encode(const stats_reply& s, std::string& out) {
+  v1::Stats msg;
+  msg.set_uptime_ms(s.uptime_ms);
+  msg.set_received(s.received);
+  msg.set_approved(s.approved);
+  msg.set_reviewed(s.reviewed);
+  msg.set_declined(s.declined);
+  msg.set_rejected(s.rejected);
+  msg.set_rejected_malformed(s.rejected_malformed);
+  msg.set_rejected_invalid(s.rejected_invalid);
+  msg.set_rejected_subject(s.rejected_subject);
+  msg.set_rejected_shutdown(s.rejected_shutdown);
+  msg.set_duplicates(s.duplicates);
+  msg.set_active_cards(s.active_cards);
+  msg.set_cards_activated(s.cards_activated);
+  fill_latency(*msg.mutable_latency_last_minute(), s.latency_last_minute);
+  fill_latency(*msg.mutable_latency_since_start(), s.latency_since_start);
+  msg.set_store_backlog(s.store_backlog);
+  msg.set_store_written(s.store_written);
+  msg.set_store_dropped(s.store_dropped);
+  msg.set_store_errors(s.store_errors);
+  for (auto& [rule, hits] : s.rule_hits) {
+    auto* h = msg.add_rule_hits();
+    h->set_rule(rule);
+    h->set_hits(hits);
+  }
+  msg.set_ruleset_version(s.ruleset_version);
+  msg.set_nats_dropped(s.nats_dropped);
+  msg.set_publish_errors(s.publish_errors);
+  serialize(msg, out);
+}
+
+bool decode(const void* data, std::size_t size, decision_reply& out) {
+  v1::DecisionReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.decision.reset();
+  if (msg.has_decision()) {
+    decision_view v;
+    if (!view_of(msg.decision(), v))
+      return false;
+    out.decision = std::move(v);
+  }
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, card_reply& out) {
+  v1::CardReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  auto& c = msg.card();
+  out.card_id = c.card_id();
+  out.active = c.active();
+  out.card.tx_count = c.tx_count();
+  out.card.last_event_ms = c.last_event_ms();
+  out.card.has_location = c.has_location();
+  out.card.last_lat = c.last_lat();
+  out.card.last_lon = c.last_lon();
+  out.card.last_located_ms = c.last_located_ms();
+  out.card.avg_amount = c.avg_amount();
+  out.card.amount_stddev = c.amount_stddev();
+  out.card.device_count = c.device_count();
+  out.card.country_count = c.country_count();
+  out.card.home_country = c.home_country();
+  out.card.count_1h = c.count_1h();
+  out.card.count_24h = c.count_24h();
+  out.decisions.clear();
+  for (auto& d : msg.decisions()) {
+    decision_view v;
+    if (!view_of(d, v))
+      return false;
+    out.decisions.push_back(std::move(v));
+  }
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, decisions_reply& out) {
+  v1::DecisionsReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.decisions.clear();
+  for (auto& d : msg.decisions()) {
+    decision_view v;
+    if (!view_of(d, v))
+      return false;
+    out.decisions.push_back(std::move(v));
+  }
+  out.next_cursor = msg.next_cursor();
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, stats_reply& out) {
+  v1::Stats msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.uptime_ms = msg.uptime_ms();
+  out.received = msg.received();
+  out.approved = msg.approved();
+  out.reviewed = msg.reviewed();
+  out.declined = msg.declined();
+  out.rejected = msg.rejected();
+  out.rejected_malformed = msg.rejected_malformed();
+  out.rejected_invalid = msg.rejected_invalid();
+  out.rejected_subject = msg.rejected_subject();
+  out.rejected_shutdown = msg.rejected_shutdown();
+  out.duplicates = msg.duplicates();
+  out.active_cards = msg.active_cards();
+  out.cards_activated = msg.cards_activated();
+  out.latency_last_minute = read_latency(msg.latency_last_minute());
+  out.latency_since_start = read_latency(msg.latency_since_start());
+  out.store_backlog = msg.store_backlog();
+  out.store_written = msg.store_written();
+  out.store_dropped = msg.store_dropped();
+  out.store_errors = msg.store_errors();
+  out.rule_hits.clear();
+  for (auto& h : msg.rule_hits())
+    out.rule_hits.emplace_back(h.rule(), h.hits());
+  out.ruleset_version = msg.ruleset_version();
+  out.nats_dropped = msg.nats_dropped();
+  out.publish_errors = msg.publish_errors();
+  return true;
+}
+
+} // namespace fraud::protocol

@@ -1,0 +1,121 @@
+// The query side of the wire contract (fraud.query.*, fraud.stats) as
+// plain C++ values, for the service that answers and the clients that ask.
+// Decisions travel inside replies already encoded: the store keeps them
+// that way, so they are embedded, not rebuilt.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/card_state.hpp"
+#include "models/decision.hpp"
+#include "protocol/codec.hpp"
+
+namespace fraud::protocol {
+
+// ---- requests ----------------------------------------------------------
+
+struct decision_query {
+  std::string tx_id;
+};
+
+struct card_query {
+  std::string card_id;
+  std::uint32_t limit = 20;
+};
+
+struct decisions_query {
+  std::optional<models::action> action;
+  std::string card_id;
+  std::int64_t since_ms = 0;
+  std::int64_t until_ms = 0;
+  std::string rule;
+  std::uint32_t limit = 50;
+  std::string cursor;
+};
+
+inline constexpr std::uint32_t max_query_limit = 1000;
+
+/// Each decoder checks the request: a bad one is BAD_REQUEST with the field.
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 decision_query& out);
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 card_query& out);
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 decisions_query& out);
+
+void encode(const decision_query& q, std::string& out);
+void encode(const card_query& q, std::string& out);
+void encode(const decisions_query& q, std::string& out);
+
+// ---- replies -----------------------------------------------------------
+
+/// A decoded decision as clients read it.
+struct decision_view {
+  models::decision decision;
+  decision_envelope env;
+};
+
+struct decision_reply {
+  std::optional<decision_view> decision;
+  std::optional<wire_error> error;
+};
+
+struct card_reply {
+  std::string card_id;
+  bool active = false;
+  models::card_summary card;
+  std::vector<decision_view> decisions;
+  std::optional<wire_error> error;
+};
+
+struct decisions_reply {
+  std::vector<decision_view> decisions;
+  std::string next_cursor;
+  std::optional<wire_error> error;
+};
+
+struct latency_summary {
+  std::uint64_t count = 0;
+  double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+};
+
+struct stats_reply {
+  std::int64_t uptime_ms = 0;
+  std::uint64_t received = 0, approved = 0, reviewed = 0, declined = 0;
+  std::uint64_t rejected = 0, rejected_malformed = 0, rejected_invalid = 0;
+  std::uint64_t rejected_subject = 0, rejected_shutdown = 0;
+  std::uint64_t duplicates = 0, active_cards = 0, cards_activated = 0;
+  latency_summary latency_last_minute, latency_since_start;
+  std::uint64_t store_backlog = 0, store_written = 0, store_dropped = 0;
+  std::uint64_t store_errors = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> rule_hits;
+  std::string ruleset_version;
+  std::uint64_t nats_dropped = 0, publish_errors = 0;
+};
+
+/// `decision` is an encoded fraud.v1.Decision, or "" with an error.
+void encode_decision_reply(const std::string& decision,
+                           const std::optional<wire_error>& error,
+                           std::string& out);
+void encode_card_reply(const std::string& card_id, bool active,
+                       const models::card_summary& card,
+                       const std::vector<std::string>& decisions,
+                       const std::optional<wire_error>& error,
+                       std::string& out);
+void encode_decisions_reply(const std::vector<std::string>& decisions,
+                            const std::string& next_cursor,
+                            const std::optional<wire_error>& error,
+                            std::string& out);
+void encode(const stats_reply& s, std::string& out);
+
+/// Client-side decoders; false when the bytes are not that message.
+bool decode(const void* data, std::size_t size, decision_reply& out);
+bool decode(const void* data, std::size_t size, card_reply& out);
+bool decode(const void* data, std::size_t size, decisions_reply& out);
+bool decode(const void* data, std::size_t size, stats_reply& out);
+
+} // namespace fraud::protocol

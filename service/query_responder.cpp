@@ -1,0 +1,258 @@
+#include "service/query_responder.hpp"
+
+#include <chrono>
+
+#include "protocol/query_codec.hpp"
+#include "service/clock.hpp"
+#include "service/error.hpp"
+#include "service/nats_connection.hpp"
+
+namespace fraud::service {
+
+struct query_responder::handler {
+  query_responder* self = nullptr;
+  std::string subject;
+  void (query_responder::*answer)(natsMsg*, decision_queries&) = nullptr;
+  std::unique_ptr<decision_queries> db;  // null for stats
+  natsSubscription* sub = nullptr;
+
+  ~handler() {
+    if (sub != nullptr) {
+      natsSubscription_Unsubscribe(sub);
+      natsSubscription_Destroy(sub);
+    }
+  }
+};
+
+namespace {
+
+constexpr auto sample_every = std::chrono::seconds(10);
+constexpr std::size_t samples_per_minute = 6;
+
+protocol::latency_summary
+summarize(const latency_histogram::snapshot_type& s) {
+  protocol::latency_summary out;
+  out.count = s.count();
+  out.p50_us = s.quantile_ns(0.50) / 1000.0;
+  out.p90_us = s.quantile_ns(0.90) / 1000.0;
+  out.p99_us = s.quantile_ns(0.99) / 1000.0;
+  out.p999_us = s.quantile_ns(0.999) / 1000.0;
+  out.max_us = static_cast<double>(s.max_ns) / 1000.0;
+  return out;
+}
+
+std::optional<protocol::wire_error> store_failure(const caf::error& err) {
+  return protocol::wire_error{protocol::error_code::bad_request, "",
+                              "the store could not answer: " + render(err)};
+}
+
+} // namespace
+
+query_responder::query_responder(natsConnection* conn, query_context ctx)
+  : conn_(conn), ctx_(std::move(ctx)) {
+}
+
+query_responder::~query_responder() {
+  handlers_.clear(); // unsubscribes: no callback runs after this
+  {
+    std::lock_guard<std::mutex> guard{window_mtx_};
+    stopping_ = true;
+  }
+  window_cv_.notify_all();
+  if (sampler_.joinable())
+    sampler_.join();
+}
+
+caf::error query_responder::start() {
+  struct spec {
+    const char* subject;
+    void (query_responder::*answer)(natsMsg*, decision_queries&);
+  };
+  const spec specs[] = {
+    {"fraud.query.decision", &query_responder::answer_decision},
+    {"fraud.query.card", &query_responder::answer_card},
+    {"fraud.query.decisions", &query_responder::answer_decisions},
+    {"fraud.stats", nullptr},
+  };
+  for (auto& sp : specs) {
+    auto h = std::make_unique<handler>();
+    h->self = this;
+    h->subject = sp.subject;
+    h->answer = sp.answer;
+    if (sp.answer != nullptr) {
+      auto db = decision_queries::open(ctx_.db_path);
+      if (!db)
+        return db.error();
+      h->db = std::move(*db);
+    }
+    auto s = natsConnection_Subscribe(&h->sub, conn_, sp.subject, on_message,
+                                      h.get());
+    if (s != NATS_OK)
+      return make_error(ec::nats_error, std::string{"cannot subscribe to "}
+                                          + sp.subject + ": " + describe(s));
+    handlers_.push_back(std::move(h));
+  }
+  window_.push_back(ctx_.latency->snapshot());
+  sampler_ = std::thread{[this] { sample_latency(); }};
+  return caf::none;
+}
+
+void query_responder::sample_latency() {
+  std::unique_lock<std::mutex> guard{window_mtx_};
+  while (!window_cv_.wait_for(guard, sample_every, [this] { return stopping_; })) {
+    window_.push_back(ctx_.latency->snapshot());
+    while (window_.size() > samples_per_minute + 1)
+      window_.pop_front();
+  }
+}
+
+void query_responder::on_message(natsConnection*, natsSubscription*,
+                                 natsMsg* msg, void* closure) {
+  auto* h = static_cast<handler*>(closure);
+  auto& stats = *h->self->ctx_.stats;
+  stats.queries.add();
+  if (natsMsg_GetReply(msg) == nullptr) {
+    stats.query_errors.add(); // a query nobody waits for
+  } else if (h->answer != nullptr) {
+    (h->self->*(h->answer))(msg, *h->db);
+  } else {
+    h->self->answer_stats(msg);
+  }
+  natsMsg_Destroy(msg);
+}
+
+void query_responder::reply(natsMsg* msg, const std::string& payload) {
+  if (natsConnection_Publish(conn_, natsMsg_GetReply(msg), payload.data(),
+                             static_cast<int>(payload.size()))
+      != NATS_OK)
+    ctx_.stats->publish_errors.add();
+}
+
+void query_responder::answer_decision(natsMsg* msg, decision_queries& db) {
+  protocol::decision_query q;
+  std::string found;
+  auto error = protocol::decode(natsMsg_GetData(msg),
+                                natsMsg_GetDataLength(msg), q);
+  if (!error) {
+    auto r = db.by_tx(q.tx_id);
+    if (!r)
+      error = store_failure(r.error());
+    else if (r->empty())
+      error = protocol::wire_error{protocol::error_code::not_found, "tx_id",
+                                   "no decision for transaction '" + q.tx_id
+                                     + "'"};
+    else
+      found = std::move(*r);
+  }
+  if (error)
+    ctx_.stats->query_errors.add();
+  std::string out;
+  protocol::encode_decision_reply(found, error, out);
+  reply(msg, out);
+}
+
+void query_responder::answer_card(natsMsg* msg, decision_queries& db) {
+  protocol::card_query q;
+  auto error = protocol::decode(natsMsg_GetData(msg),
+                                natsMsg_GetDataLength(msg), q);
+  models::card_summary summary;
+  bool active = false;
+  std::vector<std::string> decisions;
+  if (!error) {
+    if (auto actor = ctx_.find_card(q.card_id)) {
+      caf::scoped_actor self{*ctx_.sys};
+      self->request(*actor, std::chrono::seconds(2), actors::summary_atom::value)
+        .receive([&](models::card_summary& s) {
+                   summary = std::move(s);
+                   active = true;
+                 },
+                 [&](caf::error&) {});
+    }
+    decision_filter f;
+    f.card_id = q.card_id;
+    f.limit = q.limit;
+    auto page = db.search(f);
+    if (!page)
+      error = store_failure(page.error());
+    else
+      decisions = std::move(page->decisions);
+    if (!error && !active && decisions.empty())
+      error = protocol::wire_error{protocol::error_code::not_found, "card_id",
+                                   "card '" + q.card_id
+                                     + "' has no state and no decisions"};
+  }
+  if (error)
+    ctx_.stats->query_errors.add();
+  std::string out;
+  protocol::encode_card_reply(q.card_id, active, summary, decisions, error,
+                              out);
+  reply(msg, out);
+}
+
+void query_responder::answer_decisions(natsMsg* msg, decision_queries& db) {
+  protocol::decisions_query q;
+  auto error = protocol::decode(natsMsg_GetData(msg),
+                                natsMsg_GetDataLength(msg), q);
+  decision_page page;
+  if (!error) {
+    decision_filter f;
+    f.action = q.action;
+    f.card_id = q.card_id;
+    f.since_ms = q.since_ms;
+    f.until_ms = q.until_ms;
+    f.rule = q.rule;
+    f.limit = q.limit;
+    f.cursor = q.cursor.empty() ? 0 : std::stoll(q.cursor);
+    auto r = db.search(f);
+    if (!r)
+      error = store_failure(r.error());
+    else
+      page = std::move(*r);
+  }
+  if (error)
+    ctx_.stats->query_errors.add();
+  std::string out;
+  protocol::encode_decisions_reply(
+    page.decisions,
+    page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
+    error, out);
+  reply(msg, out);
+}
+
+void query_responder::answer_stats(natsMsg* msg) {
+  auto& c = *ctx_.stats;
+  protocol::stats_reply s;
+  s.uptime_ms = wall_ms() - ctx_.started_at_ms;
+  s.received = c.received.get();
+  s.approved = c.approved.get();
+  s.reviewed = c.reviewed.get();
+  s.declined = c.declined.get();
+  s.rejected = c.rejected();
+  s.rejected_malformed = c.rejected_malformed.get();
+  s.rejected_invalid = c.rejected_invalid.get();
+  s.rejected_subject = c.rejected_subject.get();
+  s.rejected_shutdown = c.rejected_shutdown.get();
+  s.duplicates = c.duplicates.get();
+  s.active_cards = ctx_.active_cards();
+  s.cards_activated = c.cards_activated.get();
+  auto now = ctx_.latency->snapshot();
+  s.latency_since_start = summarize(now);
+  {
+    std::lock_guard<std::mutex> guard{window_mtx_};
+    s.latency_last_minute = summarize(now.since(window_.front()));
+  }
+  s.store_backlog = ctx_.queue != nullptr ? ctx_.queue->size() : 0;
+  s.store_written = c.store_written.get();
+  s.store_dropped = c.store_dropped.get();
+  s.store_errors = c.store_errors.get();
+  if (ctx_.store != nullptr)
+    s.rule_hits = ctx_.store->rule_hits();
+  s.ruleset_version = ctx_.rules->get()->version();
+  s.nats_dropped = ctx_.nats_dropped();
+  s.publish_errors = c.publish_errors.get();
+  std::string out;
+  protocol::encode(s, out);
+  reply(msg, out);
+}
+
+} // namespace fraud::service

@@ -1,0 +1,81 @@
+// Answers queries over NATS request-reply: fraud.query.decision,
+// fraud.query.card, fraud.query.decisions and fraud.stats.
+//
+// Each subject has its own subscription, so nats.c gives each its own
+// thread; each thread reads SQLite through its own read-only connection,
+// and a slow search never holds up a stats request (or scoring, which has
+// its own subscriptions). Every request gets a reply: an answer, NOT_FOUND,
+// or BAD_REQUEST naming the field.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <nats/nats.h>
+
+#include "actors/counters.hpp"
+#include "actors/messages.hpp"
+#include "actors/ruleset_slot.hpp"
+#include "actors/store_queue.hpp"
+#include "service/decision_queries.hpp"
+#include "service/latency_histogram.hpp"
+#include "service/sqlite_store.hpp"
+
+namespace fraud::service {
+
+/// What the responder reads; everything outlives it and is thread-safe.
+struct query_context {
+  caf::actor_system* sys = nullptr;
+  actors::counters* stats = nullptr;
+  const latency_histogram* latency = nullptr;
+  const sqlite_store* store = nullptr;
+  const actors::store_queue* queue = nullptr;
+  const actors::ruleset_slot* rules = nullptr;
+  std::function<std::optional<actors::card_actor>(const std::string&)>
+    find_card;
+  std::function<std::uint64_t()> active_cards;
+  std::function<std::uint64_t()> nats_dropped;
+  std::int64_t started_at_ms = 0;
+  std::string db_path;
+};
+
+class query_responder {
+public:
+  query_responder(natsConnection* conn, query_context ctx);
+  ~query_responder();
+
+  caf::error start();
+
+private:
+  struct handler;
+
+  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg,
+                         void* closure);
+  void answer_decision(natsMsg* msg, decision_queries& db);
+  void answer_card(natsMsg* msg, decision_queries& db);
+  void answer_decisions(natsMsg* msg, decision_queries& db);
+  void answer_stats(natsMsg* msg);
+  void reply(natsMsg* msg, const std::string& payload);
+  void sample_latency();
+
+  natsConnection* conn_;
+  query_context ctx_;
+  std::vector<std::unique_ptr<handler>> handlers_;
+
+  // "the last minute": a snapshot every 10 s, kept for 60 s
+  std::mutex window_mtx_;
+  std::condition_variable window_cv_;
+  std::deque<latency_histogram::snapshot_type> window_;
+  bool stopping_ = false;
+  std::thread sampler_;
+};
+
+} // namespace fraud::service

@@ -1,0 +1,44 @@
+// The decision store's backend over SQLite: the write side, used only by
+// the store actor's thread. Also counts rule hits as decisions are stored.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/store_backend.hpp"
+#include "service/sqlite_db.hpp"
+
+namespace fraud::service {
+
+class sqlite_store final : public actors::store_backend {
+public:
+  /// Opens or creates the database and migrates it to the current schema.
+  static caf::expected<std::unique_ptr<sqlite_store>>
+  open(const std::string& path);
+
+  caf::expected<std::size_t>
+  write(const std::vector<std::string_view>& decisions) override;
+  caf::expected<std::string> find(const std::string& tx_id) override;
+  caf::expected<std::size_t> purge_before(std::int64_t ms) override;
+
+  /// Rule name and how often it fired, most first. Thread-safe.
+  std::vector<std::pair<std::string, std::uint64_t>> rule_hits() const;
+
+private:
+  sqlite_store() = default;
+  caf::error write_one(std::string_view payload, std::size_t& added);
+
+  std::unique_ptr<sqlite_db> db_;
+  sqlite_statement insert_;
+  sqlite_statement insert_rule_;
+  sqlite_statement find_;
+  sqlite_statement purge_;
+  mutable std::mutex hits_mtx_;
+  std::map<std::string, std::uint64_t> hits_;
+};
+
+} // namespace fraud::service
