@@ -1,117 +1,14 @@
 // fraudd as a user sees it: a real nats-server, the real binary, requests
 // and publications over NATS.
-#include <gtest/gtest.h>
-
-#include <csignal>
-
-#include "protocol/codec.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
-#include "tests/support/fraudd_process.hpp"
+#include "tests/service/fraudd_fixture.hpp"
 
 namespace {
 
 using namespace fraud;
-
-constexpr std::int64_t t0 = 1'700'000'000'000;
-
-models::transaction make_tx(const std::string& tx_id, const std::string& card,
-                            std::int64_t minute = 0) {
-  models::transaction t;
-  t.tx_id = tx_id;
-  t.card_id = card;
-  t.amount_minor = 2500;
-  t.currency = "USD";
-  t.merchant_id = "m-1";
-  t.mcc = 5411;
-  t.country = "US";
-  t.has_location = true;
-  t.lat = 40.71;
-  t.lon = -74.00;
-  t.channel = models::channel::pos;
-  t.event_time_ms = t0 + minute * 60'000;
-  return t;
-}
-
-struct reply {
-  bool ok = false;
-  models::decision decision;
-  protocol::decision_envelope env;
-};
-
-class fraudd_service : public ::testing::Test {
-protected:
-  void SetUp() override {
-    nats = test::start_nats(dir.path());
-    ASSERT_TRUE(nats);
-    ASSERT_TRUE(fraudd.start(args()))
-      << "fraudd did not start:\n" << fraudd.output();
-    service::nats_options o;
-    o.url = nats->url();
-    o.name = "fraudd-test";
-    auto c = service::nats_connection::connect(o);
-    ASSERT_TRUE(c) << service::render(c.error());
-    conn = std::move(*c);
-    ASSERT_EQ(natsConnection_SubscribeSync(&decisions, conn->get(),
-                                           "fraud.decisions.>"),
-              NATS_OK);
-    ASSERT_EQ(natsConnection_SubscribeSync(&rejections, conn->get(),
-                                           "fraud.rejected"),
-              NATS_OK);
-    ASSERT_EQ(conn->flush(2000), NATS_OK);
-  }
-
-  void TearDown() override {
-    if (decisions != nullptr)
-      natsSubscription_Destroy(decisions);
-    if (rejections != nullptr)
-      natsSubscription_Destroy(rejections);
-  }
-
-  virtual std::vector<std::string> args() {
-    return {"--nats", nats->url(), "--db", dir.file("fraud.db")};
-  }
-
-  reply request(const std::string& subject, const std::string& payload) {
-    reply out;
-    natsMsg* msg = nullptr;
-    auto s = natsConnection_Request(&msg, conn->get(), subject.c_str(),
-                                    payload.data(),
-                                    static_cast<int>(payload.size()), 5000);
-    if (s != NATS_OK) {
-      ADD_FAILURE() << "no reply on " << subject << ": "
-                    << service::describe(s);
-      return out;
-    }
-    out.ok = protocol::decode_decision(natsMsg_GetData(msg),
-                                       natsMsg_GetDataLength(msg),
-                                       out.decision, out.env);
-    natsMsg_Destroy(msg);
-    EXPECT_TRUE(out.ok) << "reply is not a fraud.v1.Decision";
-    return out;
-  }
-
-  reply score(const models::transaction& tx) {
-    std::string payload;
-    protocol::encode_transaction(tx, payload);
-    return request("fraud.tx." + tx.card_id, payload);
-  }
-
-  // The next publication on a subscription, or nullptr after timeout_ms.
-  static natsMsg* next(natsSubscription* sub, int timeout_ms = 5000) {
-    natsMsg* msg = nullptr;
-    if (natsSubscription_NextMsg(&msg, sub, timeout_ms) != NATS_OK)
-      return nullptr;
-    return msg;
-  }
-
-  test::temp_dir dir;
-  std::unique_ptr<service::embedded_nats> nats;
-  test::fraudd_process fraudd;
-  std::unique_ptr<service::nats_connection> conn;
-  natsSubscription* decisions = nullptr;
-  natsSubscription* rejections = nullptr;
-};
+using fraud::test::fraudd_service;
+using fraud::test::make_tx;
+using fraud::test::reply;
+using fraud::test::t0;
 
 TEST_F(fraudd_service, answers_a_request_with_a_decision) {
   auto r = score(make_tx("tx-1", "card-1"));

@@ -1,0 +1,298 @@
+// Queries over NATS against a real fraudd, nats-server and SQLite file:
+// what an analyst or the authorisation team asks, and the durability
+// promise under kill -9.
+#include <chrono>
+#include <thread>
+
+#include "protocol/query_codec.hpp"
+#include "service/clock.hpp"
+#include "service/sqlite_db.hpp"
+#include "tests/service/fraudd_fixture.hpp"
+
+namespace {
+
+using namespace fraud;
+using fraud::test::fraudd_service;
+using fraud::test::make_tx;
+
+class queries : public fraudd_service {
+protected:
+  protocol::decision_reply decision(const std::string& tx_id) {
+    std::string payload;
+    protocol::encode(protocol::decision_query{tx_id}, payload);
+    auto bytes = raw_request("fraud.query.decision", payload);
+    protocol::decision_reply r;
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+    return r;
+  }
+
+  // Decisions are stored a few milliseconds after they are made.
+  protocol::decision_reply stored(const std::string& tx_id) {
+    for (int i = 0; i < 200; ++i) {
+      auto r = decision(tx_id);
+      if (r.decision)
+        return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << tx_id << " never stored";
+    return {};
+  }
+
+  protocol::decisions_reply search(const protocol::decisions_query& q) {
+    std::string payload;
+    protocol::encode(q, payload);
+    auto bytes = raw_request("fraud.query.decisions", payload);
+    protocol::decisions_reply r;
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+    return r;
+  }
+
+  protocol::stats_reply stats() {
+    auto bytes = raw_request("fraud.stats", "");
+    protocol::stats_reply s;
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), s));
+    return s;
+  }
+
+  std::string ctl(const std::string& args, int& rc) {
+    std::string out;
+    rc = test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
+                             + " " + args + " 2>&1",
+                           out);
+    return out;
+  }
+
+  // New York, then London ten minutes later: one approve, one decline.
+  void score_a_trip(const std::string& card) {
+    score(make_tx(card + "-ny", card, 0));
+    auto london = make_tx(card + "-london", card, 10);
+    london.lat = 51.51;
+    london.lon = -0.13;
+    london.country = "GB";
+    score(london);
+    stored(card + "-london");
+  }
+};
+
+TEST_F(queries, a_decision_by_tx_id_with_its_reasons) {
+  score_a_trip("card-1");
+  auto r = stored("card-1-london");
+  ASSERT_TRUE(r.decision);
+  EXPECT_FALSE(r.error);
+  auto& d = r.decision->decision;
+  EXPECT_EQ(d.card_id, "card-1");
+  EXPECT_EQ(d.action, models::action::decline);
+  ASSERT_FALSE(d.reasons.empty());
+  EXPECT_EQ(d.reasons[0].rule, "impossible_travel");
+  EXPECT_EQ(d.country, "GB");
+  EXPECT_EQ(d.amount_minor, 2500);
+  EXPECT_GT(r.decision->env.service_latency_ns, 0);
+}
+
+TEST_F(queries, an_unknown_tx_id_is_not_found) {
+  auto r = decision("tx-never-seen");
+  EXPECT_FALSE(r.decision);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, protocol::error_code::not_found);
+  EXPECT_EQ(r.error->field, "tx_id");
+}
+
+TEST_F(queries, malformed_queries_get_bad_request) {
+  for (auto* subject : {"fraud.query.decision", "fraud.query.card",
+                        "fraud.query.decisions"}) {
+    auto bytes = raw_request(subject, "\xff\xff\xff not protobuf");
+    protocol::decisions_reply r; // every reply has its error in field 3 or 2
+    protocol::decision_reply dr;
+    protocol::card_reply cr;
+    std::optional<protocol::wire_error> err;
+    if (std::string{subject} == "fraud.query.decision") {
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), dr));
+      err = dr.error;
+    } else if (std::string{subject} == "fraud.query.card") {
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), cr));
+      err = cr.error;
+    } else {
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+      err = r.error;
+    }
+    ASSERT_TRUE(err) << subject;
+    EXPECT_EQ(err->code, protocol::error_code::bad_request) << subject;
+  }
+  protocol::decisions_query q;
+  q.limit = 5000;
+  auto r = search(q);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->field, "limit");
+  q.limit = 10;
+  q.card_id = "not a card!";
+  r = search(q);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->field, "card_id");
+  EXPECT_GE(stats().rejected, 0u);
+}
+
+TEST_F(queries, a_card_shows_its_live_state_and_latest_decisions) {
+  score(make_tx("card-2-ny", "card-2", 0));
+  auto toronto = make_tx("card-2-toronto", "card-2", 300);
+  toronto.lat = 43.65;  // five hours later: a possible trip, approved
+  toronto.lon = -79.38;
+  toronto.country = "CA";
+  score(toronto);
+  stored("card-2-toronto");
+  std::string payload;
+  protocol::encode(protocol::card_query{"card-2", 10}, payload);
+  auto bytes = raw_request("fraud.query.card", payload);
+  protocol::card_reply r;
+  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+  EXPECT_FALSE(r.error);
+  EXPECT_TRUE(r.active);
+  EXPECT_EQ(r.card.tx_count, 2u);
+  EXPECT_TRUE(r.card.has_location);
+  EXPECT_NEAR(r.card.last_lat, 43.65, 1e-9);
+  EXPECT_EQ(r.card.country_count, 2u);
+  ASSERT_EQ(r.decisions.size(), 2u);
+  EXPECT_EQ(r.decisions[0].decision.tx_id, "card-2-toronto");
+  protocol::encode(protocol::card_query{"card-unknown", 10}, payload);
+  bytes = raw_request("fraud.query.card", payload);
+  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, protocol::error_code::not_found);
+}
+
+TEST_F(queries, decisions_filter_by_action_card_rule_and_page) {
+  for (int i = 0; i < 5; ++i)
+    score_a_trip("card-p" + std::to_string(i));
+  protocol::decisions_query q;
+  q.action = models::action::decline;
+  q.rule = "impossible_travel";
+  q.limit = 2;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto r = search(q);
+    ASSERT_FALSE(r.error);
+    for (auto& d : r.decisions) {
+      EXPECT_EQ(d.decision.action, models::action::decline);
+      seen.push_back(d.decision.tx_id);
+    }
+    if (r.next_cursor.empty())
+      break;
+    q.cursor = r.next_cursor;
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen.front(), "card-p4-london") << "newest first";
+  protocol::decisions_query by_card;
+  by_card.card_id = "card-p1";
+  auto r = search(by_card);
+  ASSERT_EQ(r.decisions.size(), 2u);
+  protocol::decisions_query approved;
+  approved.action = models::action::approve;
+  approved.since_ms = service::wall_ms() - 60'000;
+  EXPECT_EQ(search(approved).decisions.size(), 5u);
+}
+
+TEST_F(queries, stats_count_what_happened) {
+  score_a_trip("card-s");
+  raw_request("fraud.tx.card-s", "garbage");
+  auto s = stats();
+  EXPECT_EQ(s.received, 3u);
+  EXPECT_EQ(s.approved, 1u);
+  EXPECT_EQ(s.declined, 1u);
+  EXPECT_EQ(s.rejected, 1u);
+  EXPECT_EQ(s.rejected_malformed, 1u);
+  EXPECT_EQ(s.active_cards, 1u);
+  EXPECT_EQ(s.store_written, 2u);
+  EXPECT_EQ(s.latency_since_start.count, 2u);
+  EXPECT_GT(s.latency_since_start.p50_us, 0);
+  EXPECT_EQ(s.ruleset_version, "default-1");
+  ASSERT_FALSE(s.rule_hits.empty());
+  EXPECT_EQ(s.rule_hits[0].first, "impossible_travel");
+  EXPECT_GT(s.uptime_ms, 0);
+}
+
+TEST_F(queries, a_resent_transaction_returns_the_first_decision_once) {
+  auto first = score(make_tx("tx-again", "card-r", 0));
+  auto moved = make_tx("tx-again", "card-r", 10);
+  moved.lat = 51.51;  // were it scored again, this would be a decline
+  moved.lon = -0.13;
+  auto second = score(moved);
+  ASSERT_TRUE(second.ok);
+  EXPECT_TRUE(second.env.duplicate);
+  EXPECT_EQ(second.decision.action, first.decision.action);
+  EXPECT_EQ(second.env.decided_at_ms, first.env.decided_at_ms);
+  auto s = stats();
+  EXPECT_EQ(s.duplicates, 1u);
+  EXPECT_EQ(s.approved, 1u);
+  stored("tx-again");
+  protocol::decisions_query q;
+  q.card_id = "card-r";
+  EXPECT_EQ(search(q).decisions.size(), 1u);
+}
+
+TEST_F(queries, fraudctl_answers_people_and_scripts) {
+  score_a_trip("card-c");
+  int rc = 0;
+  auto out = ctl("decision card-c-london", rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("impossible_travel"), std::string::npos) << out;
+  out = ctl("decision nope", rc);
+  EXPECT_EQ(rc, 4) << out;
+  EXPECT_NE(out.find("NOT_FOUND"), std::string::npos) << out;
+  out = ctl("--json decisions --action decline --since 10m --rule "
+            "impossible_travel",
+            rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"tx_id\": \"card-c-london\""), std::string::npos)
+    << out;
+  out = ctl("card card-c", rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("active"), std::string::npos) << out;
+  out = ctl("stats", rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("decline 1"), std::string::npos) << out;
+  out = ctl("decisions --action maybe", rc);
+  EXPECT_EQ(rc, 2) << out;
+  out = ctl("watch --seconds 1", rc);
+  EXPECT_EQ(rc, 0) << out;
+}
+
+TEST_F(queries, kill_9_keeps_every_decision_acknowledged_as_stored) {
+  // Publish a stream of transactions; while it flows, note how many
+  // decisions the store says it has committed; then kill -9.
+  std::string payload;
+  std::uint64_t acknowledged = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    auto tx = make_tx("k-" + std::to_string(i), "card-k" + std::to_string(i % 500),
+                      i / 500);
+    protocol::encode_transaction(tx, payload);
+    natsConnection_Publish(conn->get(), ("fraud.tx." + tx.card_id).c_str(),
+                           payload.data(), static_cast<int>(payload.size()));
+    if (i % 2000 == 1999) {
+      conn->flush(2000);
+      acknowledged = stats().store_written;
+    }
+  }
+  acknowledged = stats().store_written;
+  ASSERT_GT(acknowledged, 0u);
+  EXPECT_EQ(fraudd.stop(SIGKILL), 128 + SIGKILL);
+  auto db = service::sqlite_db::open(dir.file("fraud.db"), true);
+  ASSERT_TRUE(db) << caf::to_string(db.error());
+  auto check = (*db)->prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check);
+  ASSERT_EQ(check->step(), SQLITE_ROW);
+  EXPECT_EQ(check->text(0), "ok");
+  auto count = (*db)->prepare("SELECT count(*) FROM decisions");
+  ASSERT_TRUE(count);
+  ASSERT_EQ(count->step(), SQLITE_ROW);
+  EXPECT_GE(static_cast<std::uint64_t>(count->int64(0)), acknowledged);
+}
+
+TEST_F(queries, a_restarted_fraudd_still_answers_for_old_decisions) {
+  score_a_trip("card-old");
+  ASSERT_EQ(fraudd.stop(SIGTERM), 0);
+  ASSERT_TRUE(fraudd.start(args())) << fraudd.output();
+  auto r = decision("card-old-london");
+  ASSERT_TRUE(r.decision);
+  EXPECT_EQ(r.decision->decision.action, models::action::decline);
+}
+
+} // namespace
