@@ -1,12 +1,19 @@
 #include "actors/card.hpp"
 
 #include <chrono>
+#include <cstdio>
 
+#include "actors/snapshot_store.hpp"
+#include "models/card_snapshot.hpp"
 #include "models/scoring.hpp"
 
 namespace fraud::actors {
 
 namespace {
+
+using self_pointer = card_actor::stateful_pointer<card_actor_state>;
+
+constexpr auto store_timeout = std::chrono::seconds(5);
 
 void count(counters& stats, models::action a) {
   switch (a) {
@@ -22,6 +29,19 @@ void count(counters& stats, models::action a) {
   }
 }
 
+// Write-behind: after the decision went out, queue the card's new state.
+void queue_snapshot(const card_actor_state& st, const card_environment& env,
+                    const std::string& card_id) {
+  if (env.snapshot_queue == nullptr)
+    return;
+  thread_local std::string bytes;
+  thread_local std::string record;
+  models::save_snapshot(st.card, st.recent, bytes);
+  encode_snapshot_record(card_id, bytes, record);
+  if (!env.snapshot_queue->push(record))
+    env.stats->snapshot_dropped.add();
+}
+
 void score(card_actor_state& st, const card_environment& env,
            const score_request& request) {
   // One scratch evaluation per worker thread keeps its reason vector's
@@ -32,13 +52,56 @@ void score(card_actor_state& st, const card_environment& env,
   st.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
   env.sink->deliver(decision, request);
+  queue_snapshot(st, env, request.tx.card_id);
+}
+
+void load_state(self_pointer self, const card_environment* env,
+                const std::string& card_id) {
+  // await: the card's transactions wait until its history is back.
+  self->request(env->snapshots, store_timeout, load_atom::value, card_id)
+    .await(
+      [self, env, card_id](std::string& bytes) {
+        if (bytes.empty())
+          return; // never stored: a new card after all
+        if (auto err = models::load_snapshot(bytes, self->state.card,
+                                             self->state.recent)) {
+          env->stats->snapshot_corrupt.add();
+          std::fprintf(stderr, "fraud: card %s: snapshot not loaded (%s); "
+                       "the card starts with no history\n",
+                       card_id.c_str(), err->c_str());
+          return;
+        }
+        env->stats->restored.add();
+      },
+      [env, card_id](caf::error& err) {
+        env->stats->snapshot_errors.add();
+        std::fprintf(stderr, "fraud: card %s: snapshot store did not answer "
+                     "(%s); the card starts with no history\n",
+                     card_id.c_str(), caf::to_string(err).c_str());
+      });
+}
+
+void restore(self_pointer self, const card_environment* env,
+             card_activation activation) {
+  if (!activation.predecessor) {
+    load_state(self, env, activation.card_id);
+    return;
+  }
+  // The card's previous actor queues its last snapshot before it stops;
+  // its answer (or its absence, once it is gone) means it is queued.
+  auto id = activation.card_id;
+  self->request(activation.predecessor, store_timeout, handoff_atom::value)
+    .await([self, env, id](bool) { load_state(self, env, id); },
+           [self, env, id](caf::error&) { load_state(self, env, id); });
 }
 
 } // namespace
 
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
-     const card_environment* env) {
+     const card_environment* env, card_activation activation) {
+  if (activation.restore && env->snapshots)
+    restore(self, env, std::move(activation));
   return {
     [self, env](score_atom, score_request& request) {
       if (!env->store || !self->state.recent.maybe_contains(request.tx.tx_id)) {
@@ -48,7 +111,7 @@ card(card_actor::stateful_pointer<card_actor_state> self,
       // Probably a re-sent transaction: answer with the first decision
       // instead of counting it twice. await() holds this card's later
       // transactions back until the store answered, so order is kept.
-      self->request(env->store, std::chrono::seconds(5), lookup_atom::value,
+      self->request(env->store, store_timeout, lookup_atom::value,
                     request.tx.tx_id)
         .await(
           [self, env, request](std::string& first) {
@@ -67,6 +130,11 @@ card(card_actor::stateful_pointer<card_actor_state> self,
           });
     },
     [self](summary_atom) { return self->state.card.summary(); },
+    [self](passivate_atom) { self->quit(); },
+    [self](handoff_atom) {
+      self->quit();
+      return true;
+    },
   };
 }
 

@@ -2,10 +2,12 @@
 // transactions one at a time, in the order they arrive.
 #pragma once
 
+#include "actors/card_filter.hpp"
 #include "actors/counters.hpp"
 #include "actors/decision_sink.hpp"
 #include "actors/messages.hpp"
 #include "actors/ruleset_slot.hpp"
+#include "actors/store_queue.hpp"
 #include "models/card_state.hpp"
 #include "models/recent_ids.hpp"
 
@@ -20,6 +22,17 @@ struct card_environment {
   /// Where re-sent transactions find their first decision; without a store
   /// every transaction is scored.
   decision_store_actor store;
+  /// Write-behind of card state; without them cards live only in memory.
+  store_queue* snapshot_queue = nullptr;
+  snapshot_store_actor snapshots;
+  card_filter* filter = nullptr;
+};
+
+/// How a card actor starts.
+struct card_activation {
+  std::string card_id;
+  bool restore = false;    // ask the snapshot store for its state first
+  card_actor predecessor;  // an actor of the same card still stopping
 };
 
 struct card_actor_state {
@@ -30,6 +43,6 @@ struct card_actor_state {
 
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
-     const card_environment* env);
+     const card_environment* env, card_activation activation);
 
 } // namespace fraud::actors

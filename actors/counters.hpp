@@ -35,6 +35,12 @@ struct counters {
   counter store_written;     // decisions committed to the store
   counter store_dropped;     // decisions not stored: the queue was full
   counter store_errors;      // failed store writes or lookups
+  counter passivations;      // card actors stopped, idle or over the cap
+  counter restored;          // card actors activated from a snapshot
+  counter snapshots_written;
+  counter snapshot_errors;   // failed snapshot writes or reads
+  counter snapshot_corrupt;  // snapshots that did not load: card started fresh
+  counter snapshot_dropped;  // snapshots not queued: the queue was full
   counter queries;           // requests on fraud.query.* and fraud.stats
   counter query_errors;      // of those, answered NOT_FOUND or BAD_REQUEST
 

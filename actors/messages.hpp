@@ -17,6 +17,9 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 
 /// A validated transaction on its way to its card's actor.
 struct score_request {
@@ -26,10 +29,14 @@ struct score_request {
 };
 
 /// One card: scores its transactions in arrival order, and tells what it
-/// knows about its card.
+/// knows about its card. passivate: its snapshot is queued already, so it
+/// just stops. handoff: the same, answered, for a successor that must not
+/// load the card's state before this actor is gone.
 using card_actor = caf::typed_actor<
   caf::reacts_to<score_atom, score_request>,
-  caf::replies_to<summary_atom>::with<models::card_summary>>;
+  caf::replies_to<summary_atom>::with<models::card_summary>,
+  caf::reacts_to<passivate_atom>,
+  caf::replies_to<handoff_atom>::with<bool>>;
 
 /// The decision store: drains the store queue into the backend on every
 /// tick; flush writes everything queued now and answers with the number of
@@ -39,6 +46,14 @@ using decision_store_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   caf::replies_to<flush_atom>::with<std::uint64_t>,
   caf::replies_to<lookup_atom, std::string>::with<std::string>>;
+
+/// The snapshot store: writes queued card snapshots every tick; flush
+/// writes them now and answers with the number written since start; load
+/// answers with a card's newest snapshot, or "" if it has none.
+using snapshot_store_actor = caf::typed_actor<
+  caf::reacts_to<tick_atom>,
+  caf::replies_to<flush_atom>::with<std::uint64_t>,
+  caf::replies_to<load_atom, std::string>::with<std::string>>;
 
 } // namespace fraud::actors
 

@@ -45,6 +45,10 @@ features card_state::features_for(const transaction& tx) const {
   f.channel = tx.channel;
   f.mcc = tx.mcc;
   f.card_present = tx.card_present();
+  f.card_id = tx.card_id;
+  f.device_id = tx.device_id;
+  f.merchant_id = tx.merchant_id;
+  f.ip = tx.ip;
   if (tx.country.size() == 2) {
     f.country[0] = tx.country[0];
     f.country[1] = tx.country[1];

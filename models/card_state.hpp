@@ -15,6 +15,8 @@
 
 namespace fraud::models {
 
+struct snapshot_codec;
+
 /// What a person asking about a card is shown of its state.
 struct card_summary {
   std::uint32_t tx_count = 0;
@@ -71,6 +73,8 @@ public:
   card_summary summary() const;
 
 private:
+  friend struct snapshot_codec;  // models/card_snapshot.cpp
+
   using minute_window = sliding_window<6, 10'000>;      // 1 min, 10 s steps
   using hour_window = sliding_window<12, 300'000>;      // 1 h, 5 min steps
   using day_window = sliding_window<24, 3'600'000>;     // 24 h, 1 h steps

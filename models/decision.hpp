@@ -29,6 +29,7 @@ struct decision {
   models::action action = action::approve;
   int score = 0;  // 0..100
   std::vector<reason> reasons;
+  std::vector<reason> shadow_reasons;  // shadow rules: recorded, not acted on
   std::string ruleset_version;
   std::int64_t event_time_ms = 0;
   // the transaction's key fields, kept with the decision

@@ -31,6 +31,7 @@ public:
     out.reasons.clear();
     impossible_travel(f, out);
     card_testing(f, out);
+    new_device_far_away(f, out);
     new_device_amount(f, out);
     new_country_amount(f, out);
     amount_spike(f, out);
@@ -67,9 +68,30 @@ private:
                             f.small_cnp_count_10m, max_probes, 80));
   }
 
+  // A device the card never used, connecting from far away from where the
+  // card was last used: someone else holds the card's details (a card
+  // tester, an account taken over). The cardholder's own new phone is used
+  // where the cardholder is. A card never used online has no devices to
+  // compare with: there, only a probe-sized payment (a card tester's first
+  // move) makes its first device news. The distance is the one
+  // impossible_travel starts at, well beyond city-level IP geolocation.
+  static void new_device_far_away(const features& f, evaluation& out) {
+    constexpr double min_km = 300;
+    bool probe = !f.card_present && f.amount <= small_amount;
+    if (f.new_device && (f.known_devices > 0 || probe)
+        && f.has_previous_location && f.distance_km > min_km)
+      add_score(out, make_reason(
+                       "new_device_far_away",
+                       say("first use of this device, %.0f km from where the "
+                           "card was last used (limit %.0f km)",
+                           f.distance_km, min_km),
+                       f.distance_km, min_km, 80));
+  }
+
   static void new_device_amount(const features& f, evaluation& out) {
     constexpr double ratio = 3;
-    if (f.new_device && f.tx_count >= 3 && f.amount_ratio >= ratio)
+    if (f.new_device && f.known_devices > 0 && f.tx_count >= 3
+        && f.amount_ratio >= ratio)
       add_score(out, make_reason(
                        "new_device_amount",
                        say("first use of this device, for %.1fx the card's "
@@ -80,13 +102,18 @@ private:
 
   static void new_country_amount(const features& f, evaluation& out) {
     constexpr double ratio = 3;
-    if (f.new_country && f.tx_count >= 3 && f.amount_ratio >= ratio)
+    // Card present only: online, the country is the merchant's, and buying
+    // from a foreign web shop says nothing about where the card is. Weak on
+    // its own (travellers pay hotels abroad): it declines only together
+    // with another rule's evidence beyond an amount spike.
+    if (f.new_country && f.card_present && f.tx_count >= 3
+        && f.amount_ratio >= ratio)
       add_score(out,
                 make_reason("new_country_amount",
                             say("first use in %s, for %.1fx the card's "
                                 "average amount (%.2f)",
                                 f.country, f.amount_ratio, f.avg_amount),
-                            f.amount_ratio, ratio, 35));
+                            f.amount_ratio, ratio, 25));
   }
 
   static void amount_spike(const features& f, evaluation& out) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "models/transaction.hpp"
 
@@ -44,8 +45,16 @@ struct features {
 
   // devices and countries
   bool new_device = false;   // has a device the card never used
+  std::uint32_t known_devices = 0;  // devices the card was used with before
   bool new_country = false;  // a country the card was never used in
   char home_country[3] = {0, 0, 0};
+
+  // who and where, for block and allow lists: views into the transaction
+  // these features were made for, valid only while it lives
+  std::string_view card_id;
+  std::string_view device_id;
+  std::string_view merchant_id;
+  std::string_view ip;
 };
 
 /// A card-not-present amount at or under this (major units) counts as a

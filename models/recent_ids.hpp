@@ -10,6 +10,8 @@
 
 namespace fraud::models {
 
+struct snapshot_codec;
+
 class recent_ids {
 public:
   static constexpr std::size_t capacity = 8;
@@ -28,6 +30,8 @@ public:
   }
 
 private:
+  friend struct snapshot_codec;  // models/card_snapshot.cpp
+
   static std::uint32_t hash(std::string_view s) {
     std::uint32_t h = 2166136261u;
     for (unsigned char c : s) {

@@ -22,6 +22,8 @@ struct evaluation {
   models::action action = action::approve;
   int score = 0;  // 0..100
   std::vector<reason> reasons;
+  /// What rules marked `shadow` would have said; never changes the action.
+  std::vector<reason> shadow_reasons;
 };
 
 class ruleset {

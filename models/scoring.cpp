@@ -17,6 +17,8 @@ decision score_and_apply(card_state& state, const transaction& tx,
   d.score = scratch.score;
   d.reasons = std::move(scratch.reasons);
   scratch.reasons.clear();
+  d.shadow_reasons = std::move(scratch.shadow_reasons);
+  scratch.shadow_reasons.clear();
   d.ruleset_version = rules.version();
   d.event_time_ms = tx.event_time_ms;
   d.amount_minor = tx.amount_minor;

@@ -10,8 +10,9 @@
 
 namespace fraud::models {
 
-/// Evaluates `tx` against `state` with `rules`, applies it to `state`, and
-/// returns the decision. `scratch` is reused between calls to save
+/// Evaluates `tx` against `state` with `rules`, applies it to `state` (only
+/// an approved transaction teaches the profile: card_state::apply_unapproved),
+/// and returns the decision. `scratch` is reused between calls to save
 /// allocations; its contents on return are unspecified.
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, evaluation& scratch);

@@ -15,6 +15,8 @@
 
 namespace fraud::models {
 
+struct snapshot_codec;
+
 struct window_totals {
   std::uint32_t count = 0;
   std::uint64_t sum_minor = 0;
@@ -61,6 +63,8 @@ public:
   }
 
 private:
+  friend struct snapshot_codec;  // models/card_snapshot.cpp
+
   struct slot {
     std::uint32_t count = 0;
     std::uint32_t sum = 0; // minor units, saturating

@@ -23,11 +23,18 @@ int currency_exponent(const std::string& currency) {
                                          "XOF", "XPF"};
   static constexpr const char* three[] = {"BHD", "IQD", "JOD", "KWD",
                                           "LYD", "OMR", "TND"};
+  // Called several times per transaction: compare the three letters
+  // directly rather than as strings (which was most of features_for).
+  if (currency.size() != 3)
+    return 2;
+  auto same = [&](const char* c) {
+    return currency[0] == c[0] && currency[1] == c[1] && currency[2] == c[2];
+  };
   for (auto* c : zero)
-    if (currency == c)
+    if (same(c))
       return 0;
   for (auto* c : three)
-    if (currency == c)
+    if (same(c))
       return 3;
   return 2;
 }

@@ -47,19 +47,52 @@ bool is_ipv4(std::string_view s) {
   return parts == 4;
 }
 
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+         || (c >= 'A' && c <= 'F');
+}
+
+// The text forms inet_pton accepts (RFC 4291 2.2), without a zone id:
+// groups of 1 to 4 hex digits, at most one "::" for one or more zero
+// groups, and optionally a dotted IPv4 address standing for the last two.
 bool is_ipv6(std::string_view s) {
   if (s.size() < 2 || s.size() > 45)
     return false;
-  int colons = 0;
-  for (char c : s) {
-    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-               || (c >= 'A' && c <= 'F');
-    if (c == ':')
-      ++colons;
-    else if (!hex && c != '.')
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':')
       return false;
+    compressed = true;
+    i = 2;
   }
-  return colons >= 2 && colons <= 7;
+  while (i < s.size()) {
+    std::size_t j = i;
+    while (j < s.size() && j - i < 5 && is_hex(s[j]))
+      ++j;
+    if (j < s.size() && s[j] == '.') {
+      if (!is_ipv4(s.substr(i)))
+        return false;
+      groups += 2;
+      break;
+    }
+    if (j == i || j - i > 4)
+      return false;
+    ++groups;
+    if (j == s.size())
+      break;
+    if (s[j] != ':' || j + 1 == s.size())
+      return false;  // not a separator, or a single trailing ':'
+    i = j + 1;
+    if (s[i] == ':') {
+      if (compressed)
+        return false;
+      compressed = true;
+      ++i;
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
 }
 
 invalid_field bad(const char* field, std::string message) {

@@ -106,9 +106,14 @@ std::optional<wire_error> decode_transaction(const void* data,
                                              models::transaction& out) {
   thread_local v1::Transaction msg;
   if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())
-      || !msg.ParseFromArray(data, static_cast<int>(size)))
+      || !msg.ParseFromArray(data, static_cast<int>(size))) {
+    // Nothing could be read: ids left from an earlier message in `out`
+    // would name the wrong transaction in the rejection.
+    out.tx_id.clear();
+    out.card_id.clear();
     return wire_error{error_code::malformed, "",
                       "not a fraud.v1.Transaction protobuf message"};
+  }
   out.tx_id.swap(*msg.mutable_tx_id());
   out.card_id.swap(*msg.mutable_card_id());
   out.account_id.swap(*msg.mutable_account_id());

@@ -231,6 +231,13 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_ruleset_version(s.ruleset_version);
   msg.set_nats_dropped(s.nats_dropped);
   msg.set_publish_errors(s.publish_errors);
+  msg.set_passivations(s.passivations);
+  msg.set_restored(s.restored);
+  msg.set_snapshot_backlog(s.snapshot_backlog);
+  msg.set_snapshots_written(s.snapshots_written);
+  msg.set_snapshot_errors(s.snapshot_errors);
+  msg.set_snapshot_corrupt(s.snapshot_corrupt);
+  msg.set_snapshot_dropped(s.snapshot_dropped);
   serialize(msg, out);
 }
 
@@ -325,6 +332,13 @@ bool decode(const void* data, std::size_t size, stats_reply& out) {
   out.ruleset_version = msg.ruleset_version();
   out.nats_dropped = msg.nats_dropped();
   out.publish_errors = msg.publish_errors();
+  out.passivations = msg.passivations();
+  out.restored = msg.restored();
+  out.snapshot_backlog = msg.snapshot_backlog();
+  out.snapshots_written = msg.snapshots_written();
+  out.snapshot_errors = msg.snapshot_errors();
+  out.snapshot_corrupt = msg.snapshot_corrupt();
+  out.snapshot_dropped = msg.snapshot_dropped();
   return true;
 }
 

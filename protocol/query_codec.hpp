@@ -95,6 +95,9 @@ struct stats_reply {
   std::vector<std::pair<std::string, std::uint64_t>> rule_hits;
   std::string ruleset_version;
   std::uint64_t nats_dropped = 0, publish_errors = 0;
+  std::uint64_t passivations = 0, restored = 0, snapshot_backlog = 0;
+  std::uint64_t snapshots_written = 0, snapshot_errors = 0;
+  std::uint64_t snapshot_corrupt = 0, snapshot_dropped = 0;
 };
 
 /// `decision` is an encoded fraud.v1.Decision, or "" with an error.

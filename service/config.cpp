@@ -59,6 +59,30 @@ void declare_options(CLI::App& app, config& cfg) {
                  "crash of fraudd can lose")
     ->capture_default_str()
     ->check(CLI::Range(1, 10000));
+  app.add_option("--state-db", cfg.state_path,
+                 "SQLite file for card snapshots (default: next to --db, "
+                 "fraud.db -> fraud-cards.db)");
+  app.add_option("--max-cards", cfg.max_cards,
+                 "live card actors at most; beyond, the least recently used "
+                 "are passivated (0: no cap)")
+    ->capture_default_str();
+  app.add_option("--idle-timeout-s", cfg.idle_timeout_s,
+                 "passivate a card actor idle this long (0: never)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 86400 * 365));
+  app.add_option("--snapshot-interval-ms", cfg.snapshot_interval_ms,
+                 "how often changed card state is written; the most a kill "
+                 "-9 can lose")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 600000));
+  app.add_option("--snapshot-queue", cfg.snapshot_queue,
+                 "card snapshots that may wait to be written")
+    ->capture_default_str()
+    ->check(CLI::Range(std::size_t{1000}, std::size_t{100'000'000}));
+  app.add_option("--card-filter-mb", cfg.card_filter_mb,
+                 "memory of the filter that tells new cards from stored ones")
+    ->capture_default_str()
+    ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
   app.add_option("--scheduler", cfg.scheduler,
                  "CAF scheduler policy: sharing (one queue, lowest latency "
                  "here) or stealing")

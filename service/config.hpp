@@ -33,10 +33,18 @@ struct config {
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
   int store_flush_ms = 5;
 
+  // card state
+  std::string state_path;              // "" = next to --db: fraud-cards.db
+  std::size_t max_cards = 1'000'000;   // live card actors; 0 = no cap
+  int idle_timeout_s = 600;            // passivate idle cards; 0 = never
+  int snapshot_interval_ms = 1000;     // write-behind of card state
+  std::size_t snapshot_queue = 1'000'000;
+  std::size_t card_filter_mb = 16;
+
   // actors
   std::string scheduler = "sharing";  // sharing | stealing
   int workers = 0;                    // 0 = one per core
-  std::string dispatch = "scheduler";  // inline | scheduler
+  std::string dispatch = "inline";  // inline | scheduler
 
   // shutdown
   int drain_timeout_ms = 5000;

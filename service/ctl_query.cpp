@@ -273,6 +273,13 @@ int run_stats(const common_options& c) {
            {"cards_activated", s.cards_activated},
            {"latency_us_last_minute", latency_json(s.latency_last_minute)},
            {"latency_us_since_start", latency_json(s.latency_since_start)},
+           {"card_state", {{"passivations", s.passivations},
+                           {"restored", s.restored},
+                           {"snapshot_backlog", s.snapshot_backlog},
+                           {"snapshots_written", s.snapshots_written},
+                           {"snapshot_errors", s.snapshot_errors},
+                           {"snapshot_corrupt", s.snapshot_corrupt},
+                           {"snapshot_dropped", s.snapshot_dropped}}},
            {"store", {{"backlog", s.store_backlog},
                       {"written", s.store_written},
                       {"dropped", s.store_dropped},
@@ -298,9 +305,19 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.rejected_subject,
               (unsigned long long)s.rejected_shutdown);
   std::printf("duplicates       %llu\n", (unsigned long long)s.duplicates);
-  std::printf("cards            %llu active, %llu activated\n",
+  std::printf("cards            %llu active, %llu activated, %llu "
+              "restored, %llu passivated\n",
               (unsigned long long)s.active_cards,
-              (unsigned long long)s.cards_activated);
+              (unsigned long long)s.cards_activated,
+              (unsigned long long)s.restored,
+              (unsigned long long)s.passivations);
+  std::printf("card snapshots   backlog %llu, written %llu, errors %llu, "
+              "corrupt %llu, dropped %llu\n",
+              (unsigned long long)s.snapshot_backlog,
+              (unsigned long long)s.snapshots_written,
+              (unsigned long long)s.snapshot_errors,
+              (unsigned long long)s.snapshot_corrupt,
+              (unsigned long long)s.snapshot_dropped);
   auto lat = [](const char* name, const protocol::latency_summary& l) {
     std::printf("%-16s n=%llu p50 %.1f us, p90 %.1f, p99 %.1f, p99.9 %.1f, "
                 "max %.1f\n",

@@ -13,7 +13,7 @@ ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
                  natsConnection* conn, actors::counters& stats,
                  ingress_options opts)
   : conn_(conn), stats_(stats), opts_(std::move(opts)),
-    cards_(sys, env, opts_.run_inline) {
+    cards_(sys, env, opts_.limits, opts_.run_inline) {
 }
 
 ingress::~ingress() {
@@ -96,7 +96,7 @@ void ingress::handle(natsMsg* msg) {
   }
   if (reply != nullptr)
     request.reply_to = reply;
-  cards_.route(std::move(request));
+  cards_.route(std::move(request), received_ns);
 }
 
 void ingress::reject(const char* subject, const char* reply,

@@ -28,6 +28,7 @@ struct ingress_options {
   int pending_msgs = 1'000'000;
   int pending_bytes = 512 * 1024 * 1024;
   bool run_inline = false;  // idle card actors score on the callback thread
+  actors::directory_limits limits;
 };
 
 class ingress {
@@ -51,6 +52,7 @@ public:
   std::int64_t dropped() const;
 
   const actors::card_directory& cards() const { return cards_; }
+  actors::card_directory& cards() { return cards_; }
 
 
 private:

@@ -250,6 +250,15 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.ruleset_version = ctx_.rules->get()->version();
   s.nats_dropped = ctx_.nats_dropped();
   s.publish_errors = c.publish_errors.get();
+  s.passivations = c.passivations.get();
+  s.restored = c.restored.get();
+  s.snapshot_backlog = ctx_.snapshot_queue != nullptr
+                         ? ctx_.snapshot_queue->size()
+                         : 0;
+  s.snapshots_written = c.snapshots_written.get();
+  s.snapshot_errors = c.snapshot_errors.get();
+  s.snapshot_corrupt = c.snapshot_corrupt.get();
+  s.snapshot_dropped = c.snapshot_dropped.get();
   std::string out;
   protocol::encode(s, out);
   reply(msg, out);

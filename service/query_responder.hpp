@@ -38,6 +38,7 @@ struct query_context {
   const latency_histogram* latency = nullptr;
   const sqlite_store* store = nullptr;
   const actors::store_queue* queue = nullptr;
+  const actors::store_queue* snapshot_queue = nullptr;
   const actors::ruleset_slot* rules = nullptr;
   std::function<std::optional<actors::card_actor>(const std::string&)>
     find_card;

@@ -1,5 +1,6 @@
 #include "service/scoring_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -33,6 +34,8 @@ caf::error scoring_service::start() {
     return store.error();
   store_ = std::move(*store);
   store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
+  if (auto err = open_state())
+    return err;
   if (cfg_.nats_url.empty()) {
     embedded_nats_options o;
     o.binary = cfg_.nats_server_binary;
@@ -60,6 +63,12 @@ caf::error scoring_service::start() {
   se.flush_interval = std::chrono::milliseconds{cfg_.store_flush_ms};
   se.retention_days = cfg_.retention_days;
   store_actor_ = sys_->spawn<caf::detached>(actors::decision_store, se);
+  actors::snapshot_environment sn;
+  sn.queue = snapshot_queue_.get();
+  sn.backend = snapshots_.get();
+  sn.stats = &stats_;
+  sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
+  snapshot_actor_ = sys_->spawn<caf::detached>(actors::snapshot_store, sn);
   nats_options no;
   no.url = nats_url_;
   no.name = cfg_.name;
@@ -74,11 +83,22 @@ caf::error scoring_service::start() {
   env_.rules = &rules_;
   env_.stats = &stats_;
   env_.store = store_actor_;
+  env_.snapshot_queue = snapshot_queue_.get();
+  env_.snapshots = snapshot_actor_;
+  env_.filter = filter_.get();
+  actors::directory_limits limits;
+  // The cap is shared out over the partitions, each owning its cards.
+  limits.max_cards = cfg_.max_cards == 0
+                       ? 0
+                       : std::max<std::size_t>(1, cfg_.max_cards
+                                                    / cfg_.subjects.size());
+  limits.idle_ns = std::int64_t{cfg_.idle_timeout_s} * 1'000'000'000;
   for (auto& subject : cfg_.subjects) {
     ingress_options io;
     io.subject = subject;
     io.card_token = cfg_.card_token;
     io.queue_group = cfg_.queue_group;
+    io.limits = limits;
     io.run_inline = cfg_.dispatch == "inline";
     ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
                                                    stats_, io));
@@ -91,6 +111,7 @@ caf::error scoring_service::start() {
   qc.latency = &latency_;
   qc.store = store_.get();
   qc.queue = store_queue_.get();
+  qc.snapshot_queue = snapshot_queue_.get();
   qc.rules = &rules_;
   qc.find_card = [this](const std::string& id)
     -> std::optional<actors::card_actor> {
@@ -114,7 +135,48 @@ caf::error scoring_service::start() {
   if (auto s = conn_->flush(2000); s != NATS_OK)
     return make_error(ec::nats_error,
                       "subscriptions not confirmed: " + describe(s));
+  if (cfg_.idle_timeout_s > 0)
+    sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
   return caf::none;
+}
+
+caf::error scoring_service::open_state() {
+  auto path = cfg_.state_path.empty() ? default_state_path(cfg_.db_path)
+                                      : cfg_.state_path;
+  auto db = snapshot_db::open(path);
+  if (!db)
+    return db.error();
+  snapshots_ = std::move(*db);
+  snapshot_queue_ = std::make_unique<actors::store_queue>(cfg_.snapshot_queue);
+  filter_ = std::make_unique<actors::card_filter>(cfg_.card_filter_mb << 20);
+  // Every card with a snapshot is known before the first transaction, so
+  // that a restarted fraudd restores instead of starting cards afresh.
+  return snapshots_->for_each_card(
+    [this](std::string_view card) { filter_->add(card); });
+}
+
+void scoring_service::sweep_idle_cards() {
+  std::unique_lock<std::mutex> guard{sweeper_mtx_};
+  while (!sweeper_cv_.wait_for(guard, std::chrono::seconds(1),
+                               [this] { return sweeper_stop_; }))
+    for (auto& in : ingresses_)
+      in->cards().sweep_idle(steady_ns());
+}
+
+template <class Handle>
+caf::error scoring_service::flush(Handle& actor, const char* what) {
+  caf::error result;
+  caf::scoped_actor self{*sys_};
+  self->request(actor, std::chrono::seconds(60), actors::flush_atom::value)
+    .receive([](std::uint64_t) {},
+             [&](caf::error& err) {
+               result = make_error(ec::store_error,
+                                   std::string{"flushing "} + what + ": "
+                                     + caf::to_string(err));
+             });
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  actor = nullptr;
+  return result;
 }
 
 caf::error scoring_service::stop() {
@@ -122,6 +184,14 @@ caf::error scoring_service::stop() {
     return caf::none;
   stopped_ = true;
   caf::error result;
+  if (sweeper_.joinable()) {
+    {
+      std::lock_guard<std::mutex> guard{sweeper_mtx_};
+      sweeper_stop_ = true;
+    }
+    sweeper_cv_.notify_all();
+    sweeper_.join();
+  }
   // 1. Stop intake: whatever NATS already delivered is still scored.
   for (auto& in : ingresses_)
     if (auto err = in->drain(cfg_.drain_timeout_ms); err && !result)
@@ -139,19 +209,13 @@ caf::error scoring_service::stop() {
     result = make_error(ec::timeout,
                         std::to_string(stats_.routed.get() - answered())
                           + " transactions still in flight at shutdown");
-  // 3. Write every queued decision.
-  if (sys_ && store_actor_) {
-    caf::scoped_actor self{*sys_};
-    self->request(store_actor_, std::chrono::seconds(30),
-                  actors::flush_atom::value)
-      .receive([](std::uint64_t) {},
-               [&](caf::error& err) {
-                 if (!result)
-                   result = err;
-               });
-    caf::anon_send_exit(store_actor_, caf::exit_reason::user_shutdown);
-    store_actor_ = nullptr;
-  }
+  // 3. Write every queued decision and card snapshot.
+  if (sys_ && store_actor_)
+    if (auto err = flush(store_actor_, "decisions"); err && !result)
+      result = err;
+  if (sys_ && snapshot_actor_)
+    if (auto err = flush(snapshot_actor_, "card snapshots"); err && !result)
+      result = err;
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
   queries_.reset();
@@ -159,12 +223,15 @@ caf::error scoring_service::stop() {
     conn_->flush(2000);
   ingresses_.clear();
   env_.store = nullptr;
+  env_.snapshots = nullptr;
   sys_.reset();
   sink_.reset();
   conn_.reset();
   embedded_.reset();
   store_queue_.reset();
   store_.reset();
+  snapshot_queue_.reset();
+  snapshots_.reset();
   return result;
 }
 

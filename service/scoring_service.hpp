@@ -2,7 +2,10 @@
 // the ingress subscriptions, and the order in which they start and stop.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -11,7 +14,9 @@
 
 #include "actors/card.hpp"
 #include "actors/counters.hpp"
+#include "actors/card_filter.hpp"
 #include "actors/decision_store.hpp"
+#include "actors/snapshot_store.hpp"
 #include "actors/ruleset_slot.hpp"
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
@@ -19,6 +24,7 @@
 #include "service/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/query_responder.hpp"
+#include "service/snapshot_db.hpp"
 #include "service/sqlite_store.hpp"
 
 namespace fraud::service {
@@ -42,6 +48,11 @@ public:
   std::uint64_t active_cards() const;
 
 private:
+  caf::error open_state();
+  void sweep_idle_cards();
+  template <class Handle>
+  caf::error flush(Handle& actor, const char* what);
+
   config cfg_;
   std::string nats_url_;
   std::unique_ptr<embedded_nats> embedded_;
@@ -54,10 +65,19 @@ private:
   std::unique_ptr<sqlite_store> store_;
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;
+  std::unique_ptr<snapshot_db> snapshots_;
+  std::unique_ptr<actors::store_queue> snapshot_queue_;
+  std::unique_ptr<actors::card_filter> filter_;
+  actors::snapshot_store_actor snapshot_actor_;
   std::unique_ptr<nats_decision_sink> sink_;
   actors::card_environment env_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
   std::unique_ptr<query_responder> queries_;
+  // passivates idle cards once a second
+  std::thread sweeper_;
+  std::mutex sweeper_mtx_;
+  std::condition_variable sweeper_cv_;
+  bool sweeper_stop_ = false;
   std::int64_t started_at_ms_ = 0;
   bool stopped_ = false;
 };

@@ -1,0 +1,37 @@
+// Where card snapshots persist, as the snapshot store actor sees it.
+// Implemented over SQLite by the service. Called from the snapshot store
+// actor's own thread only (for_each_card: before any actor runs).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace fraud::actors {
+
+class snapshot_backend {
+public:
+  virtual ~snapshot_backend() = default;
+
+  /// Writes (card_id, snapshot) pairs in one transaction, replacing what
+  /// a card had.
+  virtual caf::error
+  write(const std::vector<std::pair<std::string_view, std::string_view>>&
+          snapshots) = 0;
+
+  /// The snapshot of a card, or "" when it has none.
+  virtual caf::expected<std::string> read(const std::string& card_id) = 0;
+
+  /// Deletes a card's snapshot (a corrupted one, once reported).
+  virtual caf::error erase(const std::string& card_id) = 0;
+
+  /// Calls f with every card id that has a snapshot.
+  virtual caf::error
+  for_each_card(const std::function<void(std::string_view)>& f) = 0;
+};
+
+} // namespace fraud::actors

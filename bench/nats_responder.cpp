@@ -1,0 +1,74 @@
+#include "bench/nats_responder.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+
+#include "service/error.hpp"
+#include "service/nats_connection.hpp"
+
+namespace fraud::bench {
+
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  return s;
+}
+
+} // namespace
+
+void block_stop_signals() {
+  auto s = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &s, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int run_responder(const responder_options& opts, natsMsgHandler handler,
+                  void* closure) {
+  service::nats_options no;
+  no.url = opts.url;
+  no.name = opts.name;
+  auto conn = service::nats_connection::connect(no);
+  if (!conn) {
+    std::fprintf(stderr, "%s: %s\n", opts.name.c_str(),
+                 service::render(conn.error()).c_str());
+    return 1;
+  }
+  if (opts.on_connect)
+    opts.on_connect((*conn)->get());
+  natsSubscription* sub = nullptr;
+  auto s = natsConnection_Subscribe(&sub, (*conn)->get(), opts.subject.c_str(),
+                                    handler, closure);
+  if (s == NATS_OK)
+    s = natsSubscription_SetPendingLimits(sub, 1'000'000, 512 * 1024 * 1024);
+  if (s == NATS_OK)
+    s = (*conn)->flush(2000);
+  if (s != NATS_OK) {
+    std::fprintf(stderr, "%s: cannot subscribe to %s: %s\n",
+                 opts.name.c_str(), opts.subject.c_str(),
+                 service::describe(s).c_str());
+    natsSubscription_Destroy(sub);
+    return 1;
+  }
+  std::printf("%s: ready on %s, subject %s\n", opts.name.c_str(),
+              opts.url.c_str(), opts.subject.c_str());
+  std::fflush(stdout);
+  auto signals = stop_signals();
+  int sig = 0;
+  sigwait(&signals, &sig);
+  natsSubscription_Drain(sub);
+  natsSubscription_WaitForDrainCompletion(sub, 2000);
+  int64_t dropped = 0;
+  natsSubscription_GetDropped(sub, &dropped);
+  (*conn)->flush(2000);
+  natsSubscription_Destroy(sub);
+  std::printf("%s: stopped; dropped %lld\n", opts.name.c_str(),
+              static_cast<long long>(dropped));
+  return 0;
+}
+
+} // namespace fraud::bench

@@ -1,0 +1,29 @@
+// The skeleton the bench's stand-in services share: connect to NATS with
+// fraudd's connection options, subscribe one handler, announce readiness on
+// stdout, and run until SIGINT or SIGTERM.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nats/nats.h>
+
+namespace fraud::bench {
+
+struct responder_options {
+  std::string name;                  // for the ready line and nats-server
+  std::string url;
+  std::string subject = "fraud.tx.*";
+  /// Called once connected, before subscribing.
+  std::function<void(natsConnection*)> on_connect;
+};
+
+/// Blocks the stop signals: call first in main, before any thread starts.
+void block_stop_signals();
+
+/// Runs the handler until a stop signal; returns main's exit code. The
+/// handler must destroy its messages.
+int run_responder(const responder_options& opts, natsMsgHandler handler,
+                  void* closure);
+
+} // namespace fraud::bench

@@ -1,0 +1,67 @@
+// A decision sink for benchmarks without NATS: counts decisions and keeps
+// the latency of each from the request's received_ns to its delivery.
+//
+// Thread-safe: any number of card actors' workers deliver at once; each
+// decision takes its own slot of a buffer sized up front.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "actors/decision_sink.hpp"
+#include "service/clock.hpp"
+
+namespace fraud::bench {
+
+class recording_sink final : public actors::decision_sink {
+public:
+  /// Keeps the latencies of the first `capacity` decisions.
+  explicit recording_sink(std::size_t capacity = 0) : samples_(capacity) {
+  }
+
+  void deliver(const models::decision&,
+               const actors::score_request& request) override {
+    record(request);
+  }
+
+  void deliver_duplicate(std::string_view,
+                         const actors::score_request& request) override {
+    record(request);
+  }
+
+  std::uint64_t delivered() const {
+    return delivered_.load(std::memory_order_acquire);
+  }
+
+  /// Starts a new measurement: the next decision takes the first slot.
+  /// Call only while no decision is in flight.
+  void restart() {
+    claimed_.store(0, std::memory_order_relaxed);
+    delivered_.store(0, std::memory_order_release);
+  }
+
+  /// The latencies recorded so far (at most capacity), in nanoseconds.
+  /// Complete once delivered() reached the number of requests sent.
+  std::vector<std::int64_t> samples() const {
+    auto n = std::min<std::uint64_t>(delivered(), samples_.size());
+    return {samples_.begin(), samples_.begin() + static_cast<long>(n)};
+  }
+
+private:
+  void record(const actors::score_request& request) {
+    auto latency = service::steady_ns() - request.received_ns;
+    auto n = claimed_.fetch_add(1, std::memory_order_relaxed);
+    if (n < samples_.size())
+      samples_[n] = latency;
+    delivered_.fetch_add(1, std::memory_order_release);
+  }
+
+  std::vector<std::int64_t> samples_;
+  std::atomic<std::uint64_t> claimed_{0};    // slots taken
+  std::atomic<std::uint64_t> delivered_{0};  // slots written
+};
+
+} // namespace fraud::bench

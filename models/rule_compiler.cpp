@@ -1,0 +1,421 @@
+#include "models/rule_compiler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/rule_detail.hpp"
+#include "models/rule_parser.hpp"
+#include "models/rule_types.hpp"
+
+namespace fraud::models::rules {
+
+namespace {
+
+constexpr std::size_t max_operands = std::numeric_limits<std::uint16_t>::max();
+
+cmp_op mirrored(cmp_op op) {
+  switch (op) {
+    case cmp_op::lt:
+      return cmp_op::gt;
+    case cmp_op::le:
+      return cmp_op::ge;
+    case cmp_op::gt:
+      return cmp_op::lt;
+    case cmp_op::ge:
+      return cmp_op::le;
+    default:
+      return op;
+  }
+}
+
+opcode fused(field_kind kind, cmp_op op) {
+  int base = static_cast<int>(kind == field_kind::f64 ? opcode::f64_lt
+                                                      : opcode::u32_lt);
+  int offset = 0;
+  switch (op) {
+    case cmp_op::lt:
+      offset = 0;
+      break;
+    case cmp_op::le:
+      offset = 1;
+      break;
+    case cmp_op::gt:
+      offset = 2;
+      break;
+    case cmp_op::ge:
+      offset = 3;
+      break;
+    case cmp_op::eq:
+      offset = 4;
+      break;
+    case cmp_op::ne:
+      offset = 5;
+      break;
+  }
+  return static_cast<opcode>(base + offset);
+}
+
+bool is_number_field(const feature_info* f) {
+  return f != nullptr
+         && (f->kind == field_kind::f64 || f->kind == field_kind::u32);
+}
+
+unsigned channel_bit(const expr& e) {
+  models::channel c = channel::pos;
+  channel_constant(e.text, c);
+  return 1u << static_cast<unsigned>(c);
+}
+
+// Emits conditions, numbers and strings of one program.
+class emitter {
+public:
+  emitter(rule_program& p, std::vector<rule_error>& errors)
+    : p_(p), errors_(errors) {}
+
+  // The entry of `e` as a branching program that goes to t when `e` holds
+  // and to f when it does not. Built backwards: successors first.
+  std::int32_t cond(const expr& e, std::int32_t t, std::int32_t f) {
+    if (t == f)
+      return t;
+    if (auto c = constant_condition(e))
+      return *c ? t : f;
+    switch (e.kind) {
+      case expr_kind::all:
+        return cond(*e.args[0], cond(*e.args[1], t, f), f);
+      case expr_kind::any:
+        return cond(*e.args[0], t, cond(*e.args[1], t, f));
+      case expr_kind::invert:
+        return cond(*e.args[0], f, t);
+      case expr_kind::name: {
+        instr i;
+        i.op = opcode::flag;
+        i.field = feature_named(e)->field;
+        return push(i, t, f);
+      }
+      case expr_kind::compare:
+        return compare(e, t, f);
+      case expr_kind::in_set:
+        return e.negated ? in_set(e, f, t) : in_set(e, t, f);
+      case expr_kind::in_list: {
+        instr i;
+        i.op = opcode::str_in_list;
+        i.a = string(*e.args[0]);
+        i.b = list(e.text);
+        return e.negated ? push(i, f, t) : push(i, t, f);
+      }
+      default:
+        return f;  // not a condition: the type check reported it
+    }
+  }
+
+  // An instruction that fires rules[rule] and goes on at `next`.
+  std::int32_t fire(std::size_t rule, std::int32_t next, position at) {
+    instr i;
+    i.op = opcode::fire;
+    i.a = index(rule + 1, at);
+    return push(i, next, next);
+  }
+
+  // numbers[index] computing `e`.
+  std::uint16_t number(const expr& e) {
+    num_expr out;
+    std::size_t depth = 0;
+    postfix(e, out, 0, depth);
+    if (depth > max_stack)
+      error(e.at, "expected a simpler calculation: it nests too deeply");
+    p_.numbers.push_back(std::move(out));
+    return index(p_.numbers.size(), e.at);
+  }
+
+private:
+  std::int32_t push(instr i, std::int32_t t, std::int32_t f) {
+    i.on_true = t;
+    i.on_false = f;
+    p_.code.push_back(i);
+    return static_cast<std::int32_t>(p_.code.size() - 1);
+  }
+
+  void error(position at, std::string message) {
+    errors_.push_back(error_at(at, std::move(message)));
+  }
+
+  std::uint16_t index(std::size_t size, position at) {
+    if (size > max_operands) {
+      error(at, "expected a smaller ruleset: more than 65535 values");
+      return 0;
+    }
+    return static_cast<std::uint16_t>(size - 1);
+  }
+
+  void postfix(const expr& e, num_expr& out, std::size_t height,
+               std::size_t& depth) {
+    depth = std::max(depth, height + 1);
+    num_op op;
+    if (auto c = constant_number(e)) {
+      op.value = *c;
+      out.ops.push_back(op);
+      return;
+    }
+    if (auto* f = feature_named(e)) {
+      op.what = f->kind == field_kind::f64 ? num_op::kind::f64
+                                           : num_op::kind::u32;
+      op.field = f->field;
+      out.ops.push_back(op);
+      return;
+    }
+    if (e.kind == expr_kind::negate) {
+      postfix(*e.args[0], out, height, depth);
+      op.what = num_op::kind::neg;
+      out.ops.push_back(op);
+      return;
+    }
+    postfix(*e.args[0], out, height, depth);
+    postfix(*e.args[1], out, height + 1, depth);
+    op.what = e.op == '+'   ? num_op::kind::add
+              : e.op == '-' ? num_op::kind::sub
+              : e.op == '*' ? num_op::kind::mul
+                            : num_op::kind::div;
+    out.ops.push_back(op);
+  }
+
+  std::uint16_t string(const expr& e) {
+    str_operand s;
+    if (auto* f = feature_named(e)) {
+      s.kind = f->kind;
+      s.field = f->field;
+    } else {
+      s.constant = true;
+      s.value = e.text;
+    }
+    p_.strings.push_back(std::move(s));
+    return index(p_.strings.size(), e.at);
+  }
+
+  std::uint16_t list(const std::string& name) {
+    auto& names = p_.list_names;
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end())
+      return static_cast<std::uint16_t>(it - names.begin());
+    names.push_back(name);
+    return index(names.size(), position{});
+  }
+
+  std::int32_t compare(const expr& e, std::int32_t t, std::int32_t f) {
+    auto& a = *e.args[0];
+    auto& b = *e.args[1];
+    std::vector<rule_error> ignored;
+    auto type = type_of(a, ignored);
+    bool equal = e.cmp == cmp_op::eq;
+    if (type == value_type::boolean) {
+      // a == b: b's answer must match a's
+      auto if_a = cond(b, equal ? t : f, equal ? f : t);
+      auto if_not_a = cond(b, equal ? f : t, equal ? t : f);
+      return cond(a, if_a, if_not_a);
+    }
+    if (type == value_type::channel) {
+      bool a_feature = feature_named(a) != nullptr;
+      bool b_feature = feature_named(b) != nullptr;
+      if (a_feature == b_feature)  // the same feature, or two constants
+        return (a_feature || a.text == b.text) == equal ? t : f;
+      instr i;
+      i.op = opcode::channel_in;
+      i.field = feature_named(a_feature ? a : b)->field;
+      i.k = channel_bit(a_feature ? b : a);
+      return equal ? push(i, t, f) : push(i, f, t);
+    }
+    if (type == value_type::string) {
+      if (a.kind == expr_kind::string && b.kind == expr_kind::string)
+        return (a.text == b.text) == equal ? t : f;
+      instr i;
+      i.op = opcode::str_eq;
+      i.a = string(a);
+      i.b = string(b);
+      return equal ? push(i, t, f) : push(i, f, t);
+    }
+    auto ka = constant_number(a);
+    auto kb = constant_number(b);
+    instr i;
+    if (is_number_field(feature_named(a)) && kb) {
+      i.op = fused(feature_named(a)->kind, e.cmp);
+      i.field = feature_named(a)->field;
+      i.k = *kb;
+    } else if (is_number_field(feature_named(b)) && ka) {
+      i.op = fused(feature_named(b)->kind, mirrored(e.cmp));
+      i.field = feature_named(b)->field;
+      i.k = *ka;
+    } else {
+      i.op = opcode::num_cmp;
+      i.cmp = e.cmp;
+      i.a = number(a);
+      i.b = number(b);
+    }
+    return push(i, t, f);
+  }
+
+  std::int32_t in_set(const expr& e, std::int32_t t, std::int32_t f) {
+    auto& lhs = *e.args[0];
+    std::vector<rule_error> ignored;
+    auto type = type_of(lhs, ignored);
+    instr i;
+    if (type == value_type::channel) {
+      unsigned mask = 0;
+      for (std::size_t k = 1; k < e.args.size(); ++k)
+        mask |= channel_bit(*e.args[k]);
+      if (!feature_named(lhs))
+        return (mask & channel_bit(lhs)) != 0 ? t : f;
+      i.op = opcode::channel_in;
+      i.field = feature_named(lhs)->field;
+      i.k = mask;
+      return push(i, t, f);
+    }
+    if (type == value_type::string) {
+      list_entries set;
+      for (std::size_t k = 1; k < e.args.size(); ++k)
+        set.push_back(e.args[k]->text);
+      std::sort(set.begin(), set.end());
+      set.erase(std::unique(set.begin(), set.end()), set.end());
+      if (lhs.kind == expr_kind::string)
+        return contains(set, lhs.text) ? t : f;
+      i.op = opcode::str_in;
+      i.a = string(lhs);
+      p_.string_sets.push_back(std::move(set));
+      i.b = index(p_.string_sets.size(), e.at);
+      return push(i, t, f);
+    }
+    std::vector<double> set;
+    for (std::size_t k = 1; k < e.args.size(); ++k) {
+      auto v = constant_number(*e.args[k]).value_or(0);
+      if (!std::isfinite(v)) {
+        error(e.args[k]->at, "expected a finite number in [...]");
+        return f;
+      }
+      set.push_back(v);
+    }
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    if (auto k = constant_number(lhs))
+      return std::binary_search(set.begin(), set.end(), *k) ? t : f;
+    i.op = opcode::num_in;
+    i.a = number(lhs);
+    p_.number_sets.push_back(std::move(set));
+    i.b = index(p_.number_sets.size(), e.at);
+    return push(i, t, f);
+  }
+
+  rule_program& p_;
+  std::vector<rule_error>& errors_;
+};
+
+// The reason's value and limit when the rule does not name them: the sides
+// of its first comparison of numbers, the measured side as the value.
+void default_report(const rule_decl& d, compiled_rule& r, emitter& emit) {
+  auto* cmp = first_number_comparison(*d.condition);
+  if (cmp == nullptr)
+    return;
+  auto* value = cmp->args[0].get();
+  auto* limit = cmp->args[1].get();
+  if (constant_number(*value) && !constant_number(*limit))
+    std::swap(value, limit);
+  r.value = emit.number(*value);
+  r.limit = emit.number(*limit);
+}
+
+// Compiles `d` to run before the code at `next`; returns its first test.
+std::int32_t compile_rule(const rule_decl& d, std::int32_t next,
+                          rule_program& p, emitter& emit,
+                          std::vector<rule_error>& errors,
+                          std::vector<rule_error>& warnings) {
+  auto before = errors.size();
+  auto type = type_of(*d.condition, errors);
+  if (type && *type != value_type::boolean)
+    errors.push_back(error_at(d.condition->at,
+                              std::string{"expected a condition after 'when', "
+                                          "found "}
+                                + describe(*type)
+                                + " (compare it, e.g. amount > 100)"));
+  for (auto* e : {d.value.get(), d.limit.get()}) {
+    if (e == nullptr)
+      continue;
+    auto t = type_of(*e, errors);
+    if (t && *t != value_type::number)
+      errors.push_back(error_at(e->at, std::string{"expected a number to "
+                                                   "report, found "}
+                                         + describe(*t)));
+  }
+  compiled_rule r;
+  if (d.say)
+    r.detail = compile_say(*d.say, d.say_at, errors);
+  if (errors.size() != before)
+    return next;
+  r.name = d.name;
+  r.kind = d.kind;
+  r.verdict = d.verdict;
+  r.points = d.points;
+  r.shadow = d.shadow;
+  auto fire = emit.fire(p.rules.size(), next, d.name_at);
+  auto entry = emit.cond(*d.condition, fire, next);
+  if (d.value) {
+    r.value = emit.number(*d.value);
+    if (d.limit)
+      r.limit = emit.number(*d.limit);
+  } else {
+    default_report(d, r, emit);
+  }
+  if (!d.say) {
+    std::vector<const feature_info*> read;
+    features_read(*d.condition, read);
+    r.detail = default_detail(d.condition_text, read);
+  }
+  if (auto c = constant_condition(*d.condition))
+    warnings.push_back(error_at(d.condition->at,
+                                *c ? "this rule fires on every transaction"
+                                   : "this rule can never fire"));
+  p.rules.push_back(std::move(r));
+  return entry;
+}
+
+bool before(const rule_error& a, const rule_error& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+} // namespace
+
+compile_result compile(std::string_view text) {
+  compile_result out;
+  auto parsed = parse(text);
+  out.errors = std::move(parsed.errors);
+  auto& src = parsed.source;
+  auto program = std::make_shared<rule_program>();
+  program->text = std::string{text};
+  if (src.review_at)
+    program->limits.review_at = src.review_at->value;
+  if (src.decline_at)
+    program->limits.decline_at = src.decline_at->value;
+  if (program->limits.review_at > program->limits.decline_at) {
+    auto at = src.decline_at ? src.decline_at->at : src.review_at->at;
+    out.errors.push_back(error_at(
+      at, "expected the decline threshold ("
+            + std::to_string(program->limits.decline_at)
+            + ") to be at least the review threshold ("
+            + std::to_string(program->limits.review_at) + ")"));
+  }
+  // Last rule first: each rule's code goes on to the next rule's. Rules
+  // keep their text order in `rules`, which is the order reasons are in.
+  emitter emit{*program, out.errors};
+  std::int32_t next = end_of_rules;
+  for (auto d = src.rules.rbegin(); d != src.rules.rend(); ++d)
+    next = compile_rule(*d, next, *program, emit, out.errors, out.warnings);
+  program->entry = next;
+  auto& rules = program->rules;
+  std::reverse(rules.begin(), rules.end());
+  for (auto& i : program->code)
+    if (i.op == opcode::fire)
+      i.a = static_cast<std::uint16_t>(rules.size() - 1 - i.a);
+  std::stable_sort(out.errors.begin(), out.errors.end(), before);
+  if (out.errors.empty())
+    out.program = std::move(program);
+  return out;
+}
+
+} // namespace fraud::models::rules

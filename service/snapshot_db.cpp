@@ -1,0 +1,134 @@
+#include "service/snapshot_db.hpp"
+
+#include "service/clock.hpp"
+#include "service/error.hpp"
+
+namespace fraud::service {
+
+namespace {
+
+constexpr std::int64_t snapshot_schema_version = 1;
+
+const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS cards (
+  card_id TEXT PRIMARY KEY,
+  snapshot BLOB NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+} // namespace
+
+std::string default_state_path(const std::string& db_path) {
+  auto slash = db_path.rfind('/');
+  auto dot = db_path.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash))
+    return db_path.substr(0, dot) + "-cards" + db_path.substr(dot);
+  return db_path + "-cards";
+}
+
+caf::expected<std::unique_ptr<snapshot_db>>
+snapshot_db::open(const std::string& path) {
+  std::unique_ptr<snapshot_db> self{new snapshot_db};
+  auto db = sqlite_db::open(path, true);
+  if (!db)
+    return db.error();
+  self->db_ = std::move(*db);
+  auto version = self->db_->user_version();
+  if (!version)
+    return version.error();
+  if (*version > snapshot_schema_version)
+    return make_error(ec::store_error,
+                      path + " has card snapshot schema "
+                        + std::to_string(*version)
+                        + ", newer than this fraudd understands");
+  if (*version < snapshot_schema_version) {
+    if (auto err = self->db_->exec(
+          std::string{schema} + "PRAGMA user_version="
+          + std::to_string(snapshot_schema_version) + ";"))
+      return err;
+  }
+  auto prep = [&](sqlite_statement& st, const char* sql) -> caf::error {
+    auto p = self->db_->prepare(sql);
+    if (!p)
+      return p.error();
+    st = std::move(*p);
+    return caf::none;
+  };
+  if (auto err = prep(self->upsert_,
+                      "INSERT INTO cards(card_id, snapshot, updated_at_ms) "
+                      "VALUES (?, ?, ?) ON CONFLICT(card_id) DO UPDATE SET "
+                      "snapshot = excluded.snapshot, updated_at_ms = "
+                      "excluded.updated_at_ms"))
+    return err;
+  if (auto err = prep(self->read_,
+                      "SELECT snapshot FROM cards WHERE card_id = ?"))
+    return err;
+  if (auto err = prep(self->erase_, "DELETE FROM cards WHERE card_id = ?"))
+    return err;
+  return self;
+}
+
+caf::error snapshot_db::write(
+  const std::vector<std::pair<std::string_view, std::string_view>>& rows) {
+  if (auto err = db_->exec("BEGIN"))
+    return err;
+  auto now = wall_ms();
+  for (auto& [card, bytes] : rows) {
+    upsert_.bind(1, card);
+    upsert_.bind_blob(2, bytes);
+    upsert_.bind(3, now);
+    auto rc = upsert_.step();
+    upsert_.reset();
+    if (rc != SQLITE_DONE) {
+      auto err = db_->error("writing the snapshot of " + std::string{card});
+      db_->exec("ROLLBACK");
+      return err;
+    }
+  }
+  if (auto err = db_->exec("COMMIT")) {
+    db_->exec("ROLLBACK");
+    return err;
+  }
+  return caf::none;
+}
+
+caf::expected<std::string> snapshot_db::read(const std::string& card_id) {
+  read_.bind(1, card_id);
+  std::string out;
+  auto rc = read_.step();
+  if (rc == SQLITE_ROW)
+    out = std::string{read_.blob(0)};
+  read_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_->error("reading the snapshot of " + card_id);
+  return out;
+}
+
+caf::error snapshot_db::erase(const std::string& card_id) {
+  erase_.bind(1, card_id);
+  auto rc = erase_.step();
+  erase_.reset();
+  if (rc != SQLITE_DONE)
+    return db_->error("erasing the snapshot of " + card_id);
+  return caf::none;
+}
+
+caf::error
+snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
+  auto st = db_->prepare("SELECT card_id FROM cards");
+  if (!st)
+    return st.error();
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    auto* p = sqlite3_column_text(st->get(), 0);
+    auto n = sqlite3_column_bytes(st->get(), 0);
+    f(std::string_view{reinterpret_cast<const char*>(p),
+                       static_cast<std::size_t>(n)});
+  }
+  if (rc != SQLITE_DONE)
+    return db_->error("listing card snapshots");
+  return caf::none;
+}
+
+} // namespace fraud::service

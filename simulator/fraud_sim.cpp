@@ -1,0 +1,216 @@
+// fraud-sim: generates labelled card traffic, replays it against fraudd
+// over NATS, and reports latency and detection. See simulator/README.md.
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "simulator/backtest.hpp"
+#include "simulator/dataset_generator.hpp"
+#include "simulator/progress_line.hpp"
+#include "simulator/replay.hpp"
+#include "simulator/report.hpp"
+
+namespace {
+
+using namespace fraud::simulator;
+
+struct cli {
+  generator_options gen;
+  replay_options rep;
+  std::string out_path;
+  std::string in_path;
+  std::string json_path;
+  std::size_t limit = 0;
+  bool max_rate = false;
+  bool force_progress = false;
+  bool no_progress = false;
+  std::string mode = "request";
+};
+
+void generator_flags(CLI::App& app, cli& c) {
+  app.add_option("--cards", c.gen.cards, "cards in the population")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 10'000'000u));
+  app.add_option("--days", c.gen.days, "days of activity")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 3650u));
+  app.add_option("--seed", c.gen.seed, "the same seed gives the same file")
+    ->capture_default_str();
+  app.add_option("--fraud-rate", c.gen.fraud_rate,
+                 "share of cards attacked during the period")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 1.0));
+}
+
+void replay_flags(CLI::App& app, cli& c) {
+  app.add_option("--nats", c.rep.nats_url, "NATS server URL")
+    ->capture_default_str();
+  auto* rate = app.add_option("--rate", c.rep.rate_tps,
+                              "open-loop schedule, transactions per second")
+                 ->capture_default_str()
+                 ->check(CLI::Range(1.0, 10'000'000.0));
+  app.add_flag("--max", c.max_rate, "send as fast as possible instead")
+    ->excludes(rate);
+  app.add_option("--mode", c.mode,
+                 "request: each transaction is a request, its reply the "
+                 "decision; publish: plain publish, decisions collected from "
+                 "fraud.decisions.> and fraud.rejected")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"request", "publish"}));
+  app.add_option("--timeout-ms", c.rep.timeout_ms,
+                 "an answer later than this after its due time is lost")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 600'000));
+  app.add_option("--limit", c.limit,
+                 "replay only the first N transactions (0: all)")
+    ->capture_default_str();
+  app.add_option("--send-asap", c.rep.send_asap,
+                 "flush every publish at once (else nats.c batches)")
+    ->capture_default_str();
+  app.add_option("--json", c.json_path, "also write the report as JSON");
+  app.add_flag("--progress", c.force_progress,
+               "show the progress line even when stderr is not a terminal");
+  app.add_flag("--no-progress", c.no_progress, "never show it");
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "fraud-sim: %s\n", what.c_str());
+  return 1;
+}
+
+int generate(const cli& c, const std::string& path) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  if (!out)
+    return fail("cannot write " + path);
+  generation_summary s;
+  std::string error;
+  if (!generate_dataset(c.gen, out, s, error))
+    return fail(error);
+  out.close();
+  std::printf("fraud-sim: wrote %s: %llu transactions, %u cards over %u "
+              "days, seed %llu\n",
+              path.c_str(), static_cast<unsigned long long>(s.transactions),
+              s.cards, c.gen.days,
+              static_cast<unsigned long long>(c.gen.seed));
+  for (std::size_t l = 1; l < s.by_label.size(); ++l)
+    std::printf("  %-18s %6llu transactions in %4u attacks\n",
+                fraud::protocol::to_string(
+                  static_cast<fraud::protocol::fraud_label>(l)),
+                static_cast<unsigned long long>(s.by_label[l]), s.attacks[l]);
+  return 0;
+}
+
+int finish(const cli& c, const report& r) {
+  print_report(stdout, r);
+  std::string error;
+  if (!c.json_path.empty() && !write_json(c.json_path, r, error))
+    return fail(error);
+  return 0;
+}
+
+int replay_file(cli c, const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return fail("cannot read " + path);
+  replay_set txs;
+  std::string error;
+  if (!txs.load(in, c.limit, error))
+    return fail(path + ": " + error);
+  c.rep.request_mode = c.mode == "request";
+  if (c.max_rate)
+    c.rep.rate_tps = 0;
+  c.rep.progress = !c.no_progress
+                   && (c.force_progress || progress_line::stderr_is_terminal());
+  std::printf("fraud-sim: replaying %zu transactions to %s (%s mode, %s)\n",
+              txs.size(), c.rep.nats_url.c_str(), c.mode.c_str(),
+              c.max_rate ? "as fast as possible"
+                         : (std::to_string(static_cast<long long>(
+                              c.rep.rate_tps))
+                            + " tx/s")
+                             .c_str());
+  std::fflush(stdout);
+  report r;
+  r.dataset = path;
+  r.transactions = txs.size();
+  r.replay.emplace();
+  if (!replay(txs, c.rep, *r.replay, r.detection, error))
+    return fail(error);
+  return finish(c, r);
+}
+
+int backtest_file(const cli& c) {
+  std::ifstream in{c.in_path, std::ios::binary};
+  if (!in)
+    return fail("cannot read " + c.in_path);
+  backtest_result res;
+  std::string error;
+  if (!backtest(in, res, error))
+    return fail(c.in_path + ": " + error);
+  report r;
+  r.dataset = c.in_path;
+  r.transactions = res.transactions;
+  r.detection = res.detection;
+  return finish(c, r);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  cli c;
+  CLI::App app{"fraud-sim: generates labelled card transactions (legitimate "
+               "cardholders and five fraud typologies), replays them against "
+               "fraudd over NATS on an open-loop schedule, and reports "
+               "latency and detection quality."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every command");
+
+  auto* gen = app.add_subcommand(
+    "generate", "write a labelled dataset (same seed, same bytes)");
+  generator_flags(*gen, c);
+  gen->add_option("--out", c.out_path, "dataset file to write")->required();
+
+  auto* rep = app.add_subcommand(
+    "replay", "send a dataset to fraudd and report latency and detection");
+  rep->add_option("--in", c.in_path, "dataset file")->required();
+  replay_flags(*rep, c);
+
+  auto* run = app.add_subcommand("run", "generate, then replay (make demo)");
+  generator_flags(*run, c);
+  run->add_option("--out", c.out_path,
+                  "keep the dataset in this file (default: a temporary file, "
+                  "removed afterwards)");
+  replay_flags(*run, c);
+
+  auto* bt = app.add_subcommand(
+    "backtest", "score a dataset offline with the service's own rules, "
+                "without NATS: detection only");
+  bt->add_option("--in", c.in_path, "dataset file")->required();
+  bt->add_option("--json", c.json_path, "also write the report as JSON");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*gen)
+    return generate(c, c.out_path);
+  if (*rep)
+    return replay_file(c, c.in_path);
+  if (*bt)
+    return backtest_file(c);
+  // run
+  bool temporary = c.out_path.empty();
+  std::string path = c.out_path;
+  if (temporary) {
+    char tmpl[] = "/tmp/fraud-sim-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    if (fd < 0)
+      return fail("cannot create a temporary file");
+    ::close(fd);
+    path = tmpl;
+  }
+  int rc = generate(c, path);
+  if (rc == 0)
+    rc = replay_file(c, path);
+  if (temporary)
+    std::remove(path.c_str());
+  return rc;
+}

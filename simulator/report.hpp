@@ -1,0 +1,52 @@
+// The report of a replay or a backtest: a table for people, JSON for
+// machines (fraud-sim ... --json FILE). The JSON keys are documented in
+// simulator/README.md.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "simulator/detection.hpp"
+#include "simulator/latency_summary.hpp"
+
+namespace fraud::simulator {
+
+struct replay_figures {
+  std::string mode;           // "request" or "publish"
+  double target_tps = 0;      // 0: as fast as possible (--max)
+  std::uint64_t sent = 0;
+  std::uint64_t decided = 0;  // a decision without error
+  std::uint64_t rejected = 0; // a decision with error set
+  std::uint64_t lost = 0;     // nothing within the timeout
+  std::uint64_t duplicates = 0;  // second answers for one transaction
+  std::uint64_t unmatched = 0;   // answers for no transaction of ours
+  std::uint64_t no_responders = 0;  // requests nobody was subscribed for
+  std::uint64_t publish_errors = 0;
+  std::uint64_t nats_errors = 0;  // asynchronous errors, slow consumer
+  double seconds = 0;         // first send to last answer
+  double send_seconds = 0;    // first send to last send
+  double throughput_tps = 0;  // (decided + rejected) / seconds
+  latency_summary latency;          // intended send time -> answer read
+  latency_summary service_latency;  // service_latency_ns of the decisions
+};
+
+struct report {
+  std::string dataset;        // file name
+  std::uint64_t transactions = 0;
+  std::optional<replay_figures> replay;  // absent for a backtest
+  detection_summary detection;
+};
+
+/// The readable table.
+void print_report(std::FILE* out, const report& r);
+
+nlohmann::json to_json(const report& r);
+
+/// Writes to_json(r) to `path`; false with `error` set on failure.
+bool write_json(const std::string& path, const report& r, std::string& error);
+
+} // namespace fraud::simulator

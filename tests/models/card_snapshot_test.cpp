@@ -1,0 +1,188 @@
+// Card snapshots: what a passivated or restarted card comes back from.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "models/card_snapshot.hpp"
+#include "models/scoring.hpp"
+#include "tests/models/same_features.hpp"
+
+namespace {
+
+using namespace fraud::models;
+using fraud::test::expect_same_features;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+
+// A card with a busy, varied history: devices, countries, locations,
+// amounts, and windows with many non-empty buckets.
+struct history {
+  card_state card;
+  recent_ids recent;
+};
+
+transaction random_tx(std::mt19937_64& rng, int i, std::int64_t at) {
+  transaction tx;
+  tx.tx_id = "tx-" + std::to_string(i);
+  tx.card_id = "card-1";
+  tx.amount_minor = 100 + static_cast<std::int64_t>(rng() % 50'000);
+  tx.currency = "USD";
+  tx.merchant_id = "m-" + std::to_string(rng() % 20);
+  tx.mcc = 5411;
+  static const char* countries[] = {"US", "GB", "FR", "DE", "JP",
+                                    "BR", "IN", "CA", "AU", "MX"};
+  tx.country = countries[rng() % 10];
+  tx.has_location = rng() % 4 != 0;
+  tx.lat = -60.0 + static_cast<double>(rng() % 12000) / 100.0;
+  tx.lon = -170.0 + static_cast<double>(rng() % 34000) / 100.0;
+  tx.channel = static_cast<channel>(1 + rng() % 3);
+  if (tx.channel == channel::ecom)
+    tx.device_id = "dev-" + std::to_string(rng() % 12);
+  tx.event_time_ms = at;
+  return tx;
+}
+
+history build(std::uint64_t seed, int n) {
+  std::mt19937_64 rng{seed};
+  history h;
+  auto rules = make_default_ruleset();
+  evaluation scratch;
+  auto at = t0;
+  for (int i = 0; i < n; ++i) {
+    at += static_cast<std::int64_t>(rng() % 900'000);
+    auto tx = random_tx(rng, i, at);
+    score_and_apply(h.card, tx, *rules, scratch);
+    h.recent.add(tx.tx_id);
+  }
+  return h;
+}
+
+TEST(card_snapshot, round_trip_is_exact_for_every_field) {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    auto h = build(seed, static_cast<int>(5 + seed * 3));
+    std::string bytes;
+    save_snapshot(h.card, h.recent, bytes);
+    card_state card;
+    recent_ids recent;
+    ASSERT_FALSE(load_snapshot(bytes, card, recent)) << "seed " << seed;
+    // the same bytes again: nothing lost or rounded
+    std::string again;
+    save_snapshot(card, recent, again);
+    EXPECT_EQ(bytes, again) << "seed " << seed;
+    // and the same behaviour: the next transactions see the same history
+    std::mt19937_64 rng{seed * 7919};
+    auto at = h.card.last_event_ms();
+    for (int i = 0; i < 20; ++i) {
+      at += static_cast<std::int64_t>(rng() % 120'000);
+      auto tx = random_tx(rng, 1000 + i, at);
+      expect_same_features(h.card.features_for(tx), card.features_for(tx));
+      h.card.apply(tx);
+      card.apply(tx);
+    }
+    EXPECT_EQ(h.recent.maybe_contains("tx-3"), recent.maybe_contains("tx-3"));
+  }
+}
+
+TEST(card_snapshot, a_new_card_round_trips_too) {
+  card_state card;
+  recent_ids recent;
+  std::string bytes;
+  save_snapshot(card, recent, bytes);
+  card_state back;
+  recent_ids back_ids;
+  ASSERT_FALSE(load_snapshot(bytes, back, back_ids));
+  EXPECT_EQ(back.tx_count(), 0u);
+  EXPECT_FALSE(back.has_location());
+}
+
+TEST(card_snapshot, a_typical_card_fits_in_256_bytes) {
+  // A month of an ordinary card: a couple of purchases a day, one phone.
+  std::mt19937_64 rng{42};
+  card_state card;
+  recent_ids recent;
+  auto rules = make_default_ruleset();
+  evaluation scratch;
+  auto at = t0;
+  for (int i = 0; i < 60; ++i) {
+    at += 8 * 3'600'000 + static_cast<std::int64_t>(rng() % 14'400'000);
+    transaction tx;
+    tx.tx_id = "tx-" + std::to_string(i);
+    tx.card_id = "card-1";
+    tx.amount_minor = 500 + static_cast<std::int64_t>(rng() % 8'000);
+    tx.currency = "EUR";
+    tx.merchant_id = "m";
+    tx.country = "FR";
+    tx.has_location = true;
+    tx.lat = 48.85;
+    tx.lon = 2.35;
+    tx.channel = i % 3 == 0 ? channel::ecom : channel::pos;
+    tx.device_id = tx.channel == channel::ecom ? "phone-1" : "";
+    tx.event_time_ms = at;
+    score_and_apply(card, tx, *rules, scratch);
+    recent.add(tx.tx_id);
+  }
+  std::string bytes;
+  save_snapshot(card, recent, bytes);
+  EXPECT_LE(bytes.size(), 256u);
+}
+
+TEST(card_snapshot, refuses_an_unknown_format_version) {
+  auto h = build(3, 10);
+  std::string bytes;
+  save_snapshot(h.card, h.recent, bytes);
+  // A well-formed snapshot of a future format: a new version byte, its
+  // checksum recomputed.
+  bytes.resize(bytes.size() - 4);
+  bytes[2] = static_cast<char>(snapshot_format_version + 1);
+  std::uint32_t sum = 2166136261u;
+  for (unsigned char c : bytes) {
+    sum ^= c;
+    sum *= 16777619u;
+  }
+  bytes.append(reinterpret_cast<const char*>(&sum), 4);
+  card_state card;
+  recent_ids recent;
+  auto err = load_snapshot(bytes, card, recent);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("version"), std::string::npos) << *err;
+}
+
+TEST(card_snapshot, corrupted_bytes_are_reported_and_change_nothing) {
+  auto h = build(5, 30);
+  std::string bytes;
+  save_snapshot(h.card, h.recent, bytes);
+  auto original = build(9, 3);
+  std::string before;
+  save_snapshot(original.card, original.recent, before);
+  std::mt19937_64 rng{11};
+  int reported = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto bad = bytes;
+    switch (i % 3) {
+      case 0:
+        bad.resize(rng() % bytes.size());
+        break;
+      case 1:
+        bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+        break;
+      case 2:
+        bad += static_cast<char>(rng());
+        break;
+    }
+    auto card = original.card;
+    auto recent = original.recent;
+    if (auto err = load_snapshot(bad, card, recent)) {
+      ++reported;
+      std::string after;
+      save_snapshot(card, recent, after);
+      EXPECT_EQ(after, before) << "a failed load must not touch the card";
+    }
+  }
+  EXPECT_EQ(reported, 2000) << "every damage is noticed (checksum)";
+  card_state card;
+  recent_ids recent;
+  EXPECT_TRUE(load_snapshot("", card, recent));
+  EXPECT_TRUE(load_snapshot("garbage", card, recent));
+}
+
+} // namespace

@@ -1,0 +1,161 @@
+// fraud-sim replay against a real nats-server and a real fraudd: every
+// transaction is counted exactly once, and the decisions that come back
+// over NATS score the labels exactly as the offline backtest does.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "simulator/backtest.hpp"
+#include "simulator/dataset_generator.hpp"
+#include "simulator/replay.hpp"
+#include "tests/support/fraudd_process.hpp"
+
+namespace {
+
+using namespace fraud;
+
+class replay_against_fraudd : public ::testing::Test {
+protected:
+  void SetUp() override {
+    nats = test::start_nats(dir.path());
+    ASSERT_TRUE(nats);
+    simulator::generator_options o;
+    o.cards = 300;
+    o.days = 6;
+    o.seed = 21;
+    o.fraud_rate = 0.1;
+    path = dir.file("dataset.bin");
+    std::string error;
+    {
+      std::ofstream out{path, std::ios::binary};
+      simulator::generation_summary s;
+      ASSERT_TRUE(simulator::generate_dataset(o, out, s, error)) << error;
+    }
+    std::ifstream in{path, std::ios::binary};
+    ASSERT_TRUE(txs.load(in, 0, error)) << error;
+    ASSERT_GT(txs.size(), 1000u);
+  }
+
+  void start_fraudd(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--nats", nats->url(), "--db",
+                                  dir.file("fraud.db")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(fraudd.start(args)) << fraudd.output();
+  }
+
+  simulator::replay_options options(bool request_mode) const {
+    simulator::replay_options o;
+    o.nats_url = nats->url();
+    o.rate_tps = 4000;
+    o.request_mode = request_mode;
+    return o;
+  }
+
+  struct outcome {
+    simulator::replay_figures f;
+    simulator::detection_summary d;
+  };
+
+  outcome run(const simulator::replay_options& o) {
+    outcome out;
+    std::string error;
+    EXPECT_TRUE(simulator::replay(txs, o, out.f, out.d, error)) << error;
+    return out;
+  }
+
+  simulator::detection_summary backtest() const {
+    std::ifstream in{path, std::ios::binary};
+    simulator::backtest_result r;
+    std::string error;
+    EXPECT_TRUE(simulator::backtest(in, r, error)) << error;
+    return r.detection;
+  }
+
+  static void expect_same_detection(const simulator::detection_summary& a,
+                                    const simulator::detection_summary& b) {
+    EXPECT_EQ(a.legitimate.count, b.legitimate.count);
+    EXPECT_EQ(a.legitimate.declined, b.legitimate.declined);
+    EXPECT_EQ(a.legitimate.reviewed, b.legitimate.reviewed);
+    ASSERT_EQ(a.typologies.size(), b.typologies.size());
+    for (std::size_t i = 0; i < a.typologies.size(); ++i) {
+      EXPECT_EQ(a.typologies[i].count, b.typologies[i].count)
+        << a.typologies[i].name;
+      EXPECT_EQ(a.typologies[i].declined, b.typologies[i].declined)
+        << a.typologies[i].name;
+      EXPECT_EQ(a.typologies[i].rules, b.typologies[i].rules)
+        << a.typologies[i].name;
+    }
+    EXPECT_DOUBLE_EQ(a.precision, b.precision);
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<service::embedded_nats> nats;
+  test::fraudd_process fraudd;
+  std::string path;
+  simulator::replay_set txs;
+};
+
+TEST_F(replay_against_fraudd, request_mode_counts_exactly_and_scores_labels) {
+  start_fraudd();
+  auto [f, d] = run(options(true));
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.sent, f.decided + f.rejected + f.lost);
+  EXPECT_EQ(f.decided, txs.size());
+  EXPECT_EQ(f.lost, 0u);
+  EXPECT_EQ(f.duplicates, 0u);
+  EXPECT_EQ(f.latency.count, f.decided);
+  EXPECT_GT(f.latency.p50, 0);
+  EXPECT_GT(f.service_latency.p50, 0);
+  EXPECT_LE(f.latency.p50, f.latency.p99);
+  // fraudd over NATS decides exactly as the models do offline
+  expect_same_detection(d, backtest());
+  EXPECT_GT(d.fraud.declined, 0u);
+}
+
+TEST_F(replay_against_fraudd, publish_mode_collects_the_published_decisions) {
+  start_fraudd();
+  auto [f, d] = run(options(false));
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.decided, txs.size());
+  EXPECT_EQ(f.lost, 0u);
+  EXPECT_EQ(f.unmatched, 0u);
+  expect_same_detection(d, backtest());
+}
+
+TEST_F(replay_against_fraudd, refused_input_is_counted_as_rejected) {
+  // the card is read from the wrong subject token: every transaction's
+  // subject disagrees with its card_id and is refused
+  start_fraudd({"--card-token", "2"});
+  for (bool request_mode : {true, false}) {
+    auto [f, d] = run(options(request_mode));
+    EXPECT_EQ(f.sent, txs.size()) << f.mode;
+    EXPECT_EQ(f.rejected, txs.size()) << f.mode;
+    EXPECT_EQ(f.decided + f.lost, 0u) << f.mode;
+    EXPECT_EQ(d.legitimate.count + d.fraud.count, 0u) << f.mode;
+  }
+}
+
+TEST_F(replay_against_fraudd, unanswered_transactions_are_lost_not_dropped) {
+  // nothing listens on fraud.tx.*
+  auto o = options(true);
+  o.timeout_ms = 200;
+  auto [f, d] = run(o);
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.lost, txs.size());
+  EXPECT_EQ(f.decided + f.rejected, 0u);
+  EXPECT_EQ(f.no_responders, txs.size());
+}
+
+TEST(replay, says_why_when_nats_is_not_there) {
+  simulator::replay_set empty;
+  simulator::replay_options o;
+  o.nats_url = "nats://127.0.0.1:" + std::to_string(
+                 service::free_loopback_port());
+  simulator::replay_figures f;
+  simulator::detection_summary d;
+  std::string error;
+  EXPECT_FALSE(simulator::replay(empty, o, f, d, error));
+  EXPECT_NE(error.find("cannot connect"), std::string::npos) << error;
+}
+
+} // namespace
