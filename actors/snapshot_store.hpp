@@ -23,6 +23,10 @@ struct snapshot_environment {
   snapshot_backend* backend = nullptr;
   counters* stats = nullptr;
   std::chrono::milliseconds interval{1000};
+  std::size_t max_batch = 2000;  // per write, so that loads get in between
+  /// Reads snapshots on its own connection and thread, so that a load never
+  /// waits for a write; without it the store reads itself.
+  snapshot_reader_actor reader;
 };
 
 struct snapshot_store_state {
@@ -35,6 +39,11 @@ struct snapshot_store_state {
 snapshot_store_actor::behavior_type
 snapshot_store(snapshot_store_actor::stateful_pointer<snapshot_store_state> self,
                snapshot_environment env);
+
+/// Reads snapshots from its backend (its own connection). Spawn detached.
+snapshot_reader_actor::behavior_type
+snapshot_reader(snapshot_reader_actor::pointer self, snapshot_backend* backend,
+                counters* stats);
 
 /// A queued snapshot record: the card id's length, the id, the snapshot.
 void encode_snapshot_record(std::string_view card_id,

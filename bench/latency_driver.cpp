@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
   // in every run (a re-sent tx_id is answered as a duplicate) and event
   // times follow the wall clock, as live traffic does.
   std::vector<std::string> payloads(n), subjects(n), replies(n);
-  auto run_id = std::to_string(getpid()) + "-" + std::to_string(service::wall_ms());
   auto start_ms = service::wall_ms();
+  auto run_id = std::to_string(getpid()) + "-" + std::to_string(start_ms);
   for (std::size_t i = 0; i < n; ++i) {
     auto tx = bench::synthetic_transaction(i, cards);
     tx.tx_id = "tx-" + run_id + "-" + std::to_string(i);
@@ -195,9 +195,10 @@ int main(int argc, char** argv) {
   auto send_rate = static_cast<double>(n) / ((sent_ns - t0) / 1e9);
   auto e = simulator::summarize_latency(e2e);
   auto v = simulator::summarize_latency(svc);
-  std::printf("%s at %.0f tx/s (sent at %.0f/s): %zu measured, %zu lost, "
+  std::printf("%s at %.0f tx/s (sent at %.0f/s): %llu measured, %zu lost, "
               "%llu error replies, %llu duplicates\n",
-              label.c_str(), rate, send_rate, e.count, lost,
+              label.c_str(), rate, send_rate,
+              static_cast<unsigned long long>(e.count), lost,
               static_cast<unsigned long long>(r.errors.load()),
               static_cast<unsigned long long>(r.duplicates.load()));
   std::printf("  end to end    p50 %8.1f  p90 %8.1f  p99 %8.1f  p999 %8.1f  "
@@ -206,10 +207,11 @@ int main(int argc, char** argv) {
   std::printf("  service       p50 %8.1f  p90 %8.1f  p99 %8.1f  p999 %8.1f  "
               "max %8.1f us\n",
               v.p50, v.p90, v.p99, v.p999, v.max);
-  std::printf("RESULT label=%s rate=%.0f send_rate=%.0f measured=%zu "
+  std::printf("RESULT label=%s rate=%.0f send_rate=%.0f measured=%llu "
               "lost=%zu errors=%llu duplicates=%llu publish_errors=%llu %s "
               "%s\n",
-              label.c_str(), rate, send_rate, e.count, lost,
+              label.c_str(), rate, send_rate,
+              static_cast<unsigned long long>(e.count), lost,
               static_cast<unsigned long long>(r.errors.load()),
               static_cast<unsigned long long>(r.duplicates.load()),
               static_cast<unsigned long long>(publish_errors),

@@ -96,18 +96,28 @@ void BM_RulesetEvaluate(benchmark::State& state) {
 }
 BENCHMARK(BM_RulesetEvaluate);
 
-void BM_ScoreAndApply(benchmark::State& state) {
-  auto txs = one_card_stream();
-  auto rules = models::make_default_ruleset();
-  models::card_state st;
+// The card's stream with what scoring it takes.
+struct scored_card {
+  std::vector<models::transaction> txs = one_card_stream();
+  std::shared_ptr<const models::ruleset> rules =
+    models::make_default_ruleset();
+  models::card_state state;
   models::evaluation scratch;
+
+  models::decision score(const models::transaction& tx) {
+    return models::score_and_apply(state, tx, *rules, scratch);
+  }
+};
+
+void BM_ScoreAndApply(benchmark::State& state) {
+  scored_card c;
   std::size_t i = 0;
   for (auto _ : state) {
-    auto& tx = txs[i++ % txs.size()];
-    if (i % txs.size() == 0) // next lap: keep event time moving forward
-      for (auto& t : txs)
+    auto& tx = c.txs[i++ % c.txs.size()];
+    if (i % c.txs.size() == 0) // next lap: keep event time moving forward
+      for (auto& t : c.txs)
         t.event_time_ms += static_cast<std::int64_t>(stream_size) * step_ms;
-    auto d = models::score_and_apply(st, tx, *rules, scratch);
+    auto d = c.score(tx);
     benchmark::DoNotOptimize(d);
   }
   state.SetItemsProcessed(state.iterations());
@@ -115,13 +125,10 @@ void BM_ScoreAndApply(benchmark::State& state) {
 BENCHMARK(BM_ScoreAndApply);
 
 void BM_DecisionEncode(benchmark::State& state) {
-  auto txs = one_card_stream();
-  auto rules = models::make_default_ruleset();
-  models::card_state st;
-  models::evaluation scratch;
+  scored_card c;
   std::vector<models::decision> ds;
-  for (auto& tx : txs)
-    ds.push_back(models::score_and_apply(st, tx, *rules, scratch));
+  for (auto& tx : c.txs)
+    ds.push_back(c.score(tx));
   protocol::decision_envelope env;
   env.decided_at_ms = 1'700'000'000'000;
   env.service_latency_ns = 12'345;

@@ -133,4 +133,19 @@ BENCHMARK(BM_Compile);
 
 } // namespace
 
+
+namespace {
+void BM_Empty(benchmark::State& state) {
+  std::vector<fraud::models::rules::rule_error> errors;
+  auto r = fraud::models::rules::make_compiled_ruleset("", "x", nullptr, errors);
+  auto fs = features_of(mix::quiet);
+  fraud::models::evaluation out;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    r->evaluate(fs[i++ % fs.size()], out);
+    benchmark::DoNotOptimize(out.score);
+  }
+}
+BENCHMARK(BM_Empty);
+}
 BENCHMARK_MAIN();

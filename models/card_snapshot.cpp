@@ -95,21 +95,27 @@ std::uint32_t checksum(std::string_view bytes) {
 struct snapshot_codec {
   template <class Window>
   static void save(writer& w, const Window& win) {
-    w.u8(win.empty_ ? 1 : 0);
-    if (win.empty_)
+    w.u8(win.empty() ? 1 : 0);
+    if (win.empty())
       return;
     w.zigzag(win.head_);
+    auto used_at = [&](std::size_t i) {
+      if constexpr (Window::has_sums)
+        return win.counts_[i] != 0 || win.sums_[i] != 0;
+      else
+        return win.counts_[i] != 0;
+    };
     std::uint8_t used = 0;
-    for (auto& s : win.slots_)
-      used += (s.count != 0 || s.sum != 0) ? 1 : 0;
+    for (std::size_t i = 0; i < Window::buckets; ++i)
+      used += used_at(i) ? 1 : 0;
     w.u8(used);
     for (std::size_t i = 0; i < Window::buckets; ++i) {
-      auto& s = win.slots_[i];
-      if (s.count == 0 && s.sum == 0)
+      if (!used_at(i))
         continue;
       w.u8(static_cast<std::uint8_t>(i));
-      w.varint(s.count);
-      w.varint(s.sum);
+      w.varint(win.counts_[i]);
+      if constexpr (Window::has_sums)
+        w.varint(win.sums_[i]);
     }
   }
 
@@ -118,8 +124,11 @@ struct snapshot_codec {
     win = Window{};
     if (r.u8() == 1)
       return;
-    win.empty_ = false;
     win.head_ = r.zigzag();
+    if (win.head_ == Window::no_head) {
+      r.fail();
+      return;
+    }
     auto used = r.u8();
     for (std::uint8_t k = 0; k < used && r.ok(); ++k) {
       auto i = r.u8();
@@ -127,8 +136,9 @@ struct snapshot_codec {
         r.fail();
         return;
       }
-      win.slots_[i].count = static_cast<std::uint32_t>(r.varint());
-      win.slots_[i].sum = static_cast<std::uint32_t>(r.varint());
+      win.counts_[i] = static_cast<std::uint16_t>(r.varint());
+      if constexpr (Window::has_sums)
+        win.sums_[i] = static_cast<std::uint32_t>(r.varint());
     }
   }
 

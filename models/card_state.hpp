@@ -78,7 +78,7 @@ private:
   using minute_window = sliding_window<6, 10'000>;      // 1 min, 10 s steps
   using hour_window = sliding_window<12, 300'000>;      // 1 h, 5 min steps
   using day_window = sliding_window<24, 3'600'000>;     // 24 h, 1 h steps
-  using probe_window = sliding_window<10, 60'000>;      // 10 min, 1 min steps
+  using probe_window = sliding_window<10, 60'000, false>;  // 10 min, counts
 
   int home_index() const;
   void count_attempt(const transaction& tx);

@@ -29,31 +29,30 @@ cmp_op mirrored(cmp_op op) {
   }
 }
 
-opcode fused(field_kind kind, cmp_op op) {
-  int base = static_cast<int>(kind == field_kind::f64 ? opcode::f64_lt
-                                                      : opcode::u32_lt);
-  int offset = 0;
+struct interval {
+  double lo;
+  double hi;
+  bool inside;  // false: the comparison holds outside (!=)
+};
+
+// `x op k` as lo <= x <= hi.
+interval as_interval(cmp_op op, double k) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
   switch (op) {
     case cmp_op::lt:
-      offset = 0;
-      break;
+      return {-inf, std::nextafter(k, -inf), true};
     case cmp_op::le:
-      offset = 1;
-      break;
+      return {-inf, k, true};
     case cmp_op::gt:
-      offset = 2;
-      break;
+      return {std::nextafter(k, inf), inf, true};
     case cmp_op::ge:
-      offset = 3;
-      break;
+      return {k, inf, true};
     case cmp_op::eq:
-      offset = 4;
-      break;
+      return {k, k, true};
     case cmp_op::ne:
-      offset = 5;
-      break;
+      return {k, k, false};
   }
-  return static_cast<opcode>(base + offset);
+  return {-inf, inf, true};
 }
 
 bool is_number_field(const feature_info* f) {
@@ -61,10 +60,14 @@ bool is_number_field(const feature_info* f) {
          && (f->kind == field_kind::f64 || f->kind == field_kind::u32);
 }
 
-unsigned channel_bit(const expr& e) {
+unsigned channel_value(const expr& e) {
   models::channel c = channel::pos;
   channel_constant(e.text, c);
-  return 1u << static_cast<unsigned>(c);
+  return static_cast<unsigned>(c);
+}
+
+unsigned channel_bit(const expr& e) {
+  return 1u << channel_value(e);
 }
 
 // Emits conditions, numbers and strings of one program.
@@ -87,12 +90,8 @@ public:
         return cond(*e.args[0], t, cond(*e.args[1], t, f));
       case expr_kind::invert:
         return cond(*e.args[0], f, t);
-      case expr_kind::name: {
-        instr i;
-        i.op = opcode::flag;
-        i.field = feature_named(e)->field;
-        return push(i, t, f);
-      }
+      case expr_kind::name:
+        return range(*feature_named(e), {1, 1, true}, t, f);
       case expr_kind::compare:
         return compare(e, t, f);
       case expr_kind::in_set:
@@ -129,6 +128,54 @@ public:
   }
 
 private:
+  // A test of lo <= fi <= hi, or its constant answer when the field's
+  // type decides it (a count is never negative, a byte never over 255).
+  std::int32_t range(const feature_info& fi, interval in, std::int32_t t,
+                     std::int32_t f) {
+    if (!in.inside)
+      std::swap(t, f);
+    instr i;
+    i.offset = fi.offset;
+    i.lo = in.lo;
+    i.hi = in.hi;
+    i.op = opcode::f64_range;
+    if (fi.kind != field_kind::f64) {
+      double top = fi.kind == field_kind::u32 ? 4294967295.0 : 255.0;
+      i.lo = std::ceil(std::max(in.lo, 0.0));
+      i.hi = std::floor(std::min(in.hi, top));
+      if (i.lo > i.hi)
+        return f;
+      if (i.lo == 0 && i.hi == top)
+        return t;
+      i.op = opcode::int_range;
+      i.mask = fi.kind == field_kind::u32 ? 0xffffffffu : 0xffu;
+      i.base = static_cast<std::uint32_t>(i.lo);
+      i.span = static_cast<std::uint32_t>(i.hi - i.lo);
+    }
+    t = decided(t, i, true);
+    f = decided(f, i, false);
+    return t == f ? t : push(i, t, f);
+  }
+
+  // Where control goes from `s` when range test `i` just gave `holds`:
+  // past the tests of the same field that this answer already decides (two
+  // rules that both start with new_device test it once).
+  std::int32_t decided(std::int32_t s, const instr& i, bool holds) const {
+    for (;;) {
+      const instr& n = p_.code[static_cast<std::size_t>(s)];
+      if (n.op != i.op || n.offset != i.offset || n.mask != i.mask)
+        return s;
+      if (holds && n.lo <= i.lo && i.hi <= n.hi)
+        s = n.on_true;  // inside i, so inside n
+      else if (holds && (i.hi < n.lo || n.hi < i.lo))
+        s = n.on_false;  // inside i, so outside n
+      else if (!holds && i.lo <= n.lo && n.hi <= i.hi)
+        s = n.on_false;  // outside i (or NaN), so outside n
+      else
+        return s;
+    }
+  }
+
   std::int32_t push(instr i, std::int32_t t, std::int32_t f) {
     i.on_true = t;
     i.on_false = f;
@@ -218,11 +265,8 @@ private:
       bool b_feature = feature_named(b) != nullptr;
       if (a_feature == b_feature)  // the same feature, or two constants
         return (a_feature || a.text == b.text) == equal ? t : f;
-      instr i;
-      i.op = opcode::channel_in;
-      i.field = feature_named(a_feature ? a : b)->field;
-      i.k = channel_bit(a_feature ? b : a);
-      return equal ? push(i, t, f) : push(i, f, t);
+      double c = channel_value(a_feature ? b : a);
+      return range(*feature_named(a_feature ? a : b), {c, c, equal}, t, f);
     }
     if (type == value_type::string) {
       if (a.kind == expr_kind::string && b.kind == expr_kind::string)
@@ -235,21 +279,17 @@ private:
     }
     auto ka = constant_number(a);
     auto kb = constant_number(b);
+    auto* fa = feature_named(a);
+    auto* fb = feature_named(b);
+    if (is_number_field(fa) && kb)
+      return range(*fa, as_interval(e.cmp, *kb), t, f);
+    if (is_number_field(fb) && ka)
+      return range(*fb, as_interval(mirrored(e.cmp), *ka), t, f);
     instr i;
-    if (is_number_field(feature_named(a)) && kb) {
-      i.op = fused(feature_named(a)->kind, e.cmp);
-      i.field = feature_named(a)->field;
-      i.k = *kb;
-    } else if (is_number_field(feature_named(b)) && ka) {
-      i.op = fused(feature_named(b)->kind, mirrored(e.cmp));
-      i.field = feature_named(b)->field;
-      i.k = *ka;
-    } else {
-      i.op = opcode::num_cmp;
-      i.cmp = e.cmp;
-      i.a = number(a);
-      i.b = number(b);
-    }
+    i.op = opcode::num_cmp;
+    i.cmp = e.cmp;
+    i.a = number(a);
+    i.b = number(b);
     return push(i, t, f);
   }
 
@@ -264,9 +304,15 @@ private:
         mask |= channel_bit(*e.args[k]);
       if (!feature_named(lhs))
         return (mask & channel_bit(lhs)) != 0 ? t : f;
+      if (mask == 2 || mask == 4 || mask == 8 || mask == 6 || mask == 12
+          || mask == 14)  // one run of channels: a range
+        return range(*feature_named(lhs),
+                     {mask & 2 ? 1.0 : mask & 4 ? 2.0 : 3.0,
+                      mask & 8 ? 3.0 : mask & 4 ? 2.0 : 1.0, true},
+                     t, f);
       i.op = opcode::channel_in;
-      i.field = feature_named(lhs)->field;
-      i.k = mask;
+      i.offset = feature_named(lhs)->offset;
+      i.a = static_cast<std::uint16_t>(mask);
       return push(i, t, f);
     }
     if (type == value_type::string) {
@@ -403,7 +449,8 @@ compile_result compile(std::string_view text) {
   // Last rule first: each rule's code goes on to the next rule's. Rules
   // keep their text order in `rules`, which is the order reasons are in.
   emitter emit{*program, out.errors};
-  std::int32_t next = end_of_rules;
+  program->code.emplace_back();  // the end, at 0
+  std::int32_t next = 0;
   for (auto d = src.rules.rbegin(); d != src.rules.rend(); ++d)
     next = compile_rule(*d, next, *program, emit, out.errors, out.warnings);
   program->entry = next;
@@ -413,6 +460,7 @@ compile_result compile(std::string_view text) {
     if (i.op == opcode::fire)
       i.a = static_cast<std::uint16_t>(rules.size() - 1 - i.a);
   std::stable_sort(out.errors.begin(), out.errors.end(), before);
+  std::stable_sort(out.warnings.begin(), out.warnings.end(), before);
   if (out.errors.empty())
     out.program = std::move(program);
   return out;

@@ -125,8 +125,47 @@ value_type feature_info::type() const {
   return value_type::number;
 }
 
+namespace {
+
+// Where each field is, measured on an object (offsetof cannot take a
+// member pointer).
+std::vector<feature_info> with_offsets(std::vector<feature_info> all) {
+  features probe;
+  auto at = [&](const auto& member) {
+    return static_cast<std::uint16_t>(
+      reinterpret_cast<const char*>(&member)
+      - reinterpret_cast<const char*>(&probe));
+  };
+  for (auto& i : all) {
+    switch (i.kind) {
+      case field_kind::f64:
+        i.offset = at(probe.*i.field.f64);
+        break;
+      case field_kind::u32:
+        i.offset = at(probe.*i.field.u32);
+        break;
+      case field_kind::flag:
+        i.offset = at(probe.*i.field.flag);
+        break;
+      case field_kind::channel:
+        i.offset = at(probe.*i.field.chan);
+        break;
+      case field_kind::chars:
+        i.offset = at(probe.*i.field.chars);
+        break;
+      case field_kind::view:
+        i.offset = at(probe.*i.field.view);
+        break;
+    }
+  }
+  return all;
+}
+
+} // namespace
+
 const std::vector<feature_info>& all_features() {
-  static const std::vector<feature_info> features = catalogue();
+  static const std::vector<feature_info> features =
+    with_offsets(catalogue());
   return features;
 }
 

@@ -35,6 +35,7 @@ struct feature_info {
   field_kind kind;
   field_ref field;
   std::string_view doc;  // one line, for the README and error hints
+  std::uint16_t offset = 0;  // of the field in models::features
 
   value_type type() const;
 };

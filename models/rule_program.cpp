@@ -1,8 +1,10 @@
 #include "models/rule_program.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace fraud::models::rules {
 
@@ -37,12 +39,16 @@ std::string_view string_at(const str_operand& s, const features& f) {
                     : string_of(f, s.kind, s.field);
 }
 
+// As printf's "%.*f" would write it (to_chars promises the same digits),
+// without printf's cost per call.
 void append_number(double x, int decimals, std::string& out) {
-  char buf[64];
+  char buf[352];  // the longest double in fixed notation, and 9 decimals
   if (decimals < 0)
     decimals = std::isfinite(x) && x == std::floor(x) ? 0 : 2;
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, x);
-  out += buf;
+  auto res = std::to_chars(buf, buf + sizeof(buf), x,
+                           std::chars_format::fixed, decimals);
+  if (res.ec == std::errc{})
+    out.append(buf, res.ptr);
 }
 
 void append_feature(const feature_info& fi, int decimals, const features& f,
@@ -115,75 +121,25 @@ void rule_program::run(const features& f, const bound_lists& lists,
   out.shadow_reasons.clear();
   bool allowed = false;
   const instr* prog = code.data();
+  auto* fields = reinterpret_cast<const char*>(&f);
   std::int32_t pc = entry;
-  while (pc >= 0) {
+  for (;;) {
     const instr& i = prog[pc];
-    bool r = false;
-    switch (i.op) {
-      case opcode::f64_lt:
-        r = f.*i.field.f64 < i.k;
-        break;
-      case opcode::f64_le:
-        r = f.*i.field.f64 <= i.k;
-        break;
-      case opcode::f64_gt:
-        r = f.*i.field.f64 > i.k;
-        break;
-      case opcode::f64_ge:
-        r = f.*i.field.f64 >= i.k;
-        break;
-      case opcode::f64_eq:
-        r = f.*i.field.f64 == i.k;
-        break;
-      case opcode::f64_ne:
-        r = f.*i.field.f64 != i.k;
-        break;
-      case opcode::u32_lt:
-        r = static_cast<double>(f.*i.field.u32) < i.k;
-        break;
-      case opcode::u32_le:
-        r = static_cast<double>(f.*i.field.u32) <= i.k;
-        break;
-      case opcode::u32_gt:
-        r = static_cast<double>(f.*i.field.u32) > i.k;
-        break;
-      case opcode::u32_ge:
-        r = static_cast<double>(f.*i.field.u32) >= i.k;
-        break;
-      case opcode::u32_eq:
-        r = static_cast<double>(f.*i.field.u32) == i.k;
-        break;
-      case opcode::u32_ne:
-        r = static_cast<double>(f.*i.field.u32) != i.k;
-        break;
-      case opcode::flag:
-        r = f.*i.field.flag;
-        break;
-      case opcode::channel_in:
-        r = ((1u << static_cast<unsigned>(f.*i.field.chan))
-             & static_cast<unsigned>(i.k))
-            != 0;
-        break;
-      case opcode::num_cmp:
-        r = compare(i.cmp, number(i.a, f), number(i.b, f));
-        break;
-      case opcode::num_in:
-        r = in_numbers(number_sets[i.b], number(i.a, f));
-        break;
-      case opcode::str_eq:
-        r = string_at(strings[i.a], f) == string_at(strings[i.b], f);
-        break;
-      case opcode::str_in:
-        r = contains(string_sets[i.b], string_at(strings[i.a], f));
-        break;
-      case opcode::str_in_list:
-        r = lists[i.b] != nullptr
-            && contains(*lists[i.b], string_at(strings[i.a], f));
-        break;
-      case opcode::fire:
-        fire(rules[i.a], f, out, allowed);
-        r = true;
-        break;
+    bool r;
+    if (i.op == opcode::f64_range) {
+      double x;
+      std::memcpy(&x, fields + i.offset, sizeof x);
+      r = (x >= i.lo) & (x <= i.hi);
+    } else if (i.op == opcode::int_range) {
+      // Four bytes even for a one-byte field: the mask keeps its byte
+      // (little-endian; offsets leave room in the struct).
+      std::uint32_t x;
+      std::memcpy(&x, fields + i.offset, sizeof x);
+      r = ((x & i.mask) - i.base) <= i.span;
+    } else if (i.op == opcode::end) {
+      break;
+    } else {
+      r = test(i, f, lists, out, allowed);
     }
     pc = r ? i.on_true : i.on_false;
   }
@@ -192,6 +148,37 @@ void rule_program::run(const features& f, const bound_lists& lists,
   // the score and over every review or decline rule.
   if (allowed)
     out.action = action::approve;
+}
+
+bool rule_program::test(const instr& i, const features& f,
+                        const bound_lists& lists, evaluation& out,
+                        bool& allowed) const {
+  switch (i.op) {
+    case opcode::f64_range:
+    case opcode::int_range:
+    case opcode::end:
+      break;
+    case opcode::channel_in: {
+      std::uint8_t c;
+      std::memcpy(&c, reinterpret_cast<const char*>(&f) + i.offset, 1);
+      return ((1u << c) & i.a) != 0;
+    }
+    case opcode::num_cmp:
+      return compare(i.cmp, number(i.a, f), number(i.b, f));
+    case opcode::num_in:
+      return in_numbers(number_sets[i.b], number(i.a, f));
+    case opcode::str_eq:
+      return string_at(strings[i.a], f) == string_at(strings[i.b], f);
+    case opcode::str_in:
+      return contains(string_sets[i.b], string_at(strings[i.a], f));
+    case opcode::str_in_list:
+      return lists[i.b] != nullptr
+             && contains(*lists[i.b], string_at(strings[i.a], f));
+    case opcode::fire:
+      fire(rules[i.a], f, out, allowed);
+      return true;
+  }
+  return false;
 }
 
 // Out of line: a rule fires on few transactions, and writing its reason
@@ -223,6 +210,7 @@ rule_program::fire(const compiled_rule& r, const features& f,
 void render_detail(const std::vector<detail_part>& parts, const features& f,
                    double value, double limit, std::string& out) {
   out.clear();
+  out.reserve(160);
   for (auto& p : parts) {
     switch (p.what) {
       case detail_part::kind::text:

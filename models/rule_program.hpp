@@ -26,31 +26,36 @@
 namespace fraud::models::rules {
 
 enum class opcode : std::uint8_t {
-  // a number feature against the constant k
-  f64_lt, f64_le, f64_gt, f64_ge, f64_eq, f64_ne,
-  u32_lt, u32_le, u32_gt, u32_ge, u32_eq, u32_ne,
-  flag,         // a boolean feature is true
-  channel_in,   // the channel's bit is in the mask k
+  // A feature against constants. Every comparison with a constant is a
+  // range (x > 300 is [the next double after 300, inf]; x != k is x == k
+  // with the successors swapped; a boolean is [1, 1]; a count or a channel
+  // is a range of whole numbers), so the common tests are a load and one
+  // or two compares, with no branch on the operator.
+  f64_range,    // lo <= the double at offset <= hi
+  int_range,    // (the 32 bits at offset & mask) - base <= span, unsigned
+  channel_in,   // the channel's bit is in the mask a
   num_cmp,      // numbers[a] cmp numbers[b]
   num_in,       // numbers[a] in number_sets[b]
   str_eq,       // strings[a] == strings[b]
   str_in,       // strings[a] in string_sets[b]
   str_in_list,  // strings[a] in the named list b (bound at evaluation)
   fire,         // rules[a] holds; go on at on_true
+  end,          // the last instruction
 };
 
-/// The successor that ends evaluation.
-inline constexpr std::int32_t end_of_rules = -1;
-
 struct instr {
-  opcode op = opcode::flag;
+  opcode op = opcode::end;
   cmp_op cmp = cmp_op::eq;
+  std::uint16_t offset = 0;  // of the field in models::features
   std::uint16_t a = 0;
   std::uint16_t b = 0;
-  std::int32_t on_true = end_of_rules;
-  std::int32_t on_false = end_of_rules;
-  field_ref field{};
-  double k = 0;
+  std::int32_t on_true = 0;
+  std::int32_t on_false = 0;
+  std::uint32_t mask = 0;  // int_range: 0xff for one byte, else all ones
+  std::uint32_t base = 0;
+  std::uint32_t span = 0;
+  double lo = 0;
+  double hi = 0;
 };
 
 /// Arithmetic in postfix order over a small stack of doubles.
@@ -109,7 +114,7 @@ struct rule_program {
   std::vector<std::vector<double>> number_sets;       // sorted
   std::vector<list_entries> string_sets;              // sorted
   std::vector<std::string> list_names;
-  std::int32_t entry = end_of_rules;  // the first rule's first test
+  std::int32_t entry = 0;  // the first rule's first test
 
   /// Evaluates every rule in text order; `out` is overwritten.
   void run(const features& f, const bound_lists& lists,
@@ -118,6 +123,8 @@ struct rule_program {
   double number(int index, const features& f) const;
 
 private:
+  bool test(const instr& i, const features& f, const bound_lists& lists,
+            evaluation& out, bool& allowed) const;
   void fire(const compiled_rule& r, const features& f, evaluation& out,
             bool& allowed) const;
 };

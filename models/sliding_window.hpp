@@ -22,32 +22,37 @@ struct window_totals {
   std::uint64_t sum_minor = 0;
 };
 
-template <std::size_t N, std::int64_t BucketMs>
+/// With Sums false only counts are kept (half the memory per bucket).
+/// Counts saturate at 65,535 per bucket, sums at 2^32-1 minor units.
+template <std::size_t N, std::int64_t BucketMs, bool Sums = true>
 class sliding_window {
 public:
   static constexpr std::int64_t bucket_ms = BucketMs;
   static constexpr std::size_t buckets = N;
+  static constexpr bool has_sums = Sums;
 
   void add(std::int64_t time_ms, std::int64_t amount_minor) {
     auto b = bucket_of(time_ms);
-    if (empty_ || b > head_) {
+    if (empty() || b > head_) {
       advance(b);
     } else if (b <= head_ - static_cast<std::int64_t>(N)) {
       return; // older than anything the window still holds
     }
-    auto& slot = slots_[index(b)];
-    if (slot.count < std::numeric_limits<std::uint32_t>::max())
-      ++slot.count;
-    auto amount = static_cast<std::uint64_t>(amount_minor > 0 ? amount_minor
-                                                              : 0);
-    auto room = std::numeric_limits<std::uint32_t>::max() - slot.sum;
-    slot.sum += static_cast<std::uint32_t>(amount < room ? amount : room);
+    auto i = index(b);
+    if (counts_[i] < std::numeric_limits<std::uint16_t>::max())
+      ++counts_[i];
+    if constexpr (Sums) {
+      auto amount = static_cast<std::uint64_t>(amount_minor > 0 ? amount_minor
+                                                                : 0);
+      auto room = std::numeric_limits<std::uint32_t>::max() - sums_[i];
+      sums_[i] += static_cast<std::uint32_t>(amount < room ? amount : room);
+    }
   }
 
   /// Totals of the events in the window that ends at time_ms.
   window_totals at(std::int64_t time_ms) const {
     window_totals out;
-    if (empty_)
+    if (empty())
       return out;
     auto b = bucket_of(time_ms);
     for (std::size_t i = 0; i < N; ++i) {
@@ -56,8 +61,9 @@ public:
         continue;
       if (k <= head_ - static_cast<std::int64_t>(N))
         break;
-      out.count += slots_[index(k)].count;
-      out.sum_minor += slots_[index(k)].sum;
+      out.count += counts_[index(k)];
+      if constexpr (Sums)
+        out.sum_minor += sums_[index(k)];
     }
     return out;
   }
@@ -65,10 +71,10 @@ public:
 private:
   friend struct snapshot_codec;  // models/card_snapshot.cpp
 
-  struct slot {
-    std::uint32_t count = 0;
-    std::uint32_t sum = 0; // minor units, saturating
-  };
+  static constexpr std::int64_t no_head
+    = std::numeric_limits<std::int64_t>::min();
+
+  bool empty() const { return head_ == no_head; }
 
   static std::int64_t bucket_of(std::int64_t time_ms) {
     // floor division, so that negative times stay ordered
@@ -81,20 +87,26 @@ private:
     return static_cast<std::size_t>(((bucket % n) + n) % n);
   }
 
-  void advance(std::int64_t b) {
-    if (empty_ || b - head_ >= static_cast<std::int64_t>(N)) {
-      slots_.fill(slot{});
-    } else {
-      for (auto k = head_ + 1; k <= b; ++k)
-        slots_[index(k)] = slot{};
-    }
-    head_ = b;
-    empty_ = false;
+  void clear(std::size_t i) {
+    counts_[i] = 0;
+    if constexpr (Sums)
+      sums_[i] = 0;
   }
 
-  std::array<slot, N> slots_{};
-  std::int64_t head_ = 0;
-  bool empty_ = true;
+  void advance(std::int64_t b) {
+    if (empty() || b - head_ >= static_cast<std::int64_t>(N)) {
+      for (std::size_t i = 0; i < N; ++i)
+        clear(i);
+    } else {
+      for (auto k = head_ + 1; k <= b; ++k)
+        clear(index(k));
+    }
+    head_ = b;
+  }
+
+  std::int64_t head_ = no_head;  // newest bucket, or no_head when empty
+  std::array<std::uint32_t, Sums ? N : 0> sums_{};
+  std::array<std::uint16_t, N> counts_{};
 };
 
 } // namespace fraud::models

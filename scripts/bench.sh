@@ -48,6 +48,7 @@ trap cleanup EXIT
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
 started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # key=value from a RESULT line: field LINE KEY
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
@@ -84,7 +85,7 @@ port_log=$WORK/nats.log
 PIDS+=($!)
 for _ in $(seq 100); do
   port=$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' \
-         "$port_log" 2>/dev/null | head -1)
+         "$port_log" 2>/dev/null | head -1 || true)
   [[ -n $port ]] && break
   sleep 0.05
 done
@@ -194,7 +195,8 @@ done
 
 # --- the table -------------------------------------------------------------
 elapsed=$(( $(date +%s) - started ))
-awk -v elapsed="$elapsed" -v cpu="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v elapsed="$elapsed" -v load="$load_before -> $load_after" -v cpu="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
     -v cores="$(nproc)" '
 function get(k,   i, kv) {
   for (i = 1; i <= NF; ++i) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
@@ -229,7 +231,8 @@ function med(a, k, cnt,   i, j, t, v) {
   return v[int((cnt + 1) / 2)]
 }
 END {
-  printf "\n== fraud-service benchmarks: %s, %d cores, %d s ==\n\n", cpu, cores, elapsed
+  printf "\n== fraud-service benchmarks: %s, %d cores, %d s ==\n", cpu, cores, elapsed
+  printf "(load average %s: other work on the machine disturbs every figure)\n\n", load
   print "Micro (per transaction):"
   for (i = 1; i <= nm; ++i) print micro[i]
   print "\nIn-process pipeline (actor layer, no NATS):"

@@ -68,6 +68,8 @@ caf::error scoring_service::start() {
   sn.backend = snapshots_.get();
   sn.stats = &stats_;
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
+  sn.reader = sys_->spawn<caf::detached>(actors::snapshot_reader,
+                                         snapshot_reads_.get(), &stats_);
   snapshot_actor_ = sys_->spawn<caf::detached>(actors::snapshot_store, sn);
   nats_options no;
   no.url = nats_url_;
@@ -147,6 +149,10 @@ caf::error scoring_service::open_state() {
   if (!db)
     return db.error();
   snapshots_ = std::move(*db);
+  auto reads = snapshot_db::open(path);
+  if (!reads)
+    return reads.error();
+  snapshot_reads_ = std::move(*reads);
   snapshot_queue_ = std::make_unique<actors::store_queue>(cfg_.snapshot_queue);
   filter_ = std::make_unique<actors::card_filter>(cfg_.card_filter_mb << 20);
   // Every card with a snapshot is known before the first transaction, so
@@ -231,6 +237,7 @@ caf::error scoring_service::stop() {
   store_queue_.reset();
   store_.reset();
   snapshot_queue_.reset();
+  snapshot_reads_.reset();
   snapshots_.reset();
   return result;
 }

@@ -66,6 +66,7 @@ private:
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;
   std::unique_ptr<snapshot_db> snapshots_;
+  std::unique_ptr<snapshot_db> snapshot_reads_;
   std::unique_ptr<actors::store_queue> snapshot_queue_;
   std::unique_ptr<actors::card_filter> filter_;
   actors::snapshot_store_actor snapshot_actor_;

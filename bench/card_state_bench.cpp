@@ -1,0 +1,267 @@
+// Card state at scale (issue 7), in-process, without NATS:
+//   memory   N distinct cards, one transaction each, no cap: RSS per live
+//            card, the card's own state, and snapshot sizes;
+//   restore  cards passivated to a real SQLite snapshot file, then each
+//            one activated by a transaction: latency from routing to the
+//            decision (snapshot read + actor spawn + scoring), against
+//            brand-new cards that need no read;
+//   stream   many more distinct cards than the cap, with snapshots on:
+//            RSS stays within the cap's budget and nothing is lost.
+//
+//   card_state_bench [--cards N] [--restore N] [--stream N --cap C]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+
+#include "actors/card.hpp"
+#include "actors/card_directory.hpp"
+#include "actors/snapshot_store.hpp"
+#include "bench/recording_sink.hpp"
+#include "bench/result_fields.hpp"
+#include "bench/synthetic.hpp"
+#include "models/card_snapshot.hpp"
+#include "service/clock.hpp"
+#include "service/snapshot_db.hpp"
+
+namespace {
+
+using namespace fraud;
+
+double rss_mb() {
+  std::ifstream in{"/proc/self/statm"};
+  long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / 1048576.0;
+}
+
+struct sharing_config : caf::actor_system_config {
+  sharing_config() {
+    set("scheduler.policy", caf::atom("sharing"));
+    set("scheduler.max-threads", size_t{2});
+  }
+};
+
+void wait_for(const bench::recording_sink& sink, std::uint64_t n) {
+  while (sink.delivered() < n)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+actors::score_request request_for(std::uint32_t card, std::int64_t minute) {
+  actors::score_request r;
+  r.tx = bench::synthetic_transaction(card, 0xffffffffu);
+  r.tx.card_id = bench::card_id(card);
+  r.tx.tx_id = r.tx.card_id + "-" + std::to_string(minute);
+  r.tx.event_time_ms = 1'700'000'000'000 + minute * 60'000;
+  r.received_ns = service::steady_ns();
+  return r;
+}
+
+// One transaction for each of `cards` cards, without snapshots.
+void memory(std::uint32_t cards) {
+  sharing_config cfg;
+  caf::actor_system sys{cfg};
+  bench::recording_sink sink;
+  actors::counters stats;
+  actors::ruleset_slot rules{models::make_default_ruleset()};
+  actors::card_environment env;
+  env.sink = &sink;
+  env.rules = &rules;
+  env.stats = &stats;
+  auto before = rss_mb();
+  {
+    actors::card_directory directory{sys, env};
+    for (std::uint32_t i = 0; i < cards; ++i)
+      directory.route(request_for(i, 0), 0);
+    wait_for(sink, cards);
+    auto after = rss_mb();
+    auto per_card = (after - before) * 1048576.0 / cards;
+    models::card_state state;
+    models::recent_ids ids;
+    auto tx = request_for(1, 0).tx;
+    state.apply(tx);
+    ids.add(tx.tx_id);
+    std::string bytes;
+    models::save_snapshot(state, ids, bytes);
+    std::printf("memory: %u live cards, RSS +%.0f MB = %.0f bytes per card "
+                "(card state %zu bytes, actor state %zu bytes, snapshot of a "
+                "one-transaction card %zu bytes)\n",
+                cards, after - before, per_card, sizeof(models::card_state),
+                sizeof(actors::card_actor_state), bytes.size());
+    std::printf("RESULT bench=card_memory cards=%u rss_per_card_bytes=%.0f "
+                "card_state_bytes=%zu actor_state_bytes=%zu "
+                "snapshot_bytes=%zu\n",
+                cards, per_card, sizeof(models::card_state),
+                sizeof(actors::card_actor_state), bytes.size());
+  }
+}
+
+struct snapshot_rig {
+  explicit snapshot_rig(const std::string& path)
+    : db(std::move(*service::snapshot_db::open(path))),
+      reads(std::move(*service::snapshot_db::open(path))),
+      queue(10'000'000),
+      filter(16 << 20) {
+  }
+  std::unique_ptr<service::snapshot_db> db;
+  std::unique_ptr<service::snapshot_db> reads;
+  actors::store_queue queue;
+  actors::card_filter filter;
+};
+
+void restore(std::uint32_t cards, const std::string& dir) {
+  sharing_config cfg;
+  caf::actor_system sys{cfg};
+  snapshot_rig rig{dir + "/restore-cards.db"};
+  bench::recording_sink sink{cards};
+  actors::counters stats;
+  actors::ruleset_slot rules{models::make_default_ruleset()};
+  actors::snapshot_environment se;
+  se.queue = &rig.queue;
+  se.backend = rig.db.get();
+  se.stats = &stats;
+  se.interval = std::chrono::milliseconds{100};
+  se.reader = sys.spawn<caf::detached>(actors::snapshot_reader,
+                                       rig.reads.get(), &stats);
+  auto store = sys.spawn<caf::detached>(actors::snapshot_store, se);
+  actors::card_environment env;
+  env.sink = &sink;
+  env.rules = &rules;
+  env.stats = &stats;
+  env.snapshot_queue = &rig.queue;
+  env.snapshots = store;
+  env.filter = &rig.filter;
+  auto pace = [](std::uint32_t i, std::chrono::steady_clock::time_point t0) {
+    // open loop at 5,000 activations/s: latency, not queueing, is measured
+    std::this_thread::sleep_until(t0 + std::chrono::microseconds(200) * i);
+  };
+  auto run = [&](std::int64_t minute, std::uint64_t already) {
+    actors::card_directory directory{sys, env};
+    sink.restart();
+    auto t0 = std::chrono::steady_clock::now();
+    for (std::uint32_t i = 0; i < cards; ++i) {
+      pace(i, t0);
+      directory.route(request_for(i, minute), service::steady_ns());
+    }
+    wait_for(sink, cards);
+    (void) already;
+    auto samples = sink.samples();
+    return simulator::summarize_latency(samples);
+  };
+  auto fresh = run(0, 0);
+  {
+    caf::scoped_actor self{sys};
+    self->request(store, caf::infinite, actors::flush_atom::value)
+      .receive([](std::uint64_t) {}, [](caf::error&) {});
+  }
+  auto restored = run(60, 0);
+  std::printf("activation: %u new cards p50 %.1f us p99 %.1f us; %u cards "
+              "restored from SQLite p50 %.1f us p99 %.1f us (restored %llu)\n",
+              cards, fresh.p50, fresh.p99, cards, restored.p50,
+              restored.p99,
+              static_cast<unsigned long long>(stats.restored.get()));
+  std::printf("RESULT bench=card_activation cards=%u %s %s\n", cards,
+              bench::fields("fresh", fresh).c_str(),
+              bench::fields("restored", restored).c_str());
+  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+}
+
+void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
+  sharing_config cfg;
+  caf::actor_system sys{cfg};
+  snapshot_rig rig{dir + "/stream-cards.db"};
+  bench::recording_sink sink;
+  actors::counters stats;
+  actors::ruleset_slot rules{models::make_default_ruleset()};
+  actors::snapshot_environment se;
+  se.queue = &rig.queue;
+  se.backend = rig.db.get();
+  se.stats = &stats;
+  auto store = sys.spawn<caf::detached>(actors::snapshot_store, se);
+  actors::card_environment env;
+  env.sink = &sink;
+  env.rules = &rules;
+  env.stats = &stats;
+  env.snapshot_queue = &rig.queue;
+  env.snapshots = store;
+  env.filter = &rig.filter;
+  auto before = rss_mb();
+  double peak = before;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    actors::card_directory directory{sys, env, {cap, 0, 4096}};
+    for (std::uint32_t i = 0; i < cards; ++i) {
+      directory.route(request_for(i, 0), 0);
+      // keep the backlog bounded: the routing thread waits for the actors
+      if ((i & 0xffff) == 0xffff) {
+        while (sink.delivered() + 200'000 < i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        peak = std::max(peak, rss_mb());
+      }
+    }
+    wait_for(sink, cards);
+    peak = std::max(peak, rss_mb());
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                            - t0)
+                .count();
+  {
+    caf::scoped_actor self{sys};
+    self->request(store, caf::infinite, actors::flush_atom::value)
+      .receive([](std::uint64_t) {}, [](caf::error&) {});
+  }
+  std::printf("stream: %u distinct cards through a cap of %zu in %.1f s "
+              "(%.0f tx/s): decided %llu, passivated %llu, snapshots written "
+              "%llu, dropped %llu; RSS peak +%.0f MB\n",
+              cards, cap, secs, cards / secs,
+              static_cast<unsigned long long>(sink.delivered()),
+              static_cast<unsigned long long>(stats.passivations.get()),
+              static_cast<unsigned long long>(stats.snapshots_written.get()),
+              static_cast<unsigned long long>(stats.snapshot_dropped.get()),
+              peak - before);
+  std::printf("RESULT bench=card_stream cards=%u cap=%zu decided=%llu "
+              "lost=%llu tx_per_s=%.0f rss_peak_mb=%.0f\n",
+              cards, cap, static_cast<unsigned long long>(sink.delivered()),
+              static_cast<unsigned long long>(cards - sink.delivered()),
+              cards / secs, peak - before);
+  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::uint32_t cards = 1'000'000, restore_cards = 20'000, stream_cards = 0;
+  std::size_t cap = 100'000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    auto value = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--cards")
+      cards = static_cast<std::uint32_t>(value);
+    else if (flag == "--restore")
+      restore_cards = static_cast<std::uint32_t>(value);
+    else if (flag == "--stream")
+      stream_cards = static_cast<std::uint32_t>(value);
+    else if (flag == "--cap")
+      cap = value;
+    else {
+      std::fprintf(stderr, "usage: card_state_bench [--cards N] [--restore N] "
+                           "[--stream N --cap C]\n");
+      return 2;
+    }
+  }
+  char tmpl[] = "/tmp/fraud-card-bench-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  if (cards > 0)
+    memory(cards);
+  if (restore_cards > 0)
+    restore(restore_cards, dir);
+  if (stream_cards > 0)
+    stream(stream_cards, cap, dir);
+  std::system(("rm -rf '" + dir + "'").c_str());
+  return 0;
+}
