@@ -24,7 +24,7 @@ struct card_environment {
   decision_store_actor store;
   /// Write-behind of card state; without them cards live only in memory.
   store_queue* snapshot_queue = nullptr;
-  snapshot_store_actor snapshots;
+  snapshot_reader_actor snapshots;
   card_filter* filter = nullptr;
 };
 

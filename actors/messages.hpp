@@ -47,16 +47,16 @@ using decision_store_actor = caf::typed_actor<
   caf::replies_to<flush_atom>::with<std::uint64_t>,
   caf::replies_to<lookup_atom, std::string>::with<std::string>>;
 
-/// The snapshot store: writes queued card snapshots every tick; flush
-/// writes them now and answers with the number written since start; load
-/// answers with a card's newest snapshot, or "" if it has none.
+/// Card snapshots: the reader answers load with a card's newest snapshot,
+/// or "" if it has none; the writer writes pending snapshots every tick,
+/// and flush writes them now and answers with the number written since
+/// start.
 using snapshot_reader_actor = caf::typed_actor<
   caf::replies_to<load_atom, std::string>::with<std::string>>;
 
-using snapshot_store_actor = caf::typed_actor<
+using snapshot_writer_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
-  caf::replies_to<flush_atom>::with<std::uint64_t>,
-  caf::replies_to<load_atom, std::string>::with<std::string>>;
+  caf::replies_to<flush_atom>::with<std::uint64_t>>;
 
 } // namespace fraud::actors
 

@@ -1,16 +1,20 @@
-// The snapshot store actor: card state, written behind. Card actors queue
-// a snapshot after every transaction (lock-free, after the decision went
-// out); this detached actor keeps the newest per card and writes them in
-// one SQLite transaction every interval. A card being activated asks it
-// for the newest snapshot, wherever it is: queued, pending, or on disk.
+// Card state, written behind. Card actors queue a snapshot after every
+// transaction (lock-free, after the decision went out). The snapshot
+// writer, a detached actor, keeps the newest per card and writes them to
+// SQLite in chunks every interval; the snapshot reader, another detached
+// actor with its own connection, answers a card being activated with its
+// newest snapshot, wherever it is: queued, pending, or on disk. Loads never
+// wait for a write.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
-#include "actors/card_filter.hpp"
 #include "actors/counters.hpp"
 #include "actors/messages.hpp"
 #include "actors/snapshot_backend.hpp"
@@ -18,32 +22,67 @@
 
 namespace fraud::actors {
 
-struct snapshot_environment {
-  store_queue* queue = nullptr;
-  snapshot_backend* backend = nullptr;
-  counters* stats = nullptr;
-  std::chrono::milliseconds interval{1000};
-  std::size_t max_batch = 2000;  // per write, so that loads get in between
-  /// Reads snapshots on its own connection and thread, so that a load never
-  /// waits for a write; without it the store reads itself.
-  snapshot_reader_actor reader;
+/// Snapshots taken from the queue and not yet on disk, newest per card.
+/// Thread-safe: the writer and the reader share it; the queue's single
+/// consumer is whoever holds the mutex.
+class pending_snapshots {
+public:
+  struct item {
+    std::string card_id;
+    std::string bytes;
+    std::uint64_t version;
+  };
+
+  pending_snapshots(store_queue& queue, counters& stats);
+
+  /// The newest snapshot of a card not yet on disk.
+  bool find(const std::string& card_id, std::string& out);
+
+  /// Copies up to `max` pending snapshots into `out` (cleared first).
+  void take(std::size_t max, std::vector<item>& out);
+
+  /// Forgets what was written, unless a newer snapshot came meanwhile.
+  void written(const std::vector<item>& batch);
+
+  std::size_t size();
+
+private:
+  void absorb(); // with mtx_ held
+
+  struct entry {
+    std::string bytes;
+    std::uint64_t version;
+  };
+
+  std::mutex mtx_;
+  store_queue& queue_;
+  counters& stats_;
+  std::unordered_map<std::string, entry> pending_;
+  std::uint64_t next_version_ = 0;
 };
 
-struct snapshot_store_state {
-  // newest snapshot of each card taken from the queue, not yet written
-  std::unordered_map<std::string, std::string> pending;
-  static inline const char* name = "snapshot_store";
+struct snapshot_environment {
+  pending_snapshots* pending = nullptr;
+  snapshot_backend* backend = nullptr;  // the writer's connection
+  counters* stats = nullptr;
+  std::chrono::milliseconds interval{1000};
+  std::size_t max_batch = 2000;  // per SQLite transaction
+};
+
+struct snapshot_writer_state {
+  std::vector<pending_snapshots::item> batch;
+  static inline const char* name = "snapshot_writer";
 };
 
 /// Spawn with caf::detached. Ticks itself every interval.
-snapshot_store_actor::behavior_type
-snapshot_store(snapshot_store_actor::stateful_pointer<snapshot_store_state> self,
-               snapshot_environment env);
+snapshot_writer_actor::behavior_type
+snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> self,
+                snapshot_environment env);
 
-/// Reads snapshots from its backend (its own connection). Spawn detached.
+/// Spawn with caf::detached. `backend`: a connection of its own.
 snapshot_reader_actor::behavior_type
-snapshot_reader(snapshot_reader_actor::pointer self, snapshot_backend* backend,
-                counters* stats);
+snapshot_reader(snapshot_reader_actor::pointer self, pending_snapshots* pending,
+                snapshot_backend* backend, counters* stats);
 
 /// A queued snapshot record: the card id's length, the id, the snapshot.
 void encode_snapshot_record(std::string_view card_id,

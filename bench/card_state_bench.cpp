@@ -108,6 +108,33 @@ struct snapshot_rig {
       queue(10'000'000),
       filter(16 << 20) {
   }
+  void start(caf::actor_system& sys, actors::counters& stats,
+             actors::card_environment& env, std::chrono::milliseconds every) {
+    pending = std::make_unique<actors::pending_snapshots>(queue, stats);
+    actors::snapshot_environment se;
+    se.pending = pending.get();
+    se.backend = db.get();
+    se.stats = &stats;
+    se.interval = every;
+    writer = sys.spawn<caf::detached>(actors::snapshot_writer, se);
+    reader = sys.spawn<caf::detached>(actors::snapshot_reader, pending.get(),
+                                      reads.get(), &stats);
+    env.snapshot_queue = &queue;
+    env.snapshots = reader;
+    env.filter = &filter;
+  }
+  void flush(caf::actor_system& sys) {
+    caf::scoped_actor self{sys};
+    self->request(writer, caf::infinite, actors::flush_atom::value)
+      .receive([](std::uint64_t) {}, [](caf::error&) {});
+  }
+  void stop() {
+    caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  }
+  std::unique_ptr<actors::pending_snapshots> pending;
+  actors::snapshot_writer_actor writer;
+  actors::snapshot_reader_actor reader;
   std::unique_ptr<service::snapshot_db> db;
   std::unique_ptr<service::snapshot_db> reads;
   actors::store_queue queue;
@@ -121,21 +148,11 @@ void restore(std::uint32_t cards, const std::string& dir) {
   bench::recording_sink sink{cards};
   actors::counters stats;
   actors::ruleset_slot rules{models::make_default_ruleset()};
-  actors::snapshot_environment se;
-  se.queue = &rig.queue;
-  se.backend = rig.db.get();
-  se.stats = &stats;
-  se.interval = std::chrono::milliseconds{100};
-  se.reader = sys.spawn<caf::detached>(actors::snapshot_reader,
-                                       rig.reads.get(), &stats);
-  auto store = sys.spawn<caf::detached>(actors::snapshot_store, se);
   actors::card_environment env;
   env.sink = &sink;
   env.rules = &rules;
   env.stats = &stats;
-  env.snapshot_queue = &rig.queue;
-  env.snapshots = store;
-  env.filter = &rig.filter;
+  rig.start(sys, stats, env, std::chrono::milliseconds{100});
   auto pace = [](std::uint32_t i, std::chrono::steady_clock::time_point t0) {
     // open loop at 5,000 activations/s: latency, not queueing, is measured
     std::this_thread::sleep_until(t0 + std::chrono::microseconds(200) * i);
@@ -154,11 +171,7 @@ void restore(std::uint32_t cards, const std::string& dir) {
     return simulator::summarize_latency(samples);
   };
   auto fresh = run(0, 0);
-  {
-    caf::scoped_actor self{sys};
-    self->request(store, caf::infinite, actors::flush_atom::value)
-      .receive([](std::uint64_t) {}, [](caf::error&) {});
-  }
+  rig.flush(sys);
   auto restored = run(60, 0);
   std::printf("activation: %u new cards p50 %.1f us p99 %.1f us; %u cards "
               "restored from SQLite p50 %.1f us p99 %.1f us (restored %llu)\n",
@@ -168,7 +181,7 @@ void restore(std::uint32_t cards, const std::string& dir) {
   std::printf("RESULT bench=card_activation cards=%u %s %s\n", cards,
               bench::fields("fresh", fresh).c_str(),
               bench::fields("restored", restored).c_str());
-  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  rig.stop();
 }
 
 void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
@@ -178,18 +191,11 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
   bench::recording_sink sink;
   actors::counters stats;
   actors::ruleset_slot rules{models::make_default_ruleset()};
-  actors::snapshot_environment se;
-  se.queue = &rig.queue;
-  se.backend = rig.db.get();
-  se.stats = &stats;
-  auto store = sys.spawn<caf::detached>(actors::snapshot_store, se);
   actors::card_environment env;
   env.sink = &sink;
   env.rules = &rules;
   env.stats = &stats;
-  env.snapshot_queue = &rig.queue;
-  env.snapshots = store;
-  env.filter = &rig.filter;
+  rig.start(sys, stats, env, std::chrono::milliseconds{1000});
   auto before = rss_mb();
   double peak = before;
   auto t0 = std::chrono::steady_clock::now();
@@ -210,11 +216,7 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                             - t0)
                 .count();
-  {
-    caf::scoped_actor self{sys};
-    self->request(store, caf::infinite, actors::flush_atom::value)
-      .receive([](std::uint64_t) {}, [](caf::error&) {});
-  }
+  rig.flush(sys);
   std::printf("stream: %u distinct cards through a cap of %zu in %.1f s "
               "(%.0f tx/s): decided %llu, passivated %llu, snapshots written "
               "%llu, dropped %llu; RSS peak +%.0f MB\n",
@@ -229,7 +231,7 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
               cards, cap, static_cast<unsigned long long>(sink.delivered()),
               static_cast<unsigned long long>(cards - sink.delivered()),
               cards / secs, peak - before);
-  caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  rig.stop();
 }
 
 } // namespace

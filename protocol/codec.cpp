@@ -27,6 +27,19 @@ wire_error from_wire(const v1::Error& e) {
   return out;
 }
 
+models::reason from_wire(const v1::Reason& r) {
+  return models::reason{r.rule(), r.detail(), r.value(), r.threshold(),
+                        r.score()};
+}
+
+void fill(v1::Reason& w, const models::reason& r) {
+  w.set_rule(r.rule);
+  w.set_detail(r.detail);
+  w.set_value(r.value);
+  w.set_threshold(r.threshold);
+  w.set_score(r.score);
+}
+
 void fill(v1::Error& e, const wire_error& error) {
   e.set_code(to_wire(error.code));
   e.set_field(error.field);
@@ -55,8 +68,10 @@ bool from_message(const v1::Decision& msg, models::decision& out,
   out.score = msg.score();
   out.reasons.clear();
   for (auto& r : msg.reasons())
-    out.reasons.push_back(models::reason{r.rule(), r.detail(), r.value(),
-                                         r.threshold(), r.score()});
+    out.reasons.push_back(from_wire(r));
+  out.shadow_reasons.clear();
+  for (auto& r : msg.shadow_reasons())
+    out.shadow_reasons.push_back(from_wire(r));
   out.ruleset_version = msg.ruleset_version();
   out.event_time_ms = msg.event_time_ms();
   out.amount_minor = msg.amount_minor();
@@ -182,14 +197,10 @@ void encode_decision(const models::decision& d, const decision_envelope& env,
   msg.set_card_id(d.card_id);
   msg.set_action(static_cast<v1::Action>(static_cast<int>(d.action)));
   msg.set_score(d.score);
-  for (auto& r : d.reasons) {
-    auto* wr = msg.add_reasons();
-    wr->set_rule(r.rule);
-    wr->set_detail(r.detail);
-    wr->set_value(r.value);
-    wr->set_threshold(r.threshold);
-    wr->set_score(r.score);
-  }
+  for (auto& r : d.reasons)
+    detail::fill(*msg.add_reasons(), r);
+  for (auto& r : d.shadow_reasons)
+    detail::fill(*msg.add_shadow_reasons(), r);
   msg.set_ruleset_version(d.ruleset_version);
   msg.set_decided_at_ms(env.decided_at_ms);
   msg.set_service_latency_ns(env.service_latency_ns);

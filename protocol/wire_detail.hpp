@@ -10,6 +10,8 @@ namespace fraud::protocol::detail {
 
 wire_error from_wire(const v1::Error& e);
 void fill(v1::Error& e, const wire_error& error);
+models::reason from_wire(const v1::Reason& r);
+void fill(v1::Reason& w, const models::reason& r);
 /// False when the action is out of range.
 bool from_message(const v1::Decision& msg, models::decision& out,
                   decision_envelope& env);

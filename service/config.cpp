@@ -45,6 +45,9 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str();
   app.add_option("--db", cfg.db_path, "SQLite file for decisions")
     ->capture_default_str();
+  app.add_option("--rules", cfg.rules_path,
+                 "rule file to run (README: Rules); without it the rules "
+                 "that ran last, or the built-in default rules");
   app.add_option("--retention-days", cfg.retention_days,
                  "purge decisions older than this many days (0: keep)")
     ->capture_default_str()
@@ -98,6 +101,12 @@ void declare_options(CLI::App& app, config& cfg) {
                  "scheduler (a CAF worker)")
     ->capture_default_str()
     ->check(CLI::IsMember({"inline", "scheduler"}));
+  app.add_option("--inline-max-backlog", cfg.inline_max_backlog,
+                 "with --dispatch inline: when more transactions than this "
+                 "wait behind one, CAF workers score it instead, in "
+                 "parallel (0: always inline)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1'000'000));
   app.add_option("--drain-timeout-ms", cfg.drain_timeout_ms,
                  "on SIGINT/SIGTERM, how long to wait for in-flight "
                  "transactions")

@@ -29,6 +29,7 @@ struct config {
 
   // storage
   std::string db_path = "fraud.db";
+  std::string rules_path;  // "" = the rules that ran last (default at first)
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
   int store_flush_ms = 5;
@@ -45,6 +46,7 @@ struct config {
   std::string scheduler = "sharing";  // sharing | stealing
   int workers = 0;                    // 0 = one per core
   std::string dispatch = "inline";  // inline | scheduler
+  int inline_max_backlog = 0;        // 0 = always inline
 
   // shutdown
   int drain_timeout_ms = 5000;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/transaction.hpp"
+#include "protocol/codec.hpp"
 #include "service/nats_connection.hpp"
 
 namespace fraud::ctl {
@@ -39,6 +40,13 @@ std::optional<std::string> request(service::nats_connection& conn,
                                    const common_options& c,
                                    const std::string& subject,
                                    const std::string& payload);
+
+/// The exit code for a reply's error, after saying what it was.
+int report_error(const protocol::wire_error& e);
+
+/// "10m" means ten minutes ago; plain digits are Unix milliseconds; ""
+/// is 0. False if it is neither.
+bool parse_time(const std::string& s, std::int64_t& out);
 
 /// "10m", "2h", "30s", "7d" -> milliseconds; false if not a duration.
 bool parse_duration_ms(const std::string& text, std::int64_t& out);

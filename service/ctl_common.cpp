@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "models/transaction.hpp"
+#include "service/clock.hpp"
 #include "service/error.hpp"
 
 namespace fraud::ctl {
@@ -46,6 +47,37 @@ std::optional<std::string> request(service::nats_connection& conn,
                   static_cast<size_t>(natsMsg_GetDataLength(reply))};
   natsMsg_Destroy(reply);
   return out;
+}
+
+int report_error(const protocol::wire_error& e) {
+  std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::to_string(e.code),
+               e.field.empty() ? "" : " ", e.field.c_str(),
+               e.message.c_str());
+  switch (e.code) {
+    case protocol::error_code::not_found:
+      return not_found;
+    case protocol::error_code::bad_request:
+      return usage;
+    default:
+      return failure;
+  }
+}
+
+bool parse_time(const std::string& s, std::int64_t& out) {
+  if (s.empty()) {
+    out = 0;
+    return true;
+  }
+  if (s.find_first_not_of("0123456789") == std::string::npos
+      && s.size() < 18) {
+    out = std::stoll(s);
+    return true;
+  }
+  std::int64_t back = 0;
+  if (!parse_duration_ms(s, back))
+    return false;
+  out = service::wall_ms() - back;
+  return true;
 }
 
 bool parse_duration_ms(const std::string& text, std::int64_t& out) {

@@ -16,21 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// The exit code for a reply's error, after saying what it was.
-int report_error(const protocol::wire_error& e) {
-  std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::to_string(e.code),
-               e.field.empty() ? "" : " ", e.field.c_str(),
-               e.message.c_str());
-  switch (e.code) {
-    case protocol::error_code::not_found:
-      return not_found;
-    case protocol::error_code::bad_request:
-      return usage;
-    default:
-      return failure;
-  }
-}
-
 std::string rules_of(const models::decision& d) {
   std::string out;
   for (auto& r : d.reasons) {
@@ -75,24 +60,6 @@ bool parse_action(const std::string& s, models::action& out) {
     out = models::action::decline;
   else
     return false;
-  return true;
-}
-
-// "10m" means ten minutes ago; plain digits are Unix milliseconds.
-bool parse_time(const std::string& s, std::int64_t& out) {
-  if (s.empty()) {
-    out = 0;
-    return true;
-  }
-  if (s.find_first_not_of("0123456789") == std::string::npos
-      && s.size() < 18) {
-    out = std::stoll(s);
-    return true;
-  }
-  std::int64_t back = 0;
-  if (!parse_duration_ms(s, back))
-    return false;
-  out = service::wall_ms() - back;
   return true;
 }
 

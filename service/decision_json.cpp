@@ -23,14 +23,16 @@ nlohmann::json to_json(const models::decision& d,
   j["card_id"] = d.card_id;
   j["action"] = upper(models::to_string(d.action));
   j["score"] = d.score;
-  auto reasons = nlohmann::json::array();
-  for (auto& r : d.reasons)
-    reasons.push_back({{"rule", r.rule},
-                       {"detail", r.detail},
-                       {"value", r.value},
-                       {"threshold", r.threshold},
-                       {"score", r.score}});
-  j["reasons"] = std::move(reasons);
+  for (auto* list : {&d.reasons, &d.shadow_reasons}) {
+    auto reasons = nlohmann::json::array();
+    for (auto& r : *list)
+      reasons.push_back({{"rule", r.rule},
+                         {"detail", r.detail},
+                         {"value", r.value},
+                         {"threshold", r.threshold},
+                         {"score", r.score}});
+    j[list == &d.reasons ? "reasons" : "shadow_reasons"] = std::move(reasons);
+  }
   j["ruleset_version"] = d.ruleset_version;
   j["event_time_ms"] = d.event_time_ms;
   j["decided_at_ms"] = env.decided_at_ms;
@@ -68,11 +70,12 @@ std::string to_table(const models::decision& d,
   row("service latency", line);
   if (d.reasons.empty() && !env.error)
     row("reasons", "none: no rule fired");
-  for (auto& r : d.reasons) {
-    std::snprintf(line, sizeof(line), "%s (%+d): %s", r.rule.c_str(), r.score,
-                  r.detail.c_str());
-    row("reason", line);
-  }
+  for (auto* list : {&d.reasons, &d.shadow_reasons})
+    for (auto& r : *list) {
+      std::snprintf(line, sizeof(line), "%s (%+d): %s", r.rule.c_str(),
+                    r.score, r.detail.c_str());
+      row(list == &d.reasons ? "reason" : "shadow reason", line);
+    }
   return out;
 }
 

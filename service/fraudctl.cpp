@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "service/ctl.hpp"
+#include "service/ctl_rules.hpp"
 
 int main(int argc, char** argv) {
   using namespace fraud::ctl;
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(0, 86400 * 365));
   watch->add_option("--count", wo.count, "stop after this many decisions");
 
+  auto rules = add_rules_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,5 +113,7 @@ int main(int argc, char** argv) {
     return run_stats(c);
   if (watch->parsed())
     return run_watch(c, wo);
+  if (auto rc = run_rules_commands(c, *rules))
+    return *rc;
   return usage;
 }

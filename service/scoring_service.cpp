@@ -33,6 +33,10 @@ caf::error scoring_service::start() {
   if (!store)
     return store.error();
   store_ = std::move(*store);
+  auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_);
+  if (!live)
+    return live.error();
+  live_rules_ = std::move(*live);
   store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
   if (auto err = open_state())
     return err;
@@ -63,14 +67,17 @@ caf::error scoring_service::start() {
   se.flush_interval = std::chrono::milliseconds{cfg_.store_flush_ms};
   se.retention_days = cfg_.retention_days;
   store_actor_ = sys_->spawn<caf::detached>(actors::decision_store, se);
+  pending_snapshots_ = std::make_unique<actors::pending_snapshots>(
+    *snapshot_queue_, stats_);
   actors::snapshot_environment sn;
-  sn.queue = snapshot_queue_.get();
+  sn.pending = pending_snapshots_.get();
   sn.backend = snapshots_.get();
   sn.stats = &stats_;
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
-  sn.reader = sys_->spawn<caf::detached>(actors::snapshot_reader,
-                                         snapshot_reads_.get(), &stats_);
-  snapshot_actor_ = sys_->spawn<caf::detached>(actors::snapshot_store, sn);
+  snapshot_writer_ = sys_->spawn<caf::detached>(actors::snapshot_writer, sn);
+  snapshot_reader_ = sys_->spawn<caf::detached>(
+    actors::snapshot_reader, pending_snapshots_.get(), snapshot_reads_.get(),
+    &stats_);
   nats_options no;
   no.url = nats_url_;
   no.name = cfg_.name;
@@ -86,7 +93,7 @@ caf::error scoring_service::start() {
   env_.stats = &stats_;
   env_.store = store_actor_;
   env_.snapshot_queue = snapshot_queue_.get();
-  env_.snapshots = snapshot_actor_;
+  env_.snapshots = snapshot_reader_;
   env_.filter = filter_.get();
   actors::directory_limits limits;
   // The cap is shared out over the partitions, each owning its cards.
@@ -102,6 +109,7 @@ caf::error scoring_service::start() {
     io.queue_group = cfg_.queue_group;
     io.limits = limits;
     io.run_inline = cfg_.dispatch == "inline";
+    io.inline_max_backlog = cfg_.inline_max_backlog;
     ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
                                                    stats_, io));
     if (auto err = ingresses_.back()->start())
@@ -133,6 +141,10 @@ caf::error scoring_service::start() {
   qc.db_path = cfg_.db_path;
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
+    return err;
+  rules_responder_ = std::make_unique<rules_responder>(
+    conn_->get(), *live_rules_, stats_, cfg_.db_path);
+  if (auto err = rules_responder_->start())
     return err;
   if (auto s = conn_->flush(2000); s != NATS_OK)
     return make_error(ec::nats_error,
@@ -219,12 +231,17 @@ caf::error scoring_service::stop() {
   if (sys_ && store_actor_)
     if (auto err = flush(store_actor_, "decisions"); err && !result)
       result = err;
-  if (sys_ && snapshot_actor_)
-    if (auto err = flush(snapshot_actor_, "card snapshots"); err && !result)
+  if (sys_ && snapshot_writer_)
+    if (auto err = flush(snapshot_writer_, "card snapshots"); err && !result)
       result = err;
+  if (snapshot_reader_) {
+    caf::anon_send_exit(snapshot_reader_, caf::exit_reason::user_shutdown);
+    snapshot_reader_ = nullptr;
+  }
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
   queries_.reset();
+  rules_responder_.reset();
   if (conn_)
     conn_->flush(2000);
   ingresses_.clear();
@@ -236,6 +253,8 @@ caf::error scoring_service::stop() {
   embedded_.reset();
   store_queue_.reset();
   store_.reset();
+  live_rules_.reset();
+  pending_snapshots_.reset();
   snapshot_queue_.reset();
   snapshot_reads_.reset();
   snapshots_.reset();

@@ -21,9 +21,11 @@
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
 #include "service/ingress.hpp"
+#include "service/live_rules.hpp"
 #include "service/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/query_responder.hpp"
+#include "service/rules_responder.hpp"
 #include "service/snapshot_db.hpp"
 #include "service/sqlite_store.hpp"
 
@@ -69,11 +71,15 @@ private:
   std::unique_ptr<snapshot_db> snapshot_reads_;
   std::unique_ptr<actors::store_queue> snapshot_queue_;
   std::unique_ptr<actors::card_filter> filter_;
-  actors::snapshot_store_actor snapshot_actor_;
+  std::unique_ptr<actors::pending_snapshots> pending_snapshots_;
+  actors::snapshot_writer_actor snapshot_writer_;
+  actors::snapshot_reader_actor snapshot_reader_;
   std::unique_ptr<nats_decision_sink> sink_;
   actors::card_environment env_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
   std::unique_ptr<query_responder> queries_;
+  std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
+  std::unique_ptr<rules_responder> rules_responder_;
   // passivates idle cards once a second
   std::thread sweeper_;
   std::mutex sweeper_mtx_;

@@ -48,12 +48,8 @@ snapshot_db::open(const std::string& path) {
           + std::to_string(snapshot_schema_version) + ";"))
       return err;
   }
-  auto prep = [&](sqlite_statement& st, const char* sql) -> caf::error {
-    auto p = self->db_->prepare(sql);
-    if (!p)
-      return p.error();
-    st = std::move(*p);
-    return caf::none;
+  auto prep = [&](sqlite_statement& st, const char* sql) {
+    return self->db_->prepare(st, sql);
   };
   if (auto err = prep(self->upsert_,
                       "INSERT INTO cards(card_id, snapshot, updated_at_ms) "

@@ -48,6 +48,14 @@ caf::expected<sqlite_statement> sqlite_db::prepare(const std::string& sql) {
   return sqlite_statement{stmt};
 }
 
+caf::error sqlite_db::prepare(sqlite_statement& st, const std::string& sql) {
+  auto p = prepare(sql);
+  if (!p)
+    return p.error();
+  st = std::move(*p);
+  return caf::none;
+}
+
 caf::error sqlite_db::error(const std::string& what) const {
   return make_error(ec::store_error,
                     what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));

@@ -83,6 +83,9 @@ public:
   caf::error exec(const std::string& sql);
   caf::expected<sqlite_statement> prepare(const std::string& sql);
 
+  /// prepare() into `st`, for the statements an object keeps.
+  caf::error prepare(sqlite_statement& st, const std::string& sql);
+
   /// The last error of this connection, in words, prefixed by `what`.
   caf::error error(const std::string& what) const;
 

@@ -17,12 +17,8 @@ sqlite_store::open(const std::string& path) {
   self->db_ = std::move(*db);
   if (auto err = migrate(*self->db_))
     return err;
-  auto prep = [&](sqlite_statement& st, const char* sql) -> caf::error {
-    auto p = self->db_->prepare(sql);
-    if (!p)
-      return p.error();
-    st = std::move(*p);
-    return caf::none;
+  auto prep = [&](sqlite_statement& st, const char* sql) {
+    return self->db_->prepare(st, sql);
   };
   if (auto err = prep(self->insert_,
                       "INSERT OR IGNORE INTO decisions(tx_id, card_id, "
@@ -33,6 +29,10 @@ sqlite_store::open(const std::string& path) {
     return err;
   if (auto err = prep(self->insert_rule_,
                       "INSERT OR IGNORE INTO decision_rules(rule, "
+                      "decision_id) VALUES (?, ?)"))
+    return err;
+  if (auto err = prep(self->insert_shadow_rule_,
+                      "INSERT OR IGNORE INTO decision_shadow_rules(rule, "
                       "decision_id) VALUES (?, ?)"))
     return err;
   if (auto err = prep(self->find_,
@@ -83,13 +83,16 @@ caf::error sqlite_store::write_one(std::string_view payload,
     return caf::none; // tx_id already stored: the first decision stays
   ++added;
   auto id = sqlite3_last_insert_rowid(db_->get());
-  for (auto& r : d.reasons) {
-    insert_rule_.bind(1, r.rule);
-    insert_rule_.bind(2, id);
-    rc = insert_rule_.step();
-    insert_rule_.reset();
-    if (rc != SQLITE_DONE)
-      return db_->error("indexing rule " + r.rule);
+  for (auto* index : {&insert_rule_, &insert_shadow_rule_}) {
+    auto& reasons = index == &insert_rule_ ? d.reasons : d.shadow_reasons;
+    for (auto& r : reasons) {
+      index->bind(1, r.rule);
+      index->bind(2, id);
+      rc = index->step();
+      index->reset();
+      if (rc != SQLITE_DONE)
+        return db_->error("indexing rule " + r.rule);
+    }
   }
   std::lock_guard<std::mutex> guard{hits_mtx_};
   for (auto& r : d.reasons)

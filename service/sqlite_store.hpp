@@ -35,6 +35,7 @@ private:
   std::unique_ptr<sqlite_db> db_;
   sqlite_statement insert_;
   sqlite_statement insert_rule_;
+  sqlite_statement insert_shadow_rule_;  // shadow rules that fired
   sqlite_statement find_;
   sqlite_statement purge_;
   mutable std::mutex hits_mtx_;

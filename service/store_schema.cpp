@@ -49,6 +49,54 @@ CREATE TABLE decision_rules (
 CREATE INDEX decision_rules_by_decision ON decision_rules(decision_id);
 )sql";
 
+// Version 3: rules that change at run time (issue 5). Every rule text
+// ever run, who wrote it and why; when each version started running (set,
+// rollback, or fraudd starting); the named lists rules test, with who added
+// each value and why, and a log of every list change; and an index of the
+// shadow rules that fired, like decision_rules for the others.
+const char* schema_v3 = R"sql(
+CREATE TABLE rule_versions (
+  version INTEGER PRIMARY KEY,
+  text TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  rules INTEGER NOT NULL
+);
+CREATE TABLE rule_activations (
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL REFERENCES rule_versions(version),
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  activated_at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE TABLE list_entries (
+  list TEXT NOT NULL,
+  value TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  added_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (list, value)
+) WITHOUT ROWID;
+CREATE TABLE list_changes (
+  id INTEGER PRIMARY KEY,
+  list TEXT NOT NULL,
+  value TEXT NOT NULL,
+  change TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE TABLE decision_shadow_rules (
+  rule TEXT NOT NULL,
+  decision_id INTEGER NOT NULL REFERENCES decisions(id) ON DELETE CASCADE,
+  PRIMARY KEY (rule, decision_id)
+) WITHOUT ROWID;
+CREATE INDEX decision_shadow_rules_by_decision
+  ON decision_shadow_rules(decision_id);
+)sql";
+
 caf::error backfill_rules(sqlite_db& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -83,6 +131,8 @@ caf::error step_to(sqlite_db& db, std::int64_t version) {
       if (auto err = db.exec(schema_v2))
         return err;
       return backfill_rules(db);
+    case 3:
+      return db.exec(schema_v3);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));

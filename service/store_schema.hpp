@@ -11,7 +11,7 @@
 namespace fraud::service {
 
 /// The version this build writes.
-inline constexpr std::int64_t store_schema_version = 2;
+inline constexpr std::int64_t store_schema_version = 3;
 
 /// Brings the database to `target` (default: this build's version). Refuses
 /// a database newer than this build knows.

@@ -70,24 +70,27 @@ protected:
       sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
       rules(models::make_default_ruleset()),
       queue(10'000),
+      pending(queue, stats),
       filter(1 << 16) {
     actors::snapshot_environment se;
-    se.queue = &queue;
+    se.pending = &pending;
     se.backend = &backend;
     se.stats = &stats;
-    snapshots = sys.spawn(actors::snapshot_store, se);
+    writer = sys.spawn(actors::snapshot_writer, se);
+    reader = sys.spawn(actors::snapshot_reader, &pending, &backend, &stats);
     env.sink = &sink;
     env.rules = &rules;
     env.stats = &stats;
     env.snapshot_queue = &queue;
-    env.snapshots = snapshots;
+    env.snapshots = reader;
     env.filter = &filter;
     sched.run();
   }
 
   ~passivation() override {
     directory.reset();
-    caf::anon_send_exit(snapshots, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     sched.run();
     for (int i = 0; i < 10 && sched.trigger_timeouts(); ++i)
       sched.run();
@@ -133,9 +136,11 @@ protected:
   actors::counters stats;
   actors::ruleset_slot rules;
   actors::store_queue queue;
+  actors::pending_snapshots pending;
   actors::card_filter filter;
   memory_snapshots backend;
-  actors::snapshot_store_actor snapshots;
+  actors::snapshot_writer_actor writer;
+  actors::snapshot_reader_actor reader;
   actors::card_environment env;
   std::unique_ptr<actors::card_directory> directory;
 };
@@ -178,7 +183,7 @@ TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
   sched.run();
   send("card-b", 0, nyc_lat, nyc_lon);  // passivates card-a
   sched.run();
-  sched.trigger_timeouts();  // the snapshot store's tick writes to disk
+  sched.trigger_timeouts();  // the snapshot writer's tick writes to disk
   sched.run();
   EXPECT_EQ(backend.cards.count("card-a"), 1u);
   send("card-a", 10, lon_lat, lon_lon);

@@ -16,7 +16,7 @@ TEST_F(fraudd_service, answers_a_request_with_a_decision) {
   EXPECT_EQ(r.decision.tx_id, "tx-1");
   EXPECT_EQ(r.decision.card_id, "card-1");
   EXPECT_EQ(r.decision.action, models::action::approve);
-  EXPECT_EQ(r.decision.ruleset_version, "default-1");
+  EXPECT_EQ(r.decision.ruleset_version, "rules-1");  // the first version
   EXPECT_EQ(r.decision.event_time_ms, t0);
   EXPECT_FALSE(r.env.error);
   EXPECT_GT(r.env.service_latency_ns, 0);

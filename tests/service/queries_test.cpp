@@ -203,7 +203,7 @@ TEST_F(queries, stats_count_what_happened) {
   EXPECT_EQ(s.store_written, 2u);
   EXPECT_EQ(s.latency_since_start.count, 2u);
   EXPECT_GT(s.latency_since_start.p50_us, 0);
-  EXPECT_EQ(s.ruleset_version, "default-1");
+  EXPECT_EQ(s.ruleset_version, "rules-1");
   ASSERT_FALSE(s.rule_hits.empty());
   EXPECT_EQ(s.rule_hits[0].first, "impossible_travel");
   EXPECT_GT(s.uptime_ms, 0);

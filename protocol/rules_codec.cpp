@@ -1,0 +1,412 @@
+#include "protocol/rules_codec.hpp"
+
+#include "models/rule_lists.hpp"
+#include "models/rule_parser.hpp"
+#include "protocol/wire_detail.hpp"
+
+namespace fraud::protocol {
+
+namespace {
+
+using detail::parse;
+using detail::serialize;
+
+wire_error bad_request(const char* field, std::string message) {
+  return wire_error{error_code::bad_request, field, std::move(message)};
+}
+
+std::optional<wire_error> malformed(const char* what) {
+  return bad_request("", std::string{"not a fraud.v1."} + what
+                           + " protobuf message");
+}
+
+// Who and why: every change to rules or lists must say both.
+std::optional<wire_error> check_signature(const std::string& author,
+                                          const std::string& reason) {
+  if (author.empty() || author.size() > 128)
+    return bad_request("author", "must be 1 to 128 characters: who makes "
+                                 "the change");
+  if (reason.empty() || reason.size() > 1000)
+    return bad_request("reason", "must be 1 to 1000 characters: why");
+  return std::nullopt;
+}
+
+std::optional<wire_error> check_limit(std::uint32_t& limit,
+                                      std::uint32_t fallback) {
+  if (limit == 0)
+    limit = fallback;
+  if (limit > max_query_limit)
+    return bad_request("limit", "must be at most "
+                                  + std::to_string(max_query_limit));
+  return std::nullopt;
+}
+
+template <class Reply>
+void set_error(Reply& msg, const std::optional<wire_error>& error) {
+  if (error)
+    detail::fill(*msg.mutable_error(), *error);
+}
+
+template <class Reply>
+std::optional<wire_error> get_error(const Reply& msg) {
+  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
+    return detail::from_wire(msg.error());
+  return std::nullopt;
+}
+
+void fill(v1::RulesVersion& m, const rules_version& v) {
+  m.set_version(v.version);
+  m.set_name(v.name);
+  m.set_author(v.author);
+  m.set_reason(v.reason);
+  m.set_created_at_ms(v.created_at_ms);
+  m.set_rules(v.rules);
+  m.set_running(v.running);
+}
+
+rules_version read(const v1::RulesVersion& m) {
+  return rules_version{m.version(),       m.name(),  m.author(), m.reason(),
+                       m.created_at_ms(), m.rules(), m.running()};
+}
+
+void fill(google::protobuf::RepeatedPtrField<v1::RuleError>& out,
+          const std::vector<models::rules::rule_error>& errors) {
+  for (auto& e : errors) {
+    auto* m = out.Add();
+    m->set_line(static_cast<std::uint32_t>(e.line));
+    m->set_column(static_cast<std::uint32_t>(e.column));
+    m->set_message(e.message);
+  }
+}
+
+std::vector<models::rules::rule_error>
+read(const google::protobuf::RepeatedPtrField<v1::RuleError>& in) {
+  std::vector<models::rules::rule_error> out;
+  for (auto& m : in)
+    out.push_back(models::rules::rule_error{static_cast<int>(m.line()),
+                                            static_cast<int>(m.column()),
+                                            m.message()});
+  return out;
+}
+
+} // namespace
+
+// ---- requests ----------------------------------------------------------
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 rules_set_request& out) {
+  v1::RulesSet msg;
+  if (!parse(msg, data, size))
+    return malformed("RulesSet");
+  out.text = msg.text();
+  out.author = msg.author();
+  out.reason = msg.reason();
+  out.dry_run = msg.dry_run();
+  if (out.text.size() > models::rules::max_text_size)
+    return bad_request("text", "must be at most 1 MiB");
+  return out.dry_run ? std::nullopt : check_signature(out.author, out.reason);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 rules_get_request& out) {
+  v1::RulesGet msg;
+  if (!parse(msg, data, size))
+    return malformed("RulesGet");
+  out.version = msg.version();
+  return std::nullopt;
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 rules_rollback_request& out) {
+  v1::RulesRollback msg;
+  if (!parse(msg, data, size))
+    return malformed("RulesRollback");
+  out.version = msg.version();
+  out.author = msg.author();
+  out.reason = msg.reason();
+  if (out.version == 0)
+    return bad_request("version", "must name the version to return to");
+  return check_signature(out.author, out.reason);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 rules_history_request& out) {
+  v1::RulesHistory msg;
+  if (!parse(msg, data, size))
+    return malformed("RulesHistory");
+  out.limit = msg.limit();
+  return check_limit(out.limit, 20);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 shadow_query& out) {
+  v1::ShadowQuery msg;
+  if (!parse(msg, data, size))
+    return malformed("ShadowQuery");
+  out.rule = msg.rule();
+  out.since_ms = msg.since_ms();
+  out.limit = msg.limit();
+  if (out.rule.size() > 64)
+    return bad_request("rule", "must be at most 64 characters");
+  if (out.since_ms < 0)
+    return bad_request("since_ms", "must not be negative");
+  return check_limit(out.limit, 20);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 list_change& out) {
+  v1::ListChange msg;
+  if (!parse(msg, data, size))
+    return malformed("ListChange");
+  out.list = msg.list();
+  out.values.assign(msg.values().begin(), msg.values().end());
+  out.author = msg.author();
+  out.reason = msg.reason();
+  if (!models::rules::valid_list_name(out.list))
+    return bad_request("list", "must be [a-z_][a-z0-9_]*, up to 64 "
+                               "characters");
+  if (out.values.empty() || out.values.size() > max_list_change)
+    return bad_request("values", "must hold 1 to "
+                                   + std::to_string(max_list_change)
+                                   + " values");
+  for (auto& v : out.values)
+    if (!models::rules::valid_list_value(v))
+      return bad_request("values", "'" + v.substr(0, 140)
+                                     + "' is not 1 to 128 printable "
+                                       "characters without spaces");
+  return check_signature(out.author, out.reason);
+}
+
+std::optional<wire_error> decode(const void* data, std::size_t size,
+                                 lists_query& out) {
+  v1::ListsQuery msg;
+  if (!parse(msg, data, size))
+    return malformed("ListsQuery");
+  out.list = msg.list();
+  if (!out.list.empty() && !models::rules::valid_list_name(out.list))
+    return bad_request("list", "must be [a-z_][a-z0-9_]*, up to 64 "
+                               "characters");
+  return std::nullopt;
+}
+
+void encode(const rules_set_request& r, std::string& out) {
+  v1::RulesSet msg;
+  msg.set_text(r.text);
+  msg.set_author(r.author);
+  msg.set_reason(r.reason);
+  msg.set_dry_run(r.dry_run);
+  serialize(msg, out);
+}
+
+void encode(const rules_get_request& r, std::string& out) {
+  v1::RulesGet msg;
+  msg.set_version(r.version);
+  serialize(msg, out);
+}
+
+void encode(const rules_rollback_request& r, std::string& out) {
+  v1::RulesRollback msg;
+  msg.set_version(r.version);
+  msg.set_author(r.author);
+  msg.set_reason(r.reason);
+  serialize(msg, out);
+}
+
+void encode(const rules_history_request& r, std::string& out) {
+  v1::RulesHistory msg;
+  msg.set_limit(r.limit);
+  serialize(msg, out);
+}
+
+void encode(const shadow_query& r, std::string& out) {
+  v1::ShadowQuery msg;
+  msg.set_rule(r.rule);
+  msg.set_since_ms(r.since_ms);
+  msg.set_limit(r.limit);
+  serialize(msg, out);
+}
+
+void encode(const list_change& r, std::string& out) {
+  v1::ListChange msg;
+  msg.set_list(r.list);
+  for (auto& v : r.values)
+    msg.add_values(v);
+  msg.set_author(r.author);
+  msg.set_reason(r.reason);
+  serialize(msg, out);
+}
+
+void encode(const lists_query& r, std::string& out) {
+  v1::ListsQuery msg;
+  msg.set_list(r.list);
+  serialize(msg, out);
+}
+
+// ---- replies -------------------------------------------------------------
+
+void encode(const rules_change_reply& r, std::string& out) {
+  v1::RulesChangeReply msg;
+  if (r.version)
+    fill(*msg.mutable_version(), *r.version);
+  fill(*msg.mutable_errors(), r.errors);
+  fill(*msg.mutable_warnings(), r.warnings);
+  set_error(msg, r.error);
+  serialize(msg, out);
+}
+
+void encode(const rules_get_reply& r, std::string& out) {
+  v1::RulesGetReply msg;
+  if (r.version)
+    fill(*msg.mutable_version(), *r.version);
+  msg.set_text(r.text);
+  set_error(msg, r.error);
+  serialize(msg, out);
+}
+
+void encode(const rules_history_reply& r, std::string& out) {
+  v1::RulesHistoryReply msg;
+  for (auto& v : r.versions)
+    fill(*msg.add_versions(), v);
+  for (auto& a : r.activations) {
+    auto* m = msg.add_activations();
+    m->set_version(a.version);
+    m->set_author(a.author);
+    m->set_reason(a.reason);
+    m->set_activated_at_ms(a.activated_at_ms);
+    m->set_kind(a.kind);
+  }
+  set_error(msg, r.error);
+  serialize(msg, out);
+}
+
+void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
+                         const std::vector<std::string>& decisions,
+                         const std::optional<wire_error>& error,
+                         std::string& out) {
+  v1::ShadowReply msg;
+  for (auto& h : rules) {
+    auto* m = msg.add_rules();
+    m->set_rule(h.rule);
+    m->set_fired(h.fired);
+    m->set_approved(h.approved);
+    m->set_reviewed(h.reviewed);
+    m->set_declined(h.declined);
+  }
+  for (auto& d : decisions)
+    msg.add_decisions()->ParseFromString(d);
+  set_error(msg, error);
+  serialize(msg, out);
+}
+
+void encode(const list_change_reply& r, std::string& out) {
+  v1::ListChangeReply msg;
+  msg.set_changed(r.changed);
+  msg.set_size(r.size);
+  set_error(msg, r.error);
+  serialize(msg, out);
+}
+
+void encode(const lists_reply& r, std::string& out) {
+  v1::ListsReply msg;
+  for (auto& l : r.lists) {
+    auto* m = msg.add_lists();
+    m->set_name(l.name);
+    m->set_size(l.size);
+    for (auto& e : l.entries) {
+      auto* me = m->add_entries();
+      me->set_value(e.value);
+      me->set_author(e.author);
+      me->set_reason(e.reason);
+      me->set_added_at_ms(e.added_at_ms);
+    }
+  }
+  set_error(msg, r.error);
+  serialize(msg, out);
+}
+
+bool decode(const void* data, std::size_t size, rules_change_reply& out) {
+  v1::RulesChangeReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.version.reset();
+  if (msg.has_version())
+    out.version = read(msg.version());
+  out.errors = read(msg.errors());
+  out.warnings = read(msg.warnings());
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, rules_get_reply& out) {
+  v1::RulesGetReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.version.reset();
+  if (msg.has_version())
+    out.version = read(msg.version());
+  out.text = msg.text();
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, rules_history_reply& out) {
+  v1::RulesHistoryReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.versions.clear();
+  for (auto& v : msg.versions())
+    out.versions.push_back(read(v));
+  out.activations.clear();
+  for (auto& a : msg.activations())
+    out.activations.push_back(rules_activation{
+      a.version(), a.author(), a.reason(), a.activated_at_ms(), a.kind()});
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, shadow_reply& out) {
+  v1::ShadowReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.rules.clear();
+  for (auto& h : msg.rules())
+    out.rules.push_back(shadow_rule_hits{h.rule(), h.fired(), h.approved(),
+                                         h.reviewed(), h.declined()});
+  out.decisions.clear();
+  for (auto& d : msg.decisions()) {
+    decision_view v;
+    if (!detail::from_message(d, v.decision, v.env))
+      return false;
+    out.decisions.push_back(std::move(v));
+  }
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, list_change_reply& out) {
+  v1::ListChangeReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.changed = msg.changed();
+  out.size = msg.size();
+  out.error = get_error(msg);
+  return true;
+}
+
+bool decode(const void* data, std::size_t size, lists_reply& out) {
+  v1::ListsReply msg;
+  if (!parse(msg, data, size))
+    return false;
+  out.lists.clear();
+  for (auto& l : msg.lists()) {
+    named_list n{l.name(), l.size(), {}};
+    for (auto& e : l.entries())
+      n.entries.push_back(
+        list_entry{e.value(), e.author(), e.reason(), e.added_at_ms()});
+    out.lists.push_back(std::move(n));
+  }
+  out.error = get_error(msg);
+  return true;
+}
+
+} // namespace fraud::protocol

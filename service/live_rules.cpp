@@ -1,0 +1,322 @@
+#include "service/live_rules.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "service/clock.hpp"
+#include "service/error.hpp"
+
+namespace fraud::service {
+
+namespace {
+
+using models::rules::compile_result;
+using models::rules::compiled_ruleset;
+using models::rules::named_lists;
+using models::rules::rule_error;
+
+protocol::wire_error store_failure(const caf::error& err) {
+  return protocol::wire_error{protocol::error_code::bad_request, "",
+                              "the store could not answer: " + render(err)};
+}
+
+// "line 3, column 14: ..." for each error, one per line.
+std::string describe(const std::vector<rule_error>& errors) {
+  std::string out;
+  for (auto& e : errors)
+    out += "\n  " + models::rules::to_string(e);
+  return out;
+}
+
+// Warnings the compiler cannot give: lists the rules name without entries
+// (a misspelt list name would match nothing).
+void warn_empty_lists(const compiled_ruleset& rules,
+                      std::vector<rule_error>& warnings) {
+  for (auto& name : rules.empty_lists())
+    warnings.push_back(rule_error{
+      0, 0, "list '" + name + "' has no entries yet: 'in list " + name
+              + "' is false for every transaction until it has"});
+}
+
+} // namespace
+
+std::string version_name(std::uint64_t version) {
+  return "rules-" + std::to_string(version);
+}
+
+live_rules::live_rules(std::unique_ptr<rules_store> store,
+                       actors::ruleset_slot& slot)
+  : store_(std::move(store)), slot_(slot) {
+}
+
+caf::expected<std::unique_ptr<live_rules>>
+live_rules::open(const std::string& db_path, const std::string& rules_file,
+                 actors::ruleset_slot& slot) {
+  auto store = rules_store::open(db_path);
+  if (!store)
+    return store.error();
+  std::unique_ptr<live_rules> self{new live_rules(std::move(*store), slot)};
+  if (auto err = self->start(rules_file))
+    return err;
+  return self;
+}
+
+caf::error live_rules::start(const std::string& rules_file) {
+  auto lists = store_->lists();
+  if (!lists)
+    return lists.error();
+  lists_ = std::make_shared<named_lists>(std::move(*lists));
+  signature who{"fraudd", "", wall_ms()};
+  std::string text;
+  std::uint64_t version = 0;
+  if (!rules_file.empty()) {
+    std::ifstream in{rules_file};
+    if (!in)
+      return make_error(ec::config_error, "cannot read --rules " + rules_file);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+    who.reason = "--rules " + rules_file + " at start";
+  } else if (auto last = store_->last_activation(); !last) {
+    return last.error();
+  } else if (*last) {
+    auto v = store_->version((*last)->version);
+    if (!v)
+      return v.error();
+    if (!*v)
+      return make_error(ec::store_error, "the running rule version "
+                                           + std::to_string((*last)->version)
+                                           + " is missing");
+    version = (*v)->version;
+    text = (*v)->text;
+  } else {
+    text = std::string{models::rules::default_rules_text()};
+    who.reason = "the built-in default ruleset";
+  }
+  auto compiled = models::rules::compile(text);
+  if (!compiled.program)
+    return make_error(ec::config_error,
+                      (rules_file.empty() ? version_name(version)
+                                          : rules_file)
+                        + " does not compile:" + describe(compiled.errors));
+  if (version == 0) {
+    auto found = store_->find_text(text);
+    if (!found)
+      return found.error();
+    version = *found;
+    if (version == 0) {
+      auto added = store_->add_version(
+        text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
+      if (!added)
+        return added.error();
+      version = *added;
+    }
+    auto last = store_->last_activation();
+    if (!last)
+      return last.error();
+    if (!*last || (*last)->version != version)
+      if (auto err = store_->activate(version, "start", who))
+        return err;
+  }
+  install(version, std::move(compiled.program));
+  std::printf("fraudd: %s running (%zu rules%s)\n",
+              version_name(version).c_str(), rules_->program()->rules.size(),
+              rules_file.empty() ? "" : (", from " + rules_file).c_str());
+  return caf::none;
+}
+
+void live_rules::install(std::uint64_t version,
+                         std::shared_ptr<const models::rules::rule_program> p) {
+  rules_ = std::make_shared<compiled_ruleset>(std::move(p), lists_,
+                                              version_name(version));
+  version_ = version;
+  slot_.set(rules_);
+}
+
+void live_rules::rebind_lists(named_lists::map_type lists) {
+  lists_ = std::make_shared<named_lists>(std::move(lists));
+  rules_ = std::make_shared<compiled_ruleset>(rules_->program(), lists_,
+                                              rules_->version());
+  slot_.set(rules_);
+}
+
+std::uint64_t live_rules::running() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return version_;
+}
+
+protocol::rules_version live_rules::info(const stored_version& v) const {
+  return protocol::rules_version{v.version,       version_name(v.version),
+                                 v.author,        v.reason,
+                                 v.created_at_ms, v.rules,
+                                 v.version == version_};
+}
+
+protocol::rules_change_reply live_rules::running_reply() {
+  protocol::rules_change_reply out;
+  auto v = store_->version(version_);
+  if (!v)
+    out.error = store_failure(v.error());
+  else if (*v)
+    out.version = info(**v);
+  return out;
+}
+
+protocol::rules_change_reply
+live_rules::set(const protocol::rules_set_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto compiled = models::rules::compile(r.text);
+  if (!compiled.program) {
+    auto out = running_reply();
+    out.errors = std::move(compiled.errors);
+    return out;
+  }
+  compiled_ruleset candidate{compiled.program, lists_, ""};
+  warn_empty_lists(candidate, compiled.warnings);
+  if (r.dry_run || r.text == rules_->program()->text) {
+    auto out = running_reply();
+    out.warnings = std::move(compiled.warnings);
+    if (!r.dry_run)
+      out.warnings.push_back(rule_error{
+        0, 0, "this is the running version's text: nothing changed"});
+    return out;
+  }
+  signature who{r.author, r.reason, wall_ms()};
+  auto added = store_->add_version(
+    r.text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
+  caf::error err = added ? store_->activate(*added, "set", who)
+                         : added.error();
+  if (!err)
+    install(*added, compiled.program);
+  auto out = running_reply();
+  if (err)
+    out.error = store_failure(err);
+  out.warnings = std::move(compiled.warnings);
+  return out;
+}
+
+protocol::rules_change_reply
+live_rules::rollback(const protocol::rules_rollback_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto v = store_->version(r.version);
+  if (!v || !*v) {
+    auto out = running_reply();
+    out.error = !v ? store_failure(v.error())
+                   : protocol::wire_error{protocol::error_code::not_found,
+                                          "version",
+                                          "there is no rule version "
+                                            + std::to_string(r.version)};
+    return out;
+  }
+  auto compiled = models::rules::compile((*v)->text);
+  if (!compiled.program) {  // a text an older fraudd accepted
+    auto out = running_reply();
+    out.errors = std::move(compiled.errors);
+    return out;
+  }
+  auto err = store_->activate(r.version, "rollback",
+                              signature{r.author, r.reason, wall_ms()});
+  if (!err)
+    install(r.version, std::move(compiled.program));
+  auto out = running_reply();
+  if (err)
+    out.error = store_failure(err);
+  return out;
+}
+
+protocol::rules_get_reply
+live_rules::get(const protocol::rules_get_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  protocol::rules_get_reply out;
+  auto v = store_->version(r.version == 0 ? version_ : r.version);
+  if (!v)
+    out.error = store_failure(v.error());
+  else if (!*v)
+    out.error = protocol::wire_error{protocol::error_code::not_found,
+                                     "version",
+                                     "there is no rule version "
+                                       + std::to_string(r.version)};
+  else {
+    out.version = info(**v);
+    out.text = (*v)->text;
+  }
+  return out;
+}
+
+protocol::rules_history_reply
+live_rules::history(const protocol::rules_history_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  protocol::rules_history_reply out;
+  auto versions = store_->versions(r.limit);
+  auto activations = store_->activations(r.limit);
+  if (!versions) {
+    out.error = store_failure(versions.error());
+    return out;
+  }
+  if (!activations) {
+    out.error = store_failure(activations.error());
+    return out;
+  }
+  for (auto& v : *versions)
+    out.versions.push_back(info(v));
+  for (auto& a : *activations)
+    out.activations.push_back(protocol::rules_activation{
+      a.version, a.author, a.reason, a.activated_at_ms, a.kind});
+  return out;
+}
+
+protocol::list_change_reply
+live_rules::change_list(const protocol::list_change& c, bool add) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  protocol::list_change_reply out;
+  auto changed = store_->change_list(c.list, c.values, add,
+                                     signature{c.author, c.reason, wall_ms()});
+  if (!changed) {
+    out.error = store_failure(changed.error());
+    return out;
+  }
+  out.changed = *changed;
+  auto lists = lists_->all();
+  auto& entries = lists[c.list];
+  if (add) {
+    entries.insert(entries.end(), c.values.begin(), c.values.end());
+  } else {
+    for (auto& v : c.values)
+      entries.erase(std::remove(entries.begin(), entries.end(), v),
+                    entries.end());
+  }
+  rebind_lists(std::move(lists));
+  auto* now = lists_->find(c.list);
+  out.size = now == nullptr ? 0 : now->size();
+  return out;
+}
+
+protocol::lists_reply live_rules::lists(const protocol::lists_query& q) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  protocol::lists_reply out;
+  if (q.list.empty()) {
+    for (auto& [name, entries] : lists_->all())
+      out.lists.push_back(protocol::named_list{name, entries.size(), {}});
+    return out;
+  }
+  auto entries = store_->list_entries(q.list);
+  if (!entries) {
+    out.error = store_failure(entries.error());
+    return out;
+  }
+  if (entries->empty()) {
+    out.error = protocol::wire_error{protocol::error_code::not_found, "list",
+                                     "list '" + q.list + "' has no entries"};
+    return out;
+  }
+  protocol::named_list l{q.list, entries->size(), {}};
+  for (auto& e : *entries)
+    l.entries.push_back(
+      protocol::list_entry{e.value, e.author, e.reason, e.added_at_ms});
+  out.lists.push_back(std::move(l));
+  return out;
+}
+
+} // namespace fraud::service

@@ -1,0 +1,72 @@
+// The rules fraudd runs, changed at run time: a rule text and the named
+// lists, compiled and bound into one immutable ruleset that is swapped into
+// the card actors' ruleset_slot in one step. Every version and list change
+// is kept in SQLite (rules_store) before it runs.
+//
+// At start: --rules FILE runs that file (kept as a new version unless a
+// stored one has the same text). Without it, the version that ran last
+// runs again, so a restart never undoes a change made at run time; a new
+// database starts with the built-in default ruleset (models/default.rules).
+//
+// Thread-safe: every method takes one lock. Card actors never take it:
+// they read the slot.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <caf/expected.hpp>
+
+#include "actors/ruleset_slot.hpp"
+#include "models/compiled_ruleset.hpp"
+#include "protocol/rules_codec.hpp"
+#include "service/rules_store.hpp"
+
+namespace fraud::service {
+
+/// "rules-7": how decisions name version 7.
+std::string version_name(std::uint64_t version);
+
+class live_rules {
+public:
+  /// Loads what runs (see above) into `slot`, which must outlive this.
+  /// Fails when the database cannot be used or the rules do not compile.
+  static caf::expected<std::unique_ptr<live_rules>>
+  open(const std::string& db_path, const std::string& rules_file,
+       actors::ruleset_slot& slot);
+
+  protocol::rules_change_reply set(const protocol::rules_set_request& r);
+  protocol::rules_change_reply
+  rollback(const protocol::rules_rollback_request& r);
+  protocol::rules_get_reply get(const protocol::rules_get_request& r);
+  protocol::rules_history_reply
+  history(const protocol::rules_history_request& r);
+  protocol::list_change_reply change_list(const protocol::list_change& c,
+                                          bool add);
+  protocol::lists_reply lists(const protocol::lists_query& q);
+
+  /// The running version's number.
+  std::uint64_t running() const;
+
+private:
+  live_rules(std::unique_ptr<rules_store> store, actors::ruleset_slot& slot);
+
+  caf::error start(const std::string& rules_file);
+  // Binds `p` to the current lists and puts it in the slot: the next
+  // transaction of every card runs it.
+  void install(std::uint64_t version,
+               std::shared_ptr<const models::rules::rule_program> p);
+  void rebind_lists(models::rules::named_lists::map_type lists);
+  protocol::rules_version info(const stored_version& v) const;
+  protocol::rules_change_reply running_reply();
+
+  mutable std::mutex mtx_;
+  std::unique_ptr<rules_store> store_;
+  actors::ruleset_slot& slot_;
+  std::uint64_t version_ = 0;
+  std::shared_ptr<const models::rules::compiled_ruleset> rules_;
+  std::shared_ptr<const models::rules::named_lists> lists_;
+};
+
+} // namespace fraud::service

@@ -1,0 +1,50 @@
+// Answers fraud.rules.{set,get,rollback,history,shadow} and
+// fraud.lists.{add,remove,get} over NATS request-reply.
+//
+// Two subscriptions (fraud.rules.* and fraud.lists.*), so nats.c gives the
+// control plane two threads of its own: a rule change never waits behind
+// scoring or queries, and scoring never waits for it (the switch is one
+// swap in the ruleset slot). Not in a queue group: every fraudd on the
+// subjects applies a change. Every request gets a reply.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <nats/nats.h>
+
+#include "actors/counters.hpp"
+#include "service/live_rules.hpp"
+#include "service/shadow_queries.hpp"
+
+namespace fraud::service {
+
+class rules_responder {
+public:
+  /// `rules` and `stats` must outlive this.
+  rules_responder(natsConnection* conn, live_rules& rules,
+                  actors::counters& stats, std::string db_path);
+  ~rules_responder();
+
+  caf::error start();
+
+private:
+  struct handler;
+
+  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg,
+                         void* closure);
+  void answer_rules(const std::string& verb, natsMsg* msg);
+  void answer_lists(const std::string& verb, natsMsg* msg);
+  void reply(natsMsg* msg, const std::string& payload, bool failed);
+
+  natsConnection* conn_;
+  live_rules& rules_;
+  actors::counters& stats_;
+  std::string db_path_;
+  std::unique_ptr<shadow_queries> shadow_;  // used on the rules thread only
+  std::vector<std::unique_ptr<handler>> handlers_;
+};
+
+} // namespace fraud::service
