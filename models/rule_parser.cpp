@@ -57,9 +57,10 @@ public:
     std::set<std::string> names;
     while (peek().kind != token_kind::end && errors_.size() < max_errors_) {
       failed_ = false;
+      auto start = pos_;
       statement(names);
       if (failed_)
-        skip_to_statement();
+        skip_to_statement(start);
     }
     return parsed{std::move(source_), std::move(errors_)};
   }
@@ -102,9 +103,10 @@ private:
     return nullptr;
   }
 
-  void skip_to_statement() {
-    // At least one token, so that a bad statement keyword cannot loop.
-    if (peek().kind != token_kind::end)
+  // After an error: on to the next statement. At least one token past
+  // `start`, so that a bad statement keyword cannot loop.
+  void skip_to_statement(std::size_t start) {
+    if (pos_ == start && peek().kind != token_kind::end)
       take();
     while (peek().kind != token_kind::end && !starts_statement(peek()))
       take();
@@ -431,26 +433,20 @@ private:
   }
 
   expr_ptr sum() {
-    auto left = product();
-    while (left && (peek().kind == token_kind::plus
-                    || peek().kind == token_kind::minus)) {
-      auto& t = take();
-      auto right = product();
-      if (!right)
-        return nullptr;
-      left = binary(expr_kind::arith, t.at, std::move(left), std::move(right));
-      if (left)
-        left->op = t.text[0];
-    }
-    return left;
+    return arithmetic(&parser::product, token_kind::plus, token_kind::minus);
   }
 
   expr_ptr product() {
-    auto left = unary();
-    while (left && (peek().kind == token_kind::star
-                    || peek().kind == token_kind::slash)) {
+    return arithmetic(&parser::unary, token_kind::star, token_kind::slash);
+  }
+
+  // operand { (a | b) operand }, left to right
+  expr_ptr arithmetic(expr_ptr (parser::*operand)(), token_kind a,
+                      token_kind b) {
+    auto left = (this->*operand)();
+    while (left && (peek().kind == a || peek().kind == b)) {
       auto& t = take();
-      auto right = unary();
+      auto right = (this->*operand)();
       if (!right)
         return nullptr;
       left = binary(expr_kind::arith, t.at, std::move(left), std::move(right));

@@ -5,10 +5,7 @@
 
 namespace fraud::protocol {
 
-namespace {
-
-using detail::parse;
-using detail::serialize;
+namespace detail {
 
 wire_error bad_request(const char* field, std::string message) {
   return wire_error{error_code::bad_request, field, std::move(message)};
@@ -29,19 +26,17 @@ std::optional<wire_error> check_limit(std::uint32_t& limit,
   return std::nullopt;
 }
 
+} // namespace detail
 
-template <class Reply>
-void set_error(Reply& msg, const std::optional<wire_error>& error) {
-  if (error)
-    detail::fill(*msg.mutable_error(), *error);
-}
+namespace {
 
-template <class Reply>
-std::optional<wire_error> get_error(const Reply& msg) {
-  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
-    return detail::from_wire(msg.error());
-  return std::nullopt;
-}
+using detail::bad_request;
+using detail::check_limit;
+using detail::get_error;
+using detail::malformed;
+using detail::parse;
+using detail::serialize;
+using detail::set_error;
 
 bool add_decision(v1::Decision* slot, const std::string& encoded) {
   return slot->ParseFromString(encoded);

@@ -8,17 +8,7 @@ namespace fraud::protocol {
 
 namespace {
 
-using detail::parse;
-using detail::serialize;
-
-wire_error bad_request(const char* field, std::string message) {
-  return wire_error{error_code::bad_request, field, std::move(message)};
-}
-
-std::optional<wire_error> malformed(const char* what) {
-  return bad_request("", std::string{"not a fraud.v1."} + what
-                           + " protobuf message");
-}
+using namespace detail;
 
 // Who and why: every change to rules or lists must say both.
 std::optional<wire_error> check_signature(const std::string& author,
@@ -28,29 +18,6 @@ std::optional<wire_error> check_signature(const std::string& author,
                                  "the change");
   if (reason.empty() || reason.size() > 1000)
     return bad_request("reason", "must be 1 to 1000 characters: why");
-  return std::nullopt;
-}
-
-std::optional<wire_error> check_limit(std::uint32_t& limit,
-                                      std::uint32_t fallback) {
-  if (limit == 0)
-    limit = fallback;
-  if (limit > max_query_limit)
-    return bad_request("limit", "must be at most "
-                                  + std::to_string(max_query_limit));
-  return std::nullopt;
-}
-
-template <class Reply>
-void set_error(Reply& msg, const std::optional<wire_error>& error) {
-  if (error)
-    detail::fill(*msg.mutable_error(), *error);
-}
-
-template <class Reply>
-std::optional<wire_error> get_error(const Reply& msg) {
-  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
-    return detail::from_wire(msg.error());
   return std::nullopt;
 }
 

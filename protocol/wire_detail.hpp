@@ -2,6 +2,9 @@
 // header, so only protocol/*.cpp may include this.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+
 #include "models/decision.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/fraud.pb.h"
@@ -19,5 +22,26 @@ void serialize(const google::protobuf::MessageLite& msg, std::string& out);
 /// Parses with a size check; false when malformed.
 bool parse(google::protobuf::MessageLite& msg, const void* data,
            std::size_t size);
+
+// Requests and replies (query_codec.cpp, rules_codec.cpp).
+wire_error bad_request(const char* field, std::string message);
+/// BAD_REQUEST: "not a fraud.v1.<what> protobuf message".
+std::optional<wire_error> malformed(const char* what);
+/// 0 becomes `fallback`; more than max_query_limit is a bad request.
+std::optional<wire_error> check_limit(std::uint32_t& limit,
+                                      std::uint32_t fallback);
+
+template <class Reply>
+void set_error(Reply& msg, const std::optional<wire_error>& error) {
+  if (error)
+    fill(*msg.mutable_error(), *error);
+}
+
+template <class Reply>
+std::optional<wire_error> get_error(const Reply& msg) {
+  if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
+    return from_wire(msg.error());
+  return std::nullopt;
+}
 
 } // namespace fraud::protocol::detail

@@ -75,6 +75,7 @@ embedded_nats::start(const embedded_nats_options& opts) {
   }
   self->log_path_ = dir + "/nats-server-" + std::to_string(self->port_)
                     + ".log";
+  std::remove(self->log_path_.c_str()); // "ready" must be this run's
   auto parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0)
@@ -101,7 +102,17 @@ embedded_nats::start(const embedded_nats_options& opts) {
   self->pid_ = pid;
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(opts.start_timeout_ms);
-  while (!accepts_connections(self->port_)) {
+  // Ready when our child says so: a port that accepts connections could be
+  // another server's, if the port was taken between choosing and binding.
+  auto ready = [&] {
+    std::ifstream log{self->log_path_};
+    std::string line;
+    while (std::getline(log, line))
+      if (line.find("Server is ready") != std::string::npos)
+        return true;
+    return false;
+  };
+  while (!(ready() && accepts_connections(self->port_))) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       self->pid_ = -1;

@@ -17,11 +17,6 @@ using models::rules::compiled_ruleset;
 using models::rules::named_lists;
 using models::rules::rule_error;
 
-protocol::wire_error store_failure(const caf::error& err) {
-  return protocol::wire_error{protocol::error_code::bad_request, "",
-                              "the store could not answer: " + render(err)};
-}
-
 // "line 3, column 14: ..." for each error, one per line.
 std::string describe(const std::vector<rule_error>& errors) {
   std::string out;
@@ -41,6 +36,11 @@ void warn_empty_lists(const compiled_ruleset& rules,
 }
 
 } // namespace
+
+protocol::wire_error store_failure(const caf::error& err) {
+  return protocol::wire_error{protocol::error_code::bad_request, "",
+                              "the store could not answer: " + render(err)};
+}
 
 std::string version_name(std::uint64_t version) {
   return "rules-" + std::to_string(version);

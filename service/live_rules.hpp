@@ -28,6 +28,9 @@ namespace fraud::service {
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
 
+/// The reply's error when SQLite failed (BAD_REQUEST with the reason).
+protocol::wire_error store_failure(const caf::error& err);
+
 class live_rules {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.

@@ -8,17 +8,21 @@
 
 namespace fraud::service {
 
+namespace {
+
+struct unsubscribe {
+  void operator()(natsSubscription* sub) const {
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+  }
+};
+
+} // namespace
+
 struct rules_responder::handler {
   rules_responder* self = nullptr;
   std::string prefix;  // "fraud.rules." or "fraud.lists."
-  natsSubscription* sub = nullptr;
-
-  ~handler() {
-    if (sub != nullptr) {
-      natsSubscription_Unsubscribe(sub);
-      natsSubscription_Destroy(sub);
-    }
-  }
+  std::unique_ptr<natsSubscription, unsubscribe> sub;
 };
 
 namespace {
@@ -59,8 +63,10 @@ caf::error rules_responder::start() {
     h->self = this;
     h->prefix = prefix;
     auto subject = h->prefix + "*";
-    auto s = natsConnection_Subscribe(&h->sub, conn_, subject.c_str(),
+    natsSubscription* sub = nullptr;
+    auto s = natsConnection_Subscribe(&sub, conn_, subject.c_str(),
                                       on_message, h.get());
+    h->sub.reset(sub);
     if (s != NATS_OK)
       return make_error(ec::nats_error, "cannot subscribe to " + subject
                                           + ": " + describe(s));
@@ -96,112 +102,127 @@ void rules_responder::reply(natsMsg* msg, const std::string& payload,
     stats_.publish_errors.add();
 }
 
+namespace {
+
+// Decodes a Request, answers it, encodes the Reply into `out`; true when
+// the reply is an error.
+template <class Request, class Reply, class Answer>
+bool serve(natsMsg* msg, Answer answer, std::string& out) {
+  Request q;
+  Reply r;
+  r.error = protocol::decode(natsMsg_GetData(msg),
+                             static_cast<std::size_t>(
+                               natsMsg_GetDataLength(msg)),
+                             q);
+  if (!r.error)
+    r = answer(q);
+  protocol::encode(r, out);
+  return r.error.has_value();
+}
+
+} // namespace
+
 void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
-  auto* data = natsMsg_GetData(msg);
-  auto size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
   std::string out;
-  if (verb == "set" || verb == "rollback") {
-    protocol::rules_change_reply r;
-    if (verb == "set") {
-      protocol::rules_set_request q;
-      r.error = protocol::decode(data, size, q);
-      if (!r.error) {
-        r = rules_.set(q);
+  bool failed = false;
+  bool rejected = false;  // a text that did not compile
+  if (verb == "set") {
+    failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
+      msg,
+      [&](const protocol::rules_set_request& q) {
+        auto r = rules_.set(q);
         if (!q.dry_run)
           log_change("set", r, q.author, q.reason);
-      }
-    } else {
-      protocol::rules_rollback_request q;
-      r.error = protocol::decode(data, size, q);
-      if (!r.error) {
-        r = rules_.rollback(q);
+        rejected = !r.errors.empty();
+        return r;
+      },
+      out);
+  } else if (verb == "rollback") {
+    failed = serve<protocol::rules_rollback_request,
+                   protocol::rules_change_reply>(
+      msg,
+      [&](const protocol::rules_rollback_request& q) {
+        auto r = rules_.rollback(q);
         log_change("rolled back", r, q.author, q.reason);
-      }
-    }
-    protocol::encode(r, out);
-    return reply(msg, out, r.error.has_value() || !r.errors.empty());
+        rejected = !r.errors.empty();
+        return r;
+      },
+      out);
+  } else if (verb == "get") {
+    failed = serve<protocol::rules_get_request, protocol::rules_get_reply>(
+      msg, [&](auto& q) { return rules_.get(q); }, out);
+  } else if (verb == "history") {
+    failed = serve<protocol::rules_history_request,
+                   protocol::rules_history_reply>(
+      msg, [&](auto& q) { return rules_.history(q); }, out);
+  } else {
+    failed = answer_shadow(verb, msg, out);
   }
-  if (verb == "get") {
-    protocol::rules_get_request q;
-    protocol::rules_get_reply r;
-    r.error = protocol::decode(data, size, q);
-    if (!r.error)
-      r = rules_.get(q);
-    protocol::encode(r, out);
-    return reply(msg, out, r.error.has_value());
-  }
-  if (verb == "history") {
-    protocol::rules_history_request q;
-    protocol::rules_history_reply r;
-    r.error = protocol::decode(data, size, q);
-    if (!r.error)
-      r = rules_.history(q);
-    protocol::encode(r, out);
-    return reply(msg, out, r.error.has_value());
-  }
+  reply(msg, out, failed || rejected);
+}
+
+bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
+                                    std::string& out) {
   std::optional<protocol::wire_error> error;
   std::vector<protocol::shadow_rule_hits> hits;
   std::vector<std::string> decisions;
-  if (verb != "shadow") {
+  protocol::shadow_query q;
+  if (verb != "shadow")
     error = unknown_subject(natsMsg_GetSubject(msg));
-  } else {
-    protocol::shadow_query q;
-    error = protocol::decode(data, size, q);
-    if (!error) {
-      auto h = shadow_->hits(q.since_ms);
-      if (!h)
-        error = protocol::wire_error{protocol::error_code::bad_request, "",
-                                     "the store could not answer: "
-                                       + render(h.error())};
-      else
-        hits = std::move(*h);
-    }
-    if (!error && !q.rule.empty()) {
-      auto d = shadow_->decisions(q.rule, q.since_ms, q.limit);
-      if (!d)
-        error = protocol::wire_error{protocol::error_code::bad_request, "",
-                                     "the store could not answer: "
-                                       + render(d.error())};
-      else
-        decisions = std::move(*d);
-    }
+  else
+    error = protocol::decode(natsMsg_GetData(msg),
+                             static_cast<std::size_t>(
+                               natsMsg_GetDataLength(msg)),
+                             q);
+  if (!error) {
+    auto h = shadow_->hits(q.since_ms);
+    if (h)
+      hits = std::move(*h);
+    else
+      error = store_failure(h.error());
+  }
+  if (!error && !q.rule.empty()) {
+    auto d = shadow_->decisions(q.rule, q.since_ms, q.limit);
+    if (d)
+      decisions = std::move(*d);
+    else
+      error = store_failure(d.error());
   }
   protocol::encode_shadow_reply(hits, decisions, error, out);
-  reply(msg, out, error.has_value());
+  return error.has_value();
 }
 
 void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
-  auto* data = natsMsg_GetData(msg);
-  auto size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
   std::string out;
   if (verb == "get") {
-    protocol::lists_query q;
-    protocol::lists_reply r;
-    r.error = protocol::decode(data, size, q);
-    if (!r.error)
-      r = rules_.lists(q);
-    protocol::encode(r, out);
-    return reply(msg, out, r.error.has_value());
+    bool failed = serve<protocol::lists_query, protocol::lists_reply>(
+      msg, [&](auto& q) { return rules_.lists(q); }, out);
+    return reply(msg, out, failed);
   }
-  protocol::list_change q;
-  protocol::list_change_reply r;
-  if (verb != "add" && verb != "remove")
+  if (verb != "add" && verb != "remove") {
+    protocol::list_change_reply r;
     r.error = unknown_subject(natsMsg_GetSubject(msg));
-  else
-    r.error = protocol::decode(data, size, q);
-  if (!r.error) {
-    r = rules_.change_list(q, verb == "add");
-    if (!r.error) {
-      std::printf("fraudd: list %s: %s %llu value(s), now %llu (by %s: %s)\n",
-                  q.list.c_str(), verb == "add" ? "added" : "removed",
-                  static_cast<unsigned long long>(r.changed),
-                  static_cast<unsigned long long>(r.size), q.author.c_str(),
-                  q.reason.c_str());
-      std::fflush(stdout);
-    }
+    protocol::encode(r, out);
+    return reply(msg, out, true);
   }
-  protocol::encode(r, out);
-  reply(msg, out, r.error.has_value());
+  bool add = verb == "add";
+  bool failed = serve<protocol::list_change, protocol::list_change_reply>(
+    msg,
+    [&](const protocol::list_change& q) {
+      auto r = rules_.change_list(q, add);
+      if (!r.error) {
+        std::printf("fraudd: list %s: %s %llu value(s), now %llu (by %s: "
+                    "%s)\n",
+                    q.list.c_str(), add ? "added" : "removed",
+                    static_cast<unsigned long long>(r.changed),
+                    static_cast<unsigned long long>(r.size), q.author.c_str(),
+                    q.reason.c_str());
+        std::fflush(stdout);
+      }
+      return r;
+    },
+    out);
+  reply(msg, out, failed);
 }
 
 } // namespace fraud::service

@@ -36,6 +36,7 @@ private:
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure);
   void answer_rules(const std::string& verb, natsMsg* msg);
+  bool answer_shadow(const std::string& verb, natsMsg* msg, std::string& out);
   void answer_lists(const std::string& verb, natsMsg* msg);
   void reply(natsMsg* msg, const std::string& payload, bool failed);
 

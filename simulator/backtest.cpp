@@ -9,20 +9,24 @@
 namespace fraud::simulator {
 
 bool backtest(std::istream& in, backtest_result& out, std::string& error) {
+  return backtest(in, *models::make_default_ruleset(), out, error);
+}
+
+bool backtest(std::istream& in, const models::ruleset& rules,
+              backtest_result& out, std::string& error) {
   auto began = std::chrono::steady_clock::now();
   protocol::dataset_reader reader{in};
   if (!reader.read_header(out.header)) {
     error = reader.error();
     return false;
   }
-  auto rules = models::make_default_ruleset();
   std::unordered_map<std::string, models::card_state> cards;
   models::evaluation scratch;
   detection_tally tally;
   protocol::labeled_transaction lt;
   while (reader.next(lt)) {
     auto& state = cards[lt.tx.card_id];
-    auto d = models::score_and_apply(state, lt.tx, *rules, scratch);
+    auto d = models::score_and_apply(state, lt.tx, rules, scratch);
     std::uint32_t mask = 0;
     for (auto& r : d.reasons)
       mask |= tally.rule_bit(r.rule);

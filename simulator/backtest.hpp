@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "models/ruleset.hpp"
 #include "protocol/dataset.hpp"
 #include "simulator/detection.hpp"
 
@@ -21,5 +22,10 @@ struct backtest_result {
 
 /// False with `error` set when the input is not a readable dataset.
 bool backtest(std::istream& in, backtest_result& out, std::string& error);
+
+/// The same with `rules` (a rule file compiled, say) instead of the
+/// default ruleset. Two rulesets side by side: simulator/backtest_compare.
+bool backtest(std::istream& in, const models::ruleset& rules,
+              backtest_result& out, std::string& error);
 
 } // namespace fraud::simulator

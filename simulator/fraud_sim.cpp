@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "simulator/backtest.hpp"
+#include "simulator/backtest_report.hpp"
 #include "simulator/dataset_generator.hpp"
 #include "simulator/progress_line.hpp"
 #include "simulator/replay.hpp"
@@ -27,6 +28,9 @@ struct cli {
   bool force_progress = false;
   bool no_progress = false;
   std::string mode = "request";
+  std::string rules_path;     // backtest --rules
+  std::string baseline_path;  // backtest --baseline
+  std::size_t changes = 20;   // backtest: changed decisions to list
 };
 
 void generator_flags(CLI::App& app, cli& c) {
@@ -188,12 +192,24 @@ int main(int argc, char** argv) {
                 "without NATS: detection only");
   bt->add_option("--in", c.in_path, "dataset file")->required();
   bt->add_option("--json", c.json_path, "also write the report as JSON");
+  bt->add_option("--rules", c.rules_path,
+                 "a rule file (README: Rules) to compare with the baseline");
+  bt->add_option("--baseline", c.baseline_path,
+                 "the rule file to compare against (default: the built-in "
+                 "default rules)")
+    ->needs(bt->get_option("--rules"));
+  bt->add_option("--changes", c.changes,
+                 "changed decisions to list with --rules")
+    ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   if (*gen)
     return generate(c, c.out_path);
   if (*rep)
     return replay_file(c, c.in_path);
+  if (*bt && !c.rules_path.empty())
+    return run_rules_backtest(c.in_path, c.rules_path, c.baseline_path,
+                              c.changes, c.json_path);
   if (*bt)
     return backtest_file(c);
   // run

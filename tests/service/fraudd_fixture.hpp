@@ -116,6 +116,15 @@ protected:
     return request("fraud.tx." + tx.card_id, payload);
   }
 
+  /// fraudctl against this fraudd: its stdout and stderr, `rc` its exit code.
+  std::string ctl(const std::string& args, int& rc) {
+    std::string out;
+    rc = run_command(fraudctl_binary() + " --nats " + nats->url() + " "
+                       + args + " 2>&1",
+                     out);
+    return out;
+  }
+
   // The next publication on a subscription, or nullptr after timeout_ms.
   static natsMsg* next(natsSubscription* sub, int timeout_ms = 5000) {
     natsMsg* msg = nullptr;

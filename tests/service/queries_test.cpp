@@ -54,14 +54,6 @@ protected:
     return s;
   }
 
-  std::string ctl(const std::string& args, int& rc) {
-    std::string out;
-    rc = test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
-                             + " " + args + " 2>&1",
-                           out);
-    return out;
-  }
-
   // New York, then London ten minutes later: one approve, one decline.
   void score_a_trip(const std::string& card) {
     score(make_tx(card + "-ny", card, 0));

@@ -77,20 +77,13 @@ protected:
     for (int i = 0; i < 300; ++i) {
       r = ask<protocol::shadow_reply>("fraud.rules.shadow",
                                       protocol::shadow_query{rule, 0, 50});
-      if (!r.rules.empty() && r.rules[0].fired >= fired)
-        return r;
+      for (auto& h : r.rules)
+        if (h.rule == rule && h.fired >= fired)
+          return r;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ADD_FAILURE() << rule << " never reached " << fired << " hits";
     return r;
-  }
-
-  std::string ctl(const std::string& args, int& rc) {
-    std::string out;
-    rc = test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
-                             + " " + args + " 2>&1",
-                           out);
-    return out;
   }
 };
 
@@ -199,6 +192,7 @@ TEST_F(rules, shadow_rules_are_recorded_counted_and_change_nothing) {
   ASSERT_EQ(big.decision.shadow_reasons.size(), 2u);
   EXPECT_EQ(big.decision.shadow_reasons[0].rule, "watch_big");
   score(make_tx("t2", "card-2", 0));
+  shadow_until("watch_all", 2);  // both decisions are stored
   auto s = shadow_until("watch_big", 1);
   ASSERT_EQ(s.rules.size(), 2u);
   EXPECT_EQ(s.rules[0].rule, "watch_all");  // most hits first
@@ -270,24 +264,26 @@ TEST_F(rules, fraudctl_gets_sets_rolls_back_and_lists) {
   EXPECT_NE(out.find("rule big: decline"), std::string::npos) << out;
   auto bad = dir.file("bad.rules");
   std::ofstream{bad} << "rule x: review when spead_kmh > 900\n";
-  out = ctl("rules set " + bad + " --reason typo", rc);
+  out = ctl("rules set " + bad + " --author dave --reason typo", rc);
   EXPECT_EQ(rc, 3) << out;
   EXPECT_NE(out.find(bad + ":1:21: error: "), std::string::npos) << out;
   EXPECT_NE(out.find("did you mean 'speed_kmh'"), std::string::npos) << out;
-  out = ctl("rules rollback rules-1 --reason back", rc);
+  out = ctl("rules rollback rules-1 --author dave --reason back", rc);
   EXPECT_EQ(rc, 0) << out;
   out = ctl("rules history", rc);
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("dave"), std::string::npos) << out;
   EXPECT_NE(out.find("rollback"), std::string::npos) << out;
-  out = ctl("lists add blocked_ips 10.0.0.1 10.0.0.2 --reason botnet", rc);
+  out = ctl("lists add blocked_ips 10.0.0.1 10.0.0.2 --author dave "
+            "--reason botnet",
+            rc);
   EXPECT_EQ(rc, 0) << out;
   out = ctl("--json lists get blocked_ips", rc);
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("\"10.0.0.2\""), std::string::npos) << out;
   out = ctl("rules shadow", rc);
   EXPECT_EQ(rc, 0) << out;
-  out = ctl("rules rollback 77 --reason nothing", rc);
+  out = ctl("rules rollback 77 --author dave --reason nothing", rc);
   EXPECT_EQ(rc, 4) << out;
 }
 

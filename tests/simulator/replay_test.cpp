@@ -5,7 +5,9 @@
 
 #include <fstream>
 
+#include "models/compiled_ruleset.hpp"
 #include "simulator/backtest.hpp"
+#include "simulator/backtest_compare.hpp"
 #include "simulator/dataset_generator.hpp"
 #include "simulator/replay.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -144,6 +146,36 @@ TEST_F(replay_against_fraudd, unanswered_transactions_are_lost_not_dropped) {
   EXPECT_EQ(f.lost, txs.size());
   EXPECT_EQ(f.decided + f.rejected, 0u);
   EXPECT_EQ(f.no_responders, txs.size());
+}
+
+// A rule file run live (fraudd --rules) decides the dataset exactly as
+// fraud-sim backtest --rules decides it offline, and the backtest's
+// baseline side is the plain backtest (issue 5).
+TEST_F(replay_against_fraudd, a_rule_file_backtests_as_it_replays) {
+  auto rules_path = dir.file("stricter.rules");
+  std::ofstream{rules_path}
+    << "threshold review 30\nthreshold decline 45\n"
+    << models::rules::default_rules_text()
+         .substr(models::rules::default_rules_text().find("# A card cannot"))
+    << "rule watch_online: shadow review when channel == ECOM and "
+       "amount > 3 * avg_amount\n";
+  start_fraudd({"--rules", rules_path});
+  auto [f, d] = run(options(true));
+  EXPECT_EQ(f.decided, txs.size());
+  std::string error;
+  auto candidate = simulator::load_rule_file(rules_path, error);
+  ASSERT_TRUE(candidate) << error;
+  std::ifstream in{path, std::ios::binary};
+  simulator::backtest_comparison c;
+  ASSERT_TRUE(simulator::backtest_compare(
+    in, *models::make_default_ruleset(), *candidate, 10, c, error))
+    << error;
+  expect_same_detection(d, c.candidate);
+  expect_same_detection(backtest(), c.baseline);
+  EXPECT_GT(c.changed, 0u);
+  EXPECT_GT(c.candidate.legitimate.declined + c.candidate.fraud.declined,
+            c.baseline.legitimate.declined + c.baseline.fraud.declined);
+  EXPECT_FALSE(c.candidate_shadow.empty());
 }
 
 TEST(replay, says_why_when_nats_is_not_there) {

@@ -40,6 +40,10 @@ std::unique_ptr<service::embedded_nats> start_nats(const std::string& dir) {
   return std::move(*server);
 }
 
+std::string nats_server_binary() {
+  return FRAUD_NATS_SERVER;
+}
+
 std::string fraudd_binary() {
   return FRAUDD_BINARY;
 }

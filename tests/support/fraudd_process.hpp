@@ -50,6 +50,9 @@ private:
   std::string log_path_;
 };
 
+/// Path of the nats-server binary the build found.
+std::string nats_server_binary();
+
 /// Path of the fraudd binary under test.
 std::string fraudd_binary();
 
