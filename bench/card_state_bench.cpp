@@ -128,9 +128,13 @@ struct snapshot_rig {
     self->request(writer, caf::infinite, actors::flush_atom::value)
       .receive([](std::uint64_t) {}, [](caf::error&) {});
   }
-  void stop() {
+  void stop(actors::card_environment& env) {
     caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    // no handle may outlive the actor system's shutdown
+    writer = nullptr;
+    reader = nullptr;
+    env.snapshots = nullptr;
   }
   std::unique_ptr<actors::pending_snapshots> pending;
   actors::snapshot_writer_actor writer;
@@ -142,9 +146,10 @@ struct snapshot_rig {
 };
 
 void restore(std::uint32_t cards, const std::string& dir) {
+  // The rig outlives the actor system: its actors use it to the end.
+  snapshot_rig rig{dir + "/restore-cards.db"};
   sharing_config cfg;
   caf::actor_system sys{cfg};
-  snapshot_rig rig{dir + "/restore-cards.db"};
   bench::recording_sink sink{cards};
   actors::counters stats;
   actors::ruleset_slot rules{models::make_default_ruleset()};
@@ -181,13 +186,14 @@ void restore(std::uint32_t cards, const std::string& dir) {
   std::printf("RESULT bench=card_activation cards=%u %s %s\n", cards,
               bench::fields("fresh", fresh).c_str(),
               bench::fields("restored", restored).c_str());
-  rig.stop();
+  rig.stop(env);
 }
 
 void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
+  // The rig outlives the actor system: its actors use it to the end.
+  snapshot_rig rig{dir + "/stream-cards.db"};
   sharing_config cfg;
   caf::actor_system sys{cfg};
-  snapshot_rig rig{dir + "/stream-cards.db"};
   bench::recording_sink sink;
   actors::counters stats;
   actors::ruleset_slot rules{models::make_default_ruleset()};
@@ -231,7 +237,7 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
               cards, cap, static_cast<unsigned long long>(sink.delivered()),
               static_cast<unsigned long long>(cards - sink.delivered()),
               cards / secs, peak - before);
-  rig.stop();
+  rig.stop(env);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // types checked: the compiler's input. Owned by whoever parsed it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 
 namespace fraud::models::rules {
 
-enum class cmp_op { eq, ne, lt, le, gt, ge };
+enum class cmp_op : std::uint8_t { eq, ne, lt, le, gt, ge };
 
 /// "==", "<", ...
 const char* to_string(cmp_op op);

@@ -449,16 +449,23 @@ compile_result compile(std::string_view text) {
   // Last rule first: each rule's code goes on to the next rule's. Rules
   // keep their text order in `rules`, which is the order reasons are in.
   emitter emit{*program, out.errors};
-  program->code.emplace_back();  // the end, at 0
+  program->code.emplace_back();  // the end
   std::int32_t next = 0;
   for (auto d = src.rules.rbegin(); d != src.rules.rend(); ++d)
     next = compile_rule(*d, next, *program, emit, out.errors, out.warnings);
-  program->entry = next;
+  // Emitted backwards; turned around, evaluation mostly walks forward.
   auto& rules = program->rules;
   std::reverse(rules.begin(), rules.end());
-  for (auto& i : program->code)
+  auto& code = program->code;
+  std::reverse(code.begin(), code.end());
+  auto last = static_cast<std::int32_t>(code.size()) - 1;
+  for (auto& i : code) {
+    i.on_true = last - i.on_true;
+    i.on_false = last - i.on_false;
     if (i.op == opcode::fire)
       i.a = static_cast<std::uint16_t>(rules.size() - 1 - i.a);
+  }
+  program->entry = last - next;
   std::stable_sort(out.errors.begin(), out.errors.end(), before);
   std::stable_sort(out.warnings.begin(), out.warnings.end(), before);
   if (out.errors.empty())

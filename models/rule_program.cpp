@@ -141,7 +141,16 @@ void rule_program::run(const features& f, const bound_lists& lists,
     } else {
       r = test(i, f, lists, out, allowed);
     }
-    pc = r ? i.on_true : i.on_false;
+    // A branch, not a conditional move: the processor predicts it and
+    // runs ahead to the next test as compiled code would, instead of
+    // waiting for this test's loads (the empty asm keeps GCC from
+    // turning the branch into a cmov, which made evaluation 2x slower).
+    if (r) {
+      pc = i.on_true;
+    } else {
+      pc = i.on_false;
+      asm volatile("");
+    }
   }
   settle(out, limits);
   // An allow rule is the analyst saying "this is known good": it wins over

@@ -54,8 +54,8 @@ struct instr {
   std::uint32_t mask = 0;  // int_range: 0xff for one byte, else all ones
   std::uint32_t base = 0;
   std::uint32_t span = 0;
-  double lo = 0;
-  double hi = 0;
+  double lo = 0;  // f64_range; for int_range the same range, for the
+  double hi = 0;  // compiler's reasoning
 };
 
 /// Arithmetic in postfix order over a small stack of doubles.
