@@ -50,8 +50,7 @@ void card_directory::passivate(
   cards_.erase(i);
 }
 
-void card_directory::route(score_request&& request, std::int64_t now_ns,
-                           bool may_run_inline) {
+void card_directory::route(score_request&& request, std::int64_t now_ns) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = cards_.find(request.tx.card_id);
   if (i == cards_.end()) {
@@ -67,7 +66,7 @@ void card_directory::route(score_request&& request, std::int64_t now_ns,
   env_.stats->routed.add();
   // Sent under the lock, so that a concurrent sweep cannot passivate the
   // actor between finding it and sending to it.
-  if (run_inline_ && may_run_inline)
+  if (run_inline_)
     caf::actor_cast<caf::abstract_actor*>(i->second.handle)
       ->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
                                           score_atom::value,

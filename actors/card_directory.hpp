@@ -39,10 +39,7 @@ public:
                  directory_limits limits = {}, bool run_inline = false);
 
   /// Sends the request to its card's actor. `now_ns`: steady clock.
-  /// `may_run_inline` false: a scheduler worker runs it even in inline mode
-  /// (the router is falling behind and workers can share the load).
-  void route(score_request&& request, std::int64_t now_ns = 0,
-             bool may_run_inline = true);
+  void route(score_request&& request, std::int64_t now_ns = 0);
 
   /// Passivates the cards idle since before now_ns - idle_ns. Returns how
   /// many. Thread-safe.

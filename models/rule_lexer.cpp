@@ -43,7 +43,9 @@ public:
   }
 
 private:
-  position here() const { return position{line_, static_cast<int>(i_ - line_start_) + 1}; }
+  position here() const {
+    return position{line_, static_cast<int>(i_ - line_start_) + 1};
+  }
 
   void advance() {
     if (text_[i_] == '\n') {

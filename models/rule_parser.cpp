@@ -260,10 +260,9 @@ private:
       bool tight_before = t.kind == token_kind::rparen
                           || t.kind == token_kind::rbracket
                           || t.kind == token_kind::comma;
-      bool tight_after_prev = i > from
-                              && (lexed_.tokens[i - 1].kind == token_kind::lparen
-                                  || lexed_.tokens[i - 1].kind
-                                       == token_kind::lbracket);
+      auto prev = i > from ? lexed_.tokens[i - 1].kind : token_kind::end;
+      bool tight_after_prev = prev == token_kind::lparen
+                              || prev == token_kind::lbracket;
       if (!out.empty() && !tight_before && !tight_after_prev)
         out.push_back(' ');
       out += t.text;

@@ -11,7 +11,8 @@
 //   and        := not { "and" not }
 //   not        := "not" not | comparison
 //   comparison := sum [ ("=="|"!="|"<"|"<="|">"|">=") sum
-//                     | ["not"] "in" ( "[" sum { "," sum } "]" | "list" NAME ) ]
+//                     | ["not"] "in" "[" sum { "," sum } "]"
+//                     | ["not"] "in" "list" NAME ]
 //   sum        := product { ("+" | "-") product }
 //   product    := unary { ("*" | "/") unary }
 //   unary      := "-" unary | primary

@@ -60,7 +60,9 @@ struct instr {
 
 /// Arithmetic in postfix order over a small stack of doubles.
 struct num_op {
-  enum class kind : std::uint8_t { f64, u32, constant, add, sub, mul, div, neg };
+  enum class kind : std::uint8_t {
+    f64, u32, constant, add, sub, mul, div, neg
+  };
   kind what = kind::constant;
   field_ref field{};
   double value = 0;

@@ -101,12 +101,6 @@ void declare_options(CLI::App& app, config& cfg) {
                  "scheduler (a CAF worker)")
     ->capture_default_str()
     ->check(CLI::IsMember({"inline", "scheduler"}));
-  app.add_option("--inline-max-backlog", cfg.inline_max_backlog,
-                 "with --dispatch inline: when more transactions than this "
-                 "wait behind one, CAF workers score it instead, in "
-                 "parallel (0: always inline)")
-    ->capture_default_str()
-    ->check(CLI::Range(0, 1'000'000));
   app.add_option("--drain-timeout-ms", cfg.drain_timeout_ms,
                  "on SIGINT/SIGTERM, how long to wait for in-flight "
                  "transactions")

@@ -46,7 +46,6 @@ struct config {
   std::string scheduler = "sharing";  // sharing | stealing
   int workers = 0;                    // 0 = one per core
   std::string dispatch = "inline";  // inline | scheduler
-  int inline_max_backlog = 0;        // 0 = always inline
 
   // shutdown
   int drain_timeout_ms = 5000;

@@ -96,16 +96,7 @@ void ingress::handle(natsMsg* msg) {
   }
   if (reply != nullptr)
     request.reply_to = reply;
-  cards_.route(std::move(request), received_ns, may_run_inline());
-}
-
-bool ingress::may_run_inline() const {
-  if (!opts_.run_inline || opts_.inline_max_backlog <= 0)
-    return opts_.run_inline;
-  int msgs = 0;
-  int bytes = 0;
-  natsSubscription_GetPending(sub_, &msgs, &bytes);
-  return msgs <= opts_.inline_max_backlog;
+  cards_.route(std::move(request), received_ns);
 }
 
 void ingress::reject(const char* subject, const char* reply,

@@ -28,7 +28,6 @@ struct ingress_options {
   int pending_msgs = 1'000'000;
   int pending_bytes = 512 * 1024 * 1024;
   bool run_inline = false;  // idle card actors score on the callback thread
-  int inline_max_backlog = 0;  // beyond, CAF workers score (0: no limit)
   actors::directory_limits limits;
 };
 
@@ -60,8 +59,6 @@ private:
   static void on_message(natsConnection* nc, natsSubscription* sub,
                          natsMsg* msg, void* closure);
   void handle(natsMsg* msg);
-  /// Inline dispatch unless messages are piling up behind this one.
-  bool may_run_inline() const;
   void reject(const char* subject, const char* reply,
               const models::transaction& partial,
               const protocol::wire_error& error, std::int64_t received_ns);

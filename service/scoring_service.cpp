@@ -109,7 +109,6 @@ caf::error scoring_service::start() {
     io.queue_group = cfg_.queue_group;
     io.limits = limits;
     io.run_inline = cfg_.dispatch == "inline";
-    io.inline_max_backlog = cfg_.inline_max_backlog;
     ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
                                                    stats_, io));
     if (auto err = ingresses_.back()->start())

@@ -17,9 +17,15 @@ sqlite_db::open(const std::string& path, bool writable) {
     // WAL: readers never block the writer. synchronous=NORMAL: a commit
     // survives a crash of the process; an OS crash or power loss can take
     // back the last commits (documented in the README).
+    // A 64 MiB page cache keeps the indexes' hot pages in memory, and a
+    // checkpoint (which syncs the file) every 64 MiB of log instead of 4:
+    // batched inserts were bound by both.
     if (auto err = self->exec("PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
-                              "PRAGMA foreign_keys=ON;"))
+                              "PRAGMA foreign_keys=ON;"
+                              "PRAGMA cache_size=-65536;"
+                              "PRAGMA temp_store=MEMORY;"
+                              "PRAGMA wal_autocheckpoint=16384;"))
       return err;
   }
   return self;
