@@ -39,13 +39,11 @@ caf::error each_row(sqlite_db& db, sqlite_statement& st, const char* what,
 
 caf::expected<std::unique_ptr<rules_store>>
 rules_store::open(const std::string& path) {
-  std::unique_ptr<rules_store> self{new rules_store};
-  auto db = sqlite_db::open(path, true);
+  auto db = open_migrated(path);
   if (!db)
     return db.error();
+  std::unique_ptr<rules_store> self{new rules_store};
   self->db_ = std::move(*db);
-  if (auto err = migrate(*self->db_))
-    return err;
   return self;
 }
 

@@ -166,4 +166,14 @@ caf::error migrate(sqlite_db& db, std::int64_t target) {
   return caf::none;
 }
 
+caf::expected<std::unique_ptr<sqlite_db>>
+open_migrated(const std::string& path) {
+  auto db = sqlite_db::open(path, true);
+  if (!db)
+    return db.error();
+  if (auto err = migrate(**db))
+    return err;
+  return db;
+}
+
 } // namespace fraud::service

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "service/sqlite_db.hpp"
 
@@ -17,5 +20,9 @@ inline constexpr std::int64_t store_schema_version = 3;
 /// a database newer than this build knows.
 caf::error migrate(sqlite_db& db,
                    std::int64_t target = store_schema_version);
+
+/// A read-write connection to the database at `path`, migrated.
+caf::expected<std::unique_ptr<sqlite_db>>
+open_migrated(const std::string& path);
 
 } // namespace fraud::service
