@@ -54,7 +54,8 @@ public:
     }
     auto* n = new (mem) node;
     n->size = static_cast<std::uint32_t>(payload.size());
-    std::memcpy(n + 1, payload.data(), payload.size());
+    std::memcpy(reinterpret_cast<char*>(n + 1), payload.data(),
+                payload.size());
     auto* prev = head_.exchange(n, std::memory_order_acq_rel);
     prev->next.store(n, std::memory_order_release);
     return true;

@@ -124,6 +124,12 @@ caf::error live_rules::start(const std::string& rules_file) {
   std::printf("fraudd: %s running (%zu rules%s)\n",
               version_name(version).c_str(), rules_->program()->rules.size(),
               rules_file.empty() ? "" : (", from " + rules_file).c_str());
+  warn_empty_lists(*rules_, compiled.warnings);
+  for (auto& w : compiled.warnings)
+    std::fprintf(stderr, "fraudd: %s: warning: %s\n",
+                 version_name(version).c_str(),
+                 (w.line > 0 ? models::rules::to_string(w) : w.message)
+                   .c_str());
   return caf::none;
 }
 

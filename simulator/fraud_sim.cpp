@@ -1,5 +1,5 @@
 // fraud-sim: generates labelled card traffic, replays it against fraudd
-// over NATS, and reports latency and detection. See simulator/README.md.
+// over NATS, and reports latency and detection. See README.md, section "Simulator".
 #include <cstdio>
 #include <fstream>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // The report of a replay or a backtest: a table for people, JSON for
 // machines (fraud-sim ... --json FILE). The JSON keys are documented in
-// simulator/README.md.
+// README.md, section "Simulator".
 #pragma once
 
 #include <cstdint>
