@@ -46,6 +46,18 @@ bool view_of(const v1::Decision& msg, decision_view& out) {
   return detail::from_message(msg, out.decision, out.env);
 }
 
+template <class Repeated>
+bool views_of(const Repeated& decisions, std::vector<decision_view>& out) {
+  out.clear();
+  for (auto& d : decisions) {
+    decision_view v;
+    if (!view_of(d, v))
+      return false;
+    out.push_back(std::move(v));
+  }
+  return true;
+}
+
 void fill_latency(v1::LatencySummary& m, const latency_summary& l) {
   m.set_count(l.count);
   m.set_p50_us(l.p50_us);
@@ -271,13 +283,8 @@ bool decode(const void* data, std::size_t size, card_reply& out) {
   out.card.home_country = c.home_country();
   out.card.count_1h = c.count_1h();
   out.card.count_24h = c.count_24h();
-  out.decisions.clear();
-  for (auto& d : msg.decisions()) {
-    decision_view v;
-    if (!view_of(d, v))
-      return false;
-    out.decisions.push_back(std::move(v));
-  }
+  if (!views_of(msg.decisions(), out.decisions))
+    return false;
   out.error = get_error(msg);
   return true;
 }
@@ -286,13 +293,8 @@ bool decode(const void* data, std::size_t size, decisions_reply& out) {
   v1::DecisionsReply msg;
   if (!parse(msg, data, size))
     return false;
-  out.decisions.clear();
-  for (auto& d : msg.decisions()) {
-    decision_view v;
-    if (!view_of(d, v))
-      return false;
-    out.decisions.push_back(std::move(v));
-  }
+  if (!views_of(msg.decisions(), out.decisions))
+    return false;
   out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
   return true;
