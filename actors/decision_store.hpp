@@ -21,6 +21,7 @@ struct store_environment {
   std::size_t max_batch = 20'000;
   int retention_days = 0;  // 0: keep forever
   std::chrono::milliseconds purge_interval{60'000};
+  int thread_nice = 0;  // the writer thread's nice value (0: unchanged)
 };
 
 struct decision_store_state {

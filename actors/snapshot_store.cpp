@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "actors/thread_priority.hpp"
+
 namespace fraud::actors {
 
 pending_snapshots::pending_snapshots(store_queue& queue, counters& stats)
@@ -111,6 +113,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
   self->delayed_send(self, env.interval, tick_atom::value);
   return {
     [self, env](tick_atom) {
+      lower_this_thread_once(env.thread_nice);
       // A backlog is written chunk after chunk, one per message.
       if (write_some(self->state, env) == env.max_batch)
         self->send(self, tick_atom::value);

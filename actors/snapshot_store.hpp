@@ -67,6 +67,7 @@ struct snapshot_environment {
   counters* stats = nullptr;
   std::chrono::milliseconds interval{1000};
   std::size_t max_batch = 2000;  // per SQLite transaction
+  int thread_nice = 0;  // the writer thread's nice value (0: unchanged)
 };
 
 struct snapshot_writer_state {

@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   opts.on_connect = [&s](natsConnection* conn) {
-    s.sink = std::make_unique<service::nats_decision_sink>(conn, s.stats,
-                                                           s.latency, nullptr);
+    s.sink = std::make_unique<service::nats_decision_sink>(
+      conn, conn, s.stats, s.latency, nullptr);
   };
   return bench::run_responder(opts, on_request, &s);
 }

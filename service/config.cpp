@@ -41,6 +41,11 @@ void declare_options(CLI::App& app, config& cfg) {
                  "flush every publish at once (lower latency) instead of "
                  "letting nats.c batch")
     ->capture_default_str();
+  app.add_option("--stream-send-asap", cfg.stream_send_asap,
+                 "publish each decision on fraud.decisions.* at once; by "
+                 "default nats.c batches them (about 1 ms) on a connection "
+                 "of their own, while replies always go at once")
+    ->capture_default_str();
   app.add_option("--name", cfg.name, "connection name shown by nats-server")
     ->capture_default_str();
   app.add_option("--db", cfg.db_path, "SQLite file for decisions")
@@ -62,6 +67,11 @@ void declare_options(CLI::App& app, config& cfg) {
                  "crash of fraudd can lose")
     ->capture_default_str()
     ->check(CLI::Range(1, 10000));
+  app.add_option("--writer-nice", cfg.writer_nice,
+                 "nice value of the SQLite writer threads (decisions, card "
+                 "snapshots), so that scoring gets the CPU first; 0: normal")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 19));
   app.add_option("--state-db", cfg.state_path,
                  "SQLite file for card snapshots (default: next to --db, "
                  "fraud.db -> fraud-cards.db)");

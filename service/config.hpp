@@ -25,6 +25,7 @@ struct config {
   int card_token = 0;    // which subject token is the card, 0 = the last
   std::string queue_group;
   bool send_asap = true;
+  bool stream_send_asap = false;  // fraud.decisions.* on its own batched connection
   std::string name = "fraudd";
 
   // storage
@@ -33,6 +34,7 @@ struct config {
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
   int store_flush_ms = 5;
+  int writer_nice = 10;  // SQLite writer threads run below the scoring path
 
   // card state
   std::string state_path;              // "" = next to --db: fraud-cards.db

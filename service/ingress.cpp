@@ -9,11 +9,16 @@
 
 namespace fraud::service {
 
+namespace {
+constexpr std::size_t release_batch = 32;
+} // namespace
+
 ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
                  natsConnection* conn, actors::counters& stats,
                  ingress_options opts)
   : conn_(conn), stats_(stats), opts_(std::move(opts)),
     cards_(sys, env, opts_.limits, opts_.run_inline) {
+  handled_.reserve(release_batch);
 }
 
 ingress::~ingress() {
@@ -21,6 +26,24 @@ ingress::~ingress() {
     natsSubscription_Unsubscribe(sub_);
     natsSubscription_Destroy(sub_);
   }
+  release_all();
+}
+
+void ingress::release(natsMsg* msg) {
+  std::lock_guard<std::mutex> guard{handled_mtx_};
+  handled_.push_back(msg);
+  if (handled_.size() < release_batch)
+    return;
+  for (auto* m : handled_)
+    natsMsg_Destroy(m);
+  handled_.clear();
+}
+
+void ingress::release_all() {
+  std::lock_guard<std::mutex> guard{handled_mtx_};
+  for (auto* m : handled_)
+    natsMsg_Destroy(m);
+  handled_.clear();
 }
 
 caf::error ingress::start() {
@@ -49,6 +72,7 @@ caf::error ingress::drain(int timeout_ms) {
   auto s = natsSubscription_Drain(sub_);
   if (s == NATS_OK)
     s = natsSubscription_WaitForDrainCompletion(sub_, timeout_ms);
+  release_all();
   if (s != NATS_OK)
     return make_error(ec::nats_error, "draining " + opts_.subject + ": "
                                         + describe(s));
@@ -64,8 +88,9 @@ std::int64_t ingress::dropped() const {
 
 void ingress::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure) {
-  static_cast<ingress*>(closure)->handle(msg);
-  natsMsg_Destroy(msg);
+  auto* self = static_cast<ingress*>(closure);
+  self->handle(msg);
+  self->release(msg);
 }
 
 void ingress::handle(natsMsg* msg) {

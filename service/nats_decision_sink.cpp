@@ -10,15 +10,17 @@
 namespace fraud::service {
 
 nats_decision_sink::nats_decision_sink(natsConnection* conn,
+                                       natsConnection* stream,
                                        actors::counters& stats,
                                        latency_histogram& latency,
                                        actors::store_queue* store)
-  : conn_(conn), stats_(stats), latency_(latency), store_(store) {
+  : conn_(conn), stream_(stream), stats_(stats), latency_(latency),
+    store_(store) {
 }
 
-void nats_decision_sink::publish(const char* subject,
+void nats_decision_sink::publish(natsConnection* on, const char* subject,
                                  const std::string& payload) {
-  if (natsConnection_Publish(conn_, subject, payload.data(),
+  if (natsConnection_Publish(on, subject, payload.data(),
                              static_cast<int>(payload.size()))
       != NATS_OK)
     stats_.publish_errors.add();
@@ -35,9 +37,9 @@ void nats_decision_sink::deliver(const models::decision& d,
   protocol::encode_decision(d, env, payload);
   latency_.record(env.service_latency_ns);
   if (!request.reply_to.empty())
-    publish(request.reply_to.c_str(), payload);
+    publish(conn_, request.reply_to.c_str(), payload);
   decision_subject(d.action, d.card_id, subject);
-  publish(subject.c_str(), payload);
+  publish(stream_, subject.c_str(), payload);
   if (store_ != nullptr && !store_->push(payload)) {
     // Rate-limited: one line per power of two.
     auto n = stats_.store_dropped.value.fetch_add(1) + 1;
@@ -63,7 +65,7 @@ void nats_decision_sink::deliver_duplicate(
   }
   env.duplicate = true;
   protocol::encode_decision(d, env, payload);
-  publish(request.reply_to.c_str(), payload);
+  publish(conn_, request.reply_to.c_str(), payload);
 }
 
 } // namespace fraud::service

@@ -17,9 +17,12 @@ namespace fraud::service {
 
 class nats_decision_sink final : public actors::decision_sink {
 public:
+  /// Replies go on `conn`; the publication for everyone downstream on
+  /// `stream` (may be the same connection, or one that batches).
   /// `store` may be null: decisions are then not stored.
-  nats_decision_sink(natsConnection* conn, actors::counters& stats,
-                     latency_histogram& latency, actors::store_queue* store);
+  nats_decision_sink(natsConnection* conn, natsConnection* stream,
+                     actors::counters& stats, latency_histogram& latency,
+                     actors::store_queue* store);
 
   void deliver(const models::decision& d,
                const actors::score_request& request) override;
@@ -28,9 +31,11 @@ public:
                          const actors::score_request& request) override;
 
 private:
-  void publish(const char* subject, const std::string& payload);
+  void publish(natsConnection* on, const char* subject,
+               const std::string& payload);
 
   natsConnection* conn_;
+  natsConnection* stream_;
   actors::counters& stats_;
   latency_histogram& latency_;
   actors::store_queue* store_;

@@ -66,6 +66,7 @@ caf::error scoring_service::start() {
   se.stats = &stats_;
   se.flush_interval = std::chrono::milliseconds{cfg_.store_flush_ms};
   se.retention_days = cfg_.retention_days;
+  se.thread_nice = cfg_.writer_nice;
   store_actor_ = sys_->spawn<caf::detached>(actors::decision_store, se);
   pending_snapshots_ = std::make_unique<actors::pending_snapshots>(
     *snapshot_queue_, stats_);
@@ -74,6 +75,7 @@ caf::error scoring_service::start() {
   sn.backend = snapshots_.get();
   sn.stats = &stats_;
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
+  sn.thread_nice = cfg_.writer_nice;
   snapshot_writer_ = sys_->spawn<caf::detached>(actors::snapshot_writer, sn);
   snapshot_reader_ = sys_->spawn<caf::detached>(
     actors::snapshot_reader, pending_snapshots_.get(), snapshot_reads_.get(),
@@ -86,8 +88,21 @@ caf::error scoring_service::start() {
   if (!conn)
     return conn.error();
   conn_ = std::move(*conn);
-  sink_ = std::make_unique<nats_decision_sink>(conn_->get(), stats_, latency_,
-                                               store_queue_.get());
+  // The stream of decisions for everyone downstream has no one waiting on
+  // each message: on a connection of its own, nats.c may batch it (one
+  // write a millisecond instead of one per decision) without delaying the
+  // replies on the main connection.
+  if (!cfg_.stream_send_asap) {
+    no.name = cfg_.name + "-stream";
+    no.send_asap = false;
+    auto stream = nats_connection::connect(no);
+    if (!stream)
+      return stream.error();
+    stream_conn_ = std::move(*stream);
+  }
+  auto* stream = stream_conn_ ? stream_conn_->get() : conn_->get();
+  sink_ = std::make_unique<nats_decision_sink>(conn_->get(), stream, stats_,
+                                               latency_, store_queue_.get());
   env_.sink = sink_.get();
   env_.rules = &rules_;
   env_.stats = &stats_;
@@ -243,11 +258,14 @@ caf::error scoring_service::stop() {
   rules_responder_.reset();
   if (conn_)
     conn_->flush(2000);
+  if (stream_conn_)
+    stream_conn_->flush(2000);
   ingresses_.clear();
   env_.store = nullptr;
   env_.snapshots = nullptr;
   sys_.reset();
   sink_.reset();
+  stream_conn_.reset();
   conn_.reset();
   embedded_.reset();
   store_queue_.reset();

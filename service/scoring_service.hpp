@@ -61,6 +61,7 @@ private:
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<nats_connection> conn_;
+  std::unique_ptr<nats_connection> stream_conn_;  // null: decisions go on conn_
   actors::counters stats_;
   latency_histogram latency_;
   actors::ruleset_slot rules_;

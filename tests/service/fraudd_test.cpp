@@ -2,6 +2,8 @@
 // and publications over NATS.
 #include "tests/service/fraudd_fixture.hpp"
 
+#include <set>
+
 namespace {
 
 using namespace fraud;
@@ -178,6 +180,63 @@ TEST_F(partitioned_fraudd, takes_transactions_from_partition_subjects) {
   ASSERT_TRUE(r.ok);
   EXPECT_FALSE(r.env.error);
   EXPECT_EQ(r.decision.card_id, "card-5");
+}
+
+// The decision stream on the main connection, flushed per publication, as
+// before it had a batched connection of its own.
+class unbatched_stream_fraudd : public fraudd_service {
+protected:
+  std::vector<std::string> args() override {
+    auto a = fraudd_service::args();
+    a.insert(a.end(), {"--stream-send-asap", "true", "--writer-nice", "0"});
+    return a;
+  }
+};
+
+TEST_F(unbatched_stream_fraudd, publishes_every_decision_at_once) {
+  for (int i = 0; i < 3; ++i) {
+    auto tx_id = "tx-u" + std::to_string(i);
+    auto r = score(make_tx(tx_id, "card-u"));
+    ASSERT_TRUE(r.ok);
+    auto* msg = next(decisions);
+    ASSERT_NE(msg, nullptr);
+    models::decision d;
+    protocol::decision_envelope env;
+    ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
+                                          natsMsg_GetDataLength(msg), d, env));
+    EXPECT_EQ(d.tx_id, tx_id);
+    natsMsg_Destroy(msg);
+  }
+}
+
+// Many transactions, each message nats.c delivered released in batches:
+// every one is answered and published, none twice.
+TEST_F(fraudd_service, publishes_each_of_many_decisions_once) {
+  constexpr int n = 100;  // a few release batches and a partial one
+  for (int i = 0; i < n; ++i) {
+    std::string payload;
+    protocol::encode_transaction(
+      make_tx("tx-m" + std::to_string(i), "card-m" + std::to_string(i % 7)),
+      payload);
+    ASSERT_EQ(natsConnection_Publish(conn->get(),
+                                     ("fraud.tx.card-m" + std::to_string(i % 7))
+                                       .c_str(),
+                                     payload.data(),
+                                     static_cast<int>(payload.size())),
+              NATS_OK);
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < n; ++i) {
+    auto* msg = next(decisions);
+    ASSERT_NE(msg, nullptr) << "after " << i << " decisions";
+    models::decision d;
+    protocol::decision_envelope env;
+    ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
+                                          natsMsg_GetDataLength(msg), d, env));
+    EXPECT_TRUE(seen.insert(d.tx_id).second) << d.tx_id << " twice";
+    natsMsg_Destroy(msg);
+  }
+  EXPECT_EQ(seen.size(), std::size_t{n});
 }
 
 TEST(fraudd_cli, help_lists_the_configuration) {
