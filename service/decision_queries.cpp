@@ -39,7 +39,10 @@ decision_queries::search(const decision_filter& f) {
     sql = "SELECT d.id, d.payload FROM decision_rules r JOIN decisions d ON "
           "d.id = r.decision_id WHERE r.rule = :rule";
   if (f.action)
-    sql += " AND d.action = :action";
+    sql += *f.action == models::action::approve
+             ? " AND d.action = :action"
+             // lets SQLite use the partial index of non-approvals
+             : " AND d.action = :action AND d.action != 0";
   if (!f.card_id.empty())
     sql += " AND d.card_id = :card";
   if (f.since_ms > 0)

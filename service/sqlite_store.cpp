@@ -94,9 +94,8 @@ caf::error sqlite_store::write_one(std::string_view payload,
         return db_->error("indexing rule " + r.rule);
     }
   }
-  std::lock_guard<std::mutex> guard{hits_mtx_};
   for (auto& r : d.reasons)
-    ++hits_[r.rule];
+    ++batch_hits_[r.rule];
   return caf::none;
 }
 
@@ -105,6 +104,7 @@ sqlite_store::write(const std::vector<std::string_view>& decisions) {
   if (auto err = db_->exec("BEGIN"))
     return err;
   std::size_t added = 0;
+  batch_hits_.clear();
   for (auto payload : decisions) {
     if (auto err = write_one(payload, added)) {
       db_->exec("ROLLBACK");
@@ -115,6 +115,10 @@ sqlite_store::write(const std::vector<std::string_view>& decisions) {
     db_->exec("ROLLBACK");
     return err;
   }
+  // Counted once the batch is stored, under one lock for the batch.
+  std::lock_guard<std::mutex> guard{hits_mtx_};
+  for (auto& [rule, n] : batch_hits_)
+    hits_[rule] += n;
   return added;
 }
 

@@ -38,6 +38,7 @@ private:
   sqlite_statement insert_shadow_rule_;  // shadow rules that fired
   sqlite_statement find_;
   sqlite_statement purge_;
+  std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own
   mutable std::mutex hits_mtx_;
   std::map<std::string, std::uint64_t> hits_;
 };

@@ -14,7 +14,7 @@
 namespace fraud::service {
 
 /// The version this build writes.
-inline constexpr std::int64_t store_schema_version = 3;
+inline constexpr std::int64_t store_schema_version = 4;
 
 /// Brings the database to `target` (default: this build's version). Refuses
 /// a database newer than this build knows.

@@ -122,6 +122,10 @@ TEST_F(decision_store, filters_combine_and_come_newest_first) {
   EXPECT_EQ(ids(f), (std::vector<std::string>{"a3", "b1", "a2", "a1"}));
   f.action = models::action::decline;
   EXPECT_EQ(ids(f), (std::vector<std::string>{"b1", "a2"}));
+  // Approvals are not in the action index (schema 4); still found.
+  service::decision_filter approved;
+  approved.action = models::action::approve;
+  EXPECT_EQ(ids(approved), (std::vector<std::string>{"a1"}));
   f.card_id = "card-a";
   EXPECT_EQ(ids(f), (std::vector<std::string>{"a2"}));
   service::decision_filter by_rule;
@@ -215,8 +219,21 @@ TEST(store_schema, migrates_a_version_1_database_and_indexes_its_rules) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->decisions.size(), 1u);
   EXPECT_EQ(decoded(page->decisions[0]).tx_id, "v1-tx");
+  service::decision_filter declines;  // through the rebuilt action index
+  declines.action = models::action::decline;
+  page = (*queries)->search(declines);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->decisions.size(), 1u);
   auto db = service::sqlite_db::open(path, false);
   EXPECT_EQ(*(*db)->user_version(), service::store_schema_version);
+  // Recent declines read the partial index, not the whole table.
+  auto plan = (*db)->prepare(
+    "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE action = 2 AND "
+    "action != 0 ORDER BY id DESC LIMIT 10");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->step(), SQLITE_ROW);
+  EXPECT_NE(plan->text(3).find("decisions_by_action"), std::string::npos)
+    << plan->text(3);
 }
 
 TEST(store_schema, refuses_a_database_from_a_newer_fraudd) {
