@@ -55,44 +55,45 @@ void score(card_actor_state& st, const card_environment& env,
   queue_snapshot(st, env, request.tx.card_id);
 }
 
-void load_state(self_pointer self, const card_environment* env,
+void load_state(card_actor_state& st, const card_environment& env,
                 const std::string& card_id) {
-  // await: the card's transactions wait until its history is back.
-  self->request(env->snapshots, store_timeout, load_atom::value, card_id)
-    .await(
-      [self, env, card_id](std::string& bytes) {
-        if (bytes.empty())
-          return; // never stored: a new card after all
-        if (auto err = models::load_snapshot(bytes, self->state.card,
-                                             self->state.recent)) {
-          env->stats->snapshot_corrupt.add();
-          std::fprintf(stderr, "fraud: card %s: snapshot not loaded (%s); "
-                       "the card starts with no history\n",
-                       card_id.c_str(), err->c_str());
-          return;
-        }
-        env->stats->restored.add();
-      },
-      [env, card_id](caf::error& err) {
-        env->stats->snapshot_errors.add();
-        std::fprintf(stderr, "fraud: card %s: snapshot store did not answer "
-                     "(%s); the card starts with no history\n",
-                     card_id.c_str(), caf::to_string(err).c_str());
-      });
+  // On the card's own thread: a pending snapshot or one primary-key read,
+  // before the card's first transaction is scored.
+  auto bytes = find_snapshot(*env.pending, *env.snapshot_reads, card_id);
+  if (!bytes) {
+    env.stats->snapshot_errors.add();
+    std::fprintf(stderr, "fraud: card %s: snapshot not read (%s); the card "
+                 "starts with no history\n",
+                 card_id.c_str(), caf::to_string(bytes.error()).c_str());
+    return;
+  }
+  if (bytes->empty())
+    return; // never stored: a new card after all
+  if (auto err = models::load_snapshot(*bytes, st.card, st.recent)) {
+    env.stats->snapshot_corrupt.add();
+    std::fprintf(stderr, "fraud: card %s: snapshot not loaded (%s); "
+                 "the card starts with no history\n",
+                 card_id.c_str(), err->c_str());
+    return;
+  }
+  env.stats->restored.add();
 }
 
 void restore(self_pointer self, const card_environment* env,
              card_activation activation) {
   if (!activation.predecessor) {
-    load_state(self, env, activation.card_id);
+    load_state(self->state, *env, activation.card_id);
     return;
   }
   // The card's previous actor queues its last snapshot before it stops;
   // its answer (or its absence, once it is gone) means it is queued.
+  // await: the card's transactions wait until its history is back.
   auto id = activation.card_id;
   self->request(activation.predecessor, store_timeout, handoff_atom::value)
-    .await([self, env, id](bool) { load_state(self, env, id); },
-           [self, env, id](caf::error&) { load_state(self, env, id); });
+    .await([self, env, id](bool) { load_state(self->state, *env, id); },
+           [self, env, id](caf::error&) {
+             load_state(self->state, *env, id);
+           });
 }
 
 } // namespace
@@ -100,7 +101,8 @@ void restore(self_pointer self, const card_environment* env,
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
      const card_environment* env, card_activation activation) {
-  if (activation.restore && env->snapshots)
+  if (activation.restore && env->pending != nullptr
+      && env->snapshot_reads != nullptr)
     restore(self, env, std::move(activation));
   return {
     [self, env](score_atom, score_request& request) {

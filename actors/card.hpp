@@ -13,6 +13,9 @@
 
 namespace fraud::actors {
 
+class pending_snapshots;
+class snapshot_backend;
+
 /// What every card actor shares, owned by the service and outliving every
 /// card actor. All members are thread-safe.
 struct card_environment {
@@ -24,14 +27,18 @@ struct card_environment {
   decision_store_actor store;
   /// Write-behind of card state; without them cards live only in memory.
   store_queue* snapshot_queue = nullptr;
-  snapshot_reader_actor snapshots;
+  /// Where an activating card reads its last state (on its own thread):
+  /// the snapshots not yet written, then `snapshot_reads`, which must be
+  /// callable from any thread.
+  pending_snapshots* pending = nullptr;
+  snapshot_backend* snapshot_reads = nullptr;
   card_filter* filter = nullptr;
 };
 
 /// How a card actor starts.
 struct card_activation {
   std::string card_id;
-  bool restore = false;    // ask the snapshot store for its state first
+  bool restore = false;    // read its last state before the first transaction
   card_actor predecessor;  // an actor of the same card still stopping
 };
 

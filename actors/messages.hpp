@@ -17,7 +17,6 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
-using load_atom = caf::atom_constant<caf::atom("load")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 
@@ -47,12 +46,9 @@ using decision_store_actor = caf::typed_actor<
   caf::replies_to<flush_atom>::with<std::uint64_t>,
   caf::replies_to<lookup_atom, std::string>::with<std::string>>;
 
-/// Card snapshots: the reader answers load with a card's newest snapshot,
-/// or "" if it has none; the writer writes pending snapshots every tick,
+/// Card snapshots: the writer writes pending snapshots every interval,
 /// and flush writes them now and answers with the number written since
-/// start.
-using snapshot_reader_actor = caf::typed_actor<
-  caf::replies_to<load_atom, std::string>::with<std::string>>;
+/// start. (Cards read their own snapshot: actors/snapshot_store.hpp.)
 
 using snapshot_writer_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,

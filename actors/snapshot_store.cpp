@@ -55,6 +55,11 @@ void pending_snapshots::written(const std::vector<item>& batch) {
   }
 }
 
+void pending_snapshots::absorb_queue() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  absorb();
+}
+
 std::size_t pending_snapshots::size() {
   std::lock_guard<std::mutex> guard{mtx_};
   return pending_.size() + queue_.size();
@@ -110,15 +115,26 @@ bool decode_snapshot_record(std::string_view record, std::string_view& card_id,
 snapshot_writer_actor::behavior_type
 snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> self,
                 snapshot_environment env) {
-  self->delayed_send(self, env.interval, tick_atom::value);
+  auto tick = std::min(env.interval, env.absorb_interval);
+  auto ticks_per_write = static_cast<std::size_t>(env.interval / tick);
+  self->delayed_send(self, tick, tick_atom::value);
   return {
-    [self, env](tick_atom) {
+    [self, env, tick, ticks_per_write](tick_atom) {
       lower_this_thread_once(env.thread_nice);
+      auto& st = self->state;
+      if (++st.ticks_since_write < ticks_per_write) {
+        env.pending->absorb_queue();
+        self->delayed_send(self, tick, tick_atom::value);
+        return;
+      }
+      st.ticks_since_write = 0;
       // A backlog is written chunk after chunk, one per message.
-      if (write_some(self->state, env) == env.max_batch)
+      if (write_some(st, env) == env.max_batch) {
+        st.ticks_since_write = ticks_per_write;
         self->send(self, tick_atom::value);
-      else
-        self->delayed_send(self, env.interval, tick_atom::value);
+      } else {
+        self->delayed_send(self, tick, tick_atom::value);
+      }
     },
     [self, env](flush_atom) -> std::uint64_t {
       while (write_some(self->state, env) == env.max_batch)
@@ -128,27 +144,15 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
   };
 }
 
-snapshot_reader_actor::behavior_type
-snapshot_reader(snapshot_reader_actor::pointer, pending_snapshots* pending,
-                snapshot_backend* backend, counters* stats) {
-  return {
-    [=](load_atom, std::string& card_id) -> std::string {
-      std::string out;
-      // Pending first: nothing newer can arrive for a card that is being
-      // activated, so what is not pending is on disk or nowhere.
-      if (pending->find(card_id, out))
-        return out;
-      auto found = backend->read(card_id);
-      if (!found) {
-        stats->snapshot_errors.add();
-        std::fprintf(stderr, "fraud: snapshot reader: reading %s failed: "
-                     "%s\n", card_id.c_str(),
-                     caf::to_string(found.error()).c_str());
-        return {};
-      }
-      return std::move(*found);
-    },
-  };
+caf::expected<std::string> find_snapshot(pending_snapshots& pending,
+                                         snapshot_backend& reads,
+                                         const std::string& card_id) {
+  std::string out;
+  // Pending first: nothing newer can arrive for a card that is being
+  // activated, so what is not pending is on disk or nowhere.
+  if (pending.find(card_id, out))
+    return out;
+  return reads.read(card_id);
 }
 
 } // namespace fraud::actors

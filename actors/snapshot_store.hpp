@@ -1,10 +1,11 @@
 // Card state, written behind. Card actors queue a snapshot after every
 // transaction (lock-free, after the decision went out). The snapshot
-// writer, a detached actor, keeps the newest per card and writes them to
-// SQLite in chunks every interval; the snapshot reader, another detached
-// actor with its own connection, answers a card being activated with its
-// newest snapshot, wherever it is: queued, pending, or on disk. Loads never
-// wait for a write.
+// writer, a detached actor, takes them off the queue every absorb
+// interval, keeps the newest per card and writes them to SQLite in chunks
+// every interval. A card being activated reads its newest snapshot on its
+// own thread (find_snapshot), wherever it is: queued, pending, or on disk,
+// through a read connection of that thread's own. Loads never wait for a
+// write, nor for another thread.
 #pragma once
 
 #include <chrono>
@@ -44,6 +45,10 @@ public:
   /// Forgets what was written, unless a newer snapshot came meanwhile.
   void written(const std::vector<item>& batch);
 
+  /// Takes what is queued into the pending map. The writer calls it often,
+  /// so that find() (on an activating card's thread) has little to take.
+  void absorb_queue();
+
   std::size_t size();
 
 private:
@@ -66,12 +71,17 @@ struct snapshot_environment {
   snapshot_backend* backend = nullptr;  // the writer's connection
   counters* stats = nullptr;
   std::chrono::milliseconds interval{1000};
+  // How often the queue is taken into the pending map: it bounds the work
+  // an activating card may find queued in front of its lookup. Every
+  // interval / absorb_interval ticks, the pending snapshots are written.
+  std::chrono::milliseconds absorb_interval{5};
   std::size_t max_batch = 2000;  // per SQLite transaction
   int thread_nice = 0;  // the writer thread's nice value (0: unchanged)
 };
 
 struct snapshot_writer_state {
   std::vector<pending_snapshots::item> batch;
+  std::size_t ticks_since_write = 0;
   static inline const char* name = "snapshot_writer";
 };
 
@@ -80,10 +90,13 @@ snapshot_writer_actor::behavior_type
 snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> self,
                 snapshot_environment env);
 
-/// Spawn with caf::detached. `backend`: a connection of its own.
-snapshot_reader_actor::behavior_type
-snapshot_reader(snapshot_reader_actor::pointer self, pending_snapshots* pending,
-                snapshot_backend* backend, counters* stats);
+/// The newest snapshot of a card: pending, else what `reads` holds ("" when
+/// there is none). Called on the activating card actor's thread; `reads`
+/// must be safe to call from any thread (the service gives each thread a
+/// connection of its own).
+caf::expected<std::string> find_snapshot(pending_snapshots& pending,
+                                         snapshot_backend& reads,
+                                         const std::string& card_id);
 
 /// A queued snapshot record: the card id's length, the id, the snapshot.
 void encode_snapshot_record(std::string_view card_id,

@@ -104,7 +104,7 @@ void memory(std::uint32_t cards) {
 struct snapshot_rig {
   explicit snapshot_rig(const std::string& path)
     : db(std::move(*service::snapshot_db::open(path))),
-      reads(std::move(*service::snapshot_db::open(path))),
+      reads(std::make_unique<service::snapshot_read_pool>(path)),
       queue(10'000'000),
       filter(16 << 20) {
   }
@@ -117,10 +117,9 @@ struct snapshot_rig {
     se.stats = &stats;
     se.interval = every;
     writer = sys.spawn<caf::detached>(actors::snapshot_writer, se);
-    reader = sys.spawn<caf::detached>(actors::snapshot_reader, pending.get(),
-                                      reads.get(), &stats);
     env.snapshot_queue = &queue;
-    env.snapshots = reader;
+    env.pending = pending.get();
+    env.snapshot_reads = reads.get();
     env.filter = &filter;
   }
   void flush(caf::actor_system& sys) {
@@ -130,17 +129,15 @@ struct snapshot_rig {
   }
   void stop(actors::card_environment& env) {
     caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     // no handle may outlive the actor system's shutdown
     writer = nullptr;
-    reader = nullptr;
-    env.snapshots = nullptr;
+    env.pending = nullptr;
+    env.snapshot_reads = nullptr;
   }
   std::unique_ptr<actors::pending_snapshots> pending;
   actors::snapshot_writer_actor writer;
-  actors::snapshot_reader_actor reader;
   std::unique_ptr<service::snapshot_db> db;
-  std::unique_ptr<service::snapshot_db> reads;
+  std::unique_ptr<service::snapshot_read_pool> reads;
   actors::store_queue queue;
   actors::card_filter filter;
 };

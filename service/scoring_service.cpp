@@ -77,9 +77,6 @@ caf::error scoring_service::start() {
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
   sn.thread_nice = cfg_.writer_nice;
   snapshot_writer_ = sys_->spawn<caf::detached>(actors::snapshot_writer, sn);
-  snapshot_reader_ = sys_->spawn<caf::detached>(
-    actors::snapshot_reader, pending_snapshots_.get(), snapshot_reads_.get(),
-    &stats_);
   nats_options no;
   no.url = nats_url_;
   no.name = cfg_.name;
@@ -108,7 +105,8 @@ caf::error scoring_service::start() {
   env_.stats = &stats_;
   env_.store = store_actor_;
   env_.snapshot_queue = snapshot_queue_.get();
-  env_.snapshots = snapshot_reader_;
+  env_.pending = pending_snapshots_.get();
+  env_.snapshot_reads = snapshot_reads_.get();
   env_.filter = filter_.get();
   actors::directory_limits limits;
   // The cap is shared out over the partitions, each owning its cards.
@@ -175,10 +173,7 @@ caf::error scoring_service::open_state() {
   if (!db)
     return db.error();
   snapshots_ = std::move(*db);
-  auto reads = snapshot_db::open(path);
-  if (!reads)
-    return reads.error();
-  snapshot_reads_ = std::move(*reads);
+  snapshot_reads_ = std::make_unique<snapshot_read_pool>(path);
   snapshot_queue_ = std::make_unique<actors::store_queue>(cfg_.snapshot_queue);
   filter_ = std::make_unique<actors::card_filter>(cfg_.card_filter_mb << 20);
   // Every card with a snapshot is known before the first transaction, so
@@ -248,10 +243,6 @@ caf::error scoring_service::stop() {
   if (sys_ && snapshot_writer_)
     if (auto err = flush(snapshot_writer_, "card snapshots"); err && !result)
       result = err;
-  if (snapshot_reader_) {
-    caf::anon_send_exit(snapshot_reader_, caf::exit_reason::user_shutdown);
-    snapshot_reader_ = nullptr;
-  }
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
   queries_.reset();
@@ -262,7 +253,8 @@ caf::error scoring_service::stop() {
     stream_conn_->flush(2000);
   ingresses_.clear();
   env_.store = nullptr;
-  env_.snapshots = nullptr;
+  env_.pending = nullptr;
+  env_.snapshot_reads = nullptr;
   sys_.reset();
   sink_.reset();
   stream_conn_.reset();

@@ -69,12 +69,11 @@ private:
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;
   std::unique_ptr<snapshot_db> snapshots_;
-  std::unique_ptr<snapshot_db> snapshot_reads_;
+  std::unique_ptr<snapshot_read_pool> snapshot_reads_;
   std::unique_ptr<actors::store_queue> snapshot_queue_;
   std::unique_ptr<actors::card_filter> filter_;
   std::unique_ptr<actors::pending_snapshots> pending_snapshots_;
   actors::snapshot_writer_actor snapshot_writer_;
-  actors::snapshot_reader_actor snapshot_reader_;
   std::unique_ptr<nats_decision_sink> sink_;
   actors::card_environment env_;
   std::vector<std::unique_ptr<ingress>> ingresses_;

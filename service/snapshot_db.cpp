@@ -127,4 +127,46 @@ snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
   return caf::none;
 }
 
+caf::expected<snapshot_db*> snapshot_read_pool::connection() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& conn = conns_[std::this_thread::get_id()];
+  if (!conn) {
+    auto db = snapshot_db::open(path_);
+    if (!db) {
+      conns_.erase(std::this_thread::get_id());
+      return db.error();
+    }
+    conn = std::move(*db);
+  }
+  return conn.get();
+}
+
+caf::expected<std::string>
+snapshot_read_pool::read(const std::string& card_id) {
+  auto conn = connection();
+  if (!conn)
+    return conn.error();
+  return (*conn)->read(card_id);
+}
+
+namespace {
+caf::error read_only() {
+  return make_error(ec::store_error, "the snapshot read pool is read-only");
+}
+} // namespace
+
+caf::error snapshot_read_pool::write(
+  const std::vector<std::pair<std::string_view, std::string_view>>&) {
+  return read_only();
+}
+
+caf::error snapshot_read_pool::erase(const std::string&) {
+  return read_only();
+}
+
+caf::error snapshot_read_pool::for_each_card(
+  const std::function<void(std::string_view)>&) {
+  return read_only();
+}
+
 } // namespace fraud::service

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
 
 #include "actors/snapshot_backend.hpp"
 #include "service/sqlite_db.hpp"
@@ -30,6 +33,31 @@ private:
   sqlite_statement upsert_;
   sqlite_statement read_;
   sqlite_statement erase_;
+};
+
+/// Snapshot reads from any thread, for cards reading their own state as
+/// they activate: each calling thread gets a connection of its own, opened
+/// on its first read and closed with the pool, so a read never waits for
+/// another thread (and, in WAL mode, never for the writer). Read-only.
+class snapshot_read_pool final : public actors::snapshot_backend {
+public:
+  explicit snapshot_read_pool(std::string path) : path_(std::move(path)) {
+  }
+
+  caf::expected<std::string> read(const std::string& card_id) override;
+  caf::error
+  write(const std::vector<std::pair<std::string_view, std::string_view>>&)
+    override;
+  caf::error erase(const std::string& card_id) override;
+  caf::error
+  for_each_card(const std::function<void(std::string_view)>& f) override;
+
+private:
+  caf::expected<snapshot_db*> connection();
+
+  std::string path_;
+  std::mutex mtx_;  // guards the map only; each connection is its thread's
+  std::unordered_map<std::thread::id, std::unique_ptr<snapshot_db>> conns_;
 };
 
 /// The snapshot file that goes with a decisions file: fraud.db ->

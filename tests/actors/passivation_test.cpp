@@ -76,13 +76,14 @@ protected:
     se.pending = &pending;
     se.backend = &backend;
     se.stats = &stats;
+    se.absorb_interval = se.interval;  // every tick writes
     writer = sys.spawn(actors::snapshot_writer, se);
-    reader = sys.spawn(actors::snapshot_reader, &pending, &backend, &stats);
     env.sink = &sink;
     env.rules = &rules;
     env.stats = &stats;
     env.snapshot_queue = &queue;
-    env.snapshots = reader;
+    env.pending = &pending;
+    env.snapshot_reads = &backend;
     env.filter = &filter;
     sched.run();
   }
@@ -90,7 +91,6 @@ protected:
   ~passivation() override {
     directory.reset();
     caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     sched.run();
     for (int i = 0; i < 10 && sched.trigger_timeouts(); ++i)
       sched.run();
@@ -140,7 +140,6 @@ protected:
   actors::card_filter filter;
   memory_snapshots backend;
   actors::snapshot_writer_actor writer;
-  actors::snapshot_reader_actor reader;
   actors::card_environment env;
   std::unique_ptr<actors::card_directory> directory;
 };
@@ -237,6 +236,47 @@ TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
   EXPECT_EQ(backend.writes, 1);
   EXPECT_EQ(backend.cards.size(), 2u);
   EXPECT_EQ(stats.snapshots_written.get(), 2u) << "one per card, the newest";
+}
+
+// Between writes the writer keeps the queue short (what an activating
+// card may have to take before its lookup), and writes every interval.
+TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  actors::counters stats;
+  actors::store_queue queue{100};
+  actors::pending_snapshots pending{queue, stats};
+  memory_snapshots backend;
+  actors::snapshot_environment se;
+  se.pending = &pending;
+  se.backend = &backend;
+  se.stats = &stats;
+  se.interval = std::chrono::milliseconds{20};
+  se.absorb_interval = std::chrono::milliseconds{5};
+  auto writer = sys.spawn(actors::snapshot_writer, se);
+  sched.run();
+  std::string record;
+  actors::encode_snapshot_record("card-a", "state-1", record);
+  ASSERT_TRUE(queue.push(record));
+  for (int tick = 1; tick <= 3; ++tick) {
+    ASSERT_TRUE(sched.trigger_timeout());
+    sched.run();
+    EXPECT_EQ(queue.size(), 0u) << "tick " << tick;
+    EXPECT_EQ(backend.writes, 0) << "tick " << tick;
+  }
+  std::string found;
+  EXPECT_TRUE(pending.find("card-a", found));
+  EXPECT_EQ(found, "state-1");
+  ASSERT_TRUE(sched.trigger_timeout());  // the fourth: 20 ms
+  sched.run();
+  EXPECT_EQ(backend.writes, 1);
+  EXPECT_EQ(backend.cards["card-a"], "state-1");
+  auto read = actors::find_snapshot(pending, backend, "card-a");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, "state-1");  // from the backend now
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 } // namespace
