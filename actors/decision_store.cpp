@@ -76,7 +76,7 @@ decision_store(decision_store_actor::stateful_pointer<decision_store_state> self
   self->delayed_send(self, env.flush_interval, tick_atom::value);
   return {
     [self, env](tick_atom) {
-      lower_this_thread_once(env.thread_nice);
+      set_this_thread_nice_once(env.thread_nice);
       drain_queue(env);
       maybe_purge(self->state, env);
       self->delayed_send(self, env.flush_interval, tick_atom::value);

@@ -15,14 +15,14 @@ bool set_this_thread_nice(int nice) {
   return ::setpriority(PRIO_PROCESS, tid, nice) == 0;
 }
 
-void lower_this_thread_once(int nice) {
+void set_this_thread_nice_once(int nice) {
   thread_local bool done = false;
   if (done)
     return;
   done = true;
   if (!set_this_thread_nice(nice))
-    std::fprintf(stderr, "fraud: could not set a writer thread's nice value "
-                 "to %d; it runs at normal priority\n", nice);
+    std::fprintf(stderr, "fraud: could not set a thread's nice value to %d "
+                 "(below 0 needs CAP_SYS_NICE); it runs as before\n", nice);
 }
 
 } // namespace fraud::actors

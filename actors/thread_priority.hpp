@@ -1,8 +1,9 @@
-// Background writers (the decision store, the snapshot writer) run below
-// the threads that answer transactions: on a machine with few cores, a
+// Thread priorities: background writers (the decision store, the snapshot
+// writer) run below the threads that answer transactions, and the ingress
+// threads may run above everything else: on a machine with few cores, a
 // SQLite commit must not take the CPU from a NATS callback that is
-// scoring. Their work is batched and queued, so running later costs
-// nothing but queue depth (visible as store_backlog / snapshot_backlog).
+// scoring. The writers' work is batched and queued, so running later
+// costs nothing but queue depth (store_backlog / snapshot_backlog).
 #pragma once
 
 namespace fraud::actors {
@@ -12,6 +13,6 @@ namespace fraud::actors {
 bool set_this_thread_nice(int nice);
 
 /// Calls set_this_thread_nice once per thread; later calls do nothing.
-void lower_this_thread_once(int nice);
+void set_this_thread_nice_once(int nice);
 
 } // namespace fraud::actors

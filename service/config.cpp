@@ -72,6 +72,13 @@ void declare_options(CLI::App& app, config& cfg) {
                  "snapshots), so that scoring gets the CPU first; 0: normal")
     ->capture_default_str()
     ->check(CLI::Range(0, 19));
+  app.add_option("--nice", cfg.nice,
+                 "nice value of fraudd's threads that answer transactions "
+                 "(NATS I/O, scoring; the writers use --writer-nice), set "
+                 "before any starts; below 0 needs CAP_SYS_NICE, and without "
+                 "it fraudd says so and runs at normal priority")
+    ->capture_default_str()
+    ->check(CLI::Range(-20, 19));
   app.add_option("--state-db", cfg.state_path,
                  "SQLite file for card snapshots (default: next to --db, "
                  "fraud.db -> fraud-cards.db)");

@@ -35,6 +35,7 @@ struct config {
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
   int store_flush_ms = 5;
   int writer_nice = 10;  // SQLite writer threads run below the scoring path
+  int nice = -10;        // the answering threads; < 0 needs CAP_SYS_NICE
 
   // card state
   std::string state_path;              // "" = next to --db: fraud-cards.db

@@ -22,7 +22,7 @@ TEST(thread_priority, lowers_only_the_calling_thread) {
   auto before = nice_of_this_thread();
   int in_thread = 0;
   std::thread t{[&] {
-    lower_this_thread_once(before + 5);
+    set_this_thread_nice_once(before + 5);
     in_thread = nice_of_this_thread();
   }};
   t.join();
@@ -33,9 +33,9 @@ TEST(thread_priority, lowers_only_the_calling_thread) {
 TEST(thread_priority, applies_once_per_thread) {
   int seen = 0;
   std::thread t{[&] {
-    lower_this_thread_once(nice_of_this_thread() + 3);
+    set_this_thread_nice_once(nice_of_this_thread() + 3);
     auto first = nice_of_this_thread();
-    lower_this_thread_once(first + 3);  // ignored: already done
+    set_this_thread_nice_once(first + 3);  // ignored: already done
     seen = nice_of_this_thread() - first;
   }};
   t.join();

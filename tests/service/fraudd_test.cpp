@@ -2,7 +2,11 @@
 // and publications over NATS.
 #include "tests/service/fraudd_fixture.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <thread>
 
 namespace {
 
@@ -237,6 +241,53 @@ TEST_F(fraudd_service, publishes_each_of_many_decisions_once) {
     natsMsg_Destroy(msg);
   }
   EXPECT_EQ(seen.size(), std::size_t{n});
+}
+
+// Threads inherit fraudd's --nice (set before any starts); the two SQLite
+// writers lower themselves to --writer-nice. Positive values need no
+// privilege, so the test holds wherever it runs.
+class prioritised_fraudd : public fraudd_service {
+protected:
+  std::vector<std::string> args() override {
+    auto a = fraudd_service::args();
+    a.insert(a.end(), {"--nice", "3", "--writer-nice", "12"});
+    return a;
+  }
+
+  // nice value of every thread of the fraudd process (field 19 of stat)
+  std::multiset<int> thread_nices() {
+    std::multiset<int> out;
+    auto dir = "/proc/" + std::to_string(fraudd.pid()) + "/task";
+    for (auto& task : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in{task.path() / "stat"};
+      std::string stat{std::istreambuf_iterator<char>(in), {}};
+      auto after_name = stat.rfind(')');
+      if (after_name == std::string::npos)
+        continue;
+      std::istringstream fields{stat.substr(after_name + 2)};
+      std::string field;
+      for (int i = 3; i <= 19 && fields >> field; ++i)
+        if (i == 19)
+          out.insert(std::stoi(field));
+    }
+    return out;
+  }
+};
+
+TEST_F(prioritised_fraudd, runs_answering_threads_and_writers_at_their_nice) {
+  ASSERT_TRUE(score(make_tx("tx-n", "card-n")).ok);
+  // The writers set theirs on their first tick (every few milliseconds).
+  std::multiset<int> nices;
+  for (int i = 0; i < 200; ++i) {
+    nices = thread_nices();
+    if (nices.count(12) >= 2)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(nices.count(12), 2u) << "the decision and snapshot writers";
+  EXPECT_GE(nices.count(3), 3u) << "main, NATS and CAF threads";
+  EXPECT_EQ(nices.count(3) + nices.count(12), nices.size())
+    << "every thread at one of the two";
 }
 
 TEST(fraudd_cli, help_lists_the_configuration) {
