@@ -24,9 +24,10 @@ ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
 ingress::~ingress() {
   if (sub_ != nullptr) {
     natsSubscription_Unsubscribe(sub_);
+    release_all();
     natsSubscription_Destroy(sub_);
   }
-  release_all();
+  release_all();  // one a late callback may have added
 }
 
 void ingress::release(natsMsg* msg) {

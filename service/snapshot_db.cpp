@@ -101,6 +101,10 @@ caf::expected<std::string> snapshot_db::read(const std::string& card_id) {
   return out;
 }
 
+caf::error snapshot_db::limit_cache(int kib) {
+  return db_->exec("PRAGMA cache_size=-" + std::to_string(kib));
+}
+
 caf::error snapshot_db::erase(const std::string& card_id) {
   erase_.bind(1, card_id);
   auto rc = erase_.step();
@@ -135,6 +139,12 @@ caf::expected<snapshot_db*> snapshot_read_pool::connection() {
     if (!db) {
       conns_.erase(std::this_thread::get_id());
       return db.error();
+    }
+    // One primary-key read per activation: a small page cache per thread
+    // (the OS caches the file), not the writer's 64 MiB each.
+    if (auto err = (*db)->limit_cache(8 * 1024)) {
+      conns_.erase(std::this_thread::get_id());
+      return err;
     }
     conn = std::move(*db);
   }

@@ -27,6 +27,9 @@ public:
   caf::error
   for_each_card(const std::function<void(std::string_view)>& f) override;
 
+  /// Caps this connection's page cache (KiB).
+  caf::error limit_cache(int kib);
+
 private:
   snapshot_db() = default;
   std::unique_ptr<sqlite_db> db_;
