@@ -1,6 +1,8 @@
-// Where card snapshots persist, as the snapshot store actor sees it.
-// Implemented over SQLite by the service. Called from the snapshot store
-// actor's own thread only (for_each_card: before any actor runs).
+// Where card snapshots persist, as the actors see it. Implemented over
+// SQLite by the service: the snapshot writer's backend is called from its
+// own thread only (for_each_card: before any actor runs); the one given to
+// card actors for reads (card_environment::snapshot_reads) is called from
+// whichever thread a card activates on, and must be safe for that.
 #pragma once
 
 #include <functional>

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <execinfo.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -16,6 +17,30 @@
 #include "service/error.hpp"
 
 namespace fraud::test {
+
+namespace {
+
+// An integration test that dies of a signal says where: once, a test
+// process aborted in CI with no output at all. Async-signal-safe only.
+void report_fatal_signal(int sig) {
+  const char msg[] = "\n*** test process killed by a signal; backtrace:\n";
+  (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+  void* frames[64];
+  int n = ::backtrace(frames, 64);
+  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  std::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+const bool fatal_signals_reported = [] {
+  void* warm[1];
+  ::backtrace(warm, 1);  // loads libgcc now, not in the handler
+  for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+    std::signal(sig, report_fatal_signal);
+  return true;
+}();
+
+} // namespace
 
 temp_dir::temp_dir() {
   char tmpl[] = "/tmp/fraud-test-XXXXXX";
