@@ -4,13 +4,17 @@
 //
 // Three phases over the same cards:
 //   activate: the first transaction of every card (spawns its actor);
-//   saturate: --tx transactions as fast as one thread can route them;
+//   saturate: --tx transactions as fast as one thread can route them (with
+//             --partitions N, N threads, each routing its own cards through
+//             its own directory, as fraudd does with N subjects);
 //   paced:    --rate transactions/s for --seconds, open loop, for latency.
 #include <sys/prctl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   std::uint64_t tx = 1'000'000;
   double rate = 10'000;
   double seconds = 2;
+  unsigned partitions = 1;
   CLI::App app{"pipeline_bench: the actor layer without NATS; accepts "
                "fraudd's options (--scheduler, --workers, ...)"};
   service::declare_options(app, cfg);
@@ -70,6 +75,11 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--seconds", seconds, "length of the paced phase")
     ->capture_default_str();
+  app.add_option("--partitions", partitions,
+                 "card directories, each with its own routing thread in the "
+                 "saturated phase")
+    ->capture_default_str()
+    ->check(CLI::Range(1u, 64u));
   CLI11_PARSE(app, argc, argv);
   // Sleeps of the paced sender are otherwise rounded up by 50 us.
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -85,8 +95,17 @@ int main(int argc, char** argv) {
   env.sink = &sink;
   env.rules = &rules;
   env.stats = &stats;
-  actors::card_directory directory{sys, env, actors::directory_limits{},
-                                   cfg.dispatch == "inline"};
+  // One directory per partition; a card always goes to the same one.
+  std::vector<std::unique_ptr<actors::card_directory>> directories;
+  for (unsigned p = 0; p < partitions; ++p)
+    directories.push_back(std::make_unique<actors::card_directory>(
+      sys, env, actors::directory_limits{}, cfg.dispatch == "inline"));
+  auto partition_of = [&](const std::string& card_id) {
+    return std::hash<std::string>{}(card_id) % partitions;
+  };
+  auto route = [&](actors::score_request&& r) {
+    directories[partition_of(r.tx.card_id)]->route(std::move(r));
+  };
   std::uint64_t next = 0;
 
   // activate: one transaction per card, in card order
@@ -102,7 +121,7 @@ int main(int argc, char** argv) {
     auto t0 = service::steady_ns();
     for (auto& r : reqs) {
       r.received_ns = service::steady_ns();
-      directory.route(std::move(r));
+      route(std::move(r));
     }
     wait_for(sink, cards);
     auto s = (service::steady_ns() - t0) / 1e9;
@@ -112,25 +131,40 @@ int main(int argc, char** argv) {
                 static_cast<double>(rss_mib() - rss0) * 1048576.0 / cards);
   }
 
-  // saturate: one thread routing as fast as it can
+  // saturate: each partition's thread routing as fast as it can
   {
-    auto reqs = make_requests(next, tx, cards);
+    std::vector<std::vector<actors::score_request>> parts(partitions);
+    for (auto& r : make_requests(next, tx, cards))
+      parts[partition_of(r.tx.card_id)].push_back(std::move(r));
     next += tx;
     sink.restart();
+    std::atomic<std::int64_t> routed{0};
+    auto run_partition = [&](unsigned p) {
+      for (auto& r : parts[p]) {
+        r.received_ns = service::steady_ns();
+        directories[p]->route(std::move(r));
+      }
+      auto done = service::steady_ns();
+      auto prev = routed.load();
+      while (prev < done && !routed.compare_exchange_weak(prev, done))
+        ;
+    };
     auto t0 = service::steady_ns();
-    for (auto& r : reqs) {
-      r.received_ns = service::steady_ns();
-      directory.route(std::move(r));
-    }
-    auto routed = service::steady_ns();
+    std::vector<std::thread> threads;
+    for (unsigned p = 1; p < partitions; ++p)
+      threads.emplace_back(run_partition, p);
+    run_partition(0);
+    for (auto& t : threads)
+      t.join();
     wait_for(sink, tx);
     auto s = (service::steady_ns() - t0) / 1e9;
     auto samples = sink.samples();
     auto lat = simulator::summarize_latency(samples);
-    std::printf("RESULT phase=saturate cards=%u tx=%llu tx_per_s=%.0f "
-                "route_per_s=%.0f %s\n",
-                cards, static_cast<unsigned long long>(tx), tx / s,
-                tx / ((routed - t0) / 1e9), bench::fields("lat", lat).c_str());
+    std::printf("RESULT phase=saturate cards=%u partitions=%u tx=%llu "
+                "tx_per_s=%.0f route_per_s=%.0f %s\n",
+                cards, partitions, static_cast<unsigned long long>(tx),
+                tx / s, tx / ((routed.load() - t0) / 1e9),
+                bench::fields("lat", lat).c_str());
   }
 
   // paced: open loop at a fixed rate; latency from routing to the sink
@@ -146,7 +180,7 @@ int main(int argc, char** argv) {
       if (due > now)
         std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
       reqs[i].received_ns = service::steady_ns();
-      directory.route(std::move(reqs[i]));
+      route(std::move(reqs[i]));
     }
     wait_for(sink, paced_n);
     auto samples = sink.samples();

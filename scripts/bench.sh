@@ -73,6 +73,10 @@ say "in-process pipeline (100,000 cards)"
 "$BIN/pipeline_bench" --cards 100000 --tx 1000000 --rate 10000 --seconds 2 \
   --dispatch scheduler | sed 's/^RESULT /RESULT kind=pipeline-sched /' \
   >>"$RESULTS"
+# fraudd with two subjects: two ingress threads, each with its own cards
+say "in-process pipeline (100,000 cards, 2 partitions)"
+"$BIN/pipeline_bench" --cards 100000 --tx 1000000 --rate 10000 --seconds 2 \
+  --partitions 2 | sed 's/^RESULT /RESULT kind=pipeline-2p /' >>"$RESULTS"
 for cards in 1000 1000000; do
   say "in-process pipeline ($cards cards)"
   "$BIN/pipeline_bench" --cards "$cards" --tx 500000 --rate 10000 \
