@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "actors/thread_priority.hpp"
+#include "actors/thread_setup.hpp"
 
 namespace fraud::actors {
 
@@ -76,7 +76,7 @@ decision_store(decision_store_actor::stateful_pointer<decision_store_state> self
   self->delayed_send(self, env.flush_interval, tick_atom::value);
   return {
     [self, env](tick_atom) {
-      set_this_thread_nice_once(env.thread_nice);
+      setup_this_thread_once("fraud-store", env.thread_nice);
       drain_queue(env);
       maybe_purge(self->state, env);
       self->delayed_send(self, env.flush_interval, tick_atom::value);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "actors/thread_priority.hpp"
+#include "actors/thread_setup.hpp"
 
 namespace fraud::actors {
 
@@ -120,7 +120,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
   self->delayed_send(self, tick, tick_atom::value);
   return {
     [self, env, tick, ticks_per_write](tick_atom) {
-      set_this_thread_nice_once(env.thread_nice);
+      setup_this_thread_once("fraud-snapshots", env.thread_nice);
       auto& st = self->state;
       if (++st.ticks_since_write < ticks_per_write) {
         env.pending->absorb_queue();

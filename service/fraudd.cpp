@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "actors/thread_priority.hpp"
+#include "actors/thread_setup.hpp"
 #include "service/config.hpp"
 #include "service/error.hpp"
 #include "service/scoring_service.hpp"

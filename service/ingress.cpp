@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "actors/thread_setup.hpp"
 #include "service/clock.hpp"
 #include "service/error.hpp"
 #include "service/nats_connection.hpp"
@@ -90,6 +91,7 @@ std::int64_t ingress::dropped() const {
 void ingress::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure) {
   auto* self = static_cast<ingress*>(closure);
+  actors::setup_this_thread_once("fraud-ingress", 0);  // a name for top -H
   self->handle(msg);
   self->release(msg);
 }

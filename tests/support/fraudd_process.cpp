@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -83,10 +84,18 @@ bool fraudd_process::start(const std::vector<std::string>& args,
   int fd = ::mkstemp(tmpl);
   if (fd < 0)
     return false;
+  if (!log_path_.empty())
+    std::remove(log_path_.c_str());  // a restart's previous log
   log_path_ = tmpl;
   auto bin = fraudd_binary();
+  auto parent = ::getpid();
   pid_ = ::fork();
   if (pid_ == 0) {
+    // fraudd dies with the test process, however that ends: an aborted
+    // test must not leave a fraudd running (and taking CPU) behind it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent)
+      ::_exit(127);
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     ::close(fd);

@@ -1,6 +1,7 @@
-#include "actors/thread_priority.hpp"
+#include "actors/thread_setup.hpp"
 
 #include <cstdio>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,11 +16,18 @@ bool set_this_thread_nice(int nice) {
   return ::setpriority(PRIO_PROCESS, tid, nice) == 0;
 }
 
-void set_this_thread_nice_once(int nice) {
+void name_this_thread(const char* name) {
+  char shortened[16];
+  std::snprintf(shortened, sizeof shortened, "%s", name);
+  ::pthread_setname_np(::pthread_self(), shortened);
+}
+
+void setup_this_thread_once(const char* name, int nice) {
   thread_local bool done = false;
   if (done)
     return;
   done = true;
+  name_this_thread(name);
   if (!set_this_thread_nice(nice))
     std::fprintf(stderr, "fraud: could not set a thread's nice value to %d "
                  "(below 0 needs CAP_SYS_NICE); it runs as before\n", nice);

@@ -1,4 +1,5 @@
-// Thread priorities: background writers (the decision store, the snapshot
+// How fraudd's own threads run: their names (what `top -H` and `ps -L`
+// show) and their priorities. Background writers (the decision store, the snapshot
 // writer) run below the threads that answer transactions, and the ingress
 // threads may run above everything else: on a machine with few cores, a
 // SQLite commit must not take the CPU from a NATS callback that is
@@ -12,7 +13,11 @@ namespace fraud::actors {
 /// Returns false when the system refused; the thread then runs as before.
 bool set_this_thread_nice(int nice);
 
-/// Calls set_this_thread_nice once per thread; later calls do nothing.
-void set_this_thread_nice_once(int nice);
+/// Names the calling thread (at most 15 characters are kept).
+void name_this_thread(const char* name);
+
+/// Names the calling thread and sets its nice value, once per thread;
+/// later calls do nothing.
+void setup_this_thread_once(const char* name, int nice);
 
 } // namespace fraud::actors
