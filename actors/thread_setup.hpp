@@ -1,7 +1,7 @@
 // How fraudd's own threads run: their names (what `top -H` and `ps -L`
-// show) and their priorities. Background writers (the decision store, the snapshot
-// writer) run below the threads that answer transactions, and the ingress
-// threads may run above everything else: on a machine with few cores, a
+// show) and their priorities. Background writers (the decision store, the
+// snapshot writer) run below the threads that answer transactions, and
+// those may run above everything else: on a machine with few cores, a
 // SQLite commit must not take the CPU from a NATS callback that is
 // scoring. The writers' work is batched and queued, so running later
 // costs nothing but queue depth (store_backlog / snapshot_backlog).

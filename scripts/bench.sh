@@ -18,6 +18,8 @@ RATES=${BENCH_RATES:-"1000 5000 10000 20000"}
 MAX_RATES=${BENCH_MAX_RATES:-"2000 5000 10000 20000 30000 40000 50000 60000 80000 100000 120000"}
 REPEAT=${BENCH_REPEAT:-1}
 BIN=$BUILD/bench
+# shellcheck source=scripts/loopback_nats.sh
+source "$(dirname "$0")/loopback_nats.sh"
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 
 for exe in "$BIN/micro_bench" "$BIN/pipeline_bench" "$BIN/latency_driver" \
@@ -87,13 +89,7 @@ done
 port_log=$WORK/nats.log
 "$NATS_SERVER" -a 127.0.0.1 -p -1 -l "$port_log" &
 PIDS+=($!)
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' \
-         "$port_log" 2>/dev/null | head -1 || true)
-  [[ -n $port ]] && break
-  sleep 0.05
-done
-[[ -n ${port:-} ]] || { say "nats-server did not start"; exit 1; }
+port=$(loopback_nats_port "$port_log") || { say "nats-server did not start"; exit 1; }
 URL=nats://127.0.0.1:$port
 say "nats-server at $URL"
 

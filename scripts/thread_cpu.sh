@@ -16,6 +16,8 @@ RATE=${2:?rate}
 SECS=${3:?seconds}
 shift 3
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
+# shellcheck source=scripts/loopback_nats.sh
+source "$(dirname "$0")/loopback_nats.sh"
 WORK=$(mktemp -d /tmp/fraud-thread-cpu.XXXXXX)
 PIDS=()
 cleanup() {
@@ -28,14 +30,8 @@ trap cleanup EXIT
 "$NATS_SERVER" -a 127.0.0.1 -p -1 -l "$WORK/nats.log" &
 NATS_PID=$!
 PIDS+=("$NATS_PID")
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' \
-         "$WORK/nats.log" 2>/dev/null | head -1 || true)
-  [[ -n $port ]] && break
-  sleep 0.05
-done
-[[ -n $port ]] || { echo "thread_cpu: nats-server did not start" >&2; exit 1; }
+port=$(loopback_nats_port "$WORK/nats.log") \
+  || { echo "thread_cpu: nats-server did not start" >&2; exit 1; }
 URL=nats://127.0.0.1:$port
 
 "$BUILD/service/fraudd" --nats "$URL" --db "$WORK/fraud.db" "$@" \

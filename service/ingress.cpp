@@ -34,15 +34,16 @@ ingress::~ingress() {
 void ingress::release(natsMsg* msg) {
   std::lock_guard<std::mutex> guard{handled_mtx_};
   handled_.push_back(msg);
-  if (handled_.size() < release_batch)
-    return;
-  for (auto* m : handled_)
-    natsMsg_Destroy(m);
-  handled_.clear();
+  if (handled_.size() >= release_batch)
+    destroy_handled();
 }
 
 void ingress::release_all() {
   std::lock_guard<std::mutex> guard{handled_mtx_};
+  destroy_handled();
+}
+
+void ingress::destroy_handled() {
   for (auto* m : handled_)
     natsMsg_Destroy(m);
   handled_.clear();

@@ -63,6 +63,7 @@ private:
   void handle(natsMsg* msg);
   void release(natsMsg* msg);
   void release_all();
+  void destroy_handled();  // with handled_mtx_ held
   void reject(const char* subject, const char* reply,
               const models::transaction& partial,
               const protocol::wire_error& error, std::int64_t received_ns);

@@ -133,22 +133,17 @@ snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
 
 caf::expected<snapshot_db*> snapshot_read_pool::connection() {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto& conn = conns_[std::this_thread::get_id()];
-  if (!conn) {
-    auto db = snapshot_db::open(path_);
-    if (!db) {
-      conns_.erase(std::this_thread::get_id());
-      return db.error();
-    }
-    // One primary-key read per activation: a small page cache per thread
-    // (the OS caches the file), not the writer's 64 MiB each.
-    if (auto err = (*db)->limit_cache(8 * 1024)) {
-      conns_.erase(std::this_thread::get_id());
-      return err;
-    }
-    conn = std::move(*db);
-  }
-  return conn.get();
+  auto id = std::this_thread::get_id();
+  if (auto i = conns_.find(id); i != conns_.end())
+    return i->second.get();
+  auto db = snapshot_db::open(path_);
+  if (!db)
+    return db.error();
+  // One primary-key read per activation: a small page cache per thread
+  // (the OS caches the file), not the writer's 64 MiB each.
+  if (auto err = (*db)->limit_cache(8 * 1024))
+    return err;
+  return conns_.emplace(id, std::move(*db)).first->second.get();
 }
 
 caf::expected<std::string>

@@ -125,6 +125,16 @@ protected:
     return out;
   }
 
+  // A publication's Decision, decoded; false (and a test failure) when
+  // the bytes are not one.
+  static bool decode_published(natsMsg* msg, models::decision& d) {
+    protocol::decision_envelope env;
+    auto ok = protocol::decode_decision(natsMsg_GetData(msg),
+                                        natsMsg_GetDataLength(msg), d, env);
+    EXPECT_TRUE(ok) << "publication is not a fraud.v1.Decision";
+    return ok;
+  }
+
   // The next publication on a subscription, or nullptr after timeout_ms.
   static natsMsg* next(natsSubscription* sub, int timeout_ms = 5000) {
     natsMsg* msg = nullptr;

@@ -35,9 +35,7 @@ TEST_F(fraudd_service, publishes_every_decision_by_action_and_card) {
   ASSERT_NE(msg, nullptr);
   EXPECT_STREQ(natsMsg_GetSubject(msg), "fraud.decisions.approve.card-1");
   models::decision d;
-  protocol::decision_envelope env;
-  EXPECT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
-                                        natsMsg_GetDataLength(msg), d, env));
+  EXPECT_TRUE(decode_published(msg, d));
   EXPECT_EQ(d.tx_id, "tx-1");
   natsMsg_Destroy(msg);
 }
@@ -205,9 +203,7 @@ TEST_F(unbatched_stream_fraudd, publishes_every_decision_at_once) {
     auto* msg = next(decisions);
     ASSERT_NE(msg, nullptr);
     models::decision d;
-    protocol::decision_envelope env;
-    ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
-                                          natsMsg_GetDataLength(msg), d, env));
+    ASSERT_TRUE(decode_published(msg, d));
     EXPECT_EQ(d.tx_id, tx_id);
     natsMsg_Destroy(msg);
   }
@@ -234,9 +230,7 @@ TEST_F(fraudd_service, publishes_each_of_many_decisions_once) {
     auto* msg = next(decisions);
     ASSERT_NE(msg, nullptr) << "after " << i << " decisions";
     models::decision d;
-    protocol::decision_envelope env;
-    ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
-                                          natsMsg_GetDataLength(msg), d, env));
+    ASSERT_TRUE(decode_published(msg, d));
     EXPECT_TRUE(seen.insert(d.tx_id).second) << d.tx_id << " twice";
     natsMsg_Destroy(msg);
   }
