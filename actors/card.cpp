@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "actors/snapshot_store.hpp"
+#include "actors/runtime/pending_snapshots.hpp"
 #include "models/card_snapshot.hpp"
 #include "models/scoring.hpp"
 
@@ -64,7 +64,7 @@ void load_state(card_actor_state& st, const card_environment& env,
     env.stats->snapshot_errors.add();
     std::fprintf(stderr, "fraud: card %s: snapshot not read (%s); the card "
                  "starts with no history\n",
-                 card_id.c_str(), caf::to_string(bytes.error()).c_str());
+                 card_id.c_str(), fraud::to_string(bytes.error()).c_str());
     return;
   }
   if (bytes->empty())
@@ -73,7 +73,7 @@ void load_state(card_actor_state& st, const card_environment& env,
     env.stats->snapshot_corrupt.add();
     std::fprintf(stderr, "fraud: card %s: snapshot not loaded (%s); "
                  "the card starts with no history\n",
-                 card_id.c_str(), err->c_str());
+                 card_id.c_str(), err.what().c_str());
     return;
   }
   env.stats->restored.add();

@@ -2,12 +2,12 @@
 // transactions one at a time, in the order they arrive.
 #pragma once
 
-#include "actors/card_filter.hpp"
+#include "actors/runtime/card_filter.hpp"
 #include "actors/counters.hpp"
 #include "actors/decision_sink.hpp"
 #include "actors/messages.hpp"
-#include "actors/ruleset_slot.hpp"
-#include "actors/store_queue.hpp"
+#include "actors/runtime/ruleset_slot.hpp"
+#include "actors/runtime/store_queue.hpp"
 #include "models/card_state.hpp"
 #include "models/recent_ids.hpp"
 

@@ -3,15 +3,15 @@
 #include <cstdio>
 #include <vector>
 
-#include "actors/thread_setup.hpp"
+#include "actors/runtime/thread_setup.hpp"
 
 namespace fraud::actors {
 
 namespace {
 
-void log_error(const char* what, const caf::error& err, std::size_t n) {
+void log_error(const char* what, const fraud::error& err, std::size_t n) {
   std::fprintf(stderr, "fraud: decision store: %s failed for %zu decisions: "
-               "%s\n", what, n, caf::to_string(err).c_str());
+               "%s\n", what, n, fraud::to_string(err).c_str());
 }
 
 void maybe_purge(decision_store_state& st, const store_environment& env) {

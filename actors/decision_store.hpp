@@ -9,7 +9,7 @@
 #include "actors/counters.hpp"
 #include "actors/messages.hpp"
 #include "actors/store_backend.hpp"
-#include "actors/store_queue.hpp"
+#include "actors/runtime/store_queue.hpp"
 
 namespace fraud::actors {
 

@@ -48,7 +48,7 @@ using decision_store_actor = caf::typed_actor<
 
 /// Card snapshots: the writer writes pending snapshots every interval,
 /// and flush writes them now and answers with the number written since
-/// start. (Cards read their own snapshot: actors/snapshot_store.hpp.)
+/// start. (Cards read their own snapshot: actors/runtime/pending_snapshots.hpp.)
 
 using snapshot_writer_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
 namespace fraud::actors {
 
@@ -21,18 +21,18 @@ public:
 
   /// Writes (card_id, snapshot) pairs in one transaction, replacing what
   /// a card had.
-  virtual caf::error
+  virtual fraud::error
   write(const std::vector<std::pair<std::string_view, std::string_view>>&
           snapshots) = 0;
 
   /// The snapshot of a card, or "" when it has none.
-  virtual caf::expected<std::string> read(const std::string& card_id) = 0;
+  virtual fraud::expected<std::string> read(const std::string& card_id) = 0;
 
   /// Deletes a card's snapshot (a corrupted one, once reported).
-  virtual caf::error erase(const std::string& card_id) = 0;
+  virtual fraud::error erase(const std::string& card_id) = 0;
 
   /// Calls f with every card id that has a snapshot.
-  virtual caf::error
+  virtual fraud::error
   for_each_card(const std::function<void(std::string_view)>& f) = 0;
 };
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
 namespace fraud::actors {
 
@@ -19,15 +19,15 @@ public:
   /// Writes encoded decisions (fraud.v1.Decision) in one transaction.
   /// A tx_id already stored keeps its first decision. Returns how many
   /// were new.
-  virtual caf::expected<std::size_t>
+  virtual fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& decisions) = 0;
 
   /// The first encoded decision for tx_id, or "" if there is none.
-  virtual caf::expected<std::string> find(const std::string& tx_id) = 0;
+  virtual fraud::expected<std::string> find(const std::string& tx_id) = 0;
 
   /// Deletes decisions made before the given wall-clock time, in small
   /// steps so that readers are never blocked for long. Returns how many.
-  virtual caf::expected<std::size_t> purge_before(std::int64_t ms) = 0;
+  virtual fraud::expected<std::size_t> purge_before(std::int64_t ms) = 0;
 };
 
 } // namespace fraud::actors

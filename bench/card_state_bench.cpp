@@ -20,13 +20,13 @@
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
-#include "actors/card_directory.hpp"
-#include "actors/snapshot_store.hpp"
+#include "actors/runtime/card_directory.hpp"
+#include "actors/snapshot_writer.hpp"
 #include "bench/recording_sink.hpp"
 #include "bench/result_fields.hpp"
 #include "bench/synthetic.hpp"
 #include "models/card_snapshot.hpp"
-#include "service/clock.hpp"
+#include "service/client/clock.hpp"
 #include "service/snapshot_db.hpp"
 
 namespace {

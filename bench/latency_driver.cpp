@@ -25,9 +25,10 @@
 #include "bench/result_fields.hpp"
 #include "bench/synthetic.hpp"
 #include "protocol/codec.hpp"
-#include "service/clock.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "protocol/subjects.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace {
 
@@ -56,7 +57,7 @@ void on_reply(natsConnection*, natsSubscription*, natsMsg* msg,
     protocol::decision_envelope env;
     if (natsMsg_IsNoResponders(msg)
         || !protocol::decode_decision(natsMsg_GetData(msg),
-                                   natsMsg_GetDataLength(msg), d, env)
+                                   natsMsg_GetDataLength(msg), d, env).ok()
         || env.error)
       r->errors.fetch_add(1, std::memory_order_relaxed);
     if (env.duplicate)
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   std::uint32_t cards = 100'000;
   int timeout_ms = 3000;
   bool send_asap = true;
-  std::string prefix = "fraud.tx.";
+  std::string prefix = protocol::subjects::tx_prefix;
   CLI::App app{"latency_driver: open-loop requests at a fixed rate"};
   app.add_option("--nats", url, "NATS server URL")->required();
   app.add_option("--label", label, "names the service in the RESULT line")
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
   auto conn = service::nats_connection::connect(no);
   if (!conn) {
     std::fprintf(stderr, "latency_driver: %s\n",
-                 service::render(conn.error()).c_str());
+                 fraud::to_string(conn.error()).c_str());
     return 1;
   }
   auto* nc = (*conn)->get();

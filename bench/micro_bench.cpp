@@ -9,7 +9,7 @@
 #include <benchmark/benchmark.h>
 #include <caf/all.hpp>
 
-#include "actors/card_directory.hpp"
+#include "actors/runtime/card_directory.hpp"
 #include "bench/recording_sink.hpp"
 #include "bench/synthetic.hpp"
 #include "models/scoring.hpp"

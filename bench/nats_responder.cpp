@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <pthread.h>
 
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace fraud::bench {
 
@@ -35,7 +35,7 @@ int run_responder(const responder_options& opts, natsMsgHandler handler,
   auto conn = service::nats_connection::connect(no);
   if (!conn) {
     std::fprintf(stderr, "%s: %s\n", opts.name.c_str(),
-                 service::render(conn.error()).c_str());
+                 fraud::to_string(conn.error()).c_str());
     return 1;
   }
   if (opts.on_connect)

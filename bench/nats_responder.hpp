@@ -8,12 +8,14 @@
 
 #include <nats/nats.h>
 
+#include "protocol/subjects.hpp"
+
 namespace fraud::bench {
 
 struct responder_options {
   std::string name;                  // for the ready line and nats-server
   std::string url;
-  std::string subject = "fraud.tx.*";
+  std::string subject = protocol::subjects::tx_all;
   /// Called once connected, before subscribing.
   std::function<void(natsConnection*)> on_connect;
 };

@@ -22,11 +22,11 @@
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 
-#include "actors/card_directory.hpp"
+#include "actors/runtime/card_directory.hpp"
 #include "bench/result_fields.hpp"
 #include "bench/recording_sink.hpp"
 #include "bench/synthetic.hpp"
-#include "service/clock.hpp"
+#include "service/client/clock.hpp"
 #include "service/config.hpp"
 
 namespace {

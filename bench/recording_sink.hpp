@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "actors/decision_sink.hpp"
-#include "service/clock.hpp"
+#include "service/client/clock.hpp"
 
 namespace fraud::bench {
 

@@ -11,8 +11,8 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/synthetic.hpp"
-#include "models/compiled_ruleset.hpp"
-#include "models/rule_compiler.hpp"
+#include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/rule_compiler.hpp"
 #include "models/scoring.hpp"
 
 namespace {
@@ -24,12 +24,11 @@ constexpr std::size_t pool_size = 65'536;
 constexpr std::size_t set_size = 4096;  // features measured, cycled
 
 std::shared_ptr<const models::ruleset> language() {
-  std::vector<models::rules::rule_error> errors;
   auto r = models::rules::make_compiled_ruleset(
-    models::rules::default_rules_text(), "rules-1", nullptr, errors);
+    models::rules::default_rules_text(), "rules-1", nullptr);
   if (!r)
     std::abort();
-  return r;
+  return *r;
 }
 
 std::shared_ptr<const models::ruleset> ruleset_for(int which) {
@@ -119,9 +118,7 @@ BENCHMARK_CAPTURE(BM_ScoreAndApply, language, 1)->Iterations(pool_size);
 // What every evaluation costs before any rule: the virtual call, clearing
 // the evaluation, settling the action (a ruleset without rules).
 void BM_EvaluateNoRules(benchmark::State& state) {
-  std::vector<models::rules::rule_error> errors;
-  auto rules = models::rules::make_compiled_ruleset("", "empty", nullptr,
-                                                    errors);
+  auto rules = *models::rules::make_compiled_ruleset("", "empty", nullptr);
   auto fs = features_of(mix::quiet);
   models::evaluation out;
   std::size_t i = 0;

@@ -16,12 +16,12 @@
 #include "bench/nats_responder.hpp"
 #include "models/scoring.hpp"
 #include "protocol/codec.hpp"
-#include "service/clock.hpp"
-#include "service/error.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
 #include "service/latency_histogram.hpp"
 #include "service/nats_decision_sink.hpp"
-#include "service/sqlite_db.hpp"
-#include "service/subjects.hpp"
+#include "service/sqlite_connection.hpp"
+#include "protocol/subjects.hpp"
 
 namespace {
 
@@ -31,7 +31,7 @@ static_assert(std::is_trivially_copyable_v<models::card_state>,
               "card_state is stored as its bytes");
 
 struct scorer {
-  std::unique_ptr<service::sqlite_db> db;
+  std::unique_ptr<service::sqlite_connection> db;
   service::sqlite_statement begin, commit, select, upsert;
   std::shared_ptr<const models::ruleset> rules =
     models::make_default_ruleset();
@@ -40,8 +40,8 @@ struct scorer {
   std::unique_ptr<service::nats_decision_sink> sink;
   models::evaluation scratch;
 
-  caf::error open(const std::string& path) {
-    auto opened = service::sqlite_db::open(path, true);
+  fraud::error open(const std::string& path) {
+    auto opened = service::sqlite_connection::open(path, true);
     if (!opened)
       return opened.error();
     db = std::move(*opened);
@@ -60,7 +60,7 @@ struct scorer {
         return st.error();
       *stmt = std::move(*st);
     }
-    return caf::none;
+    return fraud::error{};
   }
 
   static bool run(service::sqlite_statement& st) {
@@ -70,7 +70,7 @@ struct scorer {
   }
 
   void reject(natsConnection* nc, const char* reply,
-              const protocol::wire_error& error, std::int64_t received_ns) {
+              const fraud::error& error, std::int64_t received_ns) {
     stats.rejected_invalid.add();
     if (reply == nullptr)
       return;
@@ -89,12 +89,12 @@ struct scorer {
     auto error = protocol::decode_transaction(
       natsMsg_GetData(msg), natsMsg_GetDataLength(msg), request.tx);
     if (!error
-        && service::card_token(natsMsg_GetSubject(msg), 0)
+        && protocol::subjects::card_token(natsMsg_GetSubject(msg), 0)
              != request.tx.card_id)
-      error = protocol::wire_error{protocol::error_code::subject_mismatch,
-                                   "card_id", "differs from the subject"};
+      error = fraud::error::in_field(fraud::ec::subject_mismatch,
+                                   "card_id", "differs from the subject");
     if (error) {
-      reject(nc, natsMsg_GetReply(msg), *error, request.received_ns);
+      reject(nc, natsMsg_GetReply(msg), error, request.received_ns);
       return;
     }
     if (const char* reply = natsMsg_GetReply(msg))
@@ -114,7 +114,7 @@ struct scorer {
                                          sizeof(card)});
     if (!run(upsert) || !run(commit)) {
       stats.store_errors.add();
-      db->exec("ROLLBACK");
+      db->rollback();
     }
     sink->deliver(d, request);
   }
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   scorer s;
   if (auto err = s.open(db_path)) {
     std::fprintf(stderr, "sqlite-scorer: %s\n",
-                 service::render(err).c_str());
+                 fraud::to_string(err).c_str());
     return 1;
   }
   opts.on_connect = [&s](natsConnection* conn) {

@@ -16,8 +16,8 @@
 #include "models/ruleset.hpp"
 #include "models/scoring.hpp"
 #include "protocol/codec.hpp"
-#include "service/decision_queries.hpp"
-#include "service/sqlite_store.hpp"
+#include "service/decision_db_reader.hpp"
+#include "service/decision_db.hpp"
 
 namespace {
 
@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
   }
   char tmpl[] = "/tmp/fraud-store-bench-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
-  auto store = service::sqlite_store::open(dir + "/decisions.db");
+  auto store = service::decision_db::open(dir + "/decisions.db");
   if (!store) {
-    std::fprintf(stderr, "%s\n", caf::to_string(store.error()).c_str());
+    std::fprintf(stderr, "%s\n", fraud::to_string(store.error()).c_str());
     return 1;
   }
   // Real decisions: the synthetic stream scored by the default rules.
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       auto n = (*store)->write(views);
       write_seconds += seconds_since(t0);
       if (!n) {
-        std::fprintf(stderr, "%s\n", caf::to_string(n.error()).c_str());
+        std::fprintf(stderr, "%s\n", fraud::to_string(n.error()).c_str());
         return 1;
       }
       written += *n;
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     }
   }
   auto per_second = static_cast<double>(written) / write_seconds;
-  auto queries = service::decision_queries::open(dir + "/decisions.db");
+  auto queries = service::decision_db_reader::open(dir + "/decisions.db");
   std::mt19937_64 rng{7};
   std::vector<std::int64_t> ns;
   for (std::size_t i = 0; i < lookups; ++i) {

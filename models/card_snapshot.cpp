@@ -188,24 +188,25 @@ struct snapshot_codec {
     w.fixed(checksum(out));
   }
 
-  static std::optional<std::string> load(std::string_view bytes,
+  static error load(std::string_view bytes,
                                          card_state& out_card,
                                          recent_ids& out_ids) {
     if (bytes.size() < 8)
-      return std::string{"not a card snapshot"};
+      return error{ec::malformed, "not a card snapshot"};
     std::uint32_t stored;
     std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
     bytes.remove_suffix(4);
     if (checksum(bytes) != stored)
-      return std::string{"card snapshot fails its checksum: corrupted"};
+      return error{ec::malformed, "card snapshot fails its checksum: corrupted"};
     reader r{bytes};
     if (r.u8() != 'F' || r.u8() != 'S')
-      return std::string{"not a card snapshot"};
+      return error{ec::malformed, "not a card snapshot"};
     auto version = r.u8();
     if (version != snapshot_format_version)
-      return "card snapshot format version " + std::to_string(version)
+      return error{ec::malformed, "card snapshot format version "
+                                    + std::to_string(version)
              + " is not known (this build reads "
-             + std::to_string(snapshot_format_version) + ")";
+                     + std::to_string(snapshot_format_version) + ")"};
     card_state c;
     recent_ids ids;
     c.has_location_ = r.u8() == 1;
@@ -223,16 +224,16 @@ struct snapshot_codec {
     c.next_device_ = r.u8();
     if (c.device_count_ > card_state::max_devices
         || c.next_device_ >= card_state::max_devices)
-      return std::string{"card snapshot has a bad device table"};
+      return error{ec::malformed, "card snapshot has a bad device table"};
     for (std::size_t i = 0; i < c.device_count_; ++i)
       c.devices_[i] = r.fixed<std::uint64_t>();
     auto countries = r.u8();
     if (countries > card_state::max_countries)
-      return std::string{"card snapshot has a bad country table"};
+      return error{ec::malformed, "card snapshot has a bad country table"};
     for (std::uint8_t k = 0; k < countries && r.ok(); ++k) {
       auto i = r.u8();
       if (i >= card_state::max_countries)
-        return std::string{"card snapshot has a bad country slot"};
+        return error{ec::malformed, "card snapshot has a bad country slot"};
       c.countries_[i][0] = static_cast<char>(r.u8());
       c.countries_[i][1] = static_cast<char>(r.u8());
       c.country_counts_[i] = static_cast<std::uint16_t>(r.varint());
@@ -247,12 +248,12 @@ struct snapshot_codec {
     for (auto& id : ids.ids_)
       id = r.fixed<std::uint32_t>();
     if (!r.ok())
-      return std::string{"card snapshot is truncated or corrupted"};
+      return error{ec::malformed, "card snapshot is truncated or corrupted"};
     if (!r.at_end())
-      return std::string{"card snapshot has trailing bytes"};
+      return error{ec::malformed, "card snapshot has trailing bytes"};
     out_card = c;
     out_ids = ids;
-    return std::nullopt;
+    return {};
   }
 };
 
@@ -261,7 +262,7 @@ void save_snapshot(const card_state& card, const recent_ids& recent,
   snapshot_codec::save(card, recent, out);
 }
 
-std::optional<std::string> load_snapshot(std::string_view bytes,
+error load_snapshot(std::string_view bytes,
                                          card_state& card,
                                          recent_ids& recent) {
   return snapshot_codec::load(bytes, card, recent);

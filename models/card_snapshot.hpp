@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "models/card_state.hpp"
+#include "models/error.hpp"
 #include "models/recent_ids.hpp"
 
 namespace fraud::models {
@@ -24,9 +25,9 @@ inline constexpr std::uint8_t snapshot_format_version = 1;
 void save_snapshot(const card_state& card, const recent_ids& recent,
                    std::string& out);
 
-/// Restores a card; on failure returns what is wrong and leaves the
-/// arguments as they were.
-std::optional<std::string> load_snapshot(std::string_view bytes,
+/// Restores a card; on failure returns MALFORMED saying what is wrong and
+/// leaves the arguments as they were.
+[[nodiscard]] error load_snapshot(std::string_view bytes,
                                          card_state& card,
                                          recent_ids& recent);
 

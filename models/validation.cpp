@@ -95,8 +95,8 @@ bool is_ipv6(std::string_view s) {
   return compressed ? groups <= 7 : groups == 8;
 }
 
-invalid_field bad(const char* field, std::string message) {
-  return invalid_field{field, std::move(message)};
+error bad(const char* field, std::string message) {
+  return error::in_field(ec::invalid_field, field, std::move(message));
 }
 
 // Event times outside this range are clock or encoding errors, not traffic.
@@ -118,7 +118,7 @@ bool is_card_token(std::string_view s) {
   return true;
 }
 
-std::optional<invalid_field> validate(const transaction& tx) {
+error validate(const transaction& tx) {
   if (tx.tx_id.empty() || tx.tx_id.size() > 64 || !printable(tx.tx_id))
     return bad("tx_id", "must be 1 to 64 printable characters without spaces");
   if (!is_card_token(tx.card_id))
@@ -157,7 +157,7 @@ std::optional<invalid_field> validate(const transaction& tx) {
   if (tx.event_time_ms < min_event_ms || tx.event_time_ms >= max_event_ms)
     return bad("event_time_ms", "must be Unix milliseconds between 2000 and "
                                 "2100");
-  return std::nullopt;
+  return {};
 }
 
 } // namespace fraud::models

@@ -11,20 +11,58 @@ namespace detail {
 
 namespace {
 
-v1::ErrorCode to_wire(error_code c) {
-  return static_cast<v1::ErrorCode>(static_cast<int>(c));
+v1::ErrorCode to_wire(ec c) {
+  switch (c) {
+    case ec::none:
+      return v1::ERROR_NONE;
+    case ec::malformed:
+      return v1::MALFORMED;
+    case ec::invalid_field:
+      return v1::INVALID_FIELD;
+    case ec::subject_mismatch:
+      return v1::SUBJECT_MISMATCH;
+    case ec::shutting_down:
+      return v1::SHUTTING_DOWN;
+    case ec::not_found:
+      return v1::NOT_FOUND;
+    case ec::bad_request:
+      return v1::BAD_REQUEST;
+    default:
+      // The service's own failures: the caller did nothing wrong.
+      return v1::INTERNAL;
+  }
+}
+
+ec from_wire(v1::ErrorCode c) {
+  switch (c) {
+    case v1::ERROR_NONE:
+      return ec::none;
+    case v1::MALFORMED:
+      return ec::malformed;
+    case v1::INVALID_FIELD:
+      return ec::invalid_field;
+    case v1::SUBJECT_MISMATCH:
+      return ec::subject_mismatch;
+    case v1::SHUTTING_DOWN:
+      return ec::shutting_down;
+    case v1::NOT_FOUND:
+      return ec::not_found;
+    case v1::BAD_REQUEST:
+      return ec::bad_request;
+    case v1::INTERNAL:
+      return ec::internal;
+    default:
+      // A code from a newer peer: still an error, never "none".
+      return ec::internal;
+  }
 }
 
 } // namespace
 
-wire_error from_wire(const v1::Error& e) {
-  wire_error out;
-  auto code = static_cast<int>(e.code());
-  out.code = code >= 1 && code <= 7 ? static_cast<error_code>(code)
-                                    : error_code::malformed;
-  out.field = e.field();
-  out.message = e.message();
-  return out;
+fraud::error from_wire(const v1::Error& e) {
+  auto code = from_wire(e.code());
+  return fraud::error::in_field(code == ec::none ? ec::internal : code,
+                                e.field(), e.message());
 }
 
 models::reason from_wire(const v1::Reason& r) {
@@ -40,10 +78,10 @@ void fill(v1::Reason& w, const models::reason& r) {
   w.set_score(r.score);
 }
 
-void fill(v1::Error& e, const wire_error& error) {
-  e.set_code(to_wire(error.code));
-  e.set_field(error.field);
-  e.set_message(error.message);
+void fill(v1::Error& e, const fraud::error& error) {
+  e.set_code(to_wire(error.code()));
+  e.set_field(error.field());
+  e.set_message(error.what());
 }
 
 void serialize(const google::protobuf::MessageLite& msg, std::string& out) {
@@ -85,7 +123,7 @@ bool from_message(const v1::Decision& msg, models::decision& out,
   env.duplicate = msg.duplicate();
   env.decided_at_ms = msg.decided_at_ms();
   env.service_latency_ns = msg.service_latency_ns();
-  env.error.reset();
+  env.error = {};
   if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
     env.error = from_wire(msg.error());
   return true;
@@ -96,27 +134,11 @@ bool from_message(const v1::Decision& msg, models::decision& out,
 using detail::fill;
 using detail::serialize;
 
-const char* to_string(error_code c) {
-  switch (c) {
-    case error_code::malformed:
-      return "MALFORMED";
-    case error_code::invalid_field:
-      return "INVALID_FIELD";
-    case error_code::subject_mismatch:
-      return "SUBJECT_MISMATCH";
-    case error_code::overloaded:
-      return "OVERLOADED";
-    case error_code::shutting_down:
-      return "SHUTTING_DOWN";
-    case error_code::not_found:
-      return "NOT_FOUND";
-    case error_code::bad_request:
-      return "BAD_REQUEST";
-  }
-  return "UNKNOWN";
+const char* wire_name(ec c) {
+  return v1::ErrorCode_Name(detail::to_wire(c)).c_str();
 }
 
-std::optional<wire_error> decode_transaction(const void* data,
+fraud::error decode_transaction(const void* data,
                                              std::size_t size,
                                              models::transaction& out) {
   thread_local v1::Transaction msg;
@@ -126,8 +148,8 @@ std::optional<wire_error> decode_transaction(const void* data,
     // would name the wrong transaction in the rejection.
     out.tx_id.clear();
     out.card_id.clear();
-    return wire_error{error_code::malformed, "",
-                      "not a fraud.v1.Transaction protobuf message"};
+    return fraud::error::in_field(fraud::ec::malformed, "",
+                      "not a fraud.v1.Transaction protobuf message");
   }
   out.tx_id.swap(*msg.mutable_tx_id());
   out.card_id.swap(*msg.mutable_card_id());
@@ -138,9 +160,9 @@ std::optional<wire_error> decode_transaction(const void* data,
   out.mcc = msg.mcc();
   out.country.swap(*msg.mutable_country());
   if (msg.has_lat() != msg.has_lon())
-    return wire_error{error_code::invalid_field,
+    return fraud::error::in_field(fraud::ec::invalid_field,
                       msg.has_lat() ? "lon" : "lat",
-                      "lat and lon must be given together"};
+                      "lat and lon must be given together");
   out.has_location = msg.has_lat();
   out.lat = msg.lat();
   out.lon = msg.lon();
@@ -157,14 +179,11 @@ std::optional<wire_error> decode_transaction(const void* data,
       out.channel = models::channel::atm;
       break;
     default:
-      return wire_error{error_code::invalid_field, "channel",
-                        "must be POS, ECOM or ATM"};
+      return fraud::error::in_field(fraud::ec::invalid_field, "channel",
+                        "must be POS, ECOM or ATM");
   }
   out.event_time_ms = msg.event_time_ms();
-  if (auto bad = models::validate(out))
-    return wire_error{error_code::invalid_field, std::move(bad->field),
-                      std::move(bad->message)};
-  return std::nullopt;
+  return models::validate(out);
 }
 
 void encode_transaction(const models::transaction& tx, std::string& out) {
@@ -213,13 +232,13 @@ void encode_decision(const models::decision& d, const decision_envelope& env,
   msg.set_channel(static_cast<v1::Channel>(static_cast<int>(d.channel)));
   msg.set_duplicate(env.duplicate);
   if (env.error)
-    fill(*msg.mutable_error(), *env.error);
+    fill(*msg.mutable_error(), env.error);
   serialize(msg, out);
 }
 
 void encode_rejected_decision(const std::string& tx_id,
                               const std::string& card_id,
-                              const wire_error& error,
+                              const fraud::error& error,
                               const decision_envelope& env,
                               std::string& out) {
   models::decision d;
@@ -233,7 +252,7 @@ void encode_rejected_decision(const std::string& tx_id,
 }
 
 void encode_rejection(const std::string& subject, const std::string& tx_id,
-                      const std::string& card_id, const wire_error& error,
+                      const std::string& card_id, const fraud::error& error,
                       std::int64_t rejected_at_ms, std::string& out) {
   v1::Rejection msg;
   msg.set_subject(subject);
@@ -244,13 +263,26 @@ void encode_rejection(const std::string& subject, const std::string& tx_id,
   serialize(msg, out);
 }
 
-bool decode_decision(const void* data, std::size_t size,
+namespace {
+
+bool read_decision(const void* data, std::size_t size,
                      models::decision& out, decision_envelope& env) {
   thread_local v1::Decision msg;
   return detail::parse(msg, data, size) && detail::from_message(msg, out, env);
 }
 
-bool decode_rejection(const void* data, std::size_t size, rejection& out) {
+} // namespace
+
+fraud::error decode_decision(const void* data, std::size_t size,
+                     models::decision& out, decision_envelope& env) {
+  if (!read_decision(data, size, out, env))
+    return fraud::error{ec::malformed, "not a fraud.v1.Decision protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_rejection(const void* data, std::size_t size, rejection& out) {
   v1::Rejection msg;
   if (!detail::parse(msg, data, size))
     return false;
@@ -260,6 +292,14 @@ bool decode_rejection(const void* data, std::size_t size, rejection& out) {
   out.error = detail::from_wire(msg.error());
   out.rejected_at_ms = msg.rejected_at_ms();
   return true;
+}
+
+} // namespace
+
+fraud::error decode_rejection(const void* data, std::size_t size, rejection& out) {
+  if (!read_rejection(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.Rejection protobuf message"};
+  return {};
 }
 
 } // namespace fraud::protocol

@@ -1,6 +1,6 @@
 // Conversion between the wire (fraud.v1 protobuf) and models types. The
 // only code that includes *.pb.h. Nothing here throws: a failure is a
-// returned wire_error.
+// returned fraud::error (models/error.hpp).
 //
 // Thread-safe: scratch protobuf messages are thread-local.
 #pragma once
@@ -11,32 +11,18 @@
 #include <string>
 
 #include "models/decision.hpp"
+#include "models/error.hpp"
 #include "models/transaction.hpp"
 
 namespace fraud::protocol {
 
-enum class error_code {
-  malformed = 1,
-  invalid_field = 2,
-  subject_mismatch = 3,
-  overloaded = 4,
-  shutting_down = 5,
-  not_found = 6,
-  bad_request = 7,
-};
-
-/// Upper-case name of the code as on the wire, e.g. "INVALID_FIELD".
-const char* to_string(error_code c);
-
-struct wire_error {
-  error_code code = error_code::malformed;
-  std::string field;
-  std::string message;
-};
+/// The wire's name of the code, e.g. "INVALID_FIELD"; the service's own
+/// failures are all "INTERNAL".
+const char* wire_name(ec c);
 
 /// Parses and validates a fraud.v1.Transaction into `out`. On error `out`
 /// holds whatever could be read (tx_id and card_id, for the rejection).
-std::optional<wire_error> decode_transaction(const void* data,
+fraud::error decode_transaction(const void* data,
                                              std::size_t size,
                                              models::transaction& out);
 
@@ -47,7 +33,7 @@ void encode_transaction(const models::transaction& tx, std::string& out);
 struct decision_envelope {
   std::int64_t decided_at_ms = 0;
   std::int64_t service_latency_ns = 0;
-  std::optional<wire_error> error;
+  fraud::error error;
   bool duplicate = false;  // a re-sent tx_id answered with the first decision
 };
 
@@ -59,16 +45,16 @@ void encode_decision(const models::decision& d, const decision_envelope& env,
 /// the error set.
 void encode_rejected_decision(const std::string& tx_id,
                               const std::string& card_id,
-                              const wire_error& error,
+                              const fraud::error& error,
                               const decision_envelope& env, std::string& out);
 
 /// Encodes a fraud.v1.Rejection for fraud.rejected.
 void encode_rejection(const std::string& subject, const std::string& tx_id,
-                      const std::string& card_id, const wire_error& error,
+                      const std::string& card_id, const fraud::error& error,
                       std::int64_t rejected_at_ms, std::string& out);
 
-/// Parses a fraud.v1.Decision (clients). Returns false when malformed.
-bool decode_decision(const void* data, std::size_t size,
+/// Parses a fraud.v1.Decision (clients); MALFORMED when it is not one.
+fraud::error decode_decision(const void* data, std::size_t size,
                      models::decision& out, decision_envelope& env);
 
 /// A rejection as read back by clients.
@@ -76,10 +62,10 @@ struct rejection {
   std::string subject;
   std::string tx_id;
   std::string card_id;
-  wire_error error;
+  fraud::error error;
   std::int64_t rejected_at_ms = 0;
 };
 
-bool decode_rejection(const void* data, std::size_t size, rejection& out);
+fraud::error decode_rejection(const void* data, std::size_t size, rejection& out);
 
 } // namespace fraud::protocol

@@ -143,8 +143,8 @@ bool dataset_reader::next(labeled_transaction& out, std::string* tx_bytes) {
   bytes.clear();
   msg.tx().SerializeToString(&bytes);
   if (auto bad = decode_transaction(bytes.data(), bytes.size(), out.tx)) {
-    error_ = "record " + std::to_string(records_) + ": " + bad->field + ": "
-             + bad->message;
+    error_ = "record " + std::to_string(records_) + ": " + bad.field() + ": "
+             + bad.what();
     return false;
   }
   auto label = static_cast<int>(msg.label());
@@ -160,7 +160,9 @@ bool dataset_reader::next(labeled_transaction& out, std::string* tx_bytes) {
 
 // ---- decisions --------------------------------------------------------------
 
-bool decode_decision_outcome(const void* data, std::size_t size,
+namespace {
+
+bool read_decision(const void* data, std::size_t size,
                              decision_outcome& out) {
   thread_local v1::Decision msg;
   if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())
@@ -181,6 +183,15 @@ bool decode_decision_outcome(const void* data, std::size_t size,
     out.rules[out.rule_count++] = r.rule();
   }
   return true;
+}
+
+} // namespace
+
+fraud::error decode_decision_outcome(const void* data, std::size_t size,
+                             decision_outcome& out) {
+  if (!read_decision(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.Decision protobuf message"};
+  return {};
 }
 
 } // namespace fraud::protocol

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "models/decision.hpp"
+#include "models/error.hpp"
 #include "models/transaction.hpp"
 
 namespace fraud::protocol {
@@ -111,9 +112,9 @@ struct decision_outcome {
   std::size_t rule_count = 0;
 };
 
-/// Parses a fraud.v1.Decision without allocating once warm. False when it
-/// is not one.
-bool decode_decision_outcome(const void* data, std::size_t size,
+/// Parses a fraud.v1.Decision without allocating once warm; MALFORMED when
+/// it is not one.
+fraud::error decode_decision_outcome(const void* data, std::size_t size,
                              decision_outcome& out);
 
 } // namespace fraud::protocol

@@ -7,23 +7,23 @@ namespace fraud::protocol {
 
 namespace detail {
 
-wire_error bad_request(const char* field, std::string message) {
-  return wire_error{error_code::bad_request, field, std::move(message)};
+fraud::error bad_request(const char* field, std::string message) {
+  return fraud::error::in_field(fraud::ec::bad_request, field, std::move(message));
 }
 
-std::optional<wire_error> malformed(const char* what) {
+fraud::error malformed(const char* what) {
   return bad_request("", std::string{"not a fraud.v1."} + what
                            + " protobuf message");
 }
 
-std::optional<wire_error> check_limit(std::uint32_t& limit,
+fraud::error check_limit(std::uint32_t& limit,
                                       std::uint32_t fallback) {
   if (limit == 0)
     limit = fallback;
   if (limit > max_query_limit)
     return bad_request("limit", "must be at most "
                                   + std::to_string(max_query_limit));
-  return std::nullopt;
+  return {};
 }
 
 } // namespace detail
@@ -76,7 +76,7 @@ latency_summary read_latency(const v1::LatencySummary& m) {
 
 // ---- requests ----------------------------------------------------------
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  decision_query& out) {
   v1::DecisionQuery msg;
   if (!parse(msg, data, size))
@@ -84,10 +84,10 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   out.tx_id = msg.tx_id();
   if (out.tx_id.empty() || out.tx_id.size() > 64)
     return bad_request("tx_id", "must be 1 to 64 characters");
-  return std::nullopt;
+  return {};
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  card_query& out) {
   v1::CardQuery msg;
   if (!parse(msg, data, size))
@@ -99,7 +99,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   return check_limit(out.limit, 20);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  decisions_query& out) {
   v1::DecisionsQuery msg;
   if (!parse(msg, data, size))
@@ -160,7 +160,7 @@ void encode(const decisions_query& q, std::string& out) {
 // ---- replies -----------------------------------------------------------
 
 void encode_decision_reply(const std::string& decision,
-                           const std::optional<wire_error>& error,
+                           const fraud::error& error,
                            std::string& out) {
   v1::DecisionReply msg;
   if (!decision.empty())
@@ -172,7 +172,7 @@ void encode_decision_reply(const std::string& decision,
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
                        const std::vector<std::string>& decisions,
-                       const std::optional<wire_error>& error,
+                       const fraud::error& error,
                        std::string& out) {
   v1::CardReply msg;
   auto* c = msg.mutable_card();
@@ -199,7 +199,7 @@ void encode_card_reply(const std::string& card_id, bool active,
 
 void encode_decisions_reply(const std::vector<std::string>& decisions,
                             const std::string& next_cursor,
-                            const std::optional<wire_error>& error,
+                            const fraud::error& error,
                             std::string& out) {
   v1::DecisionsReply msg;
   for (auto& d : decisions)
@@ -248,7 +248,9 @@ void encode(const stats_reply& s, std::string& out) {
   serialize(msg, out);
 }
 
-bool decode(const void* data, std::size_t size, decision_reply& out) {
+namespace {
+
+bool read_decisionreply(const void* data, std::size_t size, decision_reply& out) {
   v1::DecisionReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -263,7 +265,17 @@ bool decode(const void* data, std::size_t size, decision_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, card_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, decision_reply& out) {
+  if (!read_decisionreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.DecisionReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_cardreply(const void* data, std::size_t size, card_reply& out) {
   v1::CardReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -289,7 +301,17 @@ bool decode(const void* data, std::size_t size, card_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, decisions_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, card_reply& out) {
+  if (!read_cardreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.CardReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_decisionsreply(const void* data, std::size_t size, decisions_reply& out) {
   v1::DecisionsReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -300,7 +322,17 @@ bool decode(const void* data, std::size_t size, decisions_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, stats_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, decisions_reply& out) {
+  if (!read_decisionsreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.DecisionsReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   v1::Stats msg;
   if (!parse(msg, data, size))
     return false;
@@ -337,6 +369,14 @@ bool decode(const void* data, std::size_t size, stats_reply& out) {
   out.snapshot_corrupt = msg.snapshot_corrupt();
   out.snapshot_dropped = msg.snapshot_dropped();
   return true;
+}
+
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, stats_reply& out) {
+  if (!read_stats(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.Stats protobuf message"};
+  return {};
 }
 
 } // namespace fraud::protocol

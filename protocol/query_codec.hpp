@@ -40,11 +40,11 @@ struct decisions_query {
 inline constexpr std::uint32_t max_query_limit = 1000;
 
 /// Each decoder checks the request: a bad one is BAD_REQUEST with the field.
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  decision_query& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  card_query& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  decisions_query& out);
 
 void encode(const decision_query& q, std::string& out);
@@ -61,7 +61,7 @@ struct decision_view {
 
 struct decision_reply {
   std::optional<decision_view> decision;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct card_reply {
@@ -69,13 +69,13 @@ struct card_reply {
   bool active = false;
   models::card_summary card;
   std::vector<decision_view> decisions;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct decisions_reply {
   std::vector<decision_view> decisions;
   std::string next_cursor;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct latency_summary {
@@ -102,23 +102,23 @@ struct stats_reply {
 
 /// `decision` is an encoded fraud.v1.Decision, or "" with an error.
 void encode_decision_reply(const std::string& decision,
-                           const std::optional<wire_error>& error,
+                           const fraud::error& error,
                            std::string& out);
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
                        const std::vector<std::string>& decisions,
-                       const std::optional<wire_error>& error,
+                       const fraud::error& error,
                        std::string& out);
 void encode_decisions_reply(const std::vector<std::string>& decisions,
                             const std::string& next_cursor,
-                            const std::optional<wire_error>& error,
+                            const fraud::error& error,
                             std::string& out);
 void encode(const stats_reply& s, std::string& out);
 
-/// Client-side decoders; false when the bytes are not that message.
-bool decode(const void* data, std::size_t size, decision_reply& out);
-bool decode(const void* data, std::size_t size, card_reply& out);
-bool decode(const void* data, std::size_t size, decisions_reply& out);
-bool decode(const void* data, std::size_t size, stats_reply& out);
+/// Client-side decoders; MALFORMED when the bytes are not that message.
+fraud::error decode(const void* data, std::size_t size, decision_reply& out);
+fraud::error decode(const void* data, std::size_t size, card_reply& out);
+fraud::error decode(const void* data, std::size_t size, decisions_reply& out);
+fraud::error decode(const void* data, std::size_t size, stats_reply& out);
 
 } // namespace fraud::protocol

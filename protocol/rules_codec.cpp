@@ -1,7 +1,7 @@
 #include "protocol/rules_codec.hpp"
 
-#include "models/rule_lists.hpp"
-#include "models/rule_parser.hpp"
+#include "models/rules/rule_lists.hpp"
+#include "models/rules/detail/rule_parser.hpp"
 #include "protocol/wire_detail.hpp"
 
 namespace fraud::protocol {
@@ -11,14 +11,14 @@ namespace {
 using namespace detail;
 
 // Who and why: every change to rules or lists must say both.
-std::optional<wire_error> check_signature(const std::string& author,
+fraud::error check_signature(const std::string& author,
                                           const std::string& reason) {
   if (author.empty() || author.size() > 128)
     return bad_request("author", "must be 1 to 128 characters: who makes "
                                  "the change");
   if (reason.empty() || reason.size() > 1000)
     return bad_request("reason", "must be 1 to 1000 characters: why");
-  return std::nullopt;
+  return {};
 }
 
 void fill(v1::RulesVersion& m, const rules_version& v) {
@@ -37,7 +37,7 @@ rules_version read(const v1::RulesVersion& m) {
 }
 
 void fill(google::protobuf::RepeatedPtrField<v1::RuleError>& out,
-          const std::vector<models::rules::rule_error>& errors) {
+          const std::vector<models::rules::rule_diagnostic>& errors) {
   for (auto& e : errors) {
     auto* m = out.Add();
     m->set_line(static_cast<std::uint32_t>(e.line));
@@ -46,11 +46,11 @@ void fill(google::protobuf::RepeatedPtrField<v1::RuleError>& out,
   }
 }
 
-std::vector<models::rules::rule_error>
+std::vector<models::rules::rule_diagnostic>
 read(const google::protobuf::RepeatedPtrField<v1::RuleError>& in) {
-  std::vector<models::rules::rule_error> out;
+  std::vector<models::rules::rule_diagnostic> out;
   for (auto& m : in)
-    out.push_back(models::rules::rule_error{static_cast<int>(m.line()),
+    out.push_back(models::rules::rule_diagnostic{static_cast<int>(m.line()),
                                             static_cast<int>(m.column()),
                                             m.message()});
   return out;
@@ -60,7 +60,7 @@ read(const google::protobuf::RepeatedPtrField<v1::RuleError>& in) {
 
 // ---- requests ----------------------------------------------------------
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_set_request& out) {
   v1::RulesSet msg;
   if (!parse(msg, data, size))
@@ -71,19 +71,19 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   out.dry_run = msg.dry_run();
   if (out.text.size() > models::rules::max_text_size)
     return bad_request("text", "must be at most 1 MiB");
-  return out.dry_run ? std::nullopt : check_signature(out.author, out.reason);
+  return out.dry_run ? fraud::error{} : check_signature(out.author, out.reason);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_get_request& out) {
   v1::RulesGet msg;
   if (!parse(msg, data, size))
     return malformed("RulesGet");
   out.version = msg.version();
-  return std::nullopt;
+  return {};
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_rollback_request& out) {
   v1::RulesRollback msg;
   if (!parse(msg, data, size))
@@ -96,7 +96,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   return check_signature(out.author, out.reason);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_history_request& out) {
   v1::RulesHistory msg;
   if (!parse(msg, data, size))
@@ -105,7 +105,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   return check_limit(out.limit, 20);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  shadow_query& out) {
   v1::ShadowQuery msg;
   if (!parse(msg, data, size))
@@ -120,7 +120,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   return check_limit(out.limit, 20);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  list_change& out) {
   v1::ListChange msg;
   if (!parse(msg, data, size))
@@ -144,7 +144,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   return check_signature(out.author, out.reason);
 }
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  lists_query& out) {
   v1::ListsQuery msg;
   if (!parse(msg, data, size))
@@ -153,7 +153,7 @@ std::optional<wire_error> decode(const void* data, std::size_t size,
   if (!out.list.empty() && !models::rules::valid_list_name(out.list))
     return bad_request("list", "must be [a-z_][a-z0-9_]*, up to 64 "
                                "characters");
-  return std::nullopt;
+  return {};
 }
 
 void encode(const rules_set_request& r, std::string& out) {
@@ -248,7 +248,7 @@ void encode(const rules_history_reply& r, std::string& out) {
 
 void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
                          const std::vector<std::string>& decisions,
-                         const std::optional<wire_error>& error,
+                         const fraud::error& error,
                          std::string& out) {
   v1::ShadowReply msg;
   for (auto& h : rules) {
@@ -291,7 +291,9 @@ void encode(const lists_reply& r, std::string& out) {
   serialize(msg, out);
 }
 
-bool decode(const void* data, std::size_t size, rules_change_reply& out) {
+namespace {
+
+bool read_ruleschangereply(const void* data, std::size_t size, rules_change_reply& out) {
   v1::RulesChangeReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -304,7 +306,17 @@ bool decode(const void* data, std::size_t size, rules_change_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, rules_get_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, rules_change_reply& out) {
+  if (!read_ruleschangereply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.RulesChangeReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_rulesgetreply(const void* data, std::size_t size, rules_get_reply& out) {
   v1::RulesGetReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -316,7 +328,17 @@ bool decode(const void* data, std::size_t size, rules_get_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, rules_history_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, rules_get_reply& out) {
+  if (!read_rulesgetreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.RulesGetReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_ruleshistoryreply(const void* data, std::size_t size, rules_history_reply& out) {
   v1::RulesHistoryReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -331,7 +353,17 @@ bool decode(const void* data, std::size_t size, rules_history_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, shadow_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, rules_history_reply& out) {
+  if (!read_ruleshistoryreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.RulesHistoryReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_shadowreply(const void* data, std::size_t size, shadow_reply& out) {
   v1::ShadowReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -350,7 +382,17 @@ bool decode(const void* data, std::size_t size, shadow_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, list_change_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, shadow_reply& out) {
+  if (!read_shadowreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.ShadowReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_listchangereply(const void* data, std::size_t size, list_change_reply& out) {
   v1::ListChangeReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -360,7 +402,17 @@ bool decode(const void* data, std::size_t size, list_change_reply& out) {
   return true;
 }
 
-bool decode(const void* data, std::size_t size, lists_reply& out) {
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, list_change_reply& out) {
+  if (!read_listchangereply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.ListChangeReply protobuf message"};
+  return {};
+}
+
+namespace {
+
+bool read_listsreply(const void* data, std::size_t size, lists_reply& out) {
   v1::ListsReply msg;
   if (!parse(msg, data, size))
     return false;
@@ -374,6 +426,14 @@ bool decode(const void* data, std::size_t size, lists_reply& out) {
   }
   out.error = get_error(msg);
   return true;
+}
+
+} // namespace
+
+fraud::error decode(const void* data, std::size_t size, lists_reply& out) {
+  if (!read_listsreply(data, size, out))
+    return fraud::error{ec::malformed, "not a fraud.v1.ListsReply protobuf message"};
+  return {};
 }
 
 } // namespace fraud::protocol

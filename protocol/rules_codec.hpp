@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "models/rule_error.hpp"
+#include "models/rules/rule_diagnostic.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/query_codec.hpp"
 
@@ -39,9 +39,9 @@ struct rules_set_request {
 /// The reply to fraud.rules.set and fraud.rules.rollback.
 struct rules_change_reply {
   std::optional<rules_version> version;  // running now
-  std::vector<models::rules::rule_error> errors;
-  std::vector<models::rules::rule_error> warnings;
-  std::optional<wire_error> error;
+  std::vector<models::rules::rule_diagnostic> errors;
+  std::vector<models::rules::rule_diagnostic> warnings;
+  fraud::error error;
 };
 
 struct rules_get_request {
@@ -51,7 +51,7 @@ struct rules_get_request {
 struct rules_get_reply {
   std::optional<rules_version> version;
   std::string text;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct rules_rollback_request {
@@ -75,7 +75,7 @@ struct rules_activation {
 struct rules_history_reply {
   std::vector<rules_version> versions;
   std::vector<rules_activation> activations;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct shadow_query {
@@ -95,7 +95,7 @@ struct shadow_rule_hits {
 struct shadow_reply {
   std::vector<shadow_rule_hits> rules;
   std::vector<decision_view> decisions;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 // ---- lists ---------------------------------------------------------------
@@ -110,7 +110,7 @@ struct list_change {
 struct list_change_reply {
   std::uint64_t changed = 0;
   std::uint64_t size = 0;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 struct lists_query {
@@ -132,7 +132,7 @@ struct named_list {
 
 struct lists_reply {
   std::vector<named_list> lists;
-  std::optional<wire_error> error;
+  fraud::error error;
 };
 
 /// The most values one fraud.lists.add or .remove may carry.
@@ -140,19 +140,19 @@ inline constexpr std::size_t max_list_change = 10'000;
 
 // ---- requests: the service decodes and checks, clients encode ----------
 
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_set_request& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_get_request& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_rollback_request& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  rules_history_request& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  shadow_query& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  list_change& out);
-std::optional<wire_error> decode(const void* data, std::size_t size,
+fraud::error decode(const void* data, std::size_t size,
                                  lists_query& out);
 
 void encode(const rules_set_request& r, std::string& out);
@@ -171,16 +171,16 @@ void encode(const rules_history_reply& r, std::string& out);
 /// `decisions` are encoded fraud.v1.Decision, as the store keeps them.
 void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
                          const std::vector<std::string>& decisions,
-                         const std::optional<wire_error>& error,
+                         const fraud::error& error,
                          std::string& out);
 void encode(const list_change_reply& r, std::string& out);
 void encode(const lists_reply& r, std::string& out);
 
-bool decode(const void* data, std::size_t size, rules_change_reply& out);
-bool decode(const void* data, std::size_t size, rules_get_reply& out);
-bool decode(const void* data, std::size_t size, rules_history_reply& out);
-bool decode(const void* data, std::size_t size, shadow_reply& out);
-bool decode(const void* data, std::size_t size, list_change_reply& out);
-bool decode(const void* data, std::size_t size, lists_reply& out);
+fraud::error decode(const void* data, std::size_t size, rules_change_reply& out);
+fraud::error decode(const void* data, std::size_t size, rules_get_reply& out);
+fraud::error decode(const void* data, std::size_t size, rules_history_reply& out);
+fraud::error decode(const void* data, std::size_t size, shadow_reply& out);
+fraud::error decode(const void* data, std::size_t size, list_change_reply& out);
+fraud::error decode(const void* data, std::size_t size, lists_reply& out);
 
 } // namespace fraud::protocol

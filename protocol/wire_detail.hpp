@@ -11,8 +11,8 @@
 
 namespace fraud::protocol::detail {
 
-wire_error from_wire(const v1::Error& e);
-void fill(v1::Error& e, const wire_error& error);
+fraud::error from_wire(const v1::Error& e);
+void fill(v1::Error& e, const fraud::error& error);
 models::reason from_wire(const v1::Reason& r);
 void fill(v1::Reason& w, const models::reason& r);
 /// False when the action is out of range.
@@ -24,24 +24,24 @@ bool parse(google::protobuf::MessageLite& msg, const void* data,
            std::size_t size);
 
 // Requests and replies (query_codec.cpp, rules_codec.cpp).
-wire_error bad_request(const char* field, std::string message);
+fraud::error bad_request(const char* field, std::string message);
 /// BAD_REQUEST: "not a fraud.v1.<what> protobuf message".
-std::optional<wire_error> malformed(const char* what);
+fraud::error malformed(const char* what);
 /// 0 becomes `fallback`; more than max_query_limit is a bad request.
-std::optional<wire_error> check_limit(std::uint32_t& limit,
+fraud::error check_limit(std::uint32_t& limit,
                                       std::uint32_t fallback);
 
 template <class Reply>
-void set_error(Reply& msg, const std::optional<wire_error>& error) {
+void set_error(Reply& msg, const fraud::error& error) {
   if (error)
-    fill(*msg.mutable_error(), *error);
+    fill(*msg.mutable_error(), error);
 }
 
 template <class Reply>
-std::optional<wire_error> get_error(const Reply& msg) {
+fraud::error get_error(const Reply& msg) {
   if (msg.has_error() && msg.error().code() != v1::ERROR_NONE)
     return from_wire(msg.error());
-  return std::nullopt;
+  return {};
 }
 
 } // namespace fraud::protocol::detail

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/subjects.hpp"
+
 namespace CLI {
 class App;
 }
@@ -21,7 +23,7 @@ struct config {
   std::string nats_url;  // empty: start an embedded nats-server
   std::string nats_server_binary;
   int nats_port = 0;     // embedded server's port, 0 = a free one
-  std::vector<std::string> subjects{"fraud.tx.*"};
+  std::vector<std::string> subjects{protocol::subjects::tx_all};
   int card_token = 0;    // which subject token is the card, 0 = the last
   std::string queue_group;
   bool send_asap = true;

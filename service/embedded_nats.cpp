@@ -16,7 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "service/error.hpp"
+#include "models/error.hpp"
 
 namespace fraud::service {
 
@@ -55,7 +55,7 @@ int free_loopback_port() {
   return port;
 }
 
-caf::expected<std::unique_ptr<embedded_nats>>
+fraud::expected<std::unique_ptr<embedded_nats>>
 embedded_nats::start(const embedded_nats_options& opts) {
   std::unique_ptr<embedded_nats> self{new embedded_nats};
   self->port_ = opts.port > 0 ? opts.port : free_loopback_port();

@@ -7,7 +7,7 @@
 #include <string>
 #include <sys/types.h>
 
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
 namespace fraud::service {
 
@@ -21,7 +21,7 @@ struct embedded_nats_options {
 
 class embedded_nats {
 public:
-  static caf::expected<std::unique_ptr<embedded_nats>>
+  static fraud::expected<std::unique_ptr<embedded_nats>>
   start(const embedded_nats_options& opts);
 
   ~embedded_nats();

@@ -7,9 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "actors/thread_setup.hpp"
+#include "actors/runtime/thread_setup.hpp"
 #include "service/config.hpp"
-#include "service/error.hpp"
+#include "models/error.hpp"
 #include "service/scoring_service.hpp"
 
 int main(int argc, char** argv) {
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
                  "normal priority\n", cfg.nice, std::strerror(errno));
   scoring_service service{cfg};
   if (auto err = service.start()) {
-    std::fprintf(stderr, "fraudd: cannot start: %s\n", render(err).c_str());
+    std::fprintf(stderr, "fraudd: cannot start: %s\n", fraud::to_string(err).c_str());
     return 1;
   }
   std::printf("fraudd: ready on %s, subjects:", service.nats_url().c_str());
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(s.decided()),
               static_cast<unsigned long long>(s.rejected()));
   if (err) {
-    std::fprintf(stderr, "fraudd: unclean stop: %s\n", render(err).c_str());
+    std::fprintf(stderr, "fraudd: unclean stop: %s\n", fraud::to_string(err).c_str());
     return 1;
   }
   return 0;

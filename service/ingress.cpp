@@ -2,11 +2,11 @@
 
 #include <cstdio>
 
-#include "actors/thread_setup.hpp"
-#include "service/clock.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
-#include "service/subjects.hpp"
+#include "actors/runtime/thread_setup.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
+#include "protocol/subjects.hpp"
 
 namespace fraud::service {
 
@@ -49,7 +49,7 @@ void ingress::destroy_handled() {
   handled_.clear();
 }
 
-caf::error ingress::start() {
+fraud::error ingress::start() {
   natsStatus s;
   if (opts_.queue_group.empty())
     s = natsConnection_Subscribe(&sub_, conn_, opts_.subject.c_str(),
@@ -66,12 +66,12 @@ caf::error ingress::start() {
   if (s != NATS_OK)
     return make_error(ec::nats_error,
                       "cannot set pending limits: " + describe(s));
-  return caf::none;
+  return fraud::error{};
 }
 
-caf::error ingress::drain(int timeout_ms) {
+fraud::error ingress::drain(int timeout_ms) {
   if (sub_ == nullptr)
-    return caf::none;
+    return fraud::error{};
   auto s = natsSubscription_Drain(sub_);
   if (s == NATS_OK)
     s = natsSubscription_WaitForDrainCompletion(sub_, timeout_ms);
@@ -79,7 +79,7 @@ caf::error ingress::drain(int timeout_ms) {
   if (s != NATS_OK)
     return make_error(ec::nats_error, "draining " + opts_.subject + ": "
                                         + describe(s));
-  return caf::none;
+  return fraud::error{};
 }
 
 std::int64_t ingress::dropped() const {
@@ -108,19 +108,19 @@ void ingress::handle(natsMsg* msg) {
                                             natsMsg_GetDataLength(msg),
                                             request.tx);
   if (!error) {
-    auto token = card_token(subject, opts_.card_token);
+    auto token = protocol::subjects::card_token(subject, opts_.card_token);
     if (token != request.tx.card_id)
-      error = protocol::wire_error{
-        protocol::error_code::subject_mismatch, "card_id",
+      error = fraud::error::in_field(
+        fraud::ec::subject_mismatch, "card_id",
         "card_id '" + request.tx.card_id + "' differs from the subject's "
-          + "card token '" + std::string{token} + "'"};
+          + "card token '" + std::string{token} + "'");
   }
   if (!error && !accepting_.load(std::memory_order_relaxed))
-    error = protocol::wire_error{protocol::error_code::shutting_down, "",
+    error = fraud::error::in_field(fraud::ec::shutting_down, "",
                                  "the service is shutting down; retry on "
-                                 "another instance"};
+                                 "another instance");
   if (error) {
-    reject(subject, reply, request.tx, *error, received_ns);
+    reject(subject, reply, request.tx, error, received_ns);
     return;
   }
   if (reply != nullptr)
@@ -130,16 +130,16 @@ void ingress::handle(natsMsg* msg) {
 
 void ingress::reject(const char* subject, const char* reply,
                      const models::transaction& partial,
-                     const protocol::wire_error& error,
+                     const fraud::error& error,
                      std::int64_t received_ns) {
-  switch (error.code) {
-    case protocol::error_code::malformed:
+  switch (error.code()) {
+    case fraud::ec::malformed:
       stats_.rejected_malformed.add();
       break;
-    case protocol::error_code::subject_mismatch:
+    case fraud::ec::subject_mismatch:
       stats_.rejected_subject.add();
       break;
-    case protocol::error_code::shutting_down:
+    case fraud::ec::shutting_down:
       stats_.rejected_shutdown.add();
       break;
     default:
@@ -171,7 +171,7 @@ void ingress::reject(const char* subject, const char* reply,
   }
   protocol::encode_rejection(subject, tx_id, card_id, error, wall_ms(),
                              payload);
-  if (natsConnection_Publish(conn_, rejected_subject, payload.data(),
+  if (natsConnection_Publish(conn_, protocol::subjects::rejected, payload.data(),
                              static_cast<int>(payload.size()))
       != NATS_OK)
     stats_.publish_errors.add();

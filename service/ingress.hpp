@@ -14,17 +14,18 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 #include <nats/nats.h>
 
-#include "actors/card_directory.hpp"
+#include "actors/runtime/card_directory.hpp"
 #include "actors/counters.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/subjects.hpp"
 
 namespace fraud::service {
 
 struct ingress_options {
-  std::string subject = "fraud.tx.*";
+  std::string subject = protocol::subjects::tx_all;
   std::string queue_group;  // empty: plain subscription
   int card_token = 0;       // position of the card id, 0 = last token
   int pending_msgs = 1'000'000;
@@ -41,14 +42,14 @@ public:
   ~ingress();
 
   /// Subscribes; transactions flow from here on.
-  caf::error start();
+  fraud::error start();
 
   /// From now on transactions are rejected as SHUTTING_DOWN.
   void refuse_new() { accepting_.store(false); }
 
   /// Stops the subscription after the messages already delivered to it are
   /// handled. Blocks up to timeout_ms.
-  caf::error drain(int timeout_ms);
+  fraud::error drain(int timeout_ms);
 
   /// Messages the NATS client dropped because this ingress fell behind.
   std::int64_t dropped() const;
@@ -66,7 +67,7 @@ private:
   void destroy_handled();  // with handled_mtx_ held
   void reject(const char* subject, const char* reply,
               const models::transaction& partial,
-              const protocol::wire_error& error, std::int64_t received_ns);
+              const fraud::error& error, std::int64_t received_ns);
 
   natsConnection* conn_;
   actors::counters& stats_;

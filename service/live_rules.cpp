@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "service/clock.hpp"
-#include "service/error.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
 
 namespace fraud::service {
 
@@ -15,10 +15,10 @@ namespace {
 using models::rules::compile_result;
 using models::rules::compiled_ruleset;
 using models::rules::named_lists;
-using models::rules::rule_error;
+using models::rules::rule_diagnostic;
 
 // "line 3, column 14: ..." for each error, one per line.
-std::string describe(const std::vector<rule_error>& errors) {
+std::string describe(const std::vector<rule_diagnostic>& errors) {
   std::string out;
   for (auto& e : errors)
     out += "\n  " + models::rules::to_string(e);
@@ -28,33 +28,28 @@ std::string describe(const std::vector<rule_error>& errors) {
 // Warnings the compiler cannot give: lists the rules name without entries
 // (a misspelt list name would match nothing).
 void warn_empty_lists(const compiled_ruleset& rules,
-                      std::vector<rule_error>& warnings) {
+                      std::vector<rule_diagnostic>& warnings) {
   for (auto& name : rules.empty_lists())
-    warnings.push_back(rule_error{
+    warnings.push_back(rule_diagnostic{
       0, 0, "list '" + name + "' has no entries yet: 'in list " + name
               + "' is false for every transaction until it has"});
 }
 
 } // namespace
 
-protocol::wire_error store_failure(const caf::error& err) {
-  return protocol::wire_error{protocol::error_code::bad_request, "",
-                              "the store could not answer: " + render(err)};
-}
-
 std::string version_name(std::uint64_t version) {
   return "rules-" + std::to_string(version);
 }
 
-live_rules::live_rules(std::unique_ptr<rules_store> store,
+live_rules::live_rules(std::unique_ptr<rules_db> store,
                        actors::ruleset_slot& slot)
   : store_(std::move(store)), slot_(slot) {
 }
 
-caf::expected<std::unique_ptr<live_rules>>
+fraud::expected<std::unique_ptr<live_rules>>
 live_rules::open(const std::string& db_path, const std::string& rules_file,
                  actors::ruleset_slot& slot) {
-  auto store = rules_store::open(db_path);
+  auto store = rules_db::open(db_path);
   if (!store)
     return store.error();
   std::unique_ptr<live_rules> self{new live_rules(std::move(*store), slot)};
@@ -63,7 +58,7 @@ live_rules::open(const std::string& db_path, const std::string& rules_file,
   return self;
 }
 
-caf::error live_rules::start(const std::string& rules_file) {
+fraud::error live_rules::start(const std::string& rules_file) {
   auto lists = store_->lists();
   if (!lists)
     return lists.error();
@@ -130,7 +125,7 @@ caf::error live_rules::start(const std::string& rules_file) {
                  version_name(version).c_str(),
                  (w.line > 0 ? models::rules::to_string(w) : w.message)
                    .c_str());
-  return caf::none;
+  return fraud::error{};
 }
 
 void live_rules::install(std::uint64_t version,
@@ -164,7 +159,7 @@ protocol::rules_change_reply live_rules::running_reply() {
   protocol::rules_change_reply out;
   auto v = store_->version(version_);
   if (!v)
-    out.error = store_failure(v.error());
+    out.error = v.error();
   else if (*v)
     out.version = info(**v);
   return out;
@@ -185,20 +180,20 @@ live_rules::set(const protocol::rules_set_request& r) {
     auto out = running_reply();
     out.warnings = std::move(compiled.warnings);
     if (!r.dry_run)
-      out.warnings.push_back(rule_error{
+      out.warnings.push_back(rule_diagnostic{
         0, 0, "this is the running version's text: nothing changed"});
     return out;
   }
   signature who{r.author, r.reason, wall_ms()};
   auto added = store_->add_version(
     r.text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
-  caf::error err = added ? store_->activate(*added, "set", who)
+  fraud::error err = added ? store_->activate(*added, "set", who)
                          : added.error();
   if (!err)
     install(*added, compiled.program);
   auto out = running_reply();
   if (err)
-    out.error = store_failure(err);
+    out.error = err;
   out.warnings = std::move(compiled.warnings);
   return out;
 }
@@ -209,11 +204,11 @@ live_rules::rollback(const protocol::rules_rollback_request& r) {
   auto v = store_->version(r.version);
   if (!v || !*v) {
     auto out = running_reply();
-    out.error = !v ? store_failure(v.error())
-                   : protocol::wire_error{protocol::error_code::not_found,
+    out.error = !v ? v.error()
+                   : fraud::error::in_field(fraud::ec::not_found,
                                           "version",
                                           "there is no rule version "
-                                            + std::to_string(r.version)};
+                                            + std::to_string(r.version));
     return out;
   }
   auto compiled = models::rules::compile((*v)->text);
@@ -228,7 +223,7 @@ live_rules::rollback(const protocol::rules_rollback_request& r) {
     install(r.version, std::move(compiled.program));
   auto out = running_reply();
   if (err)
-    out.error = store_failure(err);
+    out.error = err;
   return out;
 }
 
@@ -238,12 +233,12 @@ live_rules::get(const protocol::rules_get_request& r) {
   protocol::rules_get_reply out;
   auto v = store_->version(r.version == 0 ? version_ : r.version);
   if (!v)
-    out.error = store_failure(v.error());
+    out.error = v.error();
   else if (!*v)
-    out.error = protocol::wire_error{protocol::error_code::not_found,
+    out.error = fraud::error::in_field(fraud::ec::not_found,
                                      "version",
                                      "there is no rule version "
-                                       + std::to_string(r.version)};
+                                       + std::to_string(r.version));
   else {
     out.version = info(**v);
     out.text = (*v)->text;
@@ -258,11 +253,11 @@ live_rules::history(const protocol::rules_history_request& r) {
   auto versions = store_->versions(r.limit);
   auto activations = store_->activations(r.limit);
   if (!versions) {
-    out.error = store_failure(versions.error());
+    out.error = versions.error();
     return out;
   }
   if (!activations) {
-    out.error = store_failure(activations.error());
+    out.error = activations.error();
     return out;
   }
   for (auto& v : *versions)
@@ -280,7 +275,7 @@ live_rules::change_list(const protocol::list_change& c, bool add) {
   auto changed = store_->change_list(c.list, c.values, add,
                                      signature{c.author, c.reason, wall_ms()});
   if (!changed) {
-    out.error = store_failure(changed.error());
+    out.error = changed.error();
     return out;
   }
   out.changed = *changed;
@@ -309,12 +304,12 @@ protocol::lists_reply live_rules::lists(const protocol::lists_query& q) {
   }
   auto entries = store_->list_entries(q.list);
   if (!entries) {
-    out.error = store_failure(entries.error());
+    out.error = entries.error();
     return out;
   }
   if (entries->empty()) {
-    out.error = protocol::wire_error{protocol::error_code::not_found, "list",
-                                     "list '" + q.list + "' has no entries"};
+    out.error = fraud::error::in_field(fraud::ec::not_found, "list",
+                                     "list '" + q.list + "' has no entries");
     return out;
   }
   protocol::named_list l{q.list, entries->size(), {}};

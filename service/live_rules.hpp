@@ -1,7 +1,7 @@
 // The rules fraudd runs, changed at run time: a rule text and the named
 // lists, compiled and bound into one immutable ruleset that is swapped into
 // the card actors' ruleset_slot in one step. Every version and list change
-// is kept in SQLite (rules_store) before it runs.
+// is kept in SQLite (rules_db) before it runs.
 //
 // At start: --rules FILE runs that file (kept as a new version unless a
 // stored one has the same text). Without it, the version that ran last
@@ -16,26 +16,23 @@
 #include <mutex>
 #include <string>
 
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
-#include "actors/ruleset_slot.hpp"
-#include "models/compiled_ruleset.hpp"
+#include "actors/runtime/ruleset_slot.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/rules_store.hpp"
+#include "service/rules_db.hpp"
 
 namespace fraud::service {
 
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
 
-/// The reply's error when SQLite failed (BAD_REQUEST with the reason).
-protocol::wire_error store_failure(const caf::error& err);
-
 class live_rules {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the rules do not compile.
-  static caf::expected<std::unique_ptr<live_rules>>
+  static fraud::expected<std::unique_ptr<live_rules>>
   open(const std::string& db_path, const std::string& rules_file,
        actors::ruleset_slot& slot);
 
@@ -53,9 +50,9 @@ public:
   std::uint64_t running() const;
 
 private:
-  live_rules(std::unique_ptr<rules_store> store, actors::ruleset_slot& slot);
+  live_rules(std::unique_ptr<rules_db> store, actors::ruleset_slot& slot);
 
-  caf::error start(const std::string& rules_file);
+  fraud::error start(const std::string& rules_file);
   // Binds `p` to the current lists and puts it in the slot: the next
   // transaction of every card runs it.
   void install(std::uint64_t version,
@@ -65,7 +62,7 @@ private:
   protocol::rules_change_reply running_reply();
 
   mutable std::mutex mtx_;
-  std::unique_ptr<rules_store> store_;
+  std::unique_ptr<rules_db> store_;
   actors::ruleset_slot& slot_;
   std::uint64_t version_ = 0;
   std::shared_ptr<const models::rules::compiled_ruleset> rules_;

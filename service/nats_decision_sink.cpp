@@ -4,8 +4,8 @@
 #include <string>
 
 #include "protocol/codec.hpp"
-#include "service/clock.hpp"
-#include "service/subjects.hpp"
+#include "service/client/clock.hpp"
+#include "protocol/subjects.hpp"
 
 namespace fraud::service {
 
@@ -38,7 +38,7 @@ void nats_decision_sink::deliver(const models::decision& d,
   latency_.record(env.service_latency_ns);
   if (!request.reply_to.empty())
     publish(conn_, request.reply_to.c_str(), payload);
-  decision_subject(d.action, d.card_id, subject);
+  protocol::subjects::decision_subject(d.action, d.card_id, subject);
   publish(stream_, subject.c_str(), payload);
   if (store_ != nullptr && !store_->push(payload)) {
     // Rate-limited: one line per power of two.
@@ -59,7 +59,7 @@ void nats_decision_sink::deliver_duplicate(
   models::decision d;
   protocol::decision_envelope env;
   if (!protocol::decode_decision(first_decision.data(), first_decision.size(),
-                                 d, env)) {
+                                 d, env).ok()) {
     stats_.store_errors.add();
     return;
   }

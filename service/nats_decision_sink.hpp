@@ -9,9 +9,9 @@
 
 #include "actors/counters.hpp"
 #include "actors/decision_sink.hpp"
-#include "actors/store_queue.hpp"
+#include "actors/runtime/store_queue.hpp"
 #include "service/latency_histogram.hpp"
-#include "service/nats_connection.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace fraud::service {
 

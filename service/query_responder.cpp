@@ -1,19 +1,20 @@
+#include "protocol/subjects.hpp"
 #include "service/query_responder.hpp"
 
 #include <chrono>
 
 #include "protocol/query_codec.hpp"
-#include "service/clock.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace fraud::service {
 
 struct query_responder::handler {
   query_responder* self = nullptr;
   std::string subject;
-  void (query_responder::*answer)(natsMsg*, decision_queries&) = nullptr;
-  std::unique_ptr<decision_queries> db;  // null for stats
+  void (query_responder::*answer)(natsMsg*, decision_db_reader&) = nullptr;
+  std::unique_ptr<decision_db_reader> db;  // null for stats
   natsSubscription* sub = nullptr;
 
   ~handler() {
@@ -41,10 +42,6 @@ summarize(const latency_histogram::snapshot_type& s) {
   return out;
 }
 
-std::optional<protocol::wire_error> store_failure(const caf::error& err) {
-  return protocol::wire_error{protocol::error_code::bad_request, "",
-                              "the store could not answer: " + render(err)};
-}
 
 } // namespace
 
@@ -63,16 +60,16 @@ query_responder::~query_responder() {
     sampler_.join();
 }
 
-caf::error query_responder::start() {
+fraud::error query_responder::start() {
   struct spec {
     const char* subject;
-    void (query_responder::*answer)(natsMsg*, decision_queries&);
+    void (query_responder::*answer)(natsMsg*, decision_db_reader&);
   };
   const spec specs[] = {
-    {"fraud.query.decision", &query_responder::answer_decision},
-    {"fraud.query.card", &query_responder::answer_card},
-    {"fraud.query.decisions", &query_responder::answer_decisions},
-    {"fraud.stats", nullptr},
+    {protocol::subjects::query_decision, &query_responder::answer_decision},
+    {protocol::subjects::query_card, &query_responder::answer_card},
+    {protocol::subjects::query_decisions, &query_responder::answer_decisions},
+    {protocol::subjects::stats, nullptr},
   };
   for (auto& sp : specs) {
     auto h = std::make_unique<handler>();
@@ -80,7 +77,7 @@ caf::error query_responder::start() {
     h->subject = sp.subject;
     h->answer = sp.answer;
     if (sp.answer != nullptr) {
-      auto db = decision_queries::open(ctx_.db_path);
+      auto db = decision_db_reader::open(ctx_.db_path);
       if (!db)
         return db.error();
       h->db = std::move(*db);
@@ -94,7 +91,7 @@ caf::error query_responder::start() {
   }
   window_.push_back(ctx_.latency->snapshot());
   sampler_ = std::thread{[this] { sample_latency(); }};
-  return caf::none;
+  return fraud::error{};
 }
 
 void query_responder::sample_latency() {
@@ -128,7 +125,7 @@ void query_responder::reply(natsMsg* msg, const std::string& payload) {
     ctx_.stats->publish_errors.add();
 }
 
-void query_responder::answer_decision(natsMsg* msg, decision_queries& db) {
+void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
   protocol::decision_query q;
   std::string found;
   auto error = protocol::decode(natsMsg_GetData(msg),
@@ -136,11 +133,11 @@ void query_responder::answer_decision(natsMsg* msg, decision_queries& db) {
   if (!error) {
     auto r = db.by_tx(q.tx_id);
     if (!r)
-      error = store_failure(r.error());
+      error = r.error();
     else if (r->empty())
-      error = protocol::wire_error{protocol::error_code::not_found, "tx_id",
+      error = fraud::error::in_field(fraud::ec::not_found, "tx_id",
                                    "no decision for transaction '" + q.tx_id
-                                     + "'"};
+                                     + "'");
     else
       found = std::move(*r);
   }
@@ -151,7 +148,7 @@ void query_responder::answer_decision(natsMsg* msg, decision_queries& db) {
   reply(msg, out);
 }
 
-void query_responder::answer_card(natsMsg* msg, decision_queries& db) {
+void query_responder::answer_card(natsMsg* msg, decision_db_reader& db) {
   protocol::card_query q;
   auto error = protocol::decode(natsMsg_GetData(msg),
                                 natsMsg_GetDataLength(msg), q);
@@ -173,13 +170,13 @@ void query_responder::answer_card(natsMsg* msg, decision_queries& db) {
     f.limit = q.limit;
     auto page = db.search(f);
     if (!page)
-      error = store_failure(page.error());
+      error = page.error();
     else
       decisions = std::move(page->decisions);
     if (!error && !active && decisions.empty())
-      error = protocol::wire_error{protocol::error_code::not_found, "card_id",
+      error = fraud::error::in_field(fraud::ec::not_found, "card_id",
                                    "card '" + q.card_id
-                                     + "' has no state and no decisions"};
+                                     + "' has no state and no decisions");
   }
   if (error)
     ctx_.stats->query_errors.add();
@@ -189,7 +186,7 @@ void query_responder::answer_card(natsMsg* msg, decision_queries& db) {
   reply(msg, out);
 }
 
-void query_responder::answer_decisions(natsMsg* msg, decision_queries& db) {
+void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
   protocol::decisions_query q;
   auto error = protocol::decode(natsMsg_GetData(msg),
                                 natsMsg_GetDataLength(msg), q);
@@ -205,7 +202,7 @@ void query_responder::answer_decisions(natsMsg* msg, decision_queries& db) {
     f.cursor = q.cursor.empty() ? 0 : std::stoll(q.cursor);
     auto r = db.search(f);
     if (!r)
-      error = store_failure(r.error());
+      error = r.error();
     else
       page = std::move(*r);
   }

@@ -23,11 +23,11 @@
 
 #include "actors/counters.hpp"
 #include "actors/messages.hpp"
-#include "actors/ruleset_slot.hpp"
-#include "actors/store_queue.hpp"
-#include "service/decision_queries.hpp"
+#include "actors/runtime/ruleset_slot.hpp"
+#include "actors/runtime/store_queue.hpp"
+#include "service/decision_db_reader.hpp"
 #include "service/latency_histogram.hpp"
-#include "service/sqlite_store.hpp"
+#include "service/decision_db.hpp"
 
 namespace fraud::service {
 
@@ -36,7 +36,7 @@ struct query_context {
   caf::actor_system* sys = nullptr;
   actors::counters* stats = nullptr;
   const latency_histogram* latency = nullptr;
-  const sqlite_store* store = nullptr;
+  const decision_db* store = nullptr;
   const actors::store_queue* queue = nullptr;
   const actors::store_queue* snapshot_queue = nullptr;
   const actors::ruleset_slot* rules = nullptr;
@@ -53,16 +53,16 @@ public:
   query_responder(natsConnection* conn, query_context ctx);
   ~query_responder();
 
-  caf::error start();
+  fraud::error start();
 
 private:
   struct handler;
 
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure);
-  void answer_decision(natsMsg* msg, decision_queries& db);
-  void answer_card(natsMsg* msg, decision_queries& db);
-  void answer_decisions(natsMsg* msg, decision_queries& db);
+  void answer_decision(natsMsg* msg, decision_db_reader& db);
+  void answer_card(natsMsg* msg, decision_db_reader& db);
+  void answer_decisions(natsMsg* msg, decision_db_reader& db);
   void answer_stats(natsMsg* msg);
   void reply(natsMsg* msg, const std::string& payload);
   void sample_latency();

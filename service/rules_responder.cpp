@@ -1,10 +1,11 @@
+#include "protocol/subjects.hpp"
 #include "service/rules_responder.hpp"
 
 #include <cstdio>
 
 #include "protocol/rules_codec.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace fraud::service {
 
@@ -21,15 +22,15 @@ struct unsubscribe {
 
 struct rules_responder::handler {
   rules_responder* self = nullptr;
-  std::string prefix;  // "fraud.rules." or "fraud.lists."
+  std::string prefix;  // subjects::rules_prefix or subjects::lists_prefix
   std::unique_ptr<natsSubscription, unsubscribe> sub;
 };
 
 namespace {
 
-protocol::wire_error unknown_subject(const std::string& subject) {
-  return protocol::wire_error{protocol::error_code::bad_request, "",
-                              "no such request: " + subject};
+fraud::error unknown_subject(const std::string& subject) {
+  return fraud::error::in_field(fraud::ec::bad_request, "",
+                              "no such request: " + subject);
 }
 
 // Rule changes are rare and matter: each one is logged.
@@ -53,12 +54,13 @@ rules_responder::~rules_responder() {
   handlers_.clear();  // unsubscribes: no callback runs after this
 }
 
-caf::error rules_responder::start() {
+fraud::error rules_responder::start() {
   auto db = shadow_queries::open(db_path_);
   if (!db)
     return db.error();
   shadow_ = std::move(*db);
-  for (const char* prefix : {"fraud.rules.", "fraud.lists."}) {
+  for (const char* prefix :
+       {protocol::subjects::rules_prefix, protocol::subjects::lists_prefix}) {
     auto h = std::make_unique<handler>();
     h->self = this;
     h->prefix = prefix;
@@ -72,7 +74,7 @@ caf::error rules_responder::start() {
                                           + ": " + describe(s));
     handlers_.push_back(std::move(h));
   }
-  return caf::none;
+  return fraud::error{};
 }
 
 void rules_responder::on_message(natsConnection*, natsSubscription*,
@@ -84,7 +86,7 @@ void rules_responder::on_message(natsConnection*, natsSubscription*,
     self.stats_.query_errors.add();  // nobody waits: a change needs a reply
   } else {
     std::string verb = natsMsg_GetSubject(msg) + h->prefix.size();
-    if (h->prefix == "fraud.rules.")
+    if (h->prefix == protocol::subjects::rules_prefix)
       self.answer_rules(verb, msg);
     else
       self.answer_lists(verb, msg);
@@ -117,7 +119,7 @@ bool serve(natsMsg* msg, Answer answer, std::string& out) {
   if (!r.error)
     r = answer(q);
   protocol::encode(r, out);
-  return r.error.has_value();
+  return static_cast<bool>(r.error);
 }
 
 } // namespace
@@ -163,7 +165,7 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
 
 bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
                                     std::string& out) {
-  std::optional<protocol::wire_error> error;
+  fraud::error error;
   std::vector<protocol::shadow_rule_hits> hits;
   std::vector<std::string> decisions;
   protocol::shadow_query q;
@@ -179,17 +181,17 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
     if (h)
       hits = std::move(*h);
     else
-      error = store_failure(h.error());
+      error = h.error();
   }
   if (!error && !q.rule.empty()) {
     auto d = shadow_->decisions(q.rule, q.since_ms, q.limit);
     if (d)
       decisions = std::move(*d);
     else
-      error = store_failure(d.error());
+      error = d.error();
   }
   protocol::encode_shadow_reply(hits, decisions, error, out);
-  return error.has_value();
+  return static_cast<bool>(error);
 }
 
 void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <caf/error.hpp>
 #include <nats/nats.h>
 
 #include "actors/counters.hpp"
@@ -28,7 +27,7 @@ public:
                   actors::counters& stats, std::string db_path);
   ~rules_responder();
 
-  caf::error start();
+  fraud::error start();
 
 private:
   struct handler;

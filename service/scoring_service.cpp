@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <thread>
 
-#include "service/clock.hpp"
-#include "service/error.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
 
 namespace fraud::service {
 
@@ -15,7 +15,8 @@ scoring_service::scoring_service(config cfg)
 }
 
 scoring_service::~scoring_service() {
-  stop();
+  if (auto err = stop())
+    std::fprintf(stderr, "fraudd: unclean stop: %s\n", to_string(err).c_str());
 }
 
 std::uint64_t scoring_service::active_cards() const {
@@ -25,11 +26,11 @@ std::uint64_t scoring_service::active_cards() const {
   return n;
 }
 
-caf::error scoring_service::start() {
+fraud::error scoring_service::start() {
   started_at_ms_ = wall_ms();
   // The store first: a database fraudd cannot open or migrate is a reason
   // not to start at all.
-  auto store = sqlite_store::open(cfg_.db_path);
+  auto store = decision_db::open(cfg_.db_path);
   if (!store)
     return store.error();
   store_ = std::move(*store);
@@ -58,7 +59,6 @@ caf::error scoring_service::start() {
     nats_url_ = cfg_.nats_url;
   }
   apply_actor_settings(cfg_, sys_cfg_);
-  register_error_category(sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
   actors::store_environment se;
   se.queue = store_queue_.get();
@@ -163,10 +163,10 @@ caf::error scoring_service::start() {
                       "subscriptions not confirmed: " + describe(s));
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
-  return caf::none;
+  return fraud::error{};
 }
 
-caf::error scoring_service::open_state() {
+fraud::error scoring_service::open_state() {
   auto path = cfg_.state_path.empty() ? default_state_path(cfg_.db_path)
                                       : cfg_.state_path;
   auto db = snapshot_db::open(path);
@@ -191,8 +191,8 @@ void scoring_service::sweep_idle_cards() {
 }
 
 template <class Handle>
-caf::error scoring_service::flush(Handle& actor, const char* what) {
-  caf::error result;
+fraud::error scoring_service::flush(Handle& actor, const char* what) {
+  fraud::error result;
   caf::scoped_actor self{*sys_};
   self->request(actor, std::chrono::seconds(60), actors::flush_atom::value)
     .receive([](std::uint64_t) {},
@@ -206,11 +206,11 @@ caf::error scoring_service::flush(Handle& actor, const char* what) {
   return result;
 }
 
-caf::error scoring_service::stop() {
+fraud::error scoring_service::stop() {
   if (stopped_)
-    return caf::none;
+    return fraud::error{};
   stopped_ = true;
-  caf::error result;
+  fraud::error result;
   if (sweeper_.joinable()) {
     {
       std::lock_guard<std::mutex> guard{sweeper_mtx_};

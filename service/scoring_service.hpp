@@ -10,24 +10,24 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
 #include "actors/card.hpp"
 #include "actors/counters.hpp"
-#include "actors/card_filter.hpp"
+#include "actors/runtime/card_filter.hpp"
 #include "actors/decision_store.hpp"
-#include "actors/snapshot_store.hpp"
-#include "actors/ruleset_slot.hpp"
+#include "actors/snapshot_writer.hpp"
+#include "actors/runtime/ruleset_slot.hpp"
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
 #include "service/ingress.hpp"
 #include "service/live_rules.hpp"
-#include "service/nats_connection.hpp"
+#include "service/client/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/query_responder.hpp"
 #include "service/rules_responder.hpp"
 #include "service/snapshot_db.hpp"
-#include "service/sqlite_store.hpp"
+#include "service/decision_db.hpp"
 
 namespace fraud::service {
 
@@ -37,11 +37,11 @@ public:
   ~scoring_service();
 
   /// Starts everything; on error nothing is left running.
-  caf::error start();
+  fraud::error start();
 
   /// Graceful stop: refuse new transactions, score those already received,
   /// flush NATS. Returns an error if in-flight work did not finish in time.
-  caf::error stop();
+  fraud::error stop();
 
   const std::string& nats_url() const { return nats_url_; }
   const actors::counters& stats() const { return stats_; }
@@ -50,10 +50,10 @@ public:
   std::uint64_t active_cards() const;
 
 private:
-  caf::error open_state();
+  fraud::error open_state();
   void sweep_idle_cards();
   template <class Handle>
-  caf::error flush(Handle& actor, const char* what);
+  fraud::error flush(Handle& actor, const char* what);
 
   config cfg_;
   std::string nats_url_;
@@ -65,7 +65,7 @@ private:
   actors::counters stats_;
   latency_histogram latency_;
   actors::ruleset_slot rules_;
-  std::unique_ptr<sqlite_store> store_;
+  std::unique_ptr<decision_db> store_;
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;
   std::unique_ptr<snapshot_db> snapshots_;

@@ -2,17 +2,17 @@
 
 namespace fraud::service {
 
-caf::expected<std::unique_ptr<shadow_queries>>
+fraud::expected<std::unique_ptr<shadow_queries>>
 shadow_queries::open(const std::string& path) {
   std::unique_ptr<shadow_queries> self{new shadow_queries};
-  auto db = sqlite_db::open(path, false);
+  auto db = sqlite_connection::open(path, false);
   if (!db)
     return db.error();
   self->db_ = std::move(*db);
   return self;
 }
 
-caf::expected<std::vector<protocol::shadow_rule_hits>>
+fraud::expected<std::vector<protocol::shadow_rule_hits>>
 shadow_queries::hits(std::int64_t since_ms) {
   auto st = db_->prepare(
     "SELECT s.rule, count(*), sum(d.action = 0), sum(d.action = 1), "
@@ -35,7 +35,7 @@ shadow_queries::hits(std::int64_t since_ms) {
   return out;
 }
 
-caf::expected<std::vector<std::string>>
+fraud::expected<std::vector<std::string>>
 shadow_queries::decisions(const std::string& rule, std::int64_t since_ms,
                           std::uint32_t limit) {
   auto st = db_->prepare(

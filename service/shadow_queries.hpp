@@ -10,31 +10,31 @@
 #include <string>
 #include <vector>
 
-#include <caf/expected.hpp>
+#include "models/error.hpp"
 
 #include "protocol/rules_codec.hpp"
-#include "service/sqlite_db.hpp"
+#include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
 
 class shadow_queries {
 public:
-  static caf::expected<std::unique_ptr<shadow_queries>>
+  static fraud::expected<std::unique_ptr<shadow_queries>>
   open(const std::string& path);
 
   /// Every shadow rule that fired on decisions made since `since_ms`,
   /// most hits first.
-  caf::expected<std::vector<protocol::shadow_rule_hits>>
+  fraud::expected<std::vector<protocol::shadow_rule_hits>>
   hits(std::int64_t since_ms);
 
   /// The latest encoded decisions `rule` fired on, newest first.
-  caf::expected<std::vector<std::string>>
+  fraud::expected<std::vector<std::string>>
   decisions(const std::string& rule, std::int64_t since_ms,
             std::uint32_t limit);
 
 private:
   shadow_queries() = default;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<sqlite_connection> db_;
 };
 
 } // namespace fraud::service

@@ -1,7 +1,7 @@
 #include "service/snapshot_db.hpp"
 
-#include "service/clock.hpp"
-#include "service/error.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
 
 namespace fraud::service {
 
@@ -27,10 +27,10 @@ std::string default_state_path(const std::string& db_path) {
   return db_path + "-cards";
 }
 
-caf::expected<std::unique_ptr<snapshot_db>>
+fraud::expected<std::unique_ptr<snapshot_db>>
 snapshot_db::open(const std::string& path) {
   std::unique_ptr<snapshot_db> self{new snapshot_db};
-  auto db = sqlite_db::open(path, true);
+  auto db = sqlite_connection::open(path, true);
   if (!db)
     return db.error();
   self->db_ = std::move(*db);
@@ -65,7 +65,7 @@ snapshot_db::open(const std::string& path) {
   return self;
 }
 
-caf::error snapshot_db::write(
+fraud::error snapshot_db::write(
   const std::vector<std::pair<std::string_view, std::string_view>>& rows) {
   if (auto err = db_->exec("BEGIN"))
     return err;
@@ -78,18 +78,18 @@ caf::error snapshot_db::write(
     upsert_.reset();
     if (rc != SQLITE_DONE) {
       auto err = db_->error("writing the snapshot of " + std::string{card});
-      db_->exec("ROLLBACK");
+      db_->rollback();
       return err;
     }
   }
   if (auto err = db_->exec("COMMIT")) {
-    db_->exec("ROLLBACK");
+    db_->rollback();
     return err;
   }
-  return caf::none;
+  return fraud::error{};
 }
 
-caf::expected<std::string> snapshot_db::read(const std::string& card_id) {
+fraud::expected<std::string> snapshot_db::read(const std::string& card_id) {
   read_.bind(1, card_id);
   std::string out;
   auto rc = read_.step();
@@ -101,20 +101,20 @@ caf::expected<std::string> snapshot_db::read(const std::string& card_id) {
   return out;
 }
 
-caf::error snapshot_db::limit_cache(int kib) {
+fraud::error snapshot_db::limit_cache(int kib) {
   return db_->exec("PRAGMA cache_size=-" + std::to_string(kib));
 }
 
-caf::error snapshot_db::erase(const std::string& card_id) {
+fraud::error snapshot_db::erase(const std::string& card_id) {
   erase_.bind(1, card_id);
   auto rc = erase_.step();
   erase_.reset();
   if (rc != SQLITE_DONE)
     return db_->error("erasing the snapshot of " + card_id);
-  return caf::none;
+  return fraud::error{};
 }
 
-caf::error
+fraud::error
 snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
   auto st = db_->prepare("SELECT card_id FROM cards");
   if (!st)
@@ -128,10 +128,10 @@ snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
   }
   if (rc != SQLITE_DONE)
     return db_->error("listing card snapshots");
-  return caf::none;
+  return fraud::error{};
 }
 
-caf::expected<snapshot_db*> snapshot_read_pool::connection() {
+fraud::expected<snapshot_db*> snapshot_read_pool::connection() {
   std::lock_guard<std::mutex> guard{mtx_};
   auto id = std::this_thread::get_id();
   if (auto i = conns_.find(id); i != conns_.end())
@@ -146,7 +146,7 @@ caf::expected<snapshot_db*> snapshot_read_pool::connection() {
   return conns_.emplace(id, std::move(*db)).first->second.get();
 }
 
-caf::expected<std::string>
+fraud::expected<std::string>
 snapshot_read_pool::read(const std::string& card_id) {
   auto conn = connection();
   if (!conn)
@@ -155,21 +155,21 @@ snapshot_read_pool::read(const std::string& card_id) {
 }
 
 namespace {
-caf::error read_only() {
+fraud::error read_only() {
   return make_error(ec::store_error, "the snapshot read pool is read-only");
 }
 } // namespace
 
-caf::error snapshot_read_pool::write(
+fraud::error snapshot_read_pool::write(
   const std::vector<std::pair<std::string_view, std::string_view>>&) {
   return read_only();
 }
 
-caf::error snapshot_read_pool::erase(const std::string&) {
+fraud::error snapshot_read_pool::erase(const std::string&) {
   return read_only();
 }
 
-caf::error snapshot_read_pool::for_each_card(
+fraud::error snapshot_read_pool::for_each_card(
   const std::function<void(std::string_view)>&) {
   return read_only();
 }

@@ -10,29 +10,29 @@
 #include <unordered_map>
 
 #include "actors/snapshot_backend.hpp"
-#include "service/sqlite_db.hpp"
+#include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
 
 class snapshot_db final : public actors::snapshot_backend {
 public:
-  static caf::expected<std::unique_ptr<snapshot_db>>
+  static fraud::expected<std::unique_ptr<snapshot_db>>
   open(const std::string& path);
 
-  caf::error
+  fraud::error
   write(const std::vector<std::pair<std::string_view, std::string_view>>&
           snapshots) override;
-  caf::expected<std::string> read(const std::string& card_id) override;
-  caf::error erase(const std::string& card_id) override;
-  caf::error
+  fraud::expected<std::string> read(const std::string& card_id) override;
+  fraud::error erase(const std::string& card_id) override;
+  fraud::error
   for_each_card(const std::function<void(std::string_view)>& f) override;
 
   /// Caps this connection's page cache (KiB).
-  caf::error limit_cache(int kib);
+  fraud::error limit_cache(int kib);
 
 private:
   snapshot_db() = default;
-  std::unique_ptr<sqlite_db> db_;
+  std::unique_ptr<sqlite_connection> db_;
   sqlite_statement upsert_;
   sqlite_statement read_;
   sqlite_statement erase_;
@@ -47,16 +47,16 @@ public:
   explicit snapshot_read_pool(std::string path) : path_(std::move(path)) {
   }
 
-  caf::expected<std::string> read(const std::string& card_id) override;
-  caf::error
+  fraud::expected<std::string> read(const std::string& card_id) override;
+  fraud::error
   write(const std::vector<std::pair<std::string_view, std::string_view>>&)
     override;
-  caf::error erase(const std::string& card_id) override;
-  caf::error
+  fraud::error erase(const std::string& card_id) override;
+  fraud::error
   for_each_card(const std::function<void(std::string_view)>& f) override;
 
 private:
-  caf::expected<snapshot_db*> connection();
+  fraud::expected<snapshot_db*> connection();
 
   std::string path_;
   std::mutex mtx_;  // guards the map only; each connection is its thread's

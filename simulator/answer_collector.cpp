@@ -51,7 +51,7 @@ bool answer_collector::decode(const void* data, int size,
                               protocol::decision_outcome& d) {
   return size >= 0
          && protocol::decode_decision_outcome(data,
-                                              static_cast<std::size_t>(size), d);
+                                              static_cast<std::size_t>(size), d).ok();
 }
 
 void answer_collector::record(std::size_t i,
@@ -68,7 +68,7 @@ void answer_collector::on_rejection(const void* data, int size,
   protocol::rejection r;
   std::size_t i = 0;
   if (size < 0
-      || !protocol::decode_rejection(data, static_cast<std::size_t>(size), r)
+      || !protocol::decode_rejection(data, static_cast<std::size_t>(size), r).ok()
       || !index_of(r.tx_id, i)) {
     unknown_.fetch_add(1, std::memory_order_relaxed);
     return;

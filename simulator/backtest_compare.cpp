@@ -5,7 +5,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "models/compiled_ruleset.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "models/scoring.hpp"
 
 namespace fraud::simulator {
@@ -107,14 +107,16 @@ load_rule_file(const std::string& path, std::string& error) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  std::vector<models::rules::rule_error> errors;
   auto name = path.substr(path.rfind('/') + 1);
-  auto rules = models::rules::make_compiled_ruleset(text.str(), name,
-                                                    nullptr, errors);
-  for (auto& e : errors)
+  // Compiler-style "file:line:column: error: ..." lines, for editors.
+  auto c = models::rules::compile(text.str());
+  for (auto& e : c.errors)
     error += path + ":" + std::to_string(e.line) + ":"
              + std::to_string(e.column) + ": error: " + e.message + "\n";
-  return rules;
+  if (!c.program)
+    return nullptr;
+  return std::make_shared<models::rules::compiled_ruleset>(
+    std::move(c.program), nullptr, std::move(name));
 }
 
 } // namespace fraud::simulator

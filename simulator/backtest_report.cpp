@@ -5,7 +5,7 @@
 #include <map>
 #include <utility>
 
-#include "models/compiled_ruleset.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "models/decision.hpp"
 
 namespace fraud::simulator {
@@ -203,10 +203,8 @@ int run_rules_backtest(const std::string& in_path,
   auto candidate = load_rule_file(rules_path, error);
   std::shared_ptr<const models::ruleset> baseline;
   if (candidate && baseline_path.empty()) {
-    std::vector<models::rules::rule_error> ignored;
-    baseline = models::rules::make_compiled_ruleset(
-      models::rules::default_rules_text(), "built-in default rules", nullptr,
-      ignored);
+    baseline = *models::rules::make_compiled_ruleset(
+      models::rules::default_rules_text(), "built-in default rules", nullptr);
   } else if (candidate) {
     baseline = load_rule_file(baseline_path, error);
   }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <unistd.h>
 
-#include "service/clock.hpp"
+#include "service/client/clock.hpp"
 
 namespace fraud::simulator {
 

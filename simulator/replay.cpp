@@ -1,3 +1,4 @@
+#include "protocol/subjects.hpp"
 #include "simulator/replay.hpp"
 
 #include <charconv>
@@ -6,9 +7,9 @@
 #include <sys/prctl.h>
 #include <thread>
 
-#include "service/clock.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 #include "simulator/answer_collector.hpp"
 #include "simulator/progress_line.hpp"
 
@@ -99,7 +100,7 @@ bool replay(const replay_set& txs, const replay_options& opts,
   no.max_reconnect = 0;
   auto conn = service::nats_connection::connect(no);
   if (!conn) {
-    error = service::render(conn.error());
+    error = fraud::to_string(conn.error());
     return false;
   }
   auto* nc = (*conn)->get();
@@ -113,10 +114,10 @@ bool replay(const replay_set& txs, const replay_options& opts,
   if (s == NATS_OK && opts.request_mode)
     s = subs.add(nc, (reply_prefix + "*").c_str(), on_reply, &answers);
   if (s == NATS_OK && !opts.request_mode)
-    s = subs.add(nc, "fraud.decisions.>",
+    s = subs.add(nc, protocol::subjects::decisions_all,
                  on_publication<&answer_collector::on_decision>, &answers);
   if (s == NATS_OK && !opts.request_mode)
-    s = subs.add(nc, "fraud.rejected",
+    s = subs.add(nc, protocol::subjects::rejected,
                  on_publication<&answer_collector::on_rejection>, &answers);
   if (s == NATS_OK)
     s = (*conn)->flush(5000);

@@ -1,3 +1,4 @@
+#include "protocol/subjects.hpp"
 #include "simulator/replay_set.hpp"
 
 namespace fraud::simulator {
@@ -22,7 +23,7 @@ bool replay_set::load(std::istream& in, std::size_t limit,
     payloads_ += bytes;
     payload_end_.push_back(payloads_.size());
     subject_at_.push_back(subjects_.size());
-    subjects_ += tx_subject_prefix;
+    subjects_ += protocol::subjects::tx_prefix;
     subjects_ += lt.tx.card_id;
     subjects_ += '\0';
     tx_ids_ += lt.tx.tx_id;

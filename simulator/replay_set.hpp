@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "protocol/dataset.hpp"
+#include "protocol/subjects.hpp"
 
 namespace fraud::simulator {
 
 /// Where transactions are sent: fraud.tx.<card_id>.
-inline constexpr const char* tx_subject_prefix = "fraud.tx.";
-inline constexpr std::size_t card_token_at = 9;  // strlen(tx_subject_prefix)
+inline constexpr std::size_t card_token_at =
+  std::char_traits<char>::length(protocol::subjects::tx_prefix);
 
 class replay_set {
 public:

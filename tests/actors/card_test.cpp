@@ -8,7 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
-#include "actors/card_directory.hpp"
+#include "actors/runtime/card_directory.hpp"
 #include "actors/decision_store.hpp"
 
 namespace {
@@ -41,7 +41,7 @@ public:
 // The store's persistence in memory: keeps the first record of a tx_id.
 class memory_backend : public actors::store_backend {
 public:
-  caf::expected<std::size_t>
+  fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& batch) override {
     ++batches;
     std::size_t added = 0;
@@ -51,11 +51,11 @@ public:
     }
     return added;
   }
-  caf::expected<std::string> find(const std::string& tx_id) override {
+  fraud::expected<std::string> find(const std::string& tx_id) override {
     auto i = rows.find(tx_id);
     return i == rows.end() ? std::string{} : i->second;
   }
-  caf::expected<std::size_t> purge_before(std::int64_t) override {
+  fraud::expected<std::size_t> purge_before(std::int64_t) override {
     return std::size_t{0};
   }
   std::map<std::string, std::string> rows;

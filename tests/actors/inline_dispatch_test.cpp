@@ -10,7 +10,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/card_directory.hpp"
+#include "actors/runtime/card_directory.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
-#include "actors/card_directory.hpp"
-#include "actors/snapshot_store.hpp"
+#include "actors/runtime/card_directory.hpp"
+#include "actors/snapshot_writer.hpp"
 
 namespace {
 
@@ -28,27 +28,27 @@ public:
 
 class memory_snapshots : public actors::snapshot_backend {
 public:
-  caf::error
+  fraud::error
   write(const std::vector<std::pair<std::string_view, std::string_view>>&
           rows) override {
     ++writes;
     for (auto& [card, bytes] : rows)
       cards[std::string{card}] = std::string{bytes};
-    return caf::none;
+    return fraud::error{};
   }
-  caf::expected<std::string> read(const std::string& card_id) override {
+  fraud::expected<std::string> read(const std::string& card_id) override {
     auto i = cards.find(card_id);
     return i == cards.end() ? std::string{} : i->second;
   }
-  caf::error erase(const std::string& card_id) override {
+  fraud::error erase(const std::string& card_id) override {
     cards.erase(card_id);
-    return caf::none;
+    return fraud::error{};
   }
-  caf::error
+  fraud::error
   for_each_card(const std::function<void(std::string_view)>& f) override {
     for (auto& [card, _] : cards)
       f(card);
-    return caf::none;
+    return fraud::error{};
   }
   std::map<std::string, std::string> cards;
   int writes = 0;

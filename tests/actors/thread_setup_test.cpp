@@ -1,4 +1,4 @@
-#include "actors/thread_setup.hpp"
+#include "actors/runtime/thread_setup.hpp"
 
 #include <pthread.h>
 #include <sys/resource.h>

@@ -24,8 +24,9 @@ std::string rejected_field(const transaction& tx) {
   auto bad = validate(tx);
   if (!bad)
     return "";
-  EXPECT_FALSE(bad->message.empty()) << "no message for " << bad->field;
-  return bad->field;
+  EXPECT_EQ(bad.code(), fraud::ec::invalid_field);
+  EXPECT_FALSE(bad.what().empty()) << "no message for " << bad.field();
+  return bad.field();
 }
 
 /// A valid transaction with one field set to `value`, then validated.

@@ -61,7 +61,7 @@ std::string encoded(const models::transaction& tx) {
   return out;
 }
 
-std::optional<wire_error> decode(const std::string& bytes,
+fraud::error decode(const std::string& bytes,
                                  models::transaction& out) {
   return decode_transaction(bytes.data(), bytes.size(), out);
 }
@@ -72,9 +72,9 @@ std::string rejected_field(const std::string& bytes) {
   auto error = decode(bytes, out);
   if (!error)
     return "";
-  EXPECT_EQ(error->code, error_code::invalid_field) << error->message;
-  EXPECT_FALSE(error->message.empty());
-  return error->field;
+  EXPECT_EQ(error.code(), fraud::ec::invalid_field) << error.what();
+  EXPECT_FALSE(error.what().empty());
+  return error.field();
 }
 
 std::string rejected_field(const models::transaction& tx) {
@@ -84,10 +84,10 @@ std::string rejected_field(const models::transaction& tx) {
 void expect_malformed(const std::string& bytes) {
   models::transaction out;
   auto error = decode(bytes, out);
-  ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->code, error_code::malformed);
-  EXPECT_EQ(error->field, "");
-  EXPECT_FALSE(error->message.empty());
+  ASSERT_TRUE(static_cast<bool>(error));
+  EXPECT_EQ(error.code(), fraud::ec::malformed);
+  EXPECT_EQ(error.field(), "");
+  EXPECT_FALSE(error.what().empty());
 }
 
 /// A transaction with every field set, none at its default.
@@ -112,7 +112,7 @@ TEST(codec, a_transaction_survives_the_round_trip) {
   auto tx = full_tx();
   models::transaction out;
   auto error = decode(encoded(tx), out);
-  ASSERT_FALSE(error.has_value()) << error->field << ": " << error->message;
+  ASSERT_FALSE(static_cast<bool>(error)) << error.field() << ": " << error.what();
   EXPECT_EQ(out.tx_id, tx.tx_id);
   EXPECT_EQ(out.card_id, tx.card_id);
   EXPECT_EQ(out.account_id, tx.account_id);
@@ -136,7 +136,7 @@ TEST(codec, every_channel_survives_the_round_trip) {
     auto tx = sample_tx();
     tx.channel = c;
     models::transaction out;
-    ASSERT_FALSE(decode(encoded(tx), out).has_value()) << to_string(c);
+    ASSERT_FALSE(decode(encoded(tx), out)) << to_string(c);
     EXPECT_EQ(out.channel, c);
   }
 }
@@ -192,7 +192,7 @@ TEST(codec, a_truncated_transaction_is_malformed) {
 TEST(codec, a_malformed_message_leaves_no_ids_from_an_earlier_one) {
   models::transaction out;
   ASSERT_FALSE(decode(encoded(full_tx()), out));
-  ASSERT_TRUE(decode("\xff\xff\xff", out).has_value());
+  ASSERT_TRUE(decode("\xff\xff\xff", out));
   EXPECT_EQ(out.tx_id, "");
   EXPECT_EQ(out.card_id, "");
 }
@@ -200,9 +200,9 @@ TEST(codec, a_malformed_message_leaves_no_ids_from_an_earlier_one) {
 TEST(codec, an_empty_message_is_never_accepted) {
   models::transaction out;
   auto error = decode("", out);
-  ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->code, error_code::invalid_field);
-  EXPECT_FALSE(error->field.empty());
+  ASSERT_TRUE(static_cast<bool>(error));
+  EXPECT_EQ(error.code(), fraud::ec::invalid_field);
+  EXPECT_FALSE(error.field().empty());
 }
 
 TEST(codec, invalid_fields_are_named) {
@@ -237,7 +237,7 @@ TEST(codec, a_rejected_transaction_still_gives_its_ids) {
   tx.amount_minor = -1;
   models::transaction out;
   auto error = decode(encoded(tx), out);
-  ASSERT_TRUE(error.has_value());
+  ASSERT_TRUE(static_cast<bool>(error));
   EXPECT_EQ(out.tx_id, tx.tx_id);
   EXPECT_EQ(out.card_id, tx.card_id);
 }
@@ -247,7 +247,7 @@ TEST(codec, lat_without_lon_is_an_invalid_lon) {
   put_double_field(bytes, transaction_lat, 48.85);
   EXPECT_EQ(rejected_field(bytes), "lon");
   models::transaction out;
-  decode(bytes, out);
+  EXPECT_TRUE(decode(bytes, out));
   EXPECT_EQ(out.card_id, "card-1");  // for the rejection
 }
 
@@ -309,7 +309,7 @@ std::string encoded(const models::decision& d,
   return out;
 }
 
-std::string encoded_rejected(const wire_error& error,
+std::string encoded_rejected(const fraud::error& error,
                              const decision_envelope& env = {}) {
   std::string out;
   encode_rejected_decision("tx-5", "card-5", error, env, out);
@@ -325,7 +325,7 @@ struct read_decision {
 
 /// Decodes into `into`, which may hold an earlier decision.
 void read_into(read_decision& into, const std::string& bytes) {
-  into.ok = decode_decision(bytes.data(), bytes.size(), into.d, into.env);
+  into.ok = decode_decision(bytes.data(), bytes.size(), into.d, into.env).ok();
 }
 
 read_decision read_back(const std::string& bytes) {
@@ -370,7 +370,7 @@ TEST(codec, a_decision_survives_the_round_trip) {
   EXPECT_EQ(r.env.decided_at_ms, env.decided_at_ms);
   EXPECT_EQ(r.env.service_latency_ns, env.service_latency_ns);
   EXPECT_TRUE(r.env.duplicate);
-  EXPECT_FALSE(r.env.error.has_value());
+  EXPECT_FALSE(static_cast<bool>(r.env.error));
 }
 
 TEST(codec, every_action_survives_the_round_trip) {
@@ -386,17 +386,17 @@ TEST(codec, every_action_survives_the_round_trip) {
 
 TEST(codec, a_decision_error_survives_the_round_trip) {
   decision_envelope env;
-  env.error = wire_error{error_code::overloaded, "", "shed under load"};
+  env.error = fraud::error::in_field(fraud::ec::shutting_down, "", "draining");
   auto r = read_back(encoded(sample_decision(), env));
   ASSERT_TRUE(r.ok);
-  ASSERT_TRUE(r.env.error.has_value());
-  EXPECT_EQ(r.env.error->code, error_code::overloaded);
-  EXPECT_EQ(r.env.error->message, "shed under load");
+  ASSERT_TRUE(static_cast<bool>(r.env.error));
+  EXPECT_EQ(r.env.error.code(), fraud::ec::shutting_down);
+  EXPECT_EQ(r.env.error.what(), "draining");
 }
 
 TEST(codec, decoding_a_decision_forgets_the_previous_one) {
   auto scored = encoded(sample_decision());
-  auto rejected = encoded_rejected({error_code::malformed, "", "garbage"});
+  auto rejected = encoded_rejected(fraud::error::in_field(fraud::ec::malformed, "", "garbage"));
   read_decision r;
   read_into(r, scored);
   read_into(r, rejected);
@@ -404,7 +404,7 @@ TEST(codec, decoding_a_decision_forgets_the_previous_one) {
   EXPECT_TRUE(r.d.reasons.empty());
   read_into(r, scored);
   ASSERT_TRUE(r.ok);
-  EXPECT_FALSE(r.env.error.has_value());
+  EXPECT_FALSE(static_cast<bool>(r.env.error));
   EXPECT_EQ(r.d.reasons.size(), 2u);
 }
 
@@ -427,7 +427,7 @@ TEST(codec, a_rejected_decision_declines_with_the_error) {
   env.decided_at_ms = test::t0_ms;
   env.service_latency_ns = 777;
   auto r = read_back(encoded_rejected(
-    {error_code::invalid_field, "amount_minor", "must be greater than zero"},
+    fraud::error::in_field(fraud::ec::invalid_field, "amount_minor", "must be greater than zero"),
     env));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.d.action, models::action::decline);
@@ -435,69 +435,70 @@ TEST(codec, a_rejected_decision_declines_with_the_error) {
   EXPECT_EQ(r.d.tx_id, "tx-5");
   EXPECT_EQ(r.d.card_id, "card-5");
   EXPECT_TRUE(r.d.reasons.empty());
-  ASSERT_TRUE(r.env.error.has_value());
-  EXPECT_EQ(r.env.error->code, error_code::invalid_field);
-  EXPECT_EQ(r.env.error->field, "amount_minor");
-  EXPECT_EQ(r.env.error->message, "must be greater than zero");
+  ASSERT_TRUE(static_cast<bool>(r.env.error));
+  EXPECT_EQ(r.env.error.code(), fraud::ec::invalid_field);
+  EXPECT_EQ(r.env.error.field(), "amount_minor");
+  EXPECT_EQ(r.env.error.what(), "must be greater than zero");
   EXPECT_EQ(r.env.decided_at_ms, test::t0_ms);
   EXPECT_EQ(r.env.service_latency_ns, 777);
 }
 
 TEST(codec, a_rejected_decision_carries_its_own_error_not_the_envelopes) {
   decision_envelope env;
-  env.error = wire_error{error_code::overloaded, "", "stale"};
-  auto r = read_back(encoded_rejected({error_code::malformed, "", "garbage"},
+  env.error = fraud::error::in_field(fraud::ec::shutting_down, "", "stale");
+  auto r = read_back(encoded_rejected(fraud::error::in_field(fraud::ec::malformed, "", "garbage"),
                                       env));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.d.action, models::action::decline);
-  ASSERT_TRUE(r.env.error.has_value());
-  EXPECT_EQ(r.env.error->code, error_code::malformed);
-  EXPECT_EQ(r.env.error->message, "garbage");
+  ASSERT_TRUE(static_cast<bool>(r.env.error));
+  EXPECT_EQ(r.env.error.code(), fraud::ec::malformed);
+  EXPECT_EQ(r.env.error.what(), "garbage");
 }
 
 bool decode(const std::string& bytes, rejection& out) {
-  return decode_rejection(bytes.data(), bytes.size(), out);
+  return decode_rejection(bytes.data(), bytes.size(), out).ok();
 }
 
 TEST(codec, a_rejection_survives_the_round_trip) {
   std::string bytes;
   encode_rejection("fraud.tx.card-5", "tx-5", "card-5",
-                   {error_code::subject_mismatch, "card_id", "differs"},
+                   fraud::error::in_field(fraud::ec::subject_mismatch, "card_id", "differs"),
                    test::t0_ms, bytes);
   rejection out;
   ASSERT_TRUE(decode(bytes, out));
   EXPECT_EQ(out.subject, "fraud.tx.card-5");
   EXPECT_EQ(out.tx_id, "tx-5");
   EXPECT_EQ(out.card_id, "card-5");
-  EXPECT_EQ(out.error.code, error_code::subject_mismatch);
-  EXPECT_EQ(out.error.field, "card_id");
-  EXPECT_EQ(out.error.message, "differs");
+  EXPECT_EQ(out.error.code(), fraud::ec::subject_mismatch);
+  EXPECT_EQ(out.error.field(), "card_id");
+  EXPECT_EQ(out.error.what(), "differs");
   EXPECT_EQ(out.rejected_at_ms, test::t0_ms);
 }
 
 TEST(codec, every_error_code_survives_a_rejection) {
-  for (auto code : {error_code::malformed, error_code::invalid_field,
-                    error_code::subject_mismatch, error_code::overloaded,
-                    error_code::shutting_down, error_code::not_found,
-                    error_code::bad_request}) {
+  for (auto code : {fraud::ec::malformed, fraud::ec::invalid_field,
+                    fraud::ec::subject_mismatch, fraud::ec::shutting_down,
+                    fraud::ec::not_found, fraud::ec::bad_request,
+                    fraud::ec::internal}) {
     std::string bytes;
-    encode_rejection("s", "", "", {code, "", "m"}, 1, bytes);
+    encode_rejection("s", "", "", fraud::error::in_field(code, "", "m"), 1, bytes);
     rejection out;
     ASSERT_TRUE(decode(bytes, out)) << to_string(code);
-    EXPECT_EQ(out.error.code, code) << to_string(code);
+    EXPECT_EQ(out.error.code(), code) << to_string(code);
   }
 }
 
-TEST(codec, an_unknown_error_code_reads_as_malformed) {
+TEST(codec, an_unknown_error_code_reads_as_internal) {
   std::string bytes;
-  encode_rejection("s", "", "", {error_code::overloaded, "", "m"}, 1, bytes);
+  encode_rejection("s", "", "", fraud::error::in_field(fraud::ec::bad_request, "", "m"), 1, bytes);
   std::string error;
   put_varint_field(error, error_code_field, 42);
   put_message_field(bytes, rejection_error, error);  // merged: code 42
   rejection out;
   ASSERT_TRUE(decode(bytes, out));
-  EXPECT_EQ(out.error.code, error_code::malformed);
-  EXPECT_EQ(out.error.message, "m");
+  // From a newer peer: still a failure, and not blamed on the caller.
+  EXPECT_EQ(out.error.code(), fraud::ec::internal);
+  EXPECT_EQ(out.error.what(), "m");
 }
 
 TEST(codec, bytes_that_are_not_a_rejection_are_refused) {
@@ -506,13 +507,28 @@ TEST(codec, bytes_that_are_not_a_rejection_are_refused) {
 }
 
 TEST(codec, error_codes_have_their_wire_names) {
-  EXPECT_STREQ(to_string(error_code::malformed), "MALFORMED");
-  EXPECT_STREQ(to_string(error_code::invalid_field), "INVALID_FIELD");
-  EXPECT_STREQ(to_string(error_code::subject_mismatch), "SUBJECT_MISMATCH");
-  EXPECT_STREQ(to_string(error_code::overloaded), "OVERLOADED");
-  EXPECT_STREQ(to_string(error_code::shutting_down), "SHUTTING_DOWN");
-  EXPECT_STREQ(to_string(error_code::not_found), "NOT_FOUND");
-  EXPECT_STREQ(to_string(error_code::bad_request), "BAD_REQUEST");
+  EXPECT_STREQ(wire_name(fraud::ec::malformed), "MALFORMED");
+  EXPECT_STREQ(wire_name(fraud::ec::invalid_field), "INVALID_FIELD");
+  EXPECT_STREQ(wire_name(fraud::ec::subject_mismatch), "SUBJECT_MISMATCH");
+  EXPECT_STREQ(wire_name(fraud::ec::shutting_down), "SHUTTING_DOWN");
+  EXPECT_STREQ(wire_name(fraud::ec::not_found), "NOT_FOUND");
+  EXPECT_STREQ(wire_name(fraud::ec::bad_request), "BAD_REQUEST");
+  EXPECT_STREQ(wire_name(fraud::ec::internal), "INTERNAL");
+}
+
+TEST(codec, the_services_own_failures_travel_as_internal_never_bad_request) {
+  // A SQLite failure used to reach clients as BAD_REQUEST (fraudctl: exit 2,
+  // "usage"): it is the service's fault, not the caller's.
+  for (auto code : {fraud::ec::store_error, fraud::ec::nats_error,
+                    fraud::ec::timeout, fraud::ec::internal}) {
+    std::string bytes;
+    encode_rejection("s", "", "", fraud::error{code, "disk I/O error"}, 1,
+                     bytes);
+    rejection out;
+    ASSERT_TRUE(decode(bytes, out));
+    EXPECT_EQ(out.error.code(), fraud::ec::internal) << to_string(code);
+    EXPECT_EQ(out.error.what(), "disk I/O error");
+  }
 }
 
 } // namespace

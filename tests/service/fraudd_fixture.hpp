@@ -8,8 +8,8 @@
 #include <csignal>
 
 #include "protocol/codec.hpp"
-#include "service/error.hpp"
-#include "service/nats_connection.hpp"
+#include "models/error.hpp"
+#include "service/client/nats_connection.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace fraud::test {
@@ -51,7 +51,7 @@ protected:
     o.url = nats->url();
     o.name = "fraudd-test";
     auto c = service::nats_connection::connect(o);
-    ASSERT_TRUE(c) << service::render(c.error());
+    ASSERT_TRUE(c) << fraud::to_string(c.error());
     conn = std::move(*c);
     ASSERT_EQ(natsConnection_SubscribeSync(&decisions, conn->get(),
                                            "fraud.decisions.>"),
@@ -104,7 +104,7 @@ protected:
     }
     out.ok = protocol::decode_decision(natsMsg_GetData(msg),
                                        natsMsg_GetDataLength(msg),
-                                       out.decision, out.env);
+                                       out.decision, out.env).ok();
     natsMsg_Destroy(msg);
     EXPECT_TRUE(out.ok) << "reply is not a fraud.v1.Decision";
     return out;
@@ -130,7 +130,7 @@ protected:
   static bool decode_published(natsMsg* msg, models::decision& d) {
     protocol::decision_envelope env;
     auto ok = protocol::decode_decision(natsMsg_GetData(msg),
-                                        natsMsg_GetDataLength(msg), d, env);
+                                        natsMsg_GetDataLength(msg), d, env).ok();
     EXPECT_TRUE(ok) << "publication is not a fraud.v1.Decision";
     return ok;
   }

@@ -77,25 +77,25 @@ TEST_F(fraudd_service, remembers_the_card_between_transactions) {
   ADD_FAILURE() << "no publication on fraud.decisions.decline.card-2";
 }
 
-void expect_rejected(const reply& r, protocol::error_code code,
+void expect_rejected(const reply& r, fraud::ec code,
                      const std::string& field) {
   ASSERT_TRUE(r.ok);
   ASSERT_TRUE(r.env.error);
-  EXPECT_EQ(r.env.error->code, code);
-  EXPECT_EQ(r.env.error->field, field);
-  EXPECT_FALSE(r.env.error->message.empty());
+  EXPECT_EQ(r.env.error.code(), code);
+  EXPECT_EQ(r.env.error.field(), field);
+  EXPECT_FALSE(r.env.error.what().empty());
   EXPECT_EQ(r.decision.action, models::action::decline);
 }
 
 TEST_F(fraudd_service, rejects_bytes_that_are_not_a_transaction) {
   auto r = request("fraud.tx.card-1", "\xff\xff\xff garbage");
-  expect_rejected(r, protocol::error_code::malformed, "");
+  expect_rejected(r, fraud::ec::malformed, "");
   auto* msg = next(rejections);
   ASSERT_NE(msg, nullptr);
   protocol::rejection rej;
   EXPECT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
-                                         natsMsg_GetDataLength(msg), rej));
-  EXPECT_EQ(rej.error.code, protocol::error_code::malformed);
+                                         natsMsg_GetDataLength(msg), rej).ok());
+  EXPECT_EQ(rej.error.code(), fraud::ec::malformed);
   EXPECT_EQ(rej.subject, "fraud.tx.card-1");
   natsMsg_Destroy(msg);
   EXPECT_EQ(next(decisions, 200), nullptr) << "a rejection is no decision";
@@ -105,15 +105,15 @@ TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
   auto tx = make_tx("tx-bad", "card-1");
   tx.amount_minor = -5;
   auto r = score(tx);
-  expect_rejected(r, protocol::error_code::invalid_field, "amount_minor");
+  expect_rejected(r, fraud::ec::invalid_field, "amount_minor");
   EXPECT_EQ(r.decision.tx_id, "tx-bad");
   auto* msg = next(rejections);
   ASSERT_NE(msg, nullptr);
   protocol::rejection rej;
   ASSERT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
-                                         natsMsg_GetDataLength(msg), rej));
+                                         natsMsg_GetDataLength(msg), rej).ok());
   EXPECT_EQ(rej.tx_id, "tx-bad");
-  EXPECT_EQ(rej.error.field, "amount_minor");
+  EXPECT_EQ(rej.error.field(), "amount_minor");
   natsMsg_Destroy(msg);
 }
 
@@ -121,7 +121,7 @@ TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
   std::string payload;
   protocol::encode_transaction(make_tx("tx-x", "card-1"), payload);
   auto r = request("fraud.tx.card-2", payload);
-  expect_rejected(r, protocol::error_code::subject_mismatch, "card_id");
+  expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
 }
 
 TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {
@@ -130,7 +130,7 @@ TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {
   bad.lat = 51.51;
   bad.lon = -0.13;
   bad.currency = "pounds";
-  expect_rejected(score(bad), protocol::error_code::invalid_field,
+  expect_rejected(score(bad), fraud::ec::invalid_field,
                   "currency");
   // Had the rejected London transaction been applied, this New York one
   // would look like impossible travel.

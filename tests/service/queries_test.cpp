@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "protocol/query_codec.hpp"
-#include "service/clock.hpp"
-#include "service/sqlite_db.hpp"
+#include "service/client/clock.hpp"
+#include "service/sqlite_connection.hpp"
 #include "tests/service/fraudd_fixture.hpp"
 
 namespace {
@@ -22,7 +22,7 @@ protected:
     protocol::encode(protocol::decision_query{tx_id}, payload);
     auto bytes = raw_request("fraud.query.decision", payload);
     protocol::decision_reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
     return r;
   }
 
@@ -43,14 +43,14 @@ protected:
     protocol::encode(q, payload);
     auto bytes = raw_request("fraud.query.decisions", payload);
     protocol::decisions_reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
     return r;
   }
 
   protocol::stats_reply stats() {
     auto bytes = raw_request("fraud.stats", "");
     protocol::stats_reply s;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), s));
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), s).ok());
     return s;
   }
 
@@ -85,8 +85,8 @@ TEST_F(queries, an_unknown_tx_id_is_not_found) {
   auto r = decision("tx-never-seen");
   EXPECT_FALSE(r.decision);
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->code, protocol::error_code::not_found);
-  EXPECT_EQ(r.error->field, "tx_id");
+  EXPECT_EQ(r.error.code(), fraud::ec::not_found);
+  EXPECT_EQ(r.error.field(), "tx_id");
 }
 
 TEST_F(queries, malformed_queries_get_bad_request) {
@@ -96,30 +96,30 @@ TEST_F(queries, malformed_queries_get_bad_request) {
     protocol::decisions_reply r; // every reply has its error in field 3 or 2
     protocol::decision_reply dr;
     protocol::card_reply cr;
-    std::optional<protocol::wire_error> err;
+    fraud::error err;
     if (std::string{subject} == "fraud.query.decision") {
-      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), dr));
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), dr).ok());
       err = dr.error;
     } else if (std::string{subject} == "fraud.query.card") {
-      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), cr));
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), cr).ok());
       err = cr.error;
     } else {
-      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+      ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
       err = r.error;
     }
     ASSERT_TRUE(err) << subject;
-    EXPECT_EQ(err->code, protocol::error_code::bad_request) << subject;
+    EXPECT_EQ(err.code(), fraud::ec::bad_request) << subject;
   }
   protocol::decisions_query q;
   q.limit = 5000;
   auto r = search(q);
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->field, "limit");
+  EXPECT_EQ(r.error.field(), "limit");
   q.limit = 10;
   q.card_id = "not a card!";
   r = search(q);
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->field, "card_id");
+  EXPECT_EQ(r.error.field(), "card_id");
   EXPECT_GE(stats().rejected, 0u);
 }
 
@@ -135,7 +135,7 @@ TEST_F(queries, a_card_shows_its_live_state_and_latest_decisions) {
   protocol::encode(protocol::card_query{"card-2", 10}, payload);
   auto bytes = raw_request("fraud.query.card", payload);
   protocol::card_reply r;
-  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
   EXPECT_FALSE(r.error);
   EXPECT_TRUE(r.active);
   EXPECT_EQ(r.card.tx_count, 2u);
@@ -146,9 +146,9 @@ TEST_F(queries, a_card_shows_its_live_state_and_latest_decisions) {
   EXPECT_EQ(r.decisions[0].decision.tx_id, "card-2-toronto");
   protocol::encode(protocol::card_query{"card-unknown", 10}, payload);
   bytes = raw_request("fraud.query.card", payload);
-  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r));
+  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->code, protocol::error_code::not_found);
+  EXPECT_EQ(r.error.code(), fraud::ec::not_found);
 }
 
 TEST_F(queries, decisions_filter_by_action_card_rule_and_page) {
@@ -266,8 +266,8 @@ TEST_F(queries, kill_9_keeps_every_decision_acknowledged_as_stored) {
   acknowledged = stats().store_written;
   ASSERT_GT(acknowledged, 0u);
   EXPECT_EQ(fraudd.stop(SIGKILL), 128 + SIGKILL);
-  auto db = service::sqlite_db::open(dir.file("fraud.db"), true);
-  ASSERT_TRUE(db) << caf::to_string(db.error());
+  auto db = service::sqlite_connection::open(dir.file("fraud.db"), true);
+  ASSERT_TRUE(db) << fraud::to_string(db.error());
   auto check = (*db)->prepare("PRAGMA integrity_check");
   ASSERT_TRUE(check);
   ASSERT_EQ(check->step(), SQLITE_ROW);

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "models/compiled_ruleset.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "protocol/rules_codec.hpp"
 #include "tests/service/fraudd_fixture.hpp"
 
@@ -33,7 +33,7 @@ protected:
     protocol::encode(q, payload);
     auto bytes = raw_request(subject, payload);
     Reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r)) << subject;
+    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok()) << subject;
     return r;
   }
 
@@ -101,7 +101,7 @@ TEST_F(rules, a_new_database_runs_the_default_rules_as_version_1) {
 
 TEST_F(rules, set_runs_a_new_version_that_decisions_name) {
   auto r = set(big_declines);
-  ASSERT_FALSE(r.error) << r.error->message;
+  ASSERT_FALSE(r.error) << r.error.what();
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
   ASSERT_TRUE(r.version);
   EXPECT_EQ(r.version->name, "rules-2");
@@ -145,13 +145,13 @@ TEST_F(rules, bad_requests_are_refused_with_the_field) {
   auto r = ask<protocol::rules_change_reply>(
     "fraud.rules.set", protocol::rules_set_request{big_declines, "", "why"});
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->field, "author");
+  EXPECT_EQ(r.error.field(), "author");
   auto l = change_list("add", "Bad-Name", {"x"});
   ASSERT_TRUE(l.error);
-  EXPECT_EQ(l.error->field, "list");
+  EXPECT_EQ(l.error.field(), "list");
   auto g = get(99);
   ASSERT_TRUE(g.error);
-  EXPECT_EQ(g.error->code, protocol::error_code::not_found);
+  EXPECT_EQ(g.error.code(), fraud::ec::not_found);
 }
 
 TEST_F(rules, rollback_runs_an_earlier_version_again_and_history_says_so) {
@@ -166,7 +166,7 @@ TEST_F(rules, rollback_runs_an_earlier_version_again_and_history_says_so) {
   EXPECT_EQ(d.decision.action, models::action::approve);
   auto missing = rollback(42);
   ASSERT_TRUE(missing.error);
-  EXPECT_EQ(missing.error->code, protocol::error_code::not_found);
+  EXPECT_EQ(missing.error.code(), fraud::ec::not_found);
   auto h = ask<protocol::rules_history_reply>("fraud.rules.history",
                                               protocol::rules_history_request{});
   ASSERT_EQ(h.versions.size(), 2u);
@@ -361,8 +361,10 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
           != NATS_OK)
         continue;
       protocol::rules_change_reply r;
-      protocol::decode(natsMsg_GetData(msg), natsMsg_GetDataLength(msg), r);
+      auto err = protocol::decode(natsMsg_GetData(msg),
+                                  natsMsg_GetDataLength(msg), r);
       natsMsg_Destroy(msg);
+      EXPECT_TRUE(err.ok()) << to_string(err);
       if (r.version) {
         std::lock_guard<std::mutex> guard{kinds_mtx};
         kind_of[r.version->name] = a ? "a" : "b";
@@ -395,7 +397,7 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
     models::decision d;
     protocol::decision_envelope env;
     ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
-                                          natsMsg_GetDataLength(msg), d, env));
+                                          natsMsg_GetDataLength(msg), d, env).ok());
     natsMsg_Destroy(msg);
     EXPECT_TRUE(seen.insert(d.tx_id).second) << "two decisions for "
                                              << d.tx_id;

@@ -18,7 +18,7 @@ TEST(snapshot_read_pool, reads_what_the_writer_committed_from_many_threads) {
   test::temp_dir dir;
   auto path = dir.file("cards.db");
   auto writer = service::snapshot_db::open(path);
-  ASSERT_TRUE(writer) << caf::to_string(writer.error());
+  ASSERT_TRUE(writer) << fraud::to_string(writer.error());
   std::vector<std::string> ids, bytes;
   for (int i = 0; i < 200; ++i) {
     ids.push_back("card-" + std::to_string(i));
@@ -60,7 +60,7 @@ TEST(snapshot_read_pool, is_read_only_and_says_so) {
   std::vector<std::pair<std::string_view, std::string_view>> rows{{"c", "s"}};
   auto err = pool.write(rows);
   ASSERT_TRUE(err);
-  EXPECT_NE(caf::to_string(err).find("read-only"), std::string::npos);
+  EXPECT_NE(fraud::to_string(err).find("read-only"), std::string::npos);
   EXPECT_TRUE(pool.erase("c"));
 }
 

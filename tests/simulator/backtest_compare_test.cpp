@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "models/compiled_ruleset.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "simulator/backtest.hpp"
 #include "simulator/backtest_compare.hpp"
 #include "simulator/backtest_report.hpp"
@@ -31,10 +31,12 @@ std::string small_dataset() {
 
 std::shared_ptr<const models::ruleset> compiled(const std::string& text,
                                                 const std::string& name) {
-  std::vector<models::rules::rule_error> errors;
-  auto r = models::rules::make_compiled_ruleset(text, name, nullptr, errors);
-  EXPECT_TRUE(r) << (errors.empty() ? "" : errors[0].message);
-  return r;
+  auto r = models::rules::make_compiled_ruleset(text, name, nullptr);
+  if (!r) {
+    ADD_FAILURE() << r.error().what();
+    return nullptr;
+  }
+  return *r;
 }
 
 simulator::backtest_comparison compare(const std::string& data,

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "models/compiled_ruleset.hpp"
+#include "models/rules/compiled_ruleset.hpp"
 #include "simulator/backtest.hpp"
 #include "simulator/backtest_compare.hpp"
 #include "simulator/dataset_generator.hpp"

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "service/error.hpp"
+#include "models/error.hpp"
 
 namespace fraud::test {
 
@@ -60,7 +60,7 @@ std::unique_ptr<service::embedded_nats> start_nats(const std::string& dir) {
   o.work_dir = dir;
   auto server = service::embedded_nats::start(o);
   if (!server) {
-    ADD_FAILURE() << "nats-server: " << service::render(server.error());
+    ADD_FAILURE() << "nats-server: " << fraud::to_string(server.error());
     return nullptr;
   }
   return std::move(*server);

@@ -1,0 +1,111 @@
+#include "actors/runtime/card_directory.hpp"
+
+#include <caf/send.hpp>
+
+namespace fraud::actors {
+
+card_directory::card_directory(caf::actor_system& sys,
+                               const card_environment& env,
+                               directory_limits limits, bool run_inline)
+  : sys_(sys), env_(env), limits_(limits), run_inline_(run_inline),
+    unit_(sys) {
+}
+
+card_actor card_directory::activate(const std::string& card_id) {
+  card_activation act;
+  act.card_id = card_id;
+  if (auto i = stopping_.find(card_id); i != stopping_.end()) {
+    act.restore = true;
+    act.predecessor = std::move(i->second);
+    stopping_.erase(i);
+  } else if (env_.filter != nullptr) {
+    // A card that never had a snapshot starts at once.
+    act.restore = env_.filter->maybe_contains(card_id);
+    if (!act.restore)
+      env_.filter->add(card_id);
+  }
+  env_.stats->cards_activated.add();
+  // Inline, the actor starts on its first message, on the routing thread.
+  if (run_inline_)
+    return sys_.spawn<caf::lazy_init>(card, &env_, std::move(act));
+  return sys_.spawn(card, &env_, std::move(act));
+}
+
+void card_directory::passivate(
+  std::unordered_map<std::string, entry>::iterator i) {
+  // The actor's snapshot went into the queue with its last transaction;
+  // passivate only stops it. Its mailbox keeps the order: anything routed
+  // to it before this is scored first.
+  caf::anon_send(i->second.handle, passivate_atom::value);
+  env_.stats->passivations.add();
+  if (limits_.handoff_memory > 0) {
+    stopping_[i->first] = i->second.handle;
+    stopping_order_.push_back(i->first);
+    while (stopping_order_.size() > limits_.handoff_memory) {
+      stopping_.erase(stopping_order_.front());
+      stopping_order_.pop_front();
+    }
+  }
+  lru_.erase(i->second.lru);
+  cards_.erase(i);
+}
+
+void card_directory::route(score_request&& request, std::int64_t now_ns) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = cards_.find(request.tx.card_id);
+  if (i == cards_.end()) {
+    auto handle = activate(request.tx.card_id);
+    i = cards_.emplace(request.tx.card_id, entry{std::move(handle), 0, {}})
+          .first;
+    lru_.push_front(&i->first);
+    i->second.lru = lru_.begin();
+  } else if (i->second.lru != lru_.begin()) {
+    lru_.splice(lru_.begin(), lru_, i->second.lru);
+  }
+  i->second.last_used_ns = now_ns;
+  env_.stats->routed.add();
+  // Sent under the lock, so that a concurrent sweep cannot passivate the
+  // actor between finding it and sending to it.
+  if (run_inline_)
+    caf::actor_cast<caf::abstract_actor*>(i->second.handle)
+      ->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                          score_atom::value,
+                                          std::move(request)),
+                &unit_);
+  else
+    caf::anon_send(i->second.handle, score_atom::value, std::move(request));
+  if (limits_.max_cards > 0 && cards_.size() > limits_.max_cards) {
+    auto victim = cards_.find(*lru_.back());
+    passivate(victim);
+  }
+}
+
+std::size_t card_directory::sweep_idle(std::int64_t now_ns) {
+  if (limits_.idle_ns <= 0)
+    return 0;
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::size_t n = 0;
+  while (!lru_.empty()) {
+    auto i = cards_.find(*lru_.back());
+    if (now_ns - i->second.last_used_ns < limits_.idle_ns)
+      break;
+    passivate(i);
+    ++n;
+  }
+  return n;
+}
+
+std::optional<card_actor> card_directory::find(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = cards_.find(id);
+  if (i == cards_.end())
+    return std::nullopt;
+  return i->second.handle;
+}
+
+std::size_t card_directory::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return cards_.size();
+}
+
+} // namespace fraud::actors

@@ -1,0 +1,43 @@
+#include "actors/runtime/ruleset_slot.hpp"
+
+namespace fraud::actors {
+
+namespace {
+
+struct cached_ruleset {
+  const ruleset_slot* slot = nullptr;
+  std::uint64_t generation = 0;
+  std::shared_ptr<const models::ruleset> rules;
+};
+
+thread_local cached_ruleset cache;
+
+} // namespace
+
+ruleset_slot::ruleset_slot(std::shared_ptr<const models::ruleset> initial)
+  : rules_(std::move(initial)) {
+}
+
+void ruleset_slot::set(std::shared_ptr<const models::ruleset> rules) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  rules_ = std::move(rules);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+std::shared_ptr<const models::ruleset> ruleset_slot::get() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return rules_;
+}
+
+const models::ruleset& ruleset_slot::current() const {
+  auto gen = generation_.load(std::memory_order_acquire);
+  if (cache.slot != this || cache.generation != gen) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    cache.slot = this;
+    cache.generation = generation_.load(std::memory_order_relaxed);
+    cache.rules = rules_;
+  }
+  return *cache.rules;
+}
+
+} // namespace fraud::actors

@@ -1,0 +1,36 @@
+#include "actors/runtime/thread_setup.hpp"
+
+#include <cstdio>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace fraud::actors {
+
+bool set_this_thread_nice(int nice) {
+  if (nice == 0)
+    return true;
+  // On Linux, PRIO_PROCESS with a thread id applies to that thread only.
+  auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  return ::setpriority(PRIO_PROCESS, tid, nice) == 0;
+}
+
+void name_this_thread(const char* name) {
+  char shortened[16];
+  std::snprintf(shortened, sizeof shortened, "%s", name);
+  ::pthread_setname_np(::pthread_self(), shortened);
+}
+
+void setup_this_thread_once(const char* name, int nice) {
+  thread_local bool done = false;
+  if (done)
+    return;
+  done = true;
+  name_this_thread(name);
+  if (!set_this_thread_nice(nice))
+    std::fprintf(stderr, "fraud: could not set a thread's nice value to %d "
+                 "(below 0 needs CAP_SYS_NICE); it runs as before\n", nice);
+}
+
+} // namespace fraud::actors

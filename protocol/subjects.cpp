@@ -1,0 +1,30 @@
+#include "protocol/subjects.hpp"
+
+namespace fraud::protocol::subjects {
+
+std::string_view card_token(std::string_view subject, int position) {
+  if (position <= 0) {
+    auto dot = subject.rfind('.');
+    return dot == std::string_view::npos ? subject : subject.substr(dot + 1);
+  }
+  std::size_t begin = 0;
+  for (int i = 1; i < position; ++i) {
+    auto dot = subject.find('.', begin);
+    if (dot == std::string_view::npos)
+      return {};
+    begin = dot + 1;
+  }
+  auto end = subject.find('.', begin);
+  return subject.substr(begin, end == std::string_view::npos ? end
+                                                              : end - begin);
+}
+
+void decision_subject(models::action a, const std::string& card_id,
+                      std::string& out) {
+  out.assign(decisions_prefix);
+  out.append(models::to_string(a));
+  out.push_back('.');
+  out.append(card_id);
+}
+
+} // namespace fraud::protocol::subjects

@@ -1,0 +1,51 @@
+// Every NATS subject of the wire contract, in one place (README: "Wire
+// contract"), and the card token inside a transaction subject. Clients
+// (fraudctl, fraud-sim, the benchmarks) and fraudd name subjects only
+// through these.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "models/decision.hpp"
+
+namespace fraud::protocol::subjects {
+
+// Transactions: request (or publish) fraud.tx.<card_id>, Transaction in,
+// Decision as the reply.
+inline constexpr const char* tx_prefix = "fraud.tx.";
+inline constexpr const char* tx_all = "fraud.tx.*";
+
+// What fraudd publishes for everyone: fraud.decisions.<action>.<card_id>
+// (Decision) and fraud.rejected (Rejection).
+inline constexpr const char* decisions_prefix = "fraud.decisions.";
+inline constexpr const char* decisions_all = "fraud.decisions.>";
+inline constexpr const char* rejected = "fraud.rejected";
+
+// Queries, request-reply.
+inline constexpr const char* query_decision = "fraud.query.decision";
+inline constexpr const char* query_card = "fraud.query.card";
+inline constexpr const char* query_decisions = "fraud.query.decisions";
+inline constexpr const char* stats = "fraud.stats";
+
+// Rules and lists, request-reply: <prefix><verb>.
+inline constexpr const char* rules_prefix = "fraud.rules.";
+inline constexpr const char* rules_set = "fraud.rules.set";
+inline constexpr const char* rules_get = "fraud.rules.get";
+inline constexpr const char* rules_rollback = "fraud.rules.rollback";
+inline constexpr const char* rules_history = "fraud.rules.history";
+inline constexpr const char* rules_shadow = "fraud.rules.shadow";
+inline constexpr const char* lists_prefix = "fraud.lists.";
+inline constexpr const char* lists_add = "fraud.lists.add";
+inline constexpr const char* lists_remove = "fraud.lists.remove";
+inline constexpr const char* lists_get = "fraud.lists.get";
+
+/// The card token of a transaction subject: token `position` counted from
+/// 1, or the last token when position is 0. Empty when there is none.
+std::string_view card_token(std::string_view subject, int position);
+
+/// fraud.decisions.<action>.<card_id>, written into `out`.
+void decision_subject(models::action a, const std::string& card_id,
+                      std::string& out);
+
+} // namespace fraud::protocol::subjects

@@ -1,0 +1,93 @@
+#include "service/client/nats_connection.hpp"
+
+#include <cstdio>
+
+#include "models/error.hpp"
+
+namespace fraud::service {
+
+std::string describe(natsStatus s) {
+  std::string out = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0') {
+    out += ": ";
+    out += last;
+  }
+  return out;
+}
+
+fraud::expected<std::unique_ptr<nats_connection>>
+nats_connection::connect(const nats_options& opts) {
+  std::unique_ptr<nats_connection> self{new nats_connection};
+  auto fail = [](const char* what, natsStatus s) {
+    return make_error(ec::nats_error, std::string{what} + ": " + describe(s));
+  };
+  natsStatus s = natsOptions_Create(&self->opts_);
+  if (s != NATS_OK)
+    return fail("cannot create NATS options", s);
+  auto* o = self->opts_;
+  if ((s = natsOptions_SetURL(o, opts.url.c_str())) != NATS_OK)
+    return fail("bad NATS URL", s);
+  if ((s = natsOptions_SetName(o, opts.name.c_str())) != NATS_OK
+      || (s = natsOptions_SetSendAsap(o, opts.send_asap)) != NATS_OK
+      || (s = natsOptions_SetTimeout(o, opts.connect_timeout_ms)) != NATS_OK
+      || (s = natsOptions_SetMaxReconnect(o, opts.max_reconnect)) != NATS_OK
+      || (s = natsOptions_SetReconnectWait(o, 250)) != NATS_OK
+      || (s = natsOptions_SetErrorHandler(o, on_error, self.get())) != NATS_OK
+      || (s = natsOptions_SetDisconnectedCB(o, on_disconnected, self.get()))
+           != NATS_OK
+      || (s = natsOptions_SetReconnectedCB(o, on_reconnected, self.get()))
+           != NATS_OK)
+    return fail("cannot set NATS options", s);
+  if ((s = natsConnection_Connect(&self->conn_, o)) != NATS_OK)
+    return fail(("cannot connect to " + opts.url).c_str(), s);
+  return self;
+}
+
+nats_connection::~nats_connection() {
+  if (conn_ != nullptr) {
+    natsConnection_Close(conn_);
+    natsConnection_Destroy(conn_);
+  }
+  if (opts_ != nullptr)
+    natsOptions_Destroy(opts_);
+}
+
+natsStatus nats_connection::flush(int timeout_ms) {
+  return natsConnection_FlushTimeout(conn_, timeout_ms);
+}
+
+void nats_connection::on_error(natsConnection*, natsSubscription* sub,
+                               natsStatus err, void* closure) {
+  auto* self = static_cast<nats_connection*>(closure);
+  self->async_errors_.fetch_add(1);
+  if (err == NATS_SLOW_CONSUMER) {
+    // Rate-limit the log: one line per power of two.
+    auto n = self->slow_consumer_.fetch_add(1) + 1;
+    if ((n & (n - 1)) == 0) {
+      int64_t dropped = 0;
+      if (sub != nullptr)
+        natsSubscription_GetDropped(sub, &dropped);
+      std::fprintf(stderr,
+                   "fraud: NATS slow consumer: messages dropped (%lld so far "
+                   "on this subscription, event %llu)\n",
+                   static_cast<long long>(dropped),
+                   static_cast<unsigned long long>(n));
+    }
+    return;
+  }
+  std::fprintf(stderr, "fraud: NATS asynchronous error: %s\n",
+               natsStatus_GetText(err));
+}
+
+void nats_connection::on_disconnected(natsConnection* nc, void*) {
+  if (natsConnection_IsClosed(nc))
+    return; // closed on purpose
+  std::fprintf(stderr, "fraud: disconnected from NATS, reconnecting\n");
+}
+
+void nats_connection::on_reconnected(natsConnection*, void*) {
+  std::fprintf(stderr, "fraud: reconnected to NATS\n");
+}
+
+} // namespace fraud::service

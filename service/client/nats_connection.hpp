@@ -1,0 +1,60 @@
+// An owned connection to NATS, with the options the service relies on set
+// explicitly: send-asap for latency, endless reconnects, and an error
+// handler so that slow-consumer drops are counted, never silent.
+//
+// Thread-safe as nats.c connections are: publish from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "models/error.hpp"
+#include <nats/nats.h>
+
+namespace fraud::service {
+
+struct nats_options {
+  std::string url = "nats://127.0.0.1:4222";
+  std::string name = "fraud";
+  bool send_asap = true;     // flush each publish now instead of batching
+  int connect_timeout_ms = 2000;
+  int max_reconnect = -1;    // forever
+};
+
+class nats_connection {
+public:
+  static fraud::expected<std::unique_ptr<nats_connection>>
+  connect(const nats_options& opts);
+
+  ~nats_connection();
+  nats_connection(const nats_connection&) = delete;
+  nats_connection& operator=(const nats_connection&) = delete;
+
+  natsConnection* get() const { return conn_; }
+
+  /// Errors reported asynchronously by nats.c (slow consumer, etc.).
+  std::uint64_t async_errors() const { return async_errors_.load(); }
+  std::uint64_t slow_consumer_events() const { return slow_consumer_.load(); }
+
+  /// Flushes what was published, waiting at most timeout_ms.
+  natsStatus flush(int timeout_ms);
+
+private:
+  nats_connection() = default;
+  static void on_error(natsConnection*, natsSubscription*, natsStatus err,
+                       void* closure);
+  static void on_disconnected(natsConnection*, void* closure);
+  static void on_reconnected(natsConnection*, void* closure);
+
+  natsOptions* opts_ = nullptr;
+  natsConnection* conn_ = nullptr;
+  std::atomic<std::uint64_t> async_errors_{0};
+  std::atomic<std::uint64_t> slow_consumer_{0};
+};
+
+/// "status text: last error detail" for a failed nats.c call.
+std::string describe(natsStatus s);
+
+} // namespace fraud::service

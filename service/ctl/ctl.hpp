@@ -1,0 +1,95 @@
+// fraudctl's commands, shared pieces. Exit codes: 0 done, 1 failure
+// (no NATS, no answer), 2 usage or bad request, 3 the service rejected the
+// input, 4 not found, 5 the service failed (INTERNAL: its database, say).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "models/transaction.hpp"
+#include "protocol/codec.hpp"
+#include "service/client/nats_connection.hpp"
+
+namespace fraud::ctl {
+
+enum exit_code : int {
+  ok = 0,
+  failure = 1,
+  usage = 2,
+  rejected = 3,
+  not_found = 4,
+  service_failed = 5,
+};
+
+struct common_options {
+  std::string nats_url = "nats://127.0.0.1:4222";
+  int timeout_ms = 2000;
+  bool json = false;
+};
+
+/// Prints "fraudctl: what" to stderr and returns the usage exit code.
+int usage_error(const std::string& what);
+
+/// Connects, or prints why not and returns null.
+std::unique_ptr<service::nats_connection> connect(const common_options& c);
+
+/// Sends a request and returns the reply's bytes, or prints why there is
+/// none and returns nothing.
+std::optional<std::string> request(service::nats_connection& conn,
+                                   const common_options& c,
+                                   const std::string& subject,
+                                   const std::string& payload);
+
+/// The exit code for a reply's error, after saying what it was.
+int report_error(const fraud::error& e);
+
+/// "10m" means ten minutes ago; plain digits are Unix milliseconds; ""
+/// is 0. False if it is neither.
+bool parse_time(const std::string& s, std::int64_t& out);
+
+/// "10m", "2h", "30s", "7d" -> milliseconds; false if not a duration.
+bool parse_duration_ms(const std::string& text, std::int64_t& out);
+
+/// Milliseconds since the epoch as "2026-11-23 19:35:30.123" (UTC).
+std::string format_time(std::int64_t ms);
+
+/// Amount in minor units in its currency's major units, e.g. "12.50 USD".
+std::string format_amount(std::int64_t minor, const std::string& currency);
+
+struct send_options {
+  std::string from_json;  // file, or - for stdin
+  models::transaction tx;
+  std::string amount;
+  std::string channel = "POS";
+  double lat = 0, lon = 0;
+  bool has_lat = false, has_lon = false;
+};
+
+struct decisions_options {
+  std::string action;
+  std::string card;
+  std::string since;  // duration back from now, or Unix ms
+  std::string until;
+  std::string rule;
+  std::uint32_t limit = 50;
+  std::string cursor;
+  bool all = false;   // follow next_cursor to the end
+};
+
+struct watch_options {
+  std::string filter = ">";  // after fraud.decisions.
+  int seconds = 0;           // 0: until interrupted
+  std::uint64_t count = 0;   // stop after this many decisions, 0: never
+};
+
+int run_send(const common_options& c, send_options& o);
+int run_decision(const common_options& c, const std::string& tx_id);
+int run_card(const common_options& c, const std::string& card_id,
+             std::uint32_t limit);
+int run_decisions(const common_options& c, const decisions_options& o);
+int run_stats(const common_options& c);
+int run_watch(const common_options& c, const watch_options& o);
+
+} // namespace fraud::ctl

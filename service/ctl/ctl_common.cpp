@@ -1,0 +1,133 @@
+#include "service/ctl/ctl.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "models/transaction.hpp"
+#include "service/client/clock.hpp"
+#include "models/error.hpp"
+
+namespace fraud::ctl {
+
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
+  return usage;
+}
+
+std::unique_ptr<service::nats_connection> connect(const common_options& c) {
+  service::nats_options no;
+  no.url = c.nats_url;
+  no.name = "fraudctl";
+  no.max_reconnect = 0;
+  auto conn = service::nats_connection::connect(no);
+  if (!conn) {
+    std::fprintf(stderr, "fraudctl: %s\n",
+                 fraud::to_string(conn.error()).c_str());
+    return nullptr;
+  }
+  return std::move(*conn);
+}
+
+std::optional<std::string> request(service::nats_connection& conn,
+                                   const common_options& c,
+                                   const std::string& subject,
+                                   const std::string& payload) {
+  natsMsg* reply = nullptr;
+  auto s = natsConnection_Request(&reply, conn.get(), subject.c_str(),
+                                  payload.data(),
+                                  static_cast<int>(payload.size()),
+                                  c.timeout_ms);
+  if (s != NATS_OK) {
+    std::fprintf(stderr, "fraudctl: no answer on %s within %d ms: %s%s\n",
+                 subject.c_str(), c.timeout_ms, service::describe(s).c_str(),
+                 s == NATS_NO_RESPONDERS ? " (is fraudd running?)" : "");
+    return std::nullopt;
+  }
+  std::string out{natsMsg_GetData(reply),
+                  static_cast<size_t>(natsMsg_GetDataLength(reply))};
+  natsMsg_Destroy(reply);
+  return out;
+}
+
+int report_error(const fraud::error& e) {
+  std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::wire_name(e.code()),
+               e.field().empty() ? "" : " ", e.field().c_str(),
+               e.what().c_str());
+  switch (e.code()) {
+    case fraud::ec::not_found:
+      return not_found;
+    case fraud::ec::bad_request:
+      return usage;
+    default:
+      return is_input_error(e.code()) ? failure : service_failed;
+  }
+}
+
+bool parse_time(const std::string& s, std::int64_t& out) {
+  if (s.empty()) {
+    out = 0;
+    return true;
+  }
+  if (s.find_first_not_of("0123456789") == std::string::npos
+      && s.size() < 18) {
+    out = std::stoll(s);
+    return true;
+  }
+  std::int64_t back = 0;
+  if (!parse_duration_ms(s, back))
+    return false;
+  out = service::wall_ms() - back;
+  return true;
+}
+
+bool parse_duration_ms(const std::string& text, std::int64_t& out) {
+  if (text.size() < 2)
+    return false;
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || n > 1'000'000'000)
+      return false;
+    n = n * 10 + (text[i] - '0');
+  }
+  switch (text.back()) {
+    case 's':
+      out = n * 1000;
+      return true;
+    case 'm':
+      out = n * 60'000;
+      return true;
+    case 'h':
+      out = n * 3'600'000;
+      return true;
+    case 'd':
+      out = n * 86'400'000;
+      return true;
+  }
+  return false;
+}
+
+std::string format_time(std::int64_t ms) {
+  if (ms <= 0)
+    return "-";
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03d",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string format_amount(std::int64_t minor, const std::string& currency) {
+  models::transaction tx;
+  tx.amount_minor = minor;
+  tx.currency = currency;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f %s",
+                models::currency_exponent(currency), models::major_units(tx),
+                currency.c_str());
+  return buf;
+}
+
+} // namespace fraud::ctl

@@ -1,0 +1,315 @@
+// fraudctl decision | card | decisions | stats: ask the decision store and
+// the live service, print tables for people or JSON for scripts.
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/query_codec.hpp"
+#include "protocol/subjects.hpp"
+#include "service/client/clock.hpp"
+#include "service/ctl/ctl.hpp"
+#include "service/ctl/decision_json.hpp"
+
+namespace fraud::ctl {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string rules_of(const models::decision& d) {
+  std::string out;
+  for (auto& r : d.reasons) {
+    if (!out.empty())
+      out += ",";
+    out += r.rule;
+  }
+  return out.empty() ? "-" : out;
+}
+
+void print_rows(const std::vector<protocol::decision_view>& rows) {
+  std::printf("%-23s  %-20s  %-16s  %-7s  %5s  %16s  %s\n", "decided at (UTC)",
+              "tx_id", "card_id", "action", "score", "amount", "rules");
+  for (auto& v : rows) {
+    auto& d = v.decision;
+    std::printf("%-23s  %-20s  %-16s  %-7s  %5d  %16s  %s\n",
+                format_time(v.env.decided_at_ms).c_str(), d.tx_id.c_str(),
+                d.card_id.c_str(), models::to_string(d.action), d.score,
+                format_amount(d.amount_minor, d.currency).c_str(),
+                rules_of(d).c_str());
+  }
+}
+
+json rows_json(const std::vector<protocol::decision_view>& rows) {
+  auto out = json::array();
+  for (auto& v : rows)
+    out.push_back(service::to_json(v.decision, v.env));
+  return out;
+}
+
+json latency_json(const protocol::latency_summary& l) {
+  return {{"count", l.count},   {"p50", l.p50_us},   {"p90", l.p90_us},
+          {"p99", l.p99_us},    {"p999", l.p999_us}, {"max", l.max_us}};
+}
+
+bool parse_action(const std::string& s, models::action& out) {
+  if (s == "approve" || s == "APPROVE")
+    out = models::action::approve;
+  else if (s == "review" || s == "REVIEW")
+    out = models::action::review;
+  else if (s == "decline" || s == "DECLINE")
+    out = models::action::decline;
+  else
+    return false;
+  return true;
+}
+
+} // namespace
+
+int run_decision(const common_options& c, const std::string& tx_id) {
+  auto conn = connect(c);
+  if (!conn)
+    return failure;
+  std::string payload;
+  protocol::encode(protocol::decision_query{tx_id}, payload);
+  auto bytes = request(*conn, c, protocol::subjects::query_decision, payload);
+  if (!bytes)
+    return failure;
+  protocol::decision_reply r;
+  if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
+    std::fprintf(stderr, "fraudctl: the reply is not a DecisionReply\n");
+    return failure;
+  }
+  if (r.error)
+    return report_error(r.error);
+  if (!r.decision)
+    return failure;
+  if (c.json)
+    std::printf("%s\n",
+                service::to_json(r.decision->decision, r.decision->env)
+                  .dump(2)
+                  .c_str());
+  else
+    std::printf("%s", service::to_table(r.decision->decision,
+                                        r.decision->env)
+                        .c_str());
+  return ok;
+}
+
+int run_card(const common_options& c, const std::string& card_id,
+             std::uint32_t limit) {
+  auto conn = connect(c);
+  if (!conn)
+    return failure;
+  std::string payload;
+  protocol::encode(protocol::card_query{card_id, limit}, payload);
+  auto bytes = request(*conn, c, protocol::subjects::query_card, payload);
+  if (!bytes)
+    return failure;
+  protocol::card_reply r;
+  if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
+    std::fprintf(stderr, "fraudctl: the reply is not a CardReply\n");
+    return failure;
+  }
+  if (r.error)
+    return report_error(r.error);
+  auto& s = r.card;
+  if (c.json) {
+    json j{{"card_id", r.card_id}, {"active", r.active}};
+    if (r.active)
+      j["state"] = {{"tx_count", s.tx_count},
+                    {"last_event_ms", s.last_event_ms},
+                    {"has_location", s.has_location},
+                    {"last_lat", s.last_lat},
+                    {"last_lon", s.last_lon},
+                    {"last_located_ms", s.last_located_ms},
+                    {"avg_amount", s.avg_amount},
+                    {"amount_stddev", s.amount_stddev},
+                    {"device_count", s.device_count},
+                    {"country_count", s.country_count},
+                    {"home_country", s.home_country},
+                    {"count_1h", s.count_1h},
+                    {"count_24h", s.count_24h}};
+    j["decisions"] = rows_json(r.decisions);
+    std::printf("%s\n", j.dump(2).c_str());
+    return ok;
+  }
+  std::printf("card %s: %s\n", r.card_id.c_str(),
+              r.active ? "active" : "not active (no state in memory)");
+  if (r.active) {
+    std::printf("  transactions     %u (last at %s)\n", s.tx_count,
+                format_time(s.last_event_ms).c_str());
+    if (s.has_location)
+      std::printf("  last location    %.4f, %.4f at %s\n", s.last_lat,
+                  s.last_lon, format_time(s.last_located_ms).c_str());
+    std::printf("  average amount   %.2f (spread %.2f)\n", s.avg_amount,
+                s.amount_stddev);
+    std::printf("  devices          %u\n", s.device_count);
+    std::printf("  countries        %u (home %s)\n", s.country_count,
+                s.home_country.empty() ? "-" : s.home_country.c_str());
+    std::printf("  velocity         %u in the last hour, %u in 24 hours\n",
+                s.count_1h, s.count_24h);
+  }
+  std::printf("\nlatest decisions:\n");
+  print_rows(r.decisions);
+  return ok;
+}
+
+int run_decisions(const common_options& c, const decisions_options& o) {
+  protocol::decisions_query q;
+  if (!o.action.empty()) {
+    models::action a;
+    if (!parse_action(o.action, a))
+      return usage_error("--action must be approve, review or decline");
+    q.action = a;
+  }
+  if (!parse_time(o.since, q.since_ms))
+    return usage_error("--since takes a duration like 10m, 2h, 7d or Unix ms");
+  if (!parse_time(o.until, q.until_ms))
+    return usage_error("--until takes a duration like 10m, 2h, 7d or Unix ms");
+  q.card_id = o.card;
+  q.rule = o.rule;
+  q.limit = o.limit;
+  q.cursor = o.cursor;
+  auto conn = connect(c);
+  if (!conn)
+    return failure;
+  std::vector<protocol::decision_view> all;
+  std::string next;
+  for (;;) {
+    std::string payload;
+    protocol::encode(q, payload);
+    auto bytes = request(*conn, c, protocol::subjects::query_decisions, payload);
+    if (!bytes)
+      return failure;
+    protocol::decisions_reply r;
+    if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
+      std::fprintf(stderr, "fraudctl: the reply is not a DecisionsReply\n");
+      return failure;
+    }
+    if (r.error)
+      return report_error(r.error);
+    for (auto& d : r.decisions)
+      all.push_back(std::move(d));
+    next = r.next_cursor;
+    if (!o.all || next.empty())
+      break;
+    q.cursor = next;
+  }
+  if (c.json) {
+    json j{{"decisions", rows_json(all)}, {"next_cursor", next}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return ok;
+  }
+  print_rows(all);
+  std::printf("%zu decisions", all.size());
+  if (!next.empty())
+    std::printf("; more with --cursor %s (or --all)", next.c_str());
+  std::printf("\n");
+  return ok;
+}
+
+int run_stats(const common_options& c) {
+  auto conn = connect(c);
+  if (!conn)
+    return failure;
+  auto bytes = request(*conn, c, protocol::subjects::stats, "");
+  if (!bytes)
+    return failure;
+  protocol::stats_reply s;
+  if (!protocol::decode(bytes->data(), bytes->size(), s).ok()) {
+    std::fprintf(stderr, "fraudctl: the reply is not a Stats message\n");
+    return failure;
+  }
+  if (c.json) {
+    json hits = json::object();
+    for (auto& [rule, n] : s.rule_hits)
+      hits[rule] = n;
+    json j{{"uptime_ms", s.uptime_ms},
+           {"received", s.received},
+           {"approved", s.approved},
+           {"reviewed", s.reviewed},
+           {"declined", s.declined},
+           {"rejected", s.rejected},
+           {"rejected_by_reason",
+            {{"malformed", s.rejected_malformed},
+             {"invalid_field", s.rejected_invalid},
+             {"subject_mismatch", s.rejected_subject},
+             {"shutting_down", s.rejected_shutdown}}},
+           {"duplicates", s.duplicates},
+           {"active_cards", s.active_cards},
+           {"cards_activated", s.cards_activated},
+           {"latency_us_last_minute", latency_json(s.latency_last_minute)},
+           {"latency_us_since_start", latency_json(s.latency_since_start)},
+           {"card_state", {{"passivations", s.passivations},
+                           {"restored", s.restored},
+                           {"snapshot_backlog", s.snapshot_backlog},
+                           {"snapshots_written", s.snapshots_written},
+                           {"snapshot_errors", s.snapshot_errors},
+                           {"snapshot_corrupt", s.snapshot_corrupt},
+                           {"snapshot_dropped", s.snapshot_dropped}}},
+           {"store", {{"backlog", s.store_backlog},
+                      {"written", s.store_written},
+                      {"dropped", s.store_dropped},
+                      {"errors", s.store_errors}}},
+           {"rule_hits", hits},
+           {"ruleset_version", s.ruleset_version},
+           {"nats_dropped", s.nats_dropped},
+           {"publish_errors", s.publish_errors}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return ok;
+  }
+  std::printf("uptime           %.1f s\n", s.uptime_ms / 1000.0);
+  std::printf("ruleset          %s\n", s.ruleset_version.c_str());
+  std::printf("received         %llu\n", (unsigned long long)s.received);
+  std::printf("decided          approve %llu, review %llu, decline %llu\n",
+              (unsigned long long)s.approved, (unsigned long long)s.reviewed,
+              (unsigned long long)s.declined);
+  std::printf("rejected         %llu (malformed %llu, invalid %llu, subject "
+              "%llu, shutting down %llu)\n",
+              (unsigned long long)s.rejected,
+              (unsigned long long)s.rejected_malformed,
+              (unsigned long long)s.rejected_invalid,
+              (unsigned long long)s.rejected_subject,
+              (unsigned long long)s.rejected_shutdown);
+  std::printf("duplicates       %llu\n", (unsigned long long)s.duplicates);
+  std::printf("cards            %llu active, %llu activated, %llu "
+              "restored, %llu passivated\n",
+              (unsigned long long)s.active_cards,
+              (unsigned long long)s.cards_activated,
+              (unsigned long long)s.restored,
+              (unsigned long long)s.passivations);
+  std::printf("card snapshots   backlog %llu, written %llu, errors %llu, "
+              "corrupt %llu, dropped %llu\n",
+              (unsigned long long)s.snapshot_backlog,
+              (unsigned long long)s.snapshots_written,
+              (unsigned long long)s.snapshot_errors,
+              (unsigned long long)s.snapshot_corrupt,
+              (unsigned long long)s.snapshot_dropped);
+  auto lat = [](const char* name, const protocol::latency_summary& l) {
+    std::printf("%-16s n=%llu p50 %.1f us, p90 %.1f, p99 %.1f, p99.9 %.1f, "
+                "max %.1f\n",
+                name, (unsigned long long)l.count, l.p50_us, l.p90_us,
+                l.p99_us, l.p999_us, l.max_us);
+  };
+  lat("latency 1 min", s.latency_last_minute);
+  lat("latency total", s.latency_since_start);
+  std::printf("store            backlog %llu, written %llu, dropped %llu, "
+              "errors %llu\n",
+              (unsigned long long)s.store_backlog,
+              (unsigned long long)s.store_written,
+              (unsigned long long)s.store_dropped,
+              (unsigned long long)s.store_errors);
+  std::printf("nats             dropped %llu, publish errors %llu\n",
+              (unsigned long long)s.nats_dropped,
+              (unsigned long long)s.publish_errors);
+  std::printf("rule hits       ");
+  if (s.rule_hits.empty())
+    std::printf(" none");
+  for (auto& [rule, n] : s.rule_hits)
+    std::printf(" %s=%llu", rule.c_str(), (unsigned long long)n);
+  std::printf("\n");
+  return ok;
+}
+
+} // namespace fraud::ctl

@@ -1,0 +1,46 @@
+// The decision store's backend over SQLite: the write side, used only by
+// the store actor's thread. Also counts rule hits as decisions are stored.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/store_backend.hpp"
+#include "service/sqlite_connection.hpp"
+
+namespace fraud::service {
+
+class decision_db final : public actors::store_backend {
+public:
+  /// Opens or creates the database and migrates it to the current schema.
+  static fraud::expected<std::unique_ptr<decision_db>>
+  open(const std::string& path);
+
+  fraud::expected<std::size_t>
+  write(const std::vector<std::string_view>& decisions) override;
+  fraud::expected<std::string> find(const std::string& tx_id) override;
+  fraud::expected<std::size_t> purge_before(std::int64_t ms) override;
+
+  /// Rule name and how often it fired, most first. Thread-safe.
+  std::vector<std::pair<std::string, std::uint64_t>> rule_hits() const;
+
+private:
+  decision_db() = default;
+  fraud::error write_one(std::string_view payload, std::size_t& added);
+
+  std::unique_ptr<sqlite_connection> db_;
+  sqlite_statement insert_;
+  sqlite_statement insert_rule_;
+  sqlite_statement insert_shadow_rule_;  // shadow rules that fired
+  sqlite_statement find_;
+  sqlite_statement purge_;
+  std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own
+  mutable std::mutex hits_mtx_;
+  std::map<std::string, std::uint64_t> hits_;
+};
+
+} // namespace fraud::service

@@ -1,0 +1,89 @@
+#include "service/decision_db_reader.hpp"
+
+namespace fraud::service {
+
+fraud::expected<std::unique_ptr<decision_db_reader>>
+decision_db_reader::open(const std::string& path) {
+  std::unique_ptr<decision_db_reader> self{new decision_db_reader};
+  auto db = sqlite_connection::open(path, false);
+  if (!db)
+    return db.error();
+  self->db_ = std::move(*db);
+  auto st = self->db_->prepare("SELECT payload FROM decisions WHERE tx_id = ?");
+  if (!st)
+    return st.error();
+  self->by_tx_ = std::move(*st);
+  return self;
+}
+
+fraud::expected<std::string> decision_db_reader::by_tx(const std::string& tx_id) {
+  by_tx_.bind(1, tx_id);
+  std::string out;
+  auto rc = by_tx_.step();
+  if (rc == SQLITE_ROW)
+    out = std::string{by_tx_.blob(0)};
+  by_tx_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_->error("looking up " + tx_id);
+  return out;
+}
+
+fraud::expected<decision_page>
+decision_db_reader::search(const decision_filter& f) {
+  // With a rule, the rule index drives the scan (newest first); otherwise
+  // the table's own order does. Every value is bound, never spliced.
+  std::string sql;
+  if (f.rule.empty())
+    sql = "SELECT d.id, d.payload FROM decisions d WHERE 1";
+  else
+    sql = "SELECT d.id, d.payload FROM decision_rules r JOIN decisions d ON "
+          "d.id = r.decision_id WHERE r.rule = :rule";
+  if (f.action)
+    sql += *f.action == models::action::approve
+             ? " AND d.action = :action"
+             // lets SQLite use the partial index of non-approvals
+             : " AND d.action = :action AND d.action != 0";
+  if (!f.card_id.empty())
+    sql += " AND d.card_id = :card";
+  if (f.since_ms > 0)
+    sql += " AND d.decided_at_ms >= :since";
+  if (f.until_ms > 0)
+    sql += " AND d.decided_at_ms < :until";
+  if (f.cursor > 0)
+    sql += f.rule.empty() ? " AND d.id < :cursor" : " AND r.decision_id < :cursor";
+  sql += f.rule.empty() ? " ORDER BY d.id DESC" : " ORDER BY r.decision_id DESC";
+  sql += " LIMIT :limit";
+  auto st = db_->prepare(sql);
+  if (!st)
+    return st.error();
+  auto bind = [&](const char* name, auto value) {
+    auto i = sqlite3_bind_parameter_index(st->get(), name);
+    if (i > 0)
+      st->bind(i, value);
+  };
+  bind(":rule", std::string_view{f.rule});
+  if (f.action)
+    bind(":action", static_cast<std::int64_t>(*f.action));
+  bind(":card", std::string_view{f.card_id});
+  bind(":since", f.since_ms);
+  bind(":until", f.until_ms);
+  bind(":cursor", f.cursor);
+  // one more than asked tells whether there is a next page
+  bind(":limit", static_cast<std::int64_t>(f.limit) + 1);
+  decision_page page;
+  std::int64_t last_id = 0;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    if (page.decisions.size() == f.limit) {
+      page.next_cursor = last_id;
+      break;
+    }
+    last_id = st->int64(0);
+    page.decisions.emplace_back(st->blob(1));
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return db_->error("searching decisions");
+  return page;
+}
+
+} // namespace fraud::service

@@ -1,0 +1,50 @@
+// The read side of the decision store: what queries ask of SQLite. Uses
+// its own read-only connection (WAL lets it read while the store writes).
+// Not thread-safe: one instance per querying thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/error.hpp"
+
+#include "models/decision.hpp"
+#include "service/sqlite_connection.hpp"
+
+namespace fraud::service {
+
+struct decision_filter {
+  std::optional<models::action> action;
+  std::string card_id;
+  std::int64_t since_ms = 0;  // decided_at_ms >= since_ms
+  std::int64_t until_ms = 0;  // decided_at_ms < until_ms; 0 = no bound
+  std::string rule;           // a rule that fired
+  std::uint32_t limit = 50;
+  std::int64_t cursor = 0;    // rows older than this id; 0 = the newest
+};
+
+struct decision_page {
+  std::vector<std::string> decisions;  // encoded fraud.v1.Decision, newest first
+  std::int64_t next_cursor = 0;        // 0 on the last page
+};
+
+class decision_db_reader {
+public:
+  static fraud::expected<std::unique_ptr<decision_db_reader>>
+  open(const std::string& path);
+
+  /// The encoded decision of tx_id, or "" when there is none.
+  fraud::expected<std::string> by_tx(const std::string& tx_id);
+
+  fraud::expected<decision_page> search(const decision_filter& f);
+
+private:
+  decision_db_reader() = default;
+  std::unique_ptr<sqlite_connection> db_;
+  sqlite_statement by_tx_;
+};
+
+} // namespace fraud::service

@@ -1,0 +1,242 @@
+#include "service/rules_db.hpp"
+
+#include "service/decision_schema.hpp"
+
+namespace fraud::service {
+
+namespace {
+
+stored_version version_row(const sqlite_statement& st, bool with_text) {
+  stored_version v;
+  v.version = static_cast<std::uint64_t>(st.int64(0));
+  v.author = st.text(1);
+  v.reason = st.text(2);
+  v.created_at_ms = st.int64(3);
+  v.rules = static_cast<std::uint32_t>(st.int64(4));
+  if (with_text)
+    v.text = st.text(5);
+  return v;
+}
+
+stored_activation activation_row(const sqlite_statement& st) {
+  return stored_activation{static_cast<std::uint64_t>(st.int64(0)),
+                           st.text(1), st.text(2), st.int64(3), st.text(4)};
+}
+
+// Every row of `st` through `row`; an error when stepping fails.
+template <class Row>
+fraud::error each_row(sqlite_connection& db, sqlite_statement& st, const char* what,
+                    Row row) {
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW)
+    row(st);
+  if (rc != SQLITE_DONE)
+    return db.error(what);
+  return fraud::error{};
+}
+
+} // namespace
+
+fraud::expected<std::unique_ptr<rules_db>>
+rules_db::open(const std::string& path) {
+  auto db = open_migrated(path);
+  if (!db)
+    return db.error();
+  std::unique_ptr<rules_db> self{new rules_db};
+  self->db_ = std::move(*db);
+  return self;
+}
+
+fraud::error rules_db::run(sqlite_statement& st, const char* what) {
+  if (st.step() != SQLITE_DONE)
+    return db_->error(what);
+  return fraud::error{};
+}
+
+fraud::expected<std::uint64_t> rules_db::add_version(const std::string& text,
+                                                      std::uint32_t rules,
+                                                      const signature& who) {
+  auto st = db_->prepare("INSERT INTO rule_versions(text, author, reason, "
+                         "created_at_ms, rules) VALUES (?, ?, ?, ?, ?)");
+  if (!st)
+    return st.error();
+  st->bind(1, text);
+  st->bind(2, who.author);
+  st->bind(3, who.reason);
+  st->bind(4, who.at_ms);
+  st->bind(5, std::int64_t{rules});
+  if (auto err = run(*st, "storing a rule version"))
+    return err;
+  return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db_->get()));
+}
+
+fraud::error rules_db::activate(std::uint64_t version,
+                                 const std::string& kind,
+                                 const signature& who) {
+  auto st = db_->prepare("INSERT INTO rule_activations(version, author, "
+                         "reason, activated_at_ms, kind) VALUES "
+                         "(?, ?, ?, ?, ?)");
+  if (!st)
+    return st.error();
+  st->bind(1, static_cast<std::int64_t>(version));
+  st->bind(2, who.author);
+  st->bind(3, who.reason);
+  st->bind(4, who.at_ms);
+  st->bind(5, kind);
+  return run(*st, "storing a rule activation");
+}
+
+fraud::expected<std::optional<stored_version>>
+rules_db::version(std::uint64_t v) {
+  auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
+                         "rules, text FROM rule_versions WHERE version = ?");
+  if (!st)
+    return st.error();
+  st->bind(1, static_cast<std::int64_t>(v));
+  std::optional<stored_version> out;
+  if (auto err = each_row(*db_, *st, "reading a rule version",
+                          [&](auto& row) { out = version_row(row, true); }))
+    return err;
+  return out;
+}
+
+fraud::expected<std::uint64_t> rules_db::find_text(const std::string& text) {
+  auto st = db_->prepare("SELECT max(version) FROM rule_versions WHERE "
+                         "text = ?");
+  if (!st)
+    return st.error();
+  st->bind(1, text);
+  std::uint64_t out = 0;
+  if (auto err = each_row(*db_, *st, "looking up a rule text", [&](auto& row) {
+        out = static_cast<std::uint64_t>(row.int64(0));
+      }))
+    return err;
+  return out;
+}
+
+fraud::expected<std::optional<stored_activation>>
+rules_db::last_activation() {
+  auto all = activations(1);
+  if (!all)
+    return all.error();
+  if (all->empty())
+    return std::optional<stored_activation>{};
+  return std::optional<stored_activation>{all->front()};
+}
+
+fraud::expected<std::vector<stored_version>>
+rules_db::versions(std::uint32_t limit) {
+  auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
+                         "rules FROM rule_versions ORDER BY version DESC "
+                         "LIMIT ?");
+  if (!st)
+    return st.error();
+  st->bind(1, std::int64_t{limit});
+  std::vector<stored_version> out;
+  if (auto err = each_row(*db_, *st, "listing rule versions", [&](auto& row) {
+        out.push_back(version_row(row, false));
+      }))
+    return err;
+  return out;
+}
+
+fraud::expected<std::vector<stored_activation>>
+rules_db::activations(std::uint32_t limit) {
+  auto st = db_->prepare("SELECT version, author, reason, activated_at_ms, "
+                         "kind FROM rule_activations ORDER BY id DESC "
+                         "LIMIT ?");
+  if (!st)
+    return st.error();
+  st->bind(1, std::int64_t{limit});
+  std::vector<stored_activation> out;
+  if (auto err = each_row(*db_, *st, "listing rule activations",
+                          [&](auto& row) {
+                            out.push_back(activation_row(row));
+                          }))
+    return err;
+  return out;
+}
+
+fraud::expected<std::size_t>
+rules_db::change_list(const std::string& list,
+                         const std::vector<std::string>& values, bool add,
+                         const signature& who) {
+  auto change = db_->prepare(
+    add ? "INSERT OR IGNORE INTO list_entries(list, value, author, reason, "
+          "added_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+        : "DELETE FROM list_entries WHERE list = ?1 AND value = ?2");
+  auto log = db_->prepare("INSERT INTO list_changes(list, value, change, "
+                          "author, reason, at_ms) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!change)
+    return change.error();
+  if (!log)
+    return log.error();
+  if (auto err = db_->exec("BEGIN IMMEDIATE"))
+    return err;
+  std::size_t changed = 0;
+  for (auto& value : values) {
+    change->bind(1, list);
+    change->bind(2, value);
+    if (add) {
+      change->bind(3, who.author);
+      change->bind(4, who.reason);
+      change->bind(5, who.at_ms);
+    }
+    auto err = run(*change, "changing a list");
+    change->reset();
+    if (err) {
+      db_->rollback();
+      return err;
+    }
+    if (sqlite3_changes(db_->get()) == 0)
+      continue;  // already in, or already out
+    ++changed;
+    log->bind(1, list);
+    log->bind(2, value);
+    log->bind(3, add ? "add" : "remove");
+    log->bind(4, who.author);
+    log->bind(5, who.reason);
+    log->bind(6, who.at_ms);
+    err = run(*log, "logging a list change");
+    log->reset();
+    if (err) {
+      db_->rollback();
+      return err;
+    }
+  }
+  if (auto err = db_->exec("COMMIT")) {
+    db_->rollback();
+    return err;
+  }
+  return changed;
+}
+
+fraud::expected<models::rules::named_lists::map_type> rules_db::lists() {
+  auto st = db_->prepare("SELECT list, value FROM list_entries");
+  if (!st)
+    return st.error();
+  models::rules::named_lists::map_type out;
+  if (auto err = each_row(*db_, *st, "reading lists", [&](auto& row) {
+        out[row.text(0)].push_back(row.text(1));
+      }))
+    return err;
+  return out;
+}
+
+fraud::expected<std::vector<stored_list_entry>>
+rules_db::list_entries(const std::string& list) {
+  auto st = db_->prepare("SELECT value, author, reason, added_at_ms FROM "
+                         "list_entries WHERE list = ? ORDER BY value");
+  if (!st)
+    return st.error();
+  st->bind(1, list);
+  std::vector<stored_list_entry> out;
+  if (auto err = each_row(*db_, *st, "reading a list", [&](auto& row) {
+        out.push_back(stored_list_entry{row.text(0), row.text(1),
+                                        row.text(2), row.int64(3)});
+      }))
+    return err;
+  return out;
+}
+
+} // namespace fraud::service

@@ -1,0 +1,103 @@
+// Thin RAII over the SQLite C API: a connection and prepared statements,
+// with errors as fraud::error. A connection belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "models/error.hpp"
+#include <sqlite3.h>
+
+namespace fraud::service {
+
+class sqlite_statement {
+public:
+  sqlite_statement() = default;
+  explicit sqlite_statement(sqlite3_stmt* s) : stmt_(s) {
+  }
+  ~sqlite_statement() { sqlite3_finalize(stmt_); }
+  sqlite_statement(sqlite_statement&& other) noexcept : stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
+  sqlite_statement& operator=(sqlite_statement&& other) noexcept {
+    std::swap(stmt_, other.stmt_);
+    return *this;
+  }
+
+  sqlite3_stmt* get() const { return stmt_; }
+
+  // Binding: index from 1, as in SQLite. Text and blobs are copied only
+  // when `transient`; otherwise they must outlive the step.
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void bind(int i, std::string_view v, bool transient = false) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      transient ? SQLITE_TRANSIENT : SQLITE_STATIC);
+  }
+  void bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_STATIC);
+  }
+
+  /// SQLITE_ROW, SQLITE_DONE, or an error code.
+  int step() { return sqlite3_step(stmt_); }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  std::int64_t int64(int col) const {
+    return sqlite3_column_int64(stmt_, col);
+  }
+  std::string text(int col) const {
+    auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string{reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col))}
+             : std::string{};
+  }
+  std::string_view blob(int col) const {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p ? std::string_view{p, static_cast<size_t>(
+                                     sqlite3_column_bytes(stmt_, col))}
+             : std::string_view{};
+  }
+
+private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class sqlite_connection {
+public:
+  /// Opens (creating if `writable`) the database at path, in WAL mode.
+  static fraud::expected<std::unique_ptr<sqlite_connection>>
+  open(const std::string& path, bool writable);
+
+  ~sqlite_connection();
+  sqlite_connection(const sqlite_connection&) = delete;
+  sqlite_connection& operator=(const sqlite_connection&) = delete;
+
+  sqlite3* get() const { return db_; }
+
+  fraud::error exec(const std::string& sql);
+
+  /// Ends an open transaction after a failure. Best effort: the failure
+  /// that led here is the one the caller reports, and a transaction that
+  /// cannot be rolled back is rolled back by SQLite when it next opens.
+  void rollback();
+  fraud::expected<sqlite_statement> prepare(const std::string& sql);
+
+  /// prepare() into `st`, for the statements an object keeps.
+  fraud::error prepare(sqlite_statement& st, const std::string& sql);
+
+  /// The last error of this connection, in words, prefixed by `what`.
+  fraud::error error(const std::string& what) const;
+
+  fraud::expected<std::int64_t> user_version();
+
+private:
+  sqlite_connection() = default;
+  sqlite3* db_ = nullptr;
+};
+
+} // namespace fraud::service

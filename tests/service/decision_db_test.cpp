@@ -1,0 +1,252 @@
+// The decision store against a real SQLite file: writing, idempotency,
+// queries and paging, retention, schema migration.
+#include <gtest/gtest.h>
+
+#include "protocol/codec.hpp"
+#include "service/decision_db_reader.hpp"
+#include "service/decision_db.hpp"
+#include "service/decision_schema.hpp"
+#include "tests/support/fraudd_process.hpp"
+
+namespace {
+
+using namespace fraud;
+
+std::string encoded(const std::string& tx_id, const std::string& card,
+                    models::action a, std::int64_t decided_at,
+                    std::vector<std::string> rules = {}) {
+  models::decision d;
+  d.tx_id = tx_id;
+  d.card_id = card;
+  d.action = a;
+  d.score = a == models::action::approve ? 0 : 80;
+  for (auto& r : rules)
+    d.reasons.push_back(models::reason{r, "because", 1, 2, 40});
+  d.ruleset_version = "test-1";
+  d.event_time_ms = decided_at - 5;
+  d.amount_minor = 1234;
+  d.currency = "EUR";
+  d.merchant_id = "m-7";
+  d.mcc = 5999;
+  d.country = "DE";
+  d.channel = models::channel::ecom;
+  protocol::decision_envelope env;
+  env.decided_at_ms = decided_at;
+  env.service_latency_ns = 12345;
+  std::string out;
+  protocol::encode_decision(d, env, out);
+  return out;
+}
+
+models::decision decoded(const std::string& payload) {
+  models::decision d;
+  protocol::decision_envelope env;
+  EXPECT_TRUE(protocol::decode_decision(payload.data(), payload.size(), d,
+                                        env).ok());
+  return d;
+}
+
+class decision_store : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto s = service::decision_db::open(path());
+    ASSERT_TRUE(s) << fraud::to_string(s.error());
+    store = std::move(*s);
+    auto q = service::decision_db_reader::open(path());
+    ASSERT_TRUE(q) << fraud::to_string(q.error());
+    queries = std::move(*q);
+  }
+
+  std::string path() const { return dir.file("decisions.db"); }
+
+  void write(std::vector<std::string> payloads) {
+    std::vector<std::string_view> views(payloads.begin(), payloads.end());
+    auto n = store->write(views);
+    ASSERT_TRUE(n) << fraud::to_string(n.error());
+  }
+
+  std::vector<std::string> ids(const service::decision_filter& f) {
+    auto page = queries->search(f);
+    EXPECT_TRUE(page);
+    std::vector<std::string> out;
+    for (auto& p : page->decisions)
+      out.push_back(decoded(p).tx_id);
+    return out;
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<service::decision_db> store;
+  std::unique_ptr<service::decision_db_reader> queries;
+};
+
+TEST_F(decision_store, finds_a_decision_by_tx_id_with_all_its_fields) {
+  write({encoded("tx-1", "card-1", models::action::decline, 1000,
+                 {"impossible_travel", "amount_spike"})});
+  auto found = queries->by_tx("tx-1");
+  ASSERT_TRUE(found);
+  auto d = decoded(*found);
+  EXPECT_EQ(d.card_id, "card-1");
+  EXPECT_EQ(d.action, models::action::decline);
+  ASSERT_EQ(d.reasons.size(), 2u);
+  EXPECT_EQ(d.reasons[1].rule, "amount_spike");
+  EXPECT_EQ(d.currency, "EUR");
+  EXPECT_EQ(d.merchant_id, "m-7");
+  auto missing = queries->by_tx("tx-nope");
+  ASSERT_TRUE(missing);
+  EXPECT_TRUE(missing->empty());
+}
+
+TEST_F(decision_store, a_tx_id_is_stored_once_and_keeps_its_first_decision) {
+  write({encoded("tx-1", "card-1", models::action::approve, 1000)});
+  std::vector<std::string> again{
+    encoded("tx-1", "card-1", models::action::decline, 2000)};
+  std::vector<std::string_view> views(again.begin(), again.end());
+  auto added = store->write(views);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(*added, 0u);
+  EXPECT_EQ(decoded(*queries->by_tx("tx-1")).action, models::action::approve);
+  auto first = store->find("tx-1");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(decoded(*first).action, models::action::approve);
+}
+
+TEST_F(decision_store, filters_combine_and_come_newest_first) {
+  write({encoded("a1", "card-a", models::action::approve, 1000),
+         encoded("a2", "card-a", models::action::decline, 2000,
+                 {"card_testing"}),
+         encoded("b1", "card-b", models::action::decline, 3000,
+                 {"impossible_travel"}),
+         encoded("a3", "card-a", models::action::review, 4000,
+                 {"card_testing", "velocity_spike"})});
+  service::decision_filter f;
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"a3", "b1", "a2", "a1"}));
+  f.action = models::action::decline;
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"b1", "a2"}));
+  // Approvals are not in the action index (schema 4); still found.
+  service::decision_filter approved;
+  approved.action = models::action::approve;
+  EXPECT_EQ(ids(approved), (std::vector<std::string>{"a1"}));
+  f.card_id = "card-a";
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"a2"}));
+  service::decision_filter by_rule;
+  by_rule.rule = "card_testing";
+  EXPECT_EQ(ids(by_rule), (std::vector<std::string>{"a3", "a2"}));
+  by_rule.since_ms = 3000;
+  EXPECT_EQ(ids(by_rule), (std::vector<std::string>{"a3"}));
+  service::decision_filter window;
+  window.since_ms = 2000;
+  window.until_ms = 4000;
+  EXPECT_EQ(ids(window), (std::vector<std::string>{"b1", "a2"}));
+}
+
+TEST_F(decision_store, pages_follow_the_cursor_without_gaps_or_repeats) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 25; ++i)
+    rows.push_back(encoded("tx-" + std::to_string(i), "card-1",
+                           models::action::approve, 1000 + i));
+  write(rows);
+  service::decision_filter f;
+  f.limit = 10;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = queries->search(f);
+    ASSERT_TRUE(page);
+    ++pages;
+    for (auto& p : page->decisions)
+      seen.push_back(decoded(p).tx_id);
+    if (page->next_cursor == 0)
+      break;
+    f.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 25u);
+  for (int i = 0; i < 25; ++i)
+    EXPECT_EQ(seen[i], "tx-" + std::to_string(24 - i));
+}
+
+TEST_F(decision_store, retention_purges_old_decisions_and_their_rules) {
+  write({encoded("old", "card-1", models::action::decline, 1000,
+                 {"card_testing"}),
+         encoded("new", "card-1", models::action::decline, 5000,
+                 {"card_testing"})});
+  auto purged = store->purge_before(3000);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1u);
+  service::decision_filter f;
+  f.rule = "card_testing";
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"new"}));
+  EXPECT_TRUE(queries->by_tx("old")->empty());
+}
+
+TEST_F(decision_store, counts_rule_hits_as_it_stores) {
+  write({encoded("1", "c", models::action::decline, 1, {"x", "y"}),
+         encoded("2", "c", models::action::decline, 2, {"x"})});
+  auto hits = store->rule_hits();
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], (std::pair<std::string, std::uint64_t>{"x", 2}));
+  EXPECT_EQ(hits[1], (std::pair<std::string, std::uint64_t>{"y", 1}));
+}
+
+TEST(decision_schema, migrates_a_version_1_database_and_indexes_its_rules) {
+  test::temp_dir dir;
+  auto path = dir.file("old.db");
+  {
+    // What a version-1 fraudd left behind.
+    auto db = service::sqlite_connection::open(path, true);
+    ASSERT_TRUE(db);
+    ASSERT_FALSE(service::migrate(**db, 1));
+    ASSERT_EQ(*(*db)->user_version(), 1);
+    auto payload = encoded("v1-tx", "card-1", models::action::decline, 1000,
+                           {"impossible_travel"});
+    auto st = (*db)->prepare(
+      "INSERT INTO decisions(tx_id, card_id, action, score, amount_minor, "
+      "currency, merchant_id, mcc, country, channel, event_time_ms, "
+      "decided_at_ms, ruleset_version, latency_ns, rules, payload) VALUES "
+      "('v1-tx','card-1',2,80,1234,'EUR','m',1,'DE',2,995,1000,'t',1,"
+      "'impossible_travel',?)");
+    ASSERT_TRUE(st);
+    st->bind_blob(1, payload);
+    ASSERT_EQ(st->step(), SQLITE_DONE);
+  }
+  auto store = service::decision_db::open(path);
+  ASSERT_TRUE(store) << fraud::to_string(store.error());
+  auto queries = service::decision_db_reader::open(path);
+  ASSERT_TRUE(queries);
+  service::decision_filter f;
+  f.rule = "impossible_travel";
+  auto page = (*queries)->search(f);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->decisions.size(), 1u);
+  EXPECT_EQ(decoded(page->decisions[0]).tx_id, "v1-tx");
+  service::decision_filter declines;  // through the rebuilt action index
+  declines.action = models::action::decline;
+  page = (*queries)->search(declines);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->decisions.size(), 1u);
+  auto db = service::sqlite_connection::open(path, false);
+  EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
+  // Recent declines read the partial index, not the whole table.
+  auto plan = (*db)->prepare(
+    "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE action = 2 AND "
+    "action != 0 ORDER BY id DESC LIMIT 10");
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->step(), SQLITE_ROW);
+  EXPECT_NE(plan->text(3).find("decisions_by_action"), std::string::npos)
+    << plan->text(3);
+}
+
+TEST(decision_schema, refuses_a_database_from_a_newer_fraudd) {
+  test::temp_dir dir;
+  auto path = dir.file("new.db");
+  {
+    auto db = service::sqlite_connection::open(path, true);
+    ASSERT_TRUE(db);
+    ASSERT_FALSE((*db)->exec("PRAGMA user_version=99"));
+  }
+  auto store = service::decision_db::open(path);
+  ASSERT_FALSE(store);
+  EXPECT_NE(fraud::to_string(store.error()).find("newer"), std::string::npos);
+}
+
+} // namespace
