@@ -27,37 +27,73 @@ std::uint64_t scoring_service::active_cards() const {
 }
 
 fraud::error scoring_service::start() {
+  // One step per component, in the order they depend on each other. A step
+  // that fails leaves what it made for stop(), which takes down whatever
+  // the earlier steps started, in reverse order: on error nothing is left
+  // running (tests/service/scoring_service_test.cpp).
+  using step = fraud::error (scoring_service::*)();
+  static constexpr step steps[] = {
+    &scoring_service::open_decisions, // a database fraudd cannot open or
+                                      // migrate is a reason not to start
+    &scoring_service::open_rules,
+    &scoring_service::open_state,
+    &scoring_service::start_nats_server,
+    &scoring_service::spawn_writers,
+    &scoring_service::connect_nats,
+    &scoring_service::start_ingresses,
+    &scoring_service::start_responders,
+    &scoring_service::start_sweeper,
+  };
   started_at_ms_ = wall_ms();
-  // The store first: a database fraudd cannot open or migrate is a reason
-  // not to start at all.
+  for (auto s : steps) {
+    if (auto err = (this->*s)()) {
+      if (auto undo = stop())
+        std::fprintf(stderr, "fraudd: undoing a failed start: %s\n",
+                     to_string(undo).c_str());
+      return err;
+    }
+  }
+  return {};
+}
+
+fraud::error scoring_service::open_decisions() {
   auto store = decision_db::open(cfg_.db_path);
   if (!store)
     return store.error();
   store_ = std::move(*store);
+  store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
+  return {};
+}
+
+fraud::error scoring_service::open_rules() {
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_);
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);
-  store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
-  if (auto err = open_state())
-    return err;
-  if (cfg_.nats_url.empty()) {
-    embedded_nats_options o;
-    o.binary = cfg_.nats_server_binary;
-    o.port = cfg_.nats_port;
-    auto slash = cfg_.db_path.rfind('/');
-    o.work_dir = slash == std::string::npos ? "."
-                                            : cfg_.db_path.substr(0, slash);
-    auto server = embedded_nats::start(o);
-    if (!server)
-      return server.error();
-    embedded_ = std::move(*server);
-    nats_url_ = embedded_->url();
-    std::printf("fraudd: started nats-server at %s (log: %s)\n",
-                nats_url_.c_str(), embedded_->log_path().c_str());
-  } else {
+  return {};
+}
+
+fraud::error scoring_service::start_nats_server() {
+  if (!cfg_.nats_url.empty()) {
     nats_url_ = cfg_.nats_url;
+    return {};
   }
+  embedded_nats_options o;
+  o.binary = cfg_.nats_server_binary;
+  o.port = cfg_.nats_port;
+  auto slash = cfg_.db_path.rfind('/');
+  o.work_dir = slash == std::string::npos ? "." : cfg_.db_path.substr(0, slash);
+  auto server = embedded_nats::start(o);
+  if (!server)
+    return server.error();
+  embedded_ = std::move(*server);
+  nats_url_ = embedded_->url();
+  std::printf("fraudd: started nats-server at %s (log: %s)\n",
+              nats_url_.c_str(), embedded_->log_path().c_str());
+  return {};
+}
+
+fraud::error scoring_service::spawn_writers() {
   apply_actor_settings(cfg_, sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);
   actors::store_environment se;
@@ -77,6 +113,10 @@ fraud::error scoring_service::start() {
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
   sn.thread_nice = cfg_.writer_nice;
   snapshot_writer_ = sys_->spawn<caf::detached>(actors::snapshot_writer, sn);
+  return {};
+}
+
+fraud::error scoring_service::connect_nats() {
   nats_options no;
   no.url = nats_url_;
   no.name = cfg_.name;
@@ -100,6 +140,10 @@ fraud::error scoring_service::start() {
   auto* stream = stream_conn_ ? stream_conn_->get() : conn_->get();
   sink_ = std::make_unique<nats_decision_sink>(conn_->get(), stream, stats_,
                                                latency_, store_queue_.get());
+  return {};
+}
+
+fraud::error scoring_service::start_ingresses() {
   env_.sink = sink_.get();
   env_.rules = &rules_;
   env_.stats = &stats_;
@@ -127,6 +171,10 @@ fraud::error scoring_service::start() {
     if (auto err = ingresses_.back()->start())
       return err;
   }
+  return {};
+}
+
+fraud::error scoring_service::start_responders() {
   query_context qc;
   qc.sys = sys_.get();
   qc.stats = &stats_;
@@ -161,9 +209,13 @@ fraud::error scoring_service::start() {
   if (auto s = conn_->flush(2000); s != NATS_OK)
     return make_error(ec::nats_error,
                       "subscriptions not confirmed: " + describe(s));
+  return {};
+}
+
+fraud::error scoring_service::start_sweeper() {
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
-  return fraud::error{};
+  return {};
 }
 
 fraud::error scoring_service::open_state() {

@@ -50,7 +50,16 @@ public:
   std::uint64_t active_cards() const;
 
 private:
+  // The steps of start(), in order; each starts one component.
+  fraud::error open_decisions();
+  fraud::error open_rules();
   fraud::error open_state();
+  fraud::error start_nats_server();
+  fraud::error spawn_writers();
+  fraud::error connect_nats();
+  fraud::error start_ingresses();
+  fraud::error start_responders();
+  fraud::error start_sweeper();
   void sweep_idle_cards();
   template <class Handle>
   fraud::error flush(Handle& actor, const char* what);
