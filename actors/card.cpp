@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/pending_snapshots.hpp"
 #include "models/card_snapshot.hpp"
 #include "models/scoring.hpp"
@@ -62,18 +63,20 @@ void load_state(card_actor_state& st, const card_environment& env,
   auto bytes = find_snapshot(*env.pending, *env.snapshot_reads, card_id);
   if (!bytes) {
     env.stats->snapshot_errors.add();
-    std::fprintf(stderr, "fraud: card %s: snapshot not read (%s); the card "
-                 "starts with no history\n",
-                 card_id.c_str(), fraud::to_string(bytes.error()).c_str());
+    FRAUD_LOG_LIMITED(6, err, "cards",
+                      "card {}: snapshot not read ({}); the card starts with "
+                      "no history",
+                      card_id, fraud::to_string(bytes.error()));
     return;
   }
   if (bytes->empty())
     return; // never stored: a new card after all
   if (auto err = models::load_snapshot(*bytes, st.card, st.recent)) {
     env.stats->snapshot_corrupt.add();
-    std::fprintf(stderr, "fraud: card %s: snapshot not loaded (%s); "
-                 "the card starts with no history\n",
-                 card_id.c_str(), err.what().c_str());
+    FRAUD_LOG_LIMITED(6, err, "cards",
+                      "card {}: snapshot not loaded ({}); the card starts "
+                      "with no history",
+                      card_id, err.what());
     return;
   }
   env.stats->restored.add();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/thread_setup.hpp"
 
 namespace fraud::actors {
@@ -10,8 +11,8 @@ namespace fraud::actors {
 namespace {
 
 void log_error(const char* what, const fraud::error& err, std::size_t n) {
-  std::fprintf(stderr, "fraud: decision store: %s failed for %zu decisions: "
-               "%s\n", what, n, fraud::to_string(err).c_str());
+  FRAUD_LOG_LIMITED(6, err, "store", "{} failed for {} decisions: {}", what,
+                    n, fraud::to_string(err));
 }
 
 void maybe_purge(decision_store_state& st, const store_environment& env) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/thread_setup.hpp"
 
 namespace fraud::actors {
@@ -23,8 +24,8 @@ std::size_t write_some(snapshot_writer_state& st,
     // Kept pending: the next tick tries again; the queue in front is
     // bounded, so a lasting failure shows as snapshot_dropped.
     env.stats->snapshot_errors.add();
-    std::fprintf(stderr, "fraud: snapshot writer: writing %zu snapshots "
-                 "failed: %s\n", rows.size(), fraud::to_string(err).c_str());
+    FRAUD_LOG_LIMITED(6, err, "snapshots", "writing {} snapshots failed: {}",
+                      rows.size(), fraud::to_string(err));
     return 0;
   }
   env.stats->snapshots_written.add(st.batch.size());

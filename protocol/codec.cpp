@@ -1,6 +1,9 @@
 #include "protocol/codec.hpp"
 
+#include <atomic>
 #include <limits>
+
+#include <google/protobuf/stubs/logging.h>
 
 #include "models/validation.hpp"
 #include "protocol/wire_detail.hpp"
@@ -136,6 +139,23 @@ using detail::serialize;
 
 const char* wire_name(ec c) {
   return v1::ErrorCode_Name(detail::to_wire(c)).c_str();
+}
+
+namespace {
+
+std::atomic<protobuf_log_handler> log_handler{nullptr};
+
+void forward_protobuf_log(google::protobuf::LogLevel, const char*, int,
+                          const std::string& message) {
+  if (auto h = log_handler.load())
+    h(message);
+}
+
+} // namespace
+
+void set_protobuf_log_handler(protobuf_log_handler handler) {
+  log_handler = handler;
+  google::protobuf::SetLogHandler(&forward_protobuf_log);
 }
 
 fraud::error decode_transaction(const void* data,

@@ -20,6 +20,12 @@ namespace fraud::protocol {
 /// failures are all "INTERNAL".
 const char* wire_name(ec c);
 
+/// Where libprotobuf's own log lines go: it writes one per string field
+/// that is not UTF-8, say, so hostile input can make thousands. To
+/// `handler` (which should rate-limit), or nowhere when null.
+using protobuf_log_handler = void (*)(const std::string& message);
+void set_protobuf_log_handler(protobuf_log_handler handler);
+
 /// Parses and validates a fraud.v1.Transaction into `out`. On error `out`
 /// holds whatever could be read (tx_id and card_id, for the rejection).
 fraud::error decode_transaction(const void* data,

@@ -123,6 +123,12 @@ void declare_options(CLI::App& app, config& cfg) {
                  "transactions")
     ->capture_default_str()
     ->check(CLI::Range(0, 600000));
+  app.add_option("--log-level", cfg.log_level,
+                 "log lines on stderr from this level up: trace, debug, "
+                 "info, warn, error, critical, off")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error",
+                           "critical", "off"}));
 }
 
 void apply_actor_settings(const config& cfg, caf::actor_system_config& sys) {

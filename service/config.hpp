@@ -54,6 +54,9 @@ struct config {
 
   // shutdown
   int drain_timeout_ms = 5000;
+
+  // operations
+  std::string log_level = "info";  // trace debug info warn error critical off
 };
 
 /// Declares every option of `cfg` on `app`, with its default, so that

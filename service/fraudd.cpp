@@ -7,9 +7,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/thread_setup.hpp"
-#include "service/config.hpp"
 #include "models/error.hpp"
+#include "protocol/codec.hpp"
+#include "service/config.hpp"
 #include "service/scoring_service.hpp"
 
 int main(int argc, char** argv) {
@@ -32,16 +34,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fraudd: %s\n", problem.c_str());
     return 2;
   }
+  fraud::log::configure_logging(cfg.log_level);
+  // libprotobuf logs a line per bad string field: input can trigger it.
+  fraud::protocol::set_protobuf_log_handler([](const std::string& message) {
+    FRAUD_LOG_LIMITED(6, warn, "protobuf", "{}", message);
+  });
   // Before any thread starts, so that every thread inherits it; the SQLite
   // writers then lower themselves (--writer-nice). On two cores shared with
   // nats-server, this is what keeps the answering threads from waiting
   // behind everything else (BENCHMARKS.md).
   if (cfg.nice != 0 && !fraud::actors::set_this_thread_nice(cfg.nice))
-    std::fprintf(stderr, "fraudd: cannot run at nice %d (%s); running at "
-                 "normal priority\n", cfg.nice, std::strerror(errno));
+    FRAUD_LOG(warn, "fraudd", "cannot run at nice {} ({}); running at normal "
+              "priority", cfg.nice, std::strerror(errno));
   scoring_service service{cfg};
   if (auto err = service.start()) {
-    std::fprintf(stderr, "fraudd: cannot start: %s\n", fraud::to_string(err).c_str());
+    FRAUD_LOG(critical, "fraudd", "cannot start: {}", fraud::to_string(err));
     return 1;
   }
   std::printf("fraudd: ready on %s, subjects:", service.nats_url().c_str());
@@ -61,7 +68,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(s.decided()),
               static_cast<unsigned long long>(s.rejected()));
   if (err) {
-    std::fprintf(stderr, "fraudd: unclean stop: %s\n", fraud::to_string(err).c_str());
+    FRAUD_LOG(err, "fraudd", "unclean stop: {}", fraud::to_string(err));
     return 1;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
 
@@ -116,15 +117,13 @@ fraud::error live_rules::start(const std::string& rules_file) {
         return err;
   }
   install(version, std::move(compiled.program));
-  std::printf("fraudd: %s running (%zu rules%s)\n",
-              version_name(version).c_str(), rules_->program()->rules.size(),
-              rules_file.empty() ? "" : (", from " + rules_file).c_str());
+  FRAUD_LOG(info, "rules", "{} running ({} rules{})", version_name(version),
+            rules_->program()->rules.size(),
+            rules_file.empty() ? "" : ", from " + rules_file);
   warn_empty_lists(*rules_, compiled.warnings);
   for (auto& w : compiled.warnings)
-    std::fprintf(stderr, "fraudd: %s: warning: %s\n",
-                 version_name(version).c_str(),
-                 (w.line > 0 ? models::rules::to_string(w) : w.message)
-                   .c_str());
+    FRAUD_LOG(warn, "rules", "{}: {}", version_name(version),
+              w.line > 0 ? models::rules::to_string(w) : w.message);
   return fraud::error{};
 }
 

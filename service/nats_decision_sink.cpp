@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "actors/runtime/log.hpp"
 #include "protocol/codec.hpp"
 #include "service/client/clock.hpp"
 #include "protocol/subjects.hpp"
@@ -41,13 +42,11 @@ void nats_decision_sink::deliver(const models::decision& d,
   protocol::subjects::decision_subject(d.action, d.card_id, subject);
   publish(stream_, subject.c_str(), payload);
   if (store_ != nullptr && !store_->push(payload)) {
-    // Rate-limited: one line per power of two.
     auto n = stats_.store_dropped.value.fetch_add(1) + 1;
-    if ((n & (n - 1)) == 0)
-      std::fprintf(stderr,
-                   "fraud: decision store queue full (%zu): %llu decisions "
-                   "not stored so far\n",
-                   store_->capacity(), static_cast<unsigned long long>(n));
+    FRAUD_LOG_LIMITED(6, err, "store",
+                      "decision store queue full ({}): {} decisions not "
+                      "stored so far",
+                      store_->capacity(), n);
   }
 }
 

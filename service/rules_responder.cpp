@@ -1,4 +1,5 @@
 #include "protocol/subjects.hpp"
+#include "actors/runtime/log.hpp"
 #include "service/rules_responder.hpp"
 
 #include <cstdio>
@@ -38,9 +39,8 @@ void log_change(const char* what, const protocol::rules_change_reply& r,
                 const std::string& author, const std::string& reason) {
   if (r.error || !r.errors.empty() || !r.version)
     return;
-  std::printf("fraudd: %s running (%s by %s: %s)\n", r.version->name.c_str(),
-              what, author.c_str(), reason.c_str());
-  std::fflush(stdout);
+  FRAUD_LOG(info, "rules", "{} running ({} by {}: {})", r.version->name, what,
+            author, reason);
 }
 
 } // namespace
@@ -213,13 +213,9 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
     [&](const protocol::list_change& q) {
       auto r = rules_.change_list(q, add);
       if (!r.error) {
-        std::printf("fraudd: list %s: %s %llu value(s), now %llu (by %s: "
-                    "%s)\n",
-                    q.list.c_str(), add ? "added" : "removed",
-                    static_cast<unsigned long long>(r.changed),
-                    static_cast<unsigned long long>(r.size), q.author.c_str(),
-                    q.reason.c_str());
-        std::fflush(stdout);
+        FRAUD_LOG(info, "rules", "list {}: {} {} value(s), now {} (by {}: {})",
+                  q.list, add ? "added" : "removed", r.changed, r.size,
+                  q.author, q.reason);
       }
       return r;
     },

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
 
@@ -16,7 +17,7 @@ scoring_service::scoring_service(config cfg)
 
 scoring_service::~scoring_service() {
   if (auto err = stop())
-    std::fprintf(stderr, "fraudd: unclean stop: %s\n", to_string(err).c_str());
+    FRAUD_LOG(err, "fraudd", "unclean stop: {}", to_string(err));
 }
 
 std::uint64_t scoring_service::active_cards() const {
@@ -48,8 +49,8 @@ fraud::error scoring_service::start() {
   for (auto s : steps) {
     if (auto err = (this->*s)()) {
       if (auto undo = stop())
-        std::fprintf(stderr, "fraudd: undoing a failed start: %s\n",
-                     to_string(undo).c_str());
+        FRAUD_LOG(err, "fraudd", "undoing a failed start: {}",
+                  to_string(undo));
       return err;
     }
   }
@@ -88,8 +89,8 @@ fraud::error scoring_service::start_nats_server() {
     return server.error();
   embedded_ = std::move(*server);
   nats_url_ = embedded_->url();
-  std::printf("fraudd: started nats-server at %s (log: %s)\n",
-              nats_url_.c_str(), embedded_->log_path().c_str());
+  FRAUD_LOG(info, "nats", "started nats-server at {} (log: {})", nats_url_,
+            embedded_->log_path());
   return {};
 }
 

@@ -1,4 +1,5 @@
 #include "actors/runtime/thread_setup.hpp"
+#include "actors/runtime/log.hpp"
 
 #include <cstdio>
 #include <pthread.h>
@@ -29,8 +30,10 @@ void setup_this_thread_once(const char* name, int nice) {
   done = true;
   name_this_thread(name);
   if (!set_this_thread_nice(nice))
-    std::fprintf(stderr, "fraud: could not set a thread's nice value to %d "
-                 "(below 0 needs CAP_SYS_NICE); it runs as before\n", nice);
+    FRAUD_LOG_LIMITED(6, warn, "threads",
+                      "could not set thread {}'s nice value to {} (below 0 "
+                      "needs CAP_SYS_NICE); it runs as before",
+                      name, nice);
 }
 
 } // namespace fraud::actors

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "actors/runtime/log.hpp"
 #include "models/error.hpp"
 
 namespace fraud::service {
@@ -62,32 +63,28 @@ void nats_connection::on_error(natsConnection*, natsSubscription* sub,
   auto* self = static_cast<nats_connection*>(closure);
   self->async_errors_.fetch_add(1);
   if (err == NATS_SLOW_CONSUMER) {
-    // Rate-limit the log: one line per power of two.
     auto n = self->slow_consumer_.fetch_add(1) + 1;
-    if ((n & (n - 1)) == 0) {
-      int64_t dropped = 0;
-      if (sub != nullptr)
-        natsSubscription_GetDropped(sub, &dropped);
-      std::fprintf(stderr,
-                   "fraud: NATS slow consumer: messages dropped (%lld so far "
-                   "on this subscription, event %llu)\n",
-                   static_cast<long long>(dropped),
-                   static_cast<unsigned long long>(n));
-    }
+    int64_t dropped = 0;
+    if (sub != nullptr)
+      natsSubscription_GetDropped(sub, &dropped);
+    FRAUD_LOG_LIMITED(6, err, "nats",
+                      "slow consumer: messages dropped ({} so far on this "
+                      "subscription, event {})",
+                      dropped, n);
     return;
   }
-  std::fprintf(stderr, "fraud: NATS asynchronous error: %s\n",
-               natsStatus_GetText(err));
+  FRAUD_LOG_LIMITED(6, err, "nats", "asynchronous error: {}",
+                    natsStatus_GetText(err));
 }
 
 void nats_connection::on_disconnected(natsConnection* nc, void*) {
   if (natsConnection_IsClosed(nc))
     return; // closed on purpose
-  std::fprintf(stderr, "fraud: disconnected from NATS, reconnecting\n");
+  FRAUD_LOG_LIMITED(60, warn, "nats", "disconnected, reconnecting");
 }
 
 void nats_connection::on_reconnected(natsConnection*, void*) {
-  std::fprintf(stderr, "fraud: reconnected to NATS\n");
+  FRAUD_LOG_LIMITED(60, info, "nats", "reconnected");
 }
 
 } // namespace fraud::service

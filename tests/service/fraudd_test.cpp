@@ -101,6 +101,22 @@ TEST_F(fraudd_service, rejects_bytes_that_are_not_a_transaction) {
   EXPECT_EQ(next(decisions, 200), nullptr) << "a rejection is no decision";
 }
 
+TEST_F(fraudd_service, a_flood_of_bad_input_is_not_a_flood_of_log_lines) {
+  // tx_id (field 1) holding bytes that are not UTF-8: libprotobuf logs a
+  // line for each, unless told where its lines go.
+  const std::string not_utf8{"\x0a\x02\xff\xfe", 4};
+  for (int i = 0; i < 300; ++i)
+    expect_rejected(request("fraud.tx.card-1", not_utf8), fraud::ec::malformed,
+                    "");
+  auto out = fraudd.output();
+  std::size_t lines = 0;
+  for (auto at = out.find("UTF-8"); at != std::string::npos;
+       at = out.find("UTF-8", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 1u) << "the first ones are logged";
+  EXPECT_LE(lines, 10u) << out.substr(0, 2000);
+}
+
 TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
   auto tx = make_tx("tx-bad", "card-1");
   tx.amount_minor = -5;
