@@ -64,15 +64,23 @@ private:
   template <class Handle>
   fraud::error flush(Handle& actor, const char* what);
 
-  config cfg_;
+  // Immutable after construction.
+  const config cfg_;
+
+  // Set by start() step by step, in this order, on the thread that calls
+  // start() and stop(); torn down by stop() in reverse. Not thread-safe:
+  // start(), stop() and the destructor are called from one thread.
   std::string nats_url_;
   std::unique_ptr<embedded_nats> embedded_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<nats_connection> conn_;
   std::unique_ptr<nats_connection> stream_conn_;  // null: decisions go on conn_
+  // Thread-safe (atomics, lock-free histogram): every thread updates them.
   actors::counters stats_;
   latency_histogram latency_;
+  // Thread-safe: read per transaction by every card actor, set by
+  // live_rules on a rules request.
   actors::ruleset_slot rules_;
   std::unique_ptr<decision_db> store_;
   std::unique_ptr<actors::store_queue> store_queue_;
@@ -84,16 +92,26 @@ private:
   std::unique_ptr<actors::pending_snapshots> pending_snapshots_;
   actors::snapshot_writer_actor snapshot_writer_;
   std::unique_ptr<nats_decision_sink> sink_;
+  // What every card actor shares (pointers into the members above). Filled
+  // once before the first ingress starts, then only read, by card actors on
+  // their threads, until stop(). stop() clears its actor handle and
+  // pointers only after intake ended (ingresses drained and destroyed, so
+  // nothing routes or activates a card) and every routed transaction was
+  // answered, so no card actor is running a handler that reads it; the
+  // handle must go before sys_, which it refers to. If the drain timed out,
+  // a card actor may still be running: stop() reports that as an error.
   actors::card_environment env_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
   std::unique_ptr<rules_responder> rules_responder_;
-  // passivates idle cards once a second
+
+  // The idle sweep: a thread that wakes once a second until stopped.
   std::thread sweeper_;
-  std::mutex sweeper_mtx_;
+  std::mutex sweeper_mtx_;                  // guards sweeper_stop_
   std::condition_variable sweeper_cv_;
   bool sweeper_stop_ = false;
+
   std::int64_t started_at_ms_ = 0;
   bool stopped_ = false;
 };
