@@ -160,4 +160,14 @@ error validate(const transaction& tx) {
   return {};
 }
 
+error check_event_time(const transaction& tx, std::int64_t now_ms,
+                       std::int64_t max_ahead_ms) {
+  if (max_ahead_ms <= 0 || tx.event_time_ms - now_ms <= max_ahead_ms)
+    return {};
+  return bad("event_time_ms",
+             "is " + std::to_string((tx.event_time_ms - now_ms) / 1000)
+               + " s ahead of the service's clock; at most "
+               + std::to_string(max_ahead_ms / 1000) + " s are allowed");
+}
+
 } // namespace fraud::models

@@ -16,4 +16,14 @@ bool is_card_token(std::string_view s);
 /// when all are.
 [[nodiscard]] error validate(const transaction& tx);
 
+/// INVALID_FIELD "event_time_ms" when the transaction claims to happen
+/// more than `max_ahead_ms` after `now_ms`, the service's clock: windows
+/// run on event time, so a card that took one transaction dated 2099 would
+/// see every real one after it as long past, and its velocity rules would
+/// go blind. Late transactions are fine (windows take them where they
+/// belong). No check when max_ahead_ms is 0.
+[[nodiscard]] error check_event_time(const transaction& tx,
+                                     std::int64_t now_ms,
+                                     std::int64_t max_ahead_ms);
+
 } // namespace fraud::models

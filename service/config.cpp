@@ -123,6 +123,13 @@ void declare_options(CLI::App& app, config& cfg) {
                  "transactions")
     ->capture_default_str()
     ->check(CLI::Range(0, 600000));
+  app.add_option("--max-clock-skew-ms", cfg.max_clock_skew_ms,
+                 "reject a transaction whose event time is more than this "
+                 "ahead of the service's clock (INVALID_FIELD event_time_ms), "
+                 "so that one far-future time cannot blind a card's "
+                 "windows; 0: no check")
+    ->capture_default_str()
+    ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", cfg.log_level,
                  "log lines on stderr from this level up: trace, debug, "
                  "info, warn, error, critical, off")

@@ -25,6 +25,7 @@ struct config {
   int nats_port = 0;     // embedded server's port, 0 = a free one
   std::vector<std::string> subjects{protocol::subjects::tx_all};
   int card_token = 0;    // which subject token is the card, 0 = the last
+  std::int64_t max_clock_skew_ms = 300'000;  // event time ahead of our clock
   std::string queue_group;
   bool send_asap = true;
   bool stream_send_asap = false;  // fraud.decisions.* on its own batched connection

@@ -5,6 +5,7 @@
 #include "actors/runtime/thread_setup.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
+#include "models/validation.hpp"
 #include "service/client/nats_connection.hpp"
 #include "protocol/subjects.hpp"
 
@@ -115,6 +116,9 @@ void ingress::handle(natsMsg* msg) {
         "card_id '" + request.tx.card_id + "' differs from the subject's "
           + "card token '" + std::string{token} + "'");
   }
+  if (!error)
+    error = models::check_event_time(request.tx, wall_ms(),
+                                     opts_.max_event_ahead_ms);
   if (!error && !accepting_.load(std::memory_order_relaxed))
     error = fraud::error::in_field(fraud::ec::shutting_down, "",
                                  "the service is shutting down; retry on "

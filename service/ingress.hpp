@@ -28,6 +28,7 @@ struct ingress_options {
   std::string subject = protocol::subjects::tx_all;
   std::string queue_group;  // empty: plain subscription
   int card_token = 0;       // position of the card id, 0 = last token
+  std::int64_t max_event_ahead_ms = 0;  // 0: event times are not checked
   int pending_msgs = 1'000'000;
   int pending_bytes = 512 * 1024 * 1024;
   bool run_inline = false;  // idle card actors score on the callback thread

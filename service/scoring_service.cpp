@@ -164,6 +164,7 @@ fraud::error scoring_service::start_ingresses() {
     ingress_options io;
     io.subject = subject;
     io.card_token = cfg_.card_token;
+    io.max_event_ahead_ms = cfg_.max_clock_skew_ms;
     io.queue_group = cfg_.queue_group;
     io.limits = limits;
     io.run_inline = cfg_.dispatch == "inline";

@@ -245,6 +245,21 @@ TEST(validation, event_time_is_unix_ms_from_2000_to_2100) {
             "event_time_ms");
 }
 
+TEST(validation, an_event_time_far_ahead_of_the_clock_is_refused) {
+  auto tx = sample_tx();
+  constexpr std::int64_t five_minutes = 300'000;
+  tx.event_time_ms = test::t0_ms + five_minutes;
+  EXPECT_TRUE(check_event_time(tx, test::t0_ms, five_minutes).ok());
+  tx.event_time_ms = test::t0_ms - 86'400'000;  // late is fine
+  EXPECT_TRUE(check_event_time(tx, test::t0_ms, five_minutes).ok());
+  tx.event_time_ms = test::t0_ms + five_minutes + 1;
+  auto err = check_event_time(tx, test::t0_ms, five_minutes);
+  EXPECT_EQ(err.code(), fraud::ec::invalid_field);
+  EXPECT_EQ(err.field(), "event_time_ms");
+  EXPECT_NE(err.what().find("ahead"), std::string::npos) << err.what();
+  EXPECT_TRUE(check_event_time(tx, test::t0_ms, 0).ok()) << "0: no check";
+}
+
 TEST(validation, names_the_first_bad_field) {
   auto tx = sample_tx();
   tx.tx_id.clear();

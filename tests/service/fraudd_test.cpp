@@ -117,6 +117,22 @@ TEST_F(fraudd_service, a_flood_of_bad_input_is_not_a_flood_of_log_lines) {
   EXPECT_LE(lines, 10u) << out.substr(0, 2000);
 }
 
+TEST_F(fraudd_service, a_far_future_event_time_is_refused_and_blinds_nothing) {
+  // One transaction dated 2099 used to be approved and then hide the card's
+  // velocity: twelve transactions a minute apart all approved.
+  auto future = make_tx("tx-2099", "card-ff", 0);
+  future.event_time_ms = 4'070'908'800'000;  // 2099-01-01
+  expect_rejected(score(future), fraud::ec::invalid_field, "event_time_ms");
+  models::action last = models::action::approve;
+  for (int m = 1; m <= 12; ++m) {
+    auto r = score(make_tx("tx-ff-" + std::to_string(m), "card-ff", m));
+    ASSERT_TRUE(r.ok);
+    last = r.decision.action;
+  }
+  EXPECT_NE(last, models::action::approve)
+    << "velocity still sees twelve transactions in twelve minutes";
+}
+
 TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
   auto tx = make_tx("tx-bad", "card-1");
   tx.amount_minor = -5;
