@@ -97,7 +97,9 @@ bool replay(const replay_set& txs, const replay_options& opts,
   no.url = opts.nats_url;
   no.name = "fraud-sim";
   no.send_asap = opts.send_asap;
-  no.max_reconnect = 0;
+  // Reconnects like any client: an outage costs the transactions that went
+  // unanswered meanwhile (counted as lost), not the rest of the run.
+  no.max_reconnect = -1;
   auto conn = service::nats_connection::connect(no);
   if (!conn) {
     error = fraud::to_string(conn.error());
@@ -178,6 +180,7 @@ bool replay(const replay_set& txs, const replay_options& opts,
 
   answers.summarize(figures, detection);
   figures.nats_errors = (*conn)->async_errors();
+  figures.disconnects = (*conn)->disconnects();
   figures.send_seconds = static_cast<double>(sent_all - start) / 1e9;
   auto last = std::max(answers.last_answer_ns(), sent_all);
   figures.seconds = static_cast<double>(last - start) / 1e9;

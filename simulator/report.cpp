@@ -92,6 +92,10 @@ void print_report(std::FILE* out, const report& r) {
                  static_cast<unsigned long long>(p.unmatched),
                  static_cast<unsigned long long>(p.no_responders),
                  static_cast<unsigned long long>(p.nats_errors));
+    if (p.disconnects > 0)
+      std::fprintf(out, "  NATS connection lost %llu time(s): what went "
+                        "unanswered meanwhile is counted as lost\n",
+                   static_cast<unsigned long long>(p.disconnects));
     std::fprintf(out, "  throughput %.0f tx/s (sending took %.2f s, last "
                       "answer at %.2f s)\n",
                  p.throughput_tps, p.send_seconds, p.seconds);
@@ -150,6 +154,7 @@ nlohmann::json to_json(const report& r) {
     j["no_responders"] = p.no_responders;
     j["nats_errors"] = p.nats_errors;
     j["publish_errors"] = p.publish_errors;
+    j["disconnects"] = p.disconnects;
     j["seconds"] = p.seconds;
     j["throughput_tps"] = p.throughput_tps;
     j["latency_us"] = latency_json(p.latency);

@@ -27,6 +27,7 @@ struct replay_figures {
   std::uint64_t no_responders = 0;  // requests nobody was subscribed for
   std::uint64_t publish_errors = 0;
   std::uint64_t nats_errors = 0;  // asynchronous errors, slow consumer
+  std::uint64_t disconnects = 0;  // connections to NATS lost (and retried)
   double seconds = 0;         // first send to last answer
   double send_seconds = 0;    // first send to last send
   double throughput_tps = 0;  // (decided + rejected) / seconds

@@ -77,13 +77,15 @@ void nats_connection::on_error(natsConnection*, natsSubscription* sub,
                     natsStatus_GetText(err));
 }
 
-void nats_connection::on_disconnected(natsConnection* nc, void*) {
+void nats_connection::on_disconnected(natsConnection* nc, void* closure) {
   if (natsConnection_IsClosed(nc))
     return; // closed on purpose
+  static_cast<nats_connection*>(closure)->disconnects_.fetch_add(1);
   FRAUD_LOG_LIMITED(60, warn, "nats", "disconnected, reconnecting");
 }
 
-void nats_connection::on_reconnected(natsConnection*, void*) {
+void nats_connection::on_reconnected(natsConnection*, void* closure) {
+  static_cast<nats_connection*>(closure)->reconnects_.fetch_add(1);
   FRAUD_LOG_LIMITED(60, info, "nats", "reconnected");
 }
 

@@ -37,6 +37,9 @@ public:
   /// Errors reported asynchronously by nats.c (slow consumer, etc.).
   std::uint64_t async_errors() const { return async_errors_.load(); }
   std::uint64_t slow_consumer_events() const { return slow_consumer_.load(); }
+  /// Times the connection was lost, and regained.
+  std::uint64_t disconnects() const { return disconnects_.load(); }
+  std::uint64_t reconnects() const { return reconnects_.load(); }
 
   /// Flushes what was published, waiting at most timeout_ms.
   natsStatus flush(int timeout_ms);
@@ -52,6 +55,8 @@ private:
   natsConnection* conn_ = nullptr;
   std::atomic<std::uint64_t> async_errors_{0};
   std::atomic<std::uint64_t> slow_consumer_{0};
+  std::atomic<std::uint64_t> disconnects_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
 };
 
 /// "status text: last error detail" for a failed nats.c call.

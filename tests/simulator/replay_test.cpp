@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "models/rules/compiled_ruleset.hpp"
 #include "simulator/backtest.hpp"
@@ -135,6 +136,36 @@ TEST_F(replay_against_fraudd, refused_input_is_counted_as_rejected) {
     EXPECT_EQ(f.decided + f.lost, 0u) << f.mode;
     EXPECT_EQ(d.legitimate.count + d.fraud.count, 0u) << f.mode;
   }
+}
+
+TEST_F(replay_against_fraudd, a_replay_survives_a_nats_server_restart) {
+  // It used to give up at the first disconnect: everything after it lost.
+  start_fraudd();
+  auto o = options(true);
+  o.rate_tps = 1000;  // about 3 s, of which the outage takes under one
+  o.timeout_ms = 3000;
+  outcome out;
+  std::thread replaying{[&] { out = run(o); }};
+  // The outage from this thread: the server dies with the thread that
+  // started it (PR_SET_PDEATHSIG), and this one outlives the replay.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto port = nats->port();
+  nats.reset();  // stops the server
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  service::embedded_nats_options no;
+  no.binary = test::nats_server_binary();
+  no.work_dir = dir.path();
+  no.port = port;
+  auto again = service::embedded_nats::start(no);
+  ASSERT_TRUE(again) << to_string(again.error());
+  nats = std::move(*again);
+  replaying.join();
+  auto& f = out.f;
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.sent, f.decided + f.rejected + f.lost);
+  EXPECT_GE(f.disconnects, 1u);
+  // The outage is a fraction of the run; what was sent after it counts.
+  EXPECT_GT(f.decided, txs.size() / 2) << "lost " << f.lost;
 }
 
 TEST_F(replay_against_fraudd, unanswered_transactions_are_lost_not_dropped) {
