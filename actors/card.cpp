@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "actors/decision_reads.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/pending_snapshots.hpp"
 #include "models/card_snapshot.hpp"
@@ -13,8 +14,6 @@ namespace fraud::actors {
 namespace {
 
 using self_pointer = card_actor::stateful_pointer<card_actor_state>;
-
-constexpr auto store_timeout = std::chrono::seconds(5);
 
 void count(counters& stats, models::action a) {
   switch (a) {
@@ -45,15 +44,67 @@ void queue_snapshot(const card_actor_state& st, const card_environment& env,
 
 void score(card_actor_state& st, const card_environment& env,
            const score_request& request) {
-  // One scratch evaluation per worker thread keeps its reason vector's
-  // capacity across transactions.
+  // One scratch evaluation per worker thread: its vectors' capacity is
+  // reused by the next transaction on this thread.
   thread_local models::evaluation scratch;
   auto decision = models::score_and_apply(st.card, request.tx,
                                           env.rules->current(), scratch);
   st.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
-  env.sink->deliver(decision, request);
+  auto sent = env.sink->deliver(decision, request);
+  st.decisions.add(request.tx.tx_id, sent);
   queue_snapshot(st, env, request.tx.card_id);
+}
+
+// A transaction whose id the card has seen (or a hash collision with one):
+// answered with its first decision, from the card's memory or, for one
+// made before the card was passivated, from the store. A re-send is never
+// scored again: if the first decision cannot be read it is refused, and
+// the requester retries.
+void answer_resend(card_actor_state& st, const card_environment& env,
+                   const score_request& request) {
+  if (auto first = st.decisions.find(request.tx.tx_id)) {
+    env.stats->duplicates.add();
+    env.sink->deliver_duplicate(*first, request);
+    return;
+  }
+  if (env.decisions == nullptr) {
+    score(st, env, request);  // nothing to ask: memory is all there is
+    return;
+  }
+  auto found = env.decisions->find(request.tx.tx_id);
+  if (!found) {
+    env.stats->store_errors.add();
+    env.stats->refused.add();
+    FRAUD_LOG_LIMITED(6, err, "cards",
+                      "card {}: first decision of re-sent {} not read ({}); "
+                      "refused",
+                      request.tx.card_id, request.tx.tx_id,
+                      fraud::to_string(found.error()));
+    env.sink->refuse(with_context(found.error(), "reading the first decision "
+                                                 "of a re-sent transaction"),
+                     request);
+    return;
+  }
+  if (!found->empty()) {
+    env.stats->duplicates.add();
+    env.stats->resend_reads.add();
+    st.decisions.add(request.tx.tx_id, *found);
+    env.sink->deliver_duplicate(*found, request);
+    return;
+  }
+  // Not stored. Either a hash collision (a new transaction) or a first
+  // decision still on its way to the store: only with nothing queued is
+  // the answer certain.
+  if (env.decision_queue != nullptr && env.decision_queue->unsettled() > 0) {
+    env.stats->refused.add();
+    env.sink->refuse(make_error(ec::store_error,
+                                "the first decision of this re-sent "
+                                "transaction is not stored yet; retry"),
+                     request);
+    return;
+  }
+  score(st, env, request);
 }
 
 void load_state(card_actor_state& st, const card_environment& env,
@@ -92,7 +143,11 @@ void restore(self_pointer self, const card_environment* env,
   // its answer (or its absence, once it is gone) means it is queued.
   // await: the card's transactions wait until its history is back.
   auto id = activation.card_id;
-  self->request(activation.predecessor, store_timeout, handoff_atom::value)
+  // No timeout: the predecessor answers, or its death answers for it, and
+  // a timeout would be one more event on CAF's clock, whose queue can
+  // deadlock when actors holding pending timeouts are destroyed at
+  // shutdown (CAF 0.17.6, thread_safe_actor_clock).
+  self->request(activation.predecessor, caf::infinite, handoff_atom::value)
     .await([self, env, id](bool) { load_state(self->state, *env, id); },
            [self, env, id](caf::error&) {
              load_state(self->state, *env, id);
@@ -109,30 +164,10 @@ card(card_actor::stateful_pointer<card_actor_state> self,
     restore(self, env, std::move(activation));
   return {
     [self, env](score_atom, score_request& request) {
-      if (!env->store || !self->state.recent.maybe_contains(request.tx.tx_id)) {
+      if (self->state.recent.maybe_contains(request.tx.tx_id))
+        answer_resend(self->state, *env, request);
+      else
         score(self->state, *env, request);
-        return;
-      }
-      // Probably a re-sent transaction: answer with the first decision
-      // instead of counting it twice. await() holds this card's later
-      // transactions back until the store answered, so order is kept.
-      self->request(env->store, store_timeout, lookup_atom::value,
-                    request.tx.tx_id)
-        .await(
-          [self, env, request](std::string& first) {
-            if (first.empty()) {
-              score(self->state, *env, request); // a hash collision
-              return;
-            }
-            env->stats->duplicates.add();
-            env->sink->deliver_duplicate(first, request);
-          },
-          [self, env, request](caf::error&) {
-            // The store did not answer: scoring again is better than no
-            // answer in the authorisation path; the store keeps the first.
-            env->stats->store_errors.add();
-            score(self->state, *env, request);
-          });
     },
     [self](summary_atom) { return self->state.card.summary(); },
     [self](passivate_atom) { self->quit(); },

@@ -9,10 +9,12 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "actors/runtime/store_queue.hpp"
 #include "models/card_state.hpp"
+#include "models/recent_decisions.hpp"
 #include "models/recent_ids.hpp"
 
 namespace fraud::actors {
 
+class decision_reads;
 class pending_snapshots;
 class snapshot_backend;
 
@@ -22,9 +24,12 @@ struct card_environment {
   decision_sink* sink = nullptr;
   const ruleset_slot* rules = nullptr;
   counters* stats = nullptr;
-  /// Where re-sent transactions find their first decision; without a store
-  /// every transaction is scored.
-  decision_store_actor store;
+  /// Where a re-sent transaction finds its first decision when the card no
+  /// longer holds it (made before the card was passivated), and the queue
+  /// of decisions not yet written there. Without them a re-send the card
+  /// does not remember is scored.
+  decision_reads* decisions = nullptr;
+  const store_queue* decision_queue = nullptr;
   /// Write-behind of card state; without them cards live only in memory.
   store_queue* snapshot_queue = nullptr;
   /// Where an activating card reads its last state (on its own thread):
@@ -44,7 +49,8 @@ struct card_activation {
 
 struct card_actor_state {
   models::card_state card;
-  models::recent_ids recent;
+  models::recent_ids recent;          // hashes; kept in the snapshot
+  models::recent_decisions decisions; // in memory only
   static inline const char* name = "card";
 };
 

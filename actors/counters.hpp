@@ -32,6 +32,9 @@ struct counters {
   counter cards_activated;   // card actors spawned
   counter publish_errors;    // replies or decisions NATS did not accept
   counter duplicates;        // re-sent tx_ids answered with the first decision
+  counter resend_reads;      // of those, read from the store (not in memory)
+  counter refused;           // re-sends whose first decision was unreadable:
+                             // answered with an error, never scored twice
   counter store_written;     // decisions committed to the store
   counter store_dropped;     // decisions not stored: the queue was full
   counter store_errors;      // failed store writes or lookups

@@ -6,6 +6,7 @@
 
 #include "actors/messages.hpp"
 #include "models/decision.hpp"
+#include "models/error.hpp"
 
 namespace fraud::actors {
 
@@ -13,15 +14,24 @@ class decision_sink {
 public:
   virtual ~decision_sink() = default;
 
-  /// Called once per scored transaction, on the card actor's worker thread.
-  /// Implementations must be thread-safe and must not block for long.
-  virtual void deliver(const models::decision& d,
-                       const score_request& request) = 0;
+  /// Called once per scored transaction, on the thread the card actor runs
+  /// on (a scheduler worker, or the ingress thread with --dispatch inline).
+  /// Returns the decision as it went out and is stored (an encoded
+  /// fraud.v1.Decision), valid until the next call on this thread: the
+  /// card keeps it to answer a re-send. Implementations must be
+  /// thread-safe and must not block for long.
+  virtual std::string_view deliver(const models::decision& d,
+                                   const score_request& request) = 0;
 
   /// Answers a re-sent transaction with the first decision made for its
-  /// tx_id (as the store holds it, encoded). Not published again.
+  /// tx_id (encoded, as deliver() returned it). Not published again.
   virtual void deliver_duplicate(std::string_view first_decision,
                                  const score_request& request) = 0;
+
+  /// Answers a transaction that cannot be decided now (its first decision
+  /// could not be read) with `why`; the requester may retry.
+  virtual void refuse(const fraud::error& why,
+                      const score_request& request) = 0;
 };
 
 } // namespace fraud::actors

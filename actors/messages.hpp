@@ -16,7 +16,6 @@ using score_atom = caf::atom_constant<caf::atom("score")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 
@@ -38,13 +37,11 @@ using card_actor = caf::typed_actor<
   caf::replies_to<handoff_atom>::with<bool>>;
 
 /// The decision store: drains the store queue into the backend on every
-/// tick; flush writes everything queued now and answers with the number of
-/// decisions written since start; lookup answers with the first encoded
-/// decision of a tx_id, or "" if there is none.
+/// tick; flush writes everything queued now (at shutdown: within a bound)
+/// and answers with the number of decisions written since start.
 using decision_store_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
-  caf::replies_to<flush_atom>::with<std::uint64_t>,
-  caf::replies_to<lookup_atom, std::string>::with<std::string>>;
+  caf::replies_to<flush_atom>::with<std::uint64_t>>;
 
 /// Card snapshots: the writer writes pending snapshots every interval,
 /// and flush writes them now and answers with the number written since

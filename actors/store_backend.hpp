@@ -22,8 +22,6 @@ public:
   virtual fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& decisions) = 0;
 
-  /// The first encoded decision for tx_id, or "" if there is none.
-  virtual fraud::expected<std::string> find(const std::string& tx_id) = 0;
 
   /// Deletes decisions made before the given wall-clock time, in small
   /// steps so that readers are never blocked for long. Returns how many.

@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "actors/decision_sink.hpp"
+#include "protocol/codec.hpp"
 #include "service/client/clock.hpp"
 
 namespace fraud::bench {
@@ -22,8 +24,20 @@ public:
   explicit recording_sink(std::size_t capacity = 0) : samples_(capacity) {
   }
 
-  void deliver(const models::decision&,
-               const actors::score_request& request) override {
+  /// Encodes the decision as the service's sink does (its cost is part
+  /// of the path, and the card keeps the bytes for re-sends).
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request& request) override {
+    thread_local std::string payload;
+    protocol::decision_envelope env;
+    env.service_latency_ns = service::steady_ns() - request.received_ns;
+    protocol::encode_decision(d, env, payload);
+    record(request);
+    return payload;
+  }
+
+  void refuse(const fraud::error&,
+              const actors::score_request& request) override {
     record(request);
   }
 

@@ -22,7 +22,8 @@ public:
 
   fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& decisions) override;
-  fraud::expected<std::string> find(const std::string& tx_id) override;
+  /// The first encoded decision for tx_id, or "" if there is none.
+  fraud::expected<std::string> find(const std::string& tx_id);
   fraud::expected<std::size_t> purge_before(std::int64_t ms) override;
 
   /// Rule name and how often it fired, most first. Thread-safe.

@@ -86,4 +86,16 @@ decision_db_reader::search(const decision_filter& f) {
   return page;
 }
 
+decision_read_pool::decision_read_pool(std::string path)
+  : readers_([path = std::move(path)] { return decision_db_reader::open(path); }) {
+}
+
+fraud::expected<std::string>
+decision_read_pool::find(const std::string& tx_id) {
+  auto reader = readers_.get();
+  if (!reader)
+    return reader.error();
+  return (*reader)->by_tx(tx_id);
+}
+
 } // namespace fraud::service

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "models/error.hpp"
-
+#include "actors/decision_reads.hpp"
 #include "models/decision.hpp"
+#include "models/error.hpp"
+#include "service/per_thread.hpp"
 #include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
@@ -45,6 +46,19 @@ private:
   decision_db_reader() = default;
   std::unique_ptr<sqlite_connection> db_;
   sqlite_statement by_tx_;
+};
+
+/// First decisions of re-sent transactions, for card actors on any thread:
+/// a read connection per calling thread (see per_thread), so a look-up
+/// waits for neither another card nor the writer, nor the store's queue.
+class decision_read_pool final : public actors::decision_reads {
+public:
+  explicit decision_read_pool(std::string path);
+
+  fraud::expected<std::string> find(const std::string& tx_id) override;
+
+private:
+  per_thread<decision_db_reader> readers_;
 };
 
 } // namespace fraud::service

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <deque>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -15,7 +16,9 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
+#include "actors/runtime/log.hpp"
 #include "models/error.hpp"
 
 namespace fraud::service {
@@ -58,24 +61,60 @@ int free_loopback_port() {
 fraud::expected<std::unique_ptr<embedded_nats>>
 embedded_nats::start(const embedded_nats_options& opts) {
   std::unique_ptr<embedded_nats> self{new embedded_nats};
+  self->opts_ = opts;
   self->port_ = opts.port > 0 ? opts.port : free_loopback_port();
   if (self->port_ <= 0)
     return make_error(ec::process_error, "no free loopback port");
-  auto dir = opts.work_dir.empty() ? std::string{"/tmp"} : opts.work_dir;
-  self->config_path_ = dir + "/fraud-nats-" + std::to_string(::getpid()) + "-"
-                       + std::to_string(self->port_) + ".conf";
-  {
-    std::ofstream conf{self->config_path_};
-    conf << "listen: 127.0.0.1:" << self->port_ << "\n"
-         << "max_payload: 1048576\n"
-         << opts.extra_config << "\n";
-    if (!conf)
-      return make_error(ec::process_error,
-                        "cannot write " + self->config_path_);
+  auto base = opts.work_dir.empty() ? std::string{"/tmp"} : opts.work_dir;
+  std::string templ = base + "/fraud-nats-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr)
+    return make_error(ec::process_error, "cannot make a private directory in "
+                                           + base + ": "
+                                           + std::strerror(errno));
+  self->dir_ = templ;
+  self->config_path_ = self->dir_ + "/nats.conf";
+  self->log_path_ = self->dir_ + "/nats-server.log";
+  std::string conf = "listen: 127.0.0.1:" + std::to_string(self->port_)
+                     + "\nmax_payload: 1048576\n" + opts.extra_config + "\n";
+  int fd = ::open(self->config_path_.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  bool written = fd >= 0
+                 && ::write(fd, conf.data(), conf.size())
+                      == static_cast<ssize_t>(conf.size());
+  if (fd >= 0)
+    ::close(fd);
+  if (!written)
+    return make_error(ec::process_error, "cannot write " + self->config_path_
+                                           + ": " + std::strerror(errno));
+  if (auto err = self->launch())
+    return err;  // the destructor removes the directory
+  self->url_ = "nats://127.0.0.1:" + std::to_string(self->port_);
+  return self;
+}
+
+namespace {
+
+// The last lines of a file, for an error message.
+std::string tail_of(const std::string& path, std::size_t lines) {
+  std::ifstream in{path};
+  std::vector<std::string> last;
+  std::string line;
+  while (std::getline(in, line)) {
+    last.push_back(line);
+    if (last.size() > lines)
+      last.erase(last.begin());
   }
-  self->log_path_ = dir + "/nats-server-" + std::to_string(self->port_)
-                    + ".log";
-  std::remove(self->log_path_.c_str()); // "ready" must be this run's
+  std::string out;
+  for (auto& l : last)
+    out += "\n  " + l;
+  return out;
+}
+
+} // namespace
+
+fraud::error embedded_nats::launch() {
+  // "ready" must be this run's.
+  ::unlink(log_path_.c_str());
   auto parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0)
@@ -86,70 +125,126 @@ embedded_nats::start(const embedded_nats_options& opts) {
     if (::getppid() != parent)
       ::_exit(1);
     // The server's own log goes to a file: our stdout is for our output.
-    int log = ::open(self->log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                     0644);
+    int log = ::open(log_path_.c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     if (log >= 0) {
       ::dup2(log, STDOUT_FILENO);
       ::dup2(log, STDERR_FILENO);
       ::close(log);
     }
-    ::execlp(opts.binary.c_str(), opts.binary.c_str(), "-c",
-             self->config_path_.c_str(), static_cast<char*>(nullptr));
-    std::fprintf(stderr, "fraud: cannot run %s: %s\n", opts.binary.c_str(),
-                 std::strerror(errno));
+    ::execlp(opts_.binary.c_str(), opts_.binary.c_str(), "-c",
+             config_path_.c_str(), static_cast<char*>(nullptr));
+    // Only async-signal-safe calls between fork and exec: no logger here.
+    const char msg[] = "fraud: cannot run nats-server\n";
+    (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
     ::_exit(127);
   }
-  self->pid_ = pid;
+  pid_ = pid;
   auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds(opts.start_timeout_ms);
+                  + std::chrono::milliseconds(opts_.start_timeout_ms);
   // Ready when our child says so: a port that accepts connections could be
   // another server's, if the port was taken between choosing and binding.
   auto ready = [&] {
-    std::ifstream log{self->log_path_};
+    std::ifstream log{log_path_};
     std::string line;
     while (std::getline(log, line))
       if (line.find("Server is ready") != std::string::npos)
         return true;
     return false;
   };
-  while (!(ready() && accepts_connections(self->port_))) {
+  while (!(ready() && accepts_connections(port_))) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
-      self->pid_ = -1;
+      pid_ = -1;
       return make_error(ec::process_error,
-                        opts.binary + " exited during start-up (is it "
-                                      "installed, and is the port free? see "
-                                      + self->log_path_ + ")");
+                        opts_.binary + " exited during start-up (is it "
+                                       "installed, and is port "
+                          + std::to_string(port_) + " free?); its log:"
+                          + tail_of(log_path_, 5));
     }
     if (std::chrono::steady_clock::now() > deadline)
-      return make_error(ec::timeout, opts.binary + " did not listen on port "
-                                       + std::to_string(self->port_));
+      return make_error(ec::timeout, opts_.binary + " did not listen on port "
+                                       + std::to_string(port_));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  self->url_ = "nats://127.0.0.1:" + std::to_string(self->port_);
-  return self;
+  return {};
+}
+
+void embedded_nats::supervise(
+  int max_restarts, std::function<void(const fraud::error&)> gave_up) {
+  supervisor_ = std::thread{[this, max_restarts, gave_up = std::move(gave_up)] {
+    watch(max_restarts, gave_up);
+  }};
+}
+
+void embedded_nats::watch(int max_restarts,
+                          std::function<void(const fraud::error&)> gave_up) {
+  std::deque<std::chrono::steady_clock::time_point> recent;
+  std::unique_lock<std::mutex> guard{mtx_};
+  while (!cv_.wait_for(guard, std::chrono::milliseconds(100),
+                       [this] { return stopping_; })) {
+    int status = 0;
+    auto pid = pid_.load();
+    if (pid <= 0 || ::waitpid(pid, &status, WNOHANG) != pid)
+      continue;
+    pid_ = -1;
+    auto how = WIFSIGNALED(status)
+                 ? "killed by signal " + std::to_string(WTERMSIG(status))
+                 : "exited with status " + std::to_string(WEXITSTATUS(status));
+    auto now = std::chrono::steady_clock::now();
+    while (!recent.empty() && now - recent.front() > std::chrono::minutes(1))
+      recent.pop_front();
+    if (static_cast<int>(recent.size()) >= max_restarts) {
+      auto err = make_error(ec::process_error,
+                            "nats-server " + how + ", the "
+                              + std::to_string(recent.size() + 1)
+                              + "th time in a minute; not restarting it");
+      guard.unlock();
+      gave_up(err);
+      return;
+    }
+    recent.push_back(now);
+    FRAUD_LOG(warn, "nats", "nats-server (pid {}) {}; starting it again on "
+                            "port {}", pid, how, port_);
+    if (auto err = launch()) {
+      guard.unlock();
+      gave_up(with_context(err, "restarting nats-server"));
+      return;
+    }
+    restarts_.fetch_add(1);
+    FRAUD_LOG(info, "nats", "nats-server running again (pid {})",
+              pid_.load());
+  }
 }
 
 void embedded_nats::stop() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 300; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping_ = true;
   }
-  if (!config_path_.empty()) {
-    std::remove(config_path_.c_str());
-    config_path_.clear();
+  cv_.notify_all();
+  if (supervisor_.joinable())
+    supervisor_.join();
+  if (auto pid = pid_.load(); pid > 0) {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; ++i) {
+      gone = ::waitpid(pid, &status, WNOHANG) == pid;
+      if (!gone)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!gone) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+    pid_ = -1;
+  }
+  if (!dir_.empty()) {
+    ::unlink(config_path_.c_str());
+    ::unlink(log_path_.c_str());
+    ::rmdir(dir_.c_str());
+    dir_.clear();
   }
 }
 

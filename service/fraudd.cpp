@@ -59,9 +59,13 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::printf("fraudd: %s received, draining\n",
-              sig == SIGINT ? "SIGINT" : "SIGTERM");
+              service.failure() ? "failure"
+              : sig == SIGINT   ? "SIGINT"
+                                : "SIGTERM");
   std::fflush(stdout);
   auto err = service.stop();
+  if (auto failed = service.failure())
+    err = failed;
   auto& s = service.stats();
   std::printf("fraudd: stopped; received %llu, decided %llu, rejected %llu\n",
               static_cast<unsigned long long>(s.received.get()),

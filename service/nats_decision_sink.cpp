@@ -27,8 +27,9 @@ void nats_decision_sink::publish(natsConnection* on, const char* subject,
     stats_.publish_errors.add();
 }
 
-void nats_decision_sink::deliver(const models::decision& d,
-                                 const actors::score_request& request) {
+std::string_view
+nats_decision_sink::deliver(const models::decision& d,
+                            const actors::score_request& request) {
   thread_local std::string payload;
   thread_local std::string subject;
   protocol::decision_envelope env;
@@ -48,6 +49,7 @@ void nats_decision_sink::deliver(const models::decision& d,
                       "stored so far",
                       store_->capacity(), n);
   }
+  return payload;
 }
 
 void nats_decision_sink::deliver_duplicate(
@@ -64,6 +66,19 @@ void nats_decision_sink::deliver_duplicate(
   }
   env.duplicate = true;
   protocol::encode_decision(d, env, payload);
+  publish(conn_, request.reply_to.c_str(), payload);
+}
+
+void nats_decision_sink::refuse(const fraud::error& why,
+                                const actors::score_request& request) {
+  if (request.reply_to.empty())
+    return;
+  thread_local std::string payload;
+  protocol::decision_envelope env;
+  env.decided_at_ms = wall_ms();
+  env.service_latency_ns = steady_ns() - request.received_ns;
+  protocol::encode_rejected_decision(request.tx.tx_id, request.tx.card_id,
+                                     why, env, payload);
   publish(conn_, request.reply_to.c_str(), payload);
 }
 

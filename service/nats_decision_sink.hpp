@@ -24,11 +24,14 @@ public:
                      actors::counters& stats, latency_histogram& latency,
                      actors::store_queue* store);
 
-  void deliver(const models::decision& d,
-               const actors::score_request& request) override;
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request& request) override;
 
   void deliver_duplicate(std::string_view first_decision,
                          const actors::score_request& request) override;
+
+  void refuse(const fraud::error& why,
+              const actors::score_request& request) override;
 
 private:
   void publish(natsConnection* on, const char* subject,

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <csignal>
 #include <thread>
+#include <unistd.h>
 
 #include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
@@ -63,6 +65,7 @@ fraud::error scoring_service::open_decisions() {
     return store.error();
   store_ = std::move(*store);
   store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
+  decision_reads_ = std::make_unique<decision_read_pool>(cfg_.db_path);
   return {};
 }
 
@@ -89,6 +92,14 @@ fraud::error scoring_service::start_nats_server() {
     return server.error();
   embedded_ = std::move(*server);
   nats_url_ = embedded_->url();
+  // A server that dies is started again on its port (our connections
+  // reconnect); one that keeps dying is a reason to stop, loudly.
+  embedded_->supervise(3, [this](const fraud::error& err) {
+    FRAUD_LOG(critical, "nats", "{}: fraudd stops", to_string(err));
+    failure_ = err;
+    failed_.store(true);
+    ::kill(::getpid(), SIGTERM);
+  });
   FRAUD_LOG(info, "nats", "started nats-server at {} (log: {})", nats_url_,
             embedded_->log_path());
   return {};
@@ -148,7 +159,8 @@ fraud::error scoring_service::start_ingresses() {
   env_.sink = sink_.get();
   env_.rules = &rules_;
   env_.stats = &stats_;
-  env_.store = store_actor_;
+  env_.decisions = decision_reads_.get();
+  env_.decision_queue = store_queue_.get();
   env_.snapshot_queue = snapshot_queue_.get();
   env_.pending = pending_snapshots_.get();
   env_.snapshot_reads = snapshot_reads_.get();
@@ -281,7 +293,7 @@ fraud::error scoring_service::stop() {
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(cfg_.drain_timeout_ms);
   auto answered = [this] {
-    return stats_.decided() + stats_.duplicates.get();
+    return stats_.decided() + stats_.duplicates.get() + stats_.refused.get();
   };
   while (answered() < stats_.routed.get()
          && std::chrono::steady_clock::now() < deadline)
@@ -306,7 +318,8 @@ fraud::error scoring_service::stop() {
   if (stream_conn_)
     stream_conn_->flush(2000);
   ingresses_.clear();
-  env_.store = nullptr;
+  env_.decisions = nullptr;
+  env_.decision_queue = nullptr;
   env_.pending = nullptr;
   env_.snapshot_reads = nullptr;
   sys_.reset();
@@ -315,6 +328,7 @@ fraud::error scoring_service::stop() {
   conn_.reset();
   embedded_.reset();
   store_queue_.reset();
+  decision_reads_.reset();
   store_.reset();
   live_rules_.reset();
   pending_snapshots_.reset();

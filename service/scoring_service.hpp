@@ -2,6 +2,7 @@
 // the ingress subscriptions, and the order in which they start and stop.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@
 #include "service/rules_responder.hpp"
 #include "service/snapshot_db.hpp"
 #include "service/decision_db.hpp"
+#include "service/decision_db_reader.hpp"
 
 namespace fraud::service {
 
@@ -44,6 +46,13 @@ public:
   fraud::error stop();
 
   const std::string& nats_url() const { return nats_url_; }
+
+  /// Why the service could not go on by itself (its embedded nats-server
+  /// kept dying), after it raised SIGTERM to stop; empty otherwise.
+  /// Thread-safe.
+  fraud::error failure() const {
+    return failed_.load() ? failure_ : fraud::error{};
+  }
   const actors::counters& stats() const { return stats_; }
 
   /// Active card actors, over all partitions. Thread-safe.
@@ -83,6 +92,7 @@ private:
   // live_rules on a rules request.
   actors::ruleset_slot rules_;
   std::unique_ptr<decision_db> store_;
+  std::unique_ptr<decision_read_pool> decision_reads_;  // for re-sends
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;
   std::unique_ptr<snapshot_db> snapshots_;
@@ -114,6 +124,9 @@ private:
 
   std::int64_t started_at_ms_ = 0;
   bool stopped_ = false;
+  // Written once by the nats-server supervisor before failed_ is set.
+  fraud::error failure_;
+  std::atomic<bool> failed_{false};
 };
 
 } // namespace fraud::service

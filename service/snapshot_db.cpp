@@ -131,24 +131,23 @@ snapshot_db::for_each_card(const std::function<void(std::string_view)>& f) {
   return fraud::error{};
 }
 
-fraud::expected<snapshot_db*> snapshot_read_pool::connection() {
-  std::lock_guard<std::mutex> guard{mtx_};
-  auto id = std::this_thread::get_id();
-  if (auto i = conns_.find(id); i != conns_.end())
-    return i->second.get();
-  auto db = snapshot_db::open(path_);
-  if (!db)
-    return db.error();
-  // One primary-key read per activation: a small page cache per thread
-  // (the OS caches the file), not the writer's 64 MiB each.
-  if (auto err = (*db)->limit_cache(8 * 1024))
-    return err;
-  return conns_.emplace(id, std::move(*db)).first->second.get();
+snapshot_read_pool::snapshot_read_pool(std::string path)
+  : conns_([path = std::move(path)]()
+             -> fraud::expected<std::unique_ptr<snapshot_db>> {
+      auto db = snapshot_db::open(path);
+      if (!db)
+        return db.error();
+      // One primary-key read per activation: a small page cache per
+      // thread (the OS caches the file), not the writer's 64 MiB each.
+      if (auto err = (*db)->limit_cache(8 * 1024))
+        return err;
+      return std::move(*db);
+    }) {
 }
 
 fraud::expected<std::string>
 snapshot_read_pool::read(const std::string& card_id) {
-  auto conn = connection();
+  auto conn = conns_.get();
   if (!conn)
     return conn.error();
   return (*conn)->read(card_id);

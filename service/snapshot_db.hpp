@@ -4,12 +4,10 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <unordered_map>
 
 #include "actors/snapshot_backend.hpp"
+#include "service/per_thread.hpp"
 #include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
@@ -44,8 +42,7 @@ private:
 /// another thread (and, in WAL mode, never for the writer). Read-only.
 class snapshot_read_pool final : public actors::snapshot_backend {
 public:
-  explicit snapshot_read_pool(std::string path) : path_(std::move(path)) {
-  }
+  explicit snapshot_read_pool(std::string path);
 
   fraud::expected<std::string> read(const std::string& card_id) override;
   fraud::error
@@ -56,11 +53,7 @@ public:
   for_each_card(const std::function<void(std::string_view)>& f) override;
 
 private:
-  fraud::expected<snapshot_db*> connection();
-
-  std::string path_;
-  std::mutex mtx_;  // guards the map only; each connection is its thread's
-  std::unordered_map<std::thread::id, std::unique_ptr<snapshot_db>> conns_;
+  per_thread<snapshot_db> conns_;
 };
 
 /// The snapshot file that goes with a decisions file: fraud.db ->

@@ -58,6 +58,7 @@ public:
                 payload.size());
     auto* prev = head_.exchange(n, std::memory_order_acq_rel);
     prev->next.store(n, std::memory_order_release);
+    pushed_.fetch_add(1, std::memory_order_release);
     return true;
   }
 
@@ -99,6 +100,19 @@ public:
     std::free(n);
   }
 
+  /// Consumer: n popped payloads are written, or given up on for good.
+  void settle(std::size_t n) {
+    settled_.fetch_add(n, std::memory_order_release);
+  }
+
+  /// Payloads pushed and not yet settled: queued, or popped and still
+  /// being written. 0 means everything pushed before the call is written
+  /// (or counted lost). Thread-safe.
+  std::size_t unsettled() const {
+    auto settled = settled_.load(std::memory_order_acquire);
+    return pushed_.load(std::memory_order_acquire) - settled;
+  }
+
   /// Decisions waiting to be written (approximate while pushes race).
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return capacity_; }
@@ -108,6 +122,8 @@ private:
   alignas(64) node* tail_;
   node stub_;
   alignas(64) std::atomic<std::size_t> size_{0};
+  std::atomic<std::size_t> pushed_{0};
+  alignas(64) std::atomic<std::size_t> settled_{0};
   std::size_t capacity_;
 };
 

@@ -19,31 +19,43 @@ using namespace fraud;
 // stored form of each decision ("tx_id:action:score") for the store.
 class recording_sink : public actors::decision_sink {
 public:
-  void deliver(const models::decision& d,
-               const actors::score_request& request) override {
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request& request) override {
     decisions.push_back(d);
     reply_subjects.push_back(request.reply_to);
+    last = d.tx_id + ":" + models::to_string(d.action) + ":"
+           + std::to_string(d.score);
     if (queue != nullptr)
-      queue->push(d.tx_id + ":" + models::to_string(d.action) + ":"
-                  + std::to_string(d.score));
+      queue->push(last);
+    return last;
   }
   void deliver_duplicate(std::string_view first,
                          const actors::score_request& request) override {
     duplicates.emplace_back(first);
     reply_subjects.push_back(request.reply_to);
   }
+  void refuse(const fraud::error& why,
+              const actors::score_request& request) override {
+    refusals.emplace_back(why.what());
+    reply_subjects.push_back(request.reply_to);
+  }
   actors::store_queue* queue = nullptr;
+  std::string last;
+  std::vector<std::string> refusals;
   std::vector<models::decision> decisions;
   std::vector<std::string> duplicates;
   std::vector<std::string> reply_subjects;
 };
 
 // The store's persistence in memory: keeps the first record of a tx_id.
+// With `failing` set, every write fails as a full disk would.
 class memory_backend : public actors::store_backend {
 public:
   fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& batch) override {
     ++batches;
+    if (failing)
+      return make_error(ec::store_error, "database or disk is full");
     std::size_t added = 0;
     for (auto record : batch) {
       auto id = std::string{record.substr(0, record.find(':'))};
@@ -51,15 +63,12 @@ public:
     }
     return added;
   }
-  fraud::expected<std::string> find(const std::string& tx_id) override {
-    auto i = rows.find(tx_id);
-    return i == rows.end() ? std::string{} : i->second;
-  }
   fraud::expected<std::size_t> purge_before(std::int64_t) override {
     return std::size_t{0};
   }
   std::map<std::string, std::string> rows;
   int batches = 0;
+  bool failing = false;
 };
 
 // A ruleset that names itself and approves everything: tells which version
@@ -241,7 +250,6 @@ protected:
     se.backend = &backend;
     se.stats = &stats;
     store = sys.spawn(actors::decision_store, se);
-    env.store = store;
     sched.run();
   }
 
@@ -272,7 +280,7 @@ TEST_F(card_actors_with_store, decisions_reach_the_store_on_its_tick) {
   EXPECT_EQ(stats.store_written.get(), 2u);
 }
 
-TEST_F(card_actors_with_store, a_resent_transaction_gets_its_first_decision) {
+TEST_F(card_actors, a_resent_transaction_gets_its_first_decision) {
   send(tx("card-a", 0, nyc_lat, nyc_lon), "_INBOX.1");
   sched.run();
   // Re-sent, from London ten minutes later: were it scored again, it
@@ -294,11 +302,11 @@ TEST_F(card_actors_with_store, a_resent_transaction_gets_its_first_decision) {
   EXPECT_FALSE(fired(sink.decisions[1], "impossible_travel"));
 }
 
-TEST_F(card_actors_with_store, transactions_after_a_resend_wait_their_turn) {
+TEST_F(card_actors, transactions_after_a_resend_wait_their_turn) {
   rules.set(std::make_shared<named_ruleset>("history"));
   send(tx("card-a", 0, nyc_lat, nyc_lon));
   sched.run();
-  send(tx("card-a", 0, nyc_lat, nyc_lon)); // re-sent: the store is asked
+  send(tx("card-a", 0, nyc_lat, nyc_lon)); // re-sent
   send(tx("card-a", 1, nyc_lat, nyc_lon)); // must not overtake it
   sched.run();
   ASSERT_EQ(sink.duplicates.size(), 1u);
@@ -316,6 +324,81 @@ TEST_F(card_actors_with_store, flush_writes_everything_queued_now) {
   sched.run();
   self->receive([](std::uint64_t written) { EXPECT_EQ(written, 5u); });
   EXPECT_EQ(backend.rows.size(), 5u);
+}
+
+TEST_F(card_actors_with_store, store_written_counts_rows_stored_not_queued) {
+  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  sched.run();
+  queue.push("card-a-0:approve:0");  // the same tx_id again: kept first
+  sched.trigger_timeouts();
+  sched.run();
+  EXPECT_EQ(backend.rows.size(), 1u);
+  EXPECT_EQ(stats.store_written.get(), 1u);
+  EXPECT_EQ(queue.unsettled(), 0u);
+}
+
+// Ten decisions queued for a writer (batches of four) whose disk is full.
+struct writer_on_a_full_disk {
+  writer_on_a_full_disk(int retry_min_ms, int retry_max_ms)
+    : writer(environment(retry_min_ms, retry_max_ms)) {
+    for (int i = 0; i < 10; ++i)
+      queue.push("tx-" + std::to_string(i) + ":a:0");
+    backend.failing = true;
+  }
+  actors::store_environment environment(int min_ms, int max_ms) {
+    actors::store_environment se;
+    se.queue = &queue;
+    se.backend = &backend;
+    se.stats = &stats;
+    se.max_batch = 4;
+    se.retry_min = std::chrono::milliseconds{min_ms};
+    se.retry_max = std::chrono::milliseconds{max_ms};
+    return se;
+  }
+  actors::store_queue queue{100};
+  memory_backend backend;
+  actors::counters stats;
+  actors::decision_writer writer;
+};
+
+// A full disk: the batch is kept and written again once there is room;
+// nothing that fits the queue is lost, and nothing is counted dropped.
+TEST(decision_writer, keeps_a_failed_batch_and_writes_it_when_the_disk_recovers) {
+  writer_on_a_full_disk w{100, 400};
+  auto& [queue, backend, stats, writer] = w;
+  auto t = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
+  EXPECT_EQ(writer.write_pending(t), 0u);
+  EXPECT_EQ(writer.retained(), 4u);
+  EXPECT_EQ(stats.store_errors.get(), 1u);
+  // Within the back-off nothing is tried; after it, one try, and the
+  // back-off doubles up to retry_max.
+  writer.write_pending(t + std::chrono::milliseconds{50});
+  EXPECT_EQ(backend.batches, 1);
+  writer.write_pending(t + std::chrono::milliseconds{100});
+  EXPECT_EQ(backend.batches, 2);
+  writer.write_pending(t + std::chrono::milliseconds{250});
+  EXPECT_EQ(backend.batches, 2) << "second back-off is 200 ms";
+  writer.write_pending(t + std::chrono::milliseconds{300});
+  EXPECT_EQ(backend.batches, 3);
+  EXPECT_EQ(queue.unsettled(), 10u);
+  backend.failing = false;
+  EXPECT_EQ(writer.write_pending(t + std::chrono::seconds{10}), 10u);
+  EXPECT_EQ(backend.rows.size(), 10u);
+  EXPECT_EQ(stats.store_written.get(), 10u);
+  EXPECT_EQ(stats.store_dropped.get(), 0u);
+  EXPECT_EQ(queue.unsettled(), 0u);
+  EXPECT_EQ(writer.retained(), 0u);
+}
+
+TEST(decision_writer, a_final_flush_that_cannot_write_counts_what_is_lost) {
+  writer_on_a_full_disk w{5, 20};
+  auto& [queue, backend, stats, writer] = w;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(writer.flush_all(start + std::chrono::milliseconds{100}), 10u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds{2});
+  EXPECT_GE(backend.batches, 3) << "retried until the deadline";
+  EXPECT_EQ(stats.store_dropped.get(), 10u);
+  EXPECT_EQ(queue.unsettled(), 0u);
 }
 
 TEST(store_queue, refuses_beyond_capacity_and_gives_back_in_order) {

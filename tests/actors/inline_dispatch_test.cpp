@@ -18,14 +18,17 @@ using namespace fraud;
 
 class ordered_sink : public actors::decision_sink {
 public:
-  void deliver(const models::decision& d,
-               const actors::score_request&) override {
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request&) override {
     std::lock_guard<std::mutex> guard{mtx};
     decisions.push_back(d);
     threads.push_back(std::this_thread::get_id());
+    return {};
   }
   void deliver_duplicate(std::string_view,
                          const actors::score_request&) override {
+  }
+  void refuse(const fraud::error&, const actors::score_request&) override {
   }
   std::size_t count() {
     std::lock_guard<std::mutex> guard{mtx};

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
+#include "actors/decision_reads.hpp"
 #include "actors/runtime/card_directory.hpp"
 #include "actors/snapshot_writer.hpp"
 
@@ -14,16 +16,46 @@ namespace {
 
 using namespace fraud;
 
+// Records what card actors deliver; each decision goes out (and would be
+// stored) as "tx_id:action", queued for the store when there is a queue.
 class recording_sink : public actors::decision_sink {
 public:
-  void deliver(const models::decision& d,
-               const actors::score_request&) override {
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request&) override {
     decisions.push_back(d);
+    last = d.tx_id + ":" + models::to_string(d.action);
+    if (queue != nullptr)
+      queue->push(last);
+    return last;
   }
-  void deliver_duplicate(std::string_view,
+  void deliver_duplicate(std::string_view first,
                          const actors::score_request&) override {
+    duplicates.emplace_back(first);
   }
+  void refuse(const fraud::error& why,
+              const actors::score_request& request) override {
+    refusals.push_back(request.tx.tx_id + ": " + why.what());
+  }
+  actors::store_queue* queue = nullptr;
+  std::string last;
   std::vector<models::decision> decisions;
+  std::vector<std::string> duplicates;
+  std::vector<std::string> refusals;
+};
+
+// Stored first decisions, as card actors read them for re-sends.
+class memory_decisions : public actors::decision_reads {
+public:
+  fraud::expected<std::string> find(const std::string& tx_id) override {
+    ++reads;
+    if (failure)
+      return failure;
+    auto i = rows.find(tx_id);
+    return i == rows.end() ? std::string{} : i->second;
+  }
+  std::map<std::string, std::string> rows;
+  fraud::error failure;
+  int reads = 0;
 };
 
 class memory_snapshots : public actors::snapshot_backend {
@@ -236,6 +268,154 @@ TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
   EXPECT_EQ(backend.writes, 1);
   EXPECT_EQ(backend.cards.size(), 2u);
   EXPECT_EQ(stats.snapshots_written.get(), 2u) << "one per card, the newest";
+}
+
+// Re-sent transactions: answered with the first decision, from the card's
+// memory while it lives and from the store after it was passivated; never
+// scored a second time, whatever the store says.
+class resends : public passivation {
+protected:
+  resends() : decision_queue(100) {
+    sink.queue = &decision_queue;
+    env.decisions = &stored;
+    env.decision_queue = &decision_queue;
+  }
+
+  // What the decision store does: writes what is queued.
+  void store_everything() {
+    while (auto* n = decision_queue.pop()) {
+      auto record = std::string{n->payload()};
+      stored.rows.emplace(record.substr(0, record.find(':')), record);
+      actors::store_queue::release(n);
+      decision_queue.settle(1);
+    }
+  }
+
+  // card-a scores card-a-0, then is passivated (and its snapshot written).
+  void score_then_passivate() {
+    use({1, 0, 0});
+    send("card-a", 0, nyc_lat, nyc_lon);
+    sched.run();
+    send("card-b", 0, nyc_lat, nyc_lon);
+    sched.run();
+    sched.trigger_timeouts();
+    sched.run();
+    ASSERT_EQ(backend.cards.count("card-a"), 1u);
+  }
+
+  actors::store_queue decision_queue;
+  memory_decisions stored;
+};
+
+TEST_F(resends, a_live_card_answers_from_memory_without_the_store) {
+  use({});
+  send("card-a", 0, nyc_lat, nyc_lon);
+  sched.run();
+  // The store has written nothing: the answer cannot depend on it.
+  send("card-a", 0, lon_lat, lon_lon);  // re-sent, from elsewhere
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 1u) << "scored twice";
+  ASSERT_EQ(sink.duplicates.size(), 1u);
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+  EXPECT_EQ(stored.reads, 0);
+  EXPECT_EQ(stats.duplicates.get(), 1u);
+  EXPECT_EQ(stats.resend_reads.get(), 0u);
+}
+
+TEST_F(resends, the_last_eight_are_all_answered_from_memory) {
+  use({});
+  for (int i = 0; i < 8; ++i)
+    send("card-a", i, nyc_lat, nyc_lon);
+  for (int i = 0; i < 8; ++i)
+    send("card-a", i, nyc_lat, nyc_lon);
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 8u);
+  EXPECT_EQ(sink.duplicates.size(), 8u);
+  EXPECT_EQ(stored.reads, 0);
+}
+
+TEST_F(resends, a_passivated_card_reads_the_first_decision_from_the_store) {
+  score_then_passivate();
+  store_everything();
+  send("card-a", 0, lon_lat, lon_lon);
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  ASSERT_EQ(sink.duplicates.size(), 1u);
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+  EXPECT_EQ(stats.resend_reads.get(), 1u);
+  // and remembers it: a second re-send is not read again.
+  send("card-a", 0, lon_lat, lon_lon);
+  sched.run();
+  EXPECT_EQ(sink.duplicates.size(), 2u);
+  EXPECT_EQ(stored.reads, 1);
+}
+
+TEST_F(resends, a_first_decision_not_yet_stored_is_refused_not_scored) {
+  score_then_passivate();  // card-a-0's decision is still queued
+  send("card-a", 0, lon_lat, lon_lon);
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  ASSERT_EQ(sink.refusals.size(), 1u);
+  EXPECT_NE(sink.refusals[0].find("not stored yet"), std::string::npos);
+  EXPECT_EQ(stats.refused.get(), 1u);
+  // Once written, the retry gets the first decision.
+  store_everything();
+  send("card-a", 0, lon_lat, lon_lon);
+  sched.run();
+  ASSERT_EQ(sink.duplicates.size(), 1u);
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+}
+
+TEST_F(resends, a_store_that_cannot_be_read_refuses_the_resend) {
+  score_then_passivate();
+  store_everything();
+  stored.failure = make_error(ec::store_error, "disk I/O error");
+  send("card-a", 0, lon_lat, lon_lon);
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  ASSERT_EQ(sink.refusals.size(), 1u);
+  EXPECT_NE(sink.refusals[0].find("disk I/O error"), std::string::npos);
+  EXPECT_EQ(stats.store_errors.get(), 1u);
+}
+
+// Two ids whose 32-bit recent_ids hashes (FNV-1a) collide, found by a
+// birthday search over a few tens of thousands of ids.
+std::pair<std::string, std::string> colliding_ids() {
+  std::unordered_map<std::uint32_t, std::string> seen;
+  for (std::uint32_t i = 0;; ++i) {
+    auto id = "tx-" + std::to_string(i);
+    std::uint32_t h = 2166136261u;
+    for (unsigned char c : id) {
+      h ^= c;
+      h *= 16777619u;
+    }
+    auto [it, fresh] = seen.emplace(h, id);
+    if (!fresh)
+      return {it->second, id};
+  }
+}
+
+TEST_F(resends, a_hash_collision_with_nothing_queued_is_scored) {
+  auto [first, second] = colliding_ids();
+  models::recent_ids r;
+  r.add(first);
+  ASSERT_TRUE(r.maybe_contains(second)) << "not a collision";
+  use({});
+  for (auto* id : {&first, &second}) {
+    actors::score_request req;
+    req.tx.tx_id = *id;
+    req.tx.card_id = "card-c";
+    req.tx.amount_minor = 100;
+    req.tx.currency = "USD";
+    req.tx.event_time_ms = 1'700'000'000'000;
+    directory->route(std::move(req));
+    sched.run();
+    store_everything();
+  }
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  EXPECT_EQ(sink.decisions.back().tx_id, second);
+  EXPECT_TRUE(sink.duplicates.empty());
+  EXPECT_EQ(stored.reads, 1) << "the store was asked";
 }
 
 // Between writes the writer keeps the queue short (what an activating

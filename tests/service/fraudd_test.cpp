@@ -334,19 +334,3 @@ TEST(fraudd_cli, bad_flags_are_a_usage_error) {
 }
 
 } // namespace
-
-namespace {
-
-TEST(embedded_nats, refuses_a_port_another_server_holds) {
-  fraud::test::temp_dir dir;
-  auto first = fraud::test::start_nats(dir.path());
-  ASSERT_TRUE(first);
-  fraud::service::embedded_nats_options o;
-  o.binary = fraud::test::nats_server_binary();
-  o.port = first->port();
-  o.work_dir = dir.path();
-  auto second = fraud::service::embedded_nats::start(o);
-  EXPECT_FALSE(second) << "connected to the other server instead";
-}
-
-} // namespace

@@ -6,6 +6,7 @@
 
 #include "protocol/query_codec.hpp"
 #include "service/client/clock.hpp"
+#include "service/decision_db_reader.hpp"
 #include "service/sqlite_connection.hpp"
 #include "tests/service/fraudd_fixture.hpp"
 
@@ -218,6 +219,79 @@ TEST_F(queries, a_resent_transaction_returns_the_first_decision_once) {
   protocol::decisions_query q;
   q.card_id = "card-r";
   EXPECT_EQ(search(q).decisions.size(), 1u);
+}
+
+// A store far behind (it writes every ten seconds here): re-sends are
+// answered from the cards' memory, without waiting for the store, without
+// writing its backlog first, and without scoring anything twice.
+class queries_with_a_backlog : public queries {
+protected:
+  std::vector<std::string> args() override {
+    auto a = queries::args();
+    a.insert(a.end(), {"--store-flush-ms", "10000"});
+    return a;
+  }
+};
+
+TEST_F(queries_with_a_backlog, resends_do_not_wait_for_the_store) {
+  constexpr int cards = 100, each = 5;
+  std::vector<std::string> first(cards * each);
+  for (int c = 0; c < cards; ++c)
+    for (int i = 0; i < each; ++i) {
+      auto tx = make_tx("tx-" + std::to_string(c) + "-" + std::to_string(i),
+                        "card-" + std::to_string(c), i);
+      auto r = score(tx);
+      ASSERT_TRUE(r.ok);
+      first[c * each + i] = models::to_string(r.decision.action);
+    }
+  for (int c = 0; c < cards; ++c)
+    for (int i = 0; i < each; ++i) {
+      auto tx = make_tx("tx-" + std::to_string(c) + "-" + std::to_string(i),
+                        "card-" + std::to_string(c), i + 60);
+      tx.lat = 51.51;  // London an hour later: would change a scored answer
+      tx.lon = -0.13;
+      auto r = score(tx);
+      ASSERT_TRUE(r.ok);
+      EXPECT_TRUE(r.env.duplicate);
+      EXPECT_EQ(models::to_string(r.decision.action), first[c * each + i]);
+    }
+  auto s = stats();
+  EXPECT_EQ(s.approved + s.reviewed + s.declined, 500u) << "scored twice";
+  EXPECT_EQ(s.duplicates, 500u);
+  EXPECT_EQ(s.store_written, 0u) << "re-sends made the store write";
+  EXPECT_EQ(s.store_backlog, 500u);
+  // And the backlog is written at shutdown.
+  EXPECT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
+  auto db = service::decision_db_reader::open(dir.file("fraud.db"));
+  ASSERT_TRUE(db);
+  auto found = (*db)->by_tx("tx-99-4");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->empty());
+}
+
+// SIGTERM in the middle of a flood of re-sends and new transactions:
+// fraudd exits 0 within the drain timeout and a bounded flush (it once
+// hung forever in CAF's clock with look-ups pending).
+TEST_F(queries_with_a_backlog, sigterm_during_a_flood_of_resends_exits_in_time) {
+  for (int c = 0; c < 200; ++c)
+    score(make_tx("tx-" + std::to_string(c), "card-" + std::to_string(c), 0));
+  std::string payload;
+  for (int round = 0; round < 50; ++round)
+    for (int c = 0; c < 200; ++c) {
+      auto tx = make_tx(round % 2 ? "tx-" + std::to_string(c)
+                                  : "tx-" + std::to_string(c) + "-"
+                                      + std::to_string(round),
+                        "card-" + std::to_string(c), round);
+      protocol::encode_transaction(tx, payload);
+      auto subject = "fraud.tx.card-" + std::to_string(c);
+      natsConnection_PublishRequest(conn->get(), subject.c_str(),
+                                    "_INBOX.nobody", payload.data(),
+                                    static_cast<int>(payload.size()));
+    }
+  natsConnection_Flush(conn->get());
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds{15});
 }
 
 TEST_F(queries, fraudctl_answers_people_and_scripts) {

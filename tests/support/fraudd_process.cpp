@@ -124,6 +124,18 @@ bool fraudd_process::start(const std::vector<std::string>& args,
   return false;
 }
 
+namespace {
+
+int exit_code(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return -1;
+}
+
+} // namespace
+
 int fraudd_process::stop(int sig) {
   if (pid_ <= 0)
     return -1;
@@ -131,11 +143,23 @@ int fraudd_process::stop(int sig) {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return -1;
+  return exit_code(status);
+}
+
+std::optional<int> fraudd_process::wait_exit(int timeout_ms) {
+  if (pid_ <= 0)
+    return std::nullopt;
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(timeout_ms);
+  do {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return exit_code(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
 }
 
 std::string fraudd_process::output() const {

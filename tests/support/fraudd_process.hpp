@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -37,6 +38,10 @@ public:
   /// Sends `sig` and waits for the exit; returns the exit code, or 128+signal
   /// if it was killed by one.
   int stop(int sig);
+
+  /// Waits at most timeout_ms for fraudd to exit by itself; its exit code
+  /// as stop() gives it, or nothing if it is still running.
+  std::optional<int> wait_exit(int timeout_ms);
 
   /// Everything fraudd printed on stdout and stderr so far.
   std::string output() const;

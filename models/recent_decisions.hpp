@@ -1,0 +1,48 @@
+// The decisions a card made for its last few transactions, encoded as they
+// went out, so that a re-sent transaction is answered with its first
+// decision from the card's own memory: no store, no backlog, no wait.
+//
+// Exact (ids are compared in full), unlike recent_ids, whose hashes
+// survive passivation in the snapshot; these records live only while the
+// card's actor does. One buffer per card: records are appended and the
+// oldest dropped, so a card holds at most `capacity` of them and one
+// allocation (about 1 KiB for eight decisions with a few reasons each).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fraud::models {
+
+class recent_decisions {
+public:
+  /// As many as recent_ids remembers: a re-sent transaction whose hash a
+  /// live card still holds has its decision here too.
+  static constexpr std::size_t capacity = 8;
+
+  /// Remembers `decision` (encoded) for tx_id; forgets the oldest beyond
+  /// capacity. Ids or decisions too large to frame are not kept.
+  void add(std::string_view tx_id, std::string_view decision);
+
+  /// The decision kept for tx_id; empty when there is none.
+  std::optional<std::string_view> find(std::string_view tx_id) const;
+
+  std::size_t size() const { return count_; }
+
+  /// Bytes held on the heap.
+  std::size_t memory() const { return buf_.capacity(); }
+
+private:
+  // Each record: id length (2 bytes), decision length (4 bytes), the id,
+  // the decision. Oldest first.
+  static constexpr std::size_t header = 6;
+  static std::size_t record_size(const char* record);
+
+  std::string buf_;
+  std::uint8_t count_ = 0;
+};
+
+} // namespace fraud::models
