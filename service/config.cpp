@@ -48,6 +48,11 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str();
   app.add_option("--name", cfg.name, "connection name shown by nats-server")
     ->capture_default_str();
+  app.add_option("--db-check-max-mb", cfg.db_check_max_mb,
+                 "at start, check every page of a database file up to this "
+                 "size (PRAGMA quick_check, about 2.5 s a GB); larger files "
+                 "get a header and schema check only")
+    ->capture_default_str();
   app.add_option("--db", cfg.db_path, "SQLite file for decisions")
     ->capture_default_str();
   app.add_option("--rules", cfg.rules_path,

@@ -33,6 +33,7 @@ struct config {
 
   // storage
   std::string db_path = "fraud.db";
+  std::uint64_t db_check_max_mb = 1024;  // quick_check at start up to this size
   std::string rules_path;  // "" = the rules that ran last (default at first)
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written

@@ -59,7 +59,20 @@ fraud::error scoring_service::start() {
   return {};
 }
 
+fraud::error scoring_service::claim(const std::string& path,
+                                    std::optional<file_lock>& lock) {
+  // The lock first: a second fraudd must not even read a file the first
+  // is writing, let alone decide it is corrupt.
+  auto claimed = file_lock::exclusive(path);
+  if (!claimed)
+    return claimed.error();
+  lock = std::move(*claimed);
+  return check_database(path, cfg_.db_check_max_mb << 20);
+}
+
 fraud::error scoring_service::open_decisions() {
+  if (auto err = claim(cfg_.db_path, db_lock_))
+    return err;
   auto store = decision_db::open(cfg_.db_path);
   if (!store)
     return store.error();
@@ -235,6 +248,8 @@ fraud::error scoring_service::start_sweeper() {
 fraud::error scoring_service::open_state() {
   auto path = cfg_.state_path.empty() ? default_state_path(cfg_.db_path)
                                       : cfg_.state_path;
+  if (auto err = claim(path, state_lock_))
+    return err;
   auto db = snapshot_db::open(path);
   if (!db)
     return db.error();
@@ -335,6 +350,8 @@ fraud::error scoring_service::stop() {
   snapshot_queue_.reset();
   snapshot_reads_.reset();
   snapshots_.reset();
+  state_lock_.reset();  // after every connection to the files is closed
+  db_lock_.reset();
   return result;
 }
 

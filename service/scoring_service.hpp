@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
+#include "service/file_lock.hpp"
 #include "service/ingress.hpp"
 #include "service/live_rules.hpp"
 #include "service/client/nats_connection.hpp"
@@ -59,6 +61,9 @@ public:
   std::uint64_t active_cards() const;
 
 private:
+  // Locks a database file for this instance and checks it is sound.
+  fraud::error claim(const std::string& path, std::optional<file_lock>& lock);
+
   // The steps of start(), in order; each starts one component.
   fraud::error open_decisions();
   fraud::error open_rules();
@@ -91,6 +96,10 @@ private:
   // Thread-safe: read per transaction by every card actor, set by
   // live_rules on a rules request.
   actors::ruleset_slot rules_;
+  // Held from start to the end of stop(): this instance's claim on its
+  // database files, so that a second fraudd on them refuses to start.
+  std::optional<file_lock> db_lock_;
+  std::optional<file_lock> state_lock_;
   std::unique_ptr<decision_db> store_;
   std::unique_ptr<decision_read_pool> decision_reads_;  // for re-sends
   std::unique_ptr<actors::store_queue> store_queue_;

@@ -1,5 +1,8 @@
 #include "service/sqlite_connection.hpp"
 
+#include <sys/stat.h>
+
+#include "actors/runtime/log.hpp"
 #include "models/error.hpp"
 
 namespace fraud::service {
@@ -79,6 +82,50 @@ fraud::expected<std::int64_t> sqlite_connection::user_version() {
   if (st->step() != SQLITE_ROW)
     return error("reading user_version");
   return st->int64(0);
+}
+
+fraud::error check_database(const std::string& path,
+                            std::uint64_t full_check_max_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_size == 0)
+    return {};  // new: SQLite creates it
+  auto refused = [&](const std::string& why) {
+    return make_error(ec::store_error,
+                      path + " is not a sound SQLite database (" + why
+                        + "); fraudd will not write to it: restore it from "
+                          "a backup or move it away");
+  };
+  auto db = sqlite_connection::open(path, false);
+  if (!db)
+    return refused(to_string(db.error()));
+  auto schema = (*db)->prepare("SELECT count(*) FROM sqlite_master");
+  if (!schema || schema->step() != SQLITE_ROW)
+    return refused((*db)->error("reading the schema").what());
+  if (static_cast<std::uint64_t>(st.st_size) > full_check_max_bytes) {
+    FRAUD_LOG(warn, "store",
+              "{}: {} MB, over the {} MB of a full check at start; only its "
+              "header and schema were checked",
+              path, st.st_size >> 20, full_check_max_bytes >> 20);
+    return {};
+  }
+  auto check = (*db)->prepare("PRAGMA quick_check(5)");
+  if (!check)
+    return refused(check.error().what());
+  std::string problems;
+  int rc;
+  while ((rc = check->step()) == SQLITE_ROW) {
+    auto line = check->text(0);
+    if (line == "ok")
+      continue;
+    if (!problems.empty())
+      problems += "; ";
+    problems += line;
+  }
+  if (rc != SQLITE_DONE)
+    return refused((*db)->error("quick_check").what());
+  if (!problems.empty())
+    return refused(problems);
+  return {};
 }
 
 } // namespace fraud::service

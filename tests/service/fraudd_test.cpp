@@ -334,3 +334,85 @@ TEST(fraudd_cli, bad_flags_are_a_usage_error) {
 }
 
 } // namespace
+
+namespace {
+
+using namespace fraud;
+
+TEST_F(fraudd_service, a_second_fraudd_on_the_same_db_refuses_to_start) {
+  test::fraudd_process second;
+  EXPECT_FALSE(second.start({"--nats", nats->url(), "--db",
+                             dir.file("fraud.db")}));
+  EXPECT_NE(second.output().find("fraud.db is in use by another process"),
+            std::string::npos)
+    << second.output();
+  auto r = score(make_tx("tx-1", "card-1"));
+  ASSERT_TRUE(r.ok) << "the first one stopped answering";
+  // Answered once: no second instance published it.
+  auto* msg = next(decisions);
+  ASSERT_NE(msg, nullptr);
+  natsMsg_Destroy(msg);
+  EXPECT_EQ(next(decisions, 300), nullptr) << "published twice";
+}
+
+// Overwrites `n` bytes of a file at `offset` with garbage.
+void scribble(const std::string& path, long offset, std::size_t n) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(offset);
+  std::string junk(n, '\xA5');
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+}
+
+class corrupt_database : public ::testing::Test {
+protected:
+  // A database fraudd wrote, with sixty decisions in it.
+  void SetUp() override {
+    nats = test::start_nats(dir.path());
+    ASSERT_TRUE(nats);
+    test::fraudd_process fraudd;
+    ASSERT_TRUE(fraudd.start(args()));
+    std::string out;
+    for (int i = 0; i < 60; ++i)
+      test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
+                          + " send --card card-" + std::to_string(i % 7)
+                          + " --amount 12.50 --tx-id tx-" + std::to_string(i)
+                          + " >/dev/null",
+                        out);
+    ASSERT_EQ(fraudd.stop(SIGTERM), 0);
+  }
+
+  std::vector<std::string> args() {
+    return {"--nats", nats->url(), "--db", dir.file("fraud.db")};
+  }
+
+  test::temp_dir dir;
+  std::unique_ptr<service::embedded_nats> nats;
+};
+
+TEST_F(corrupt_database, a_scribbled_page_is_refused_naming_the_file) {
+  auto size = std::filesystem::file_size(dir.file("fraud.db"));
+  ASSERT_GT(size, 3 * 4096u);
+  scribble(dir.file("fraud.db"), 2 * 4096 + 100, 2000);
+  test::fraudd_process fraudd;
+  EXPECT_FALSE(fraudd.start(args()));
+  auto out = fraudd.output();
+  EXPECT_NE(out.find("fraud.db is not a sound SQLite database"),
+            std::string::npos)
+    << out;
+}
+
+TEST_F(corrupt_database, a_broken_header_is_refused_naming_the_file) {
+  scribble(dir.file("fraud.db"), 0, 100);
+  test::fraudd_process fraudd;
+  EXPECT_FALSE(fraudd.start(args()));
+  EXPECT_NE(fraudd.output().find("fraud.db is not a sound SQLite database"),
+            std::string::npos)
+    << fraudd.output();
+}
+
+TEST_F(corrupt_database, a_sound_one_starts) {
+  test::fraudd_process fraudd;
+  EXPECT_TRUE(fraudd.start(args())) << fraudd.output();
+}
+
+} // namespace
