@@ -9,22 +9,16 @@
 #include "actors/card.hpp"
 #include "actors/runtime/card_directory.hpp"
 #include "actors/snapshot_writer.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/recording_sink.hpp"
+#include "tests/support/test_coordinator.hpp"
 
 namespace {
 
 using namespace fraud;
-
-class recording_sink : public actors::decision_sink {
-public:
-  void deliver(const models::decision& d,
-               const actors::score_request&) override {
-    decisions.push_back(d);
-  }
-  void deliver_duplicate(std::string_view,
-                         const actors::score_request&) override {
-  }
-  std::vector<models::decision> decisions;
-};
+using test::card_tx;
+using test::located;
+using test::london;
 
 class memory_snapshots : public actors::snapshot_backend {
 public:
@@ -54,20 +48,11 @@ public:
   int writes = 0;
 };
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-  }
-};
-
-constexpr double nyc_lat = 40.71, nyc_lon = -74.00;
-constexpr double lon_lat = 51.51, lon_lon = -0.13;
-
 class passivation : public ::testing::Test {
 protected:
   passivation()
     : sys(cfg),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+      sched(test::coordinator_of(sys)),
       rules(models::make_default_ruleset()),
       queue(10'000),
       pending(queue, stats),
@@ -100,39 +85,20 @@ protected:
     directory = std::make_unique<actors::card_directory>(sys, env, limits);
   }
 
-  void send(const std::string& card, std::int64_t minute, double lat,
-            double lon, std::int64_t now_ns = 0) {
+  void send(models::transaction tx, std::int64_t now_ns = 0) {
     actors::score_request r;
-    r.tx.tx_id = card + "-" + std::to_string(minute);
-    r.tx.card_id = card;
-    r.tx.amount_minor = 2500;
-    r.tx.currency = "USD";
-    r.tx.merchant_id = "m-1";
-    r.tx.country = "US";
-    r.tx.has_location = true;
-    r.tx.lat = lat;
-    r.tx.lon = lon;
-    r.tx.channel = models::channel::pos;
-    r.tx.event_time_ms = 1'700'000'000'000 + minute * 60'000;
+    r.tx = std::move(tx);
     directory->route(std::move(r), now_ns);
   }
 
   bool fired(const std::string& tx_id, const std::string& rule) {
-    for (auto& d : sink.decisions)
-      if (d.tx_id == tx_id) {
-        for (auto& r : d.reasons)
-          if (r.rule == rule)
-            return true;
-        return false;
-      }
-    ADD_FAILURE() << "no decision for " << tx_id;
-    return false;
+    return test::fired(sink.decision_for(tx_id), rule);
   }
 
-  test_config cfg;
+  test::test_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  recording_sink sink;
+  test::recording_sink sink;
   actors::counters stats;
   actors::ruleset_slot rules;
   actors::store_queue queue;
@@ -146,16 +112,16 @@ protected:
 
 TEST_F(passivation, the_least_recently_used_card_gives_way_at_the_cap) {
   use({2, 0, 4096});
-  send("card-a", 0, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
   sched.run();
-  send("card-c", 1, nyc_lat, nyc_lon);
+  send(card_tx("card-c", 1));
   sched.run();
   EXPECT_EQ(directory->size(), 2u);
   EXPECT_EQ(stats.passivations.get(), 1u);
   EXPECT_FALSE(directory->find("card-a")) << "card-a was least recent";
   // card-a comes back with its history: London ten minutes after New York.
-  send("card-a", 10, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
   EXPECT_EQ(stats.restored.get(), 1u);
@@ -164,28 +130,28 @@ TEST_F(passivation, the_least_recently_used_card_gives_way_at_the_cap) {
 
 TEST_F(passivation, idle_cards_are_passivated_by_the_sweep) {
   use({0, 1'000'000'000, 4096});  // idle after one second
-  send("card-a", 0, nyc_lat, nyc_lon, 0);
-  send("card-b", 0, nyc_lat, nyc_lon, 900'000'000);
+  send(card_tx("card-a", 0), 0);
+  send(card_tx("card-b", 0), 900'000'000);
   sched.run();
   EXPECT_EQ(directory->sweep_idle(1'500'000'000), 1u);
   EXPECT_FALSE(directory->find("card-a"));
   EXPECT_TRUE(directory->find("card-b"));
   sched.run();
-  send("card-a", 10, lon_lat, lon_lon, 2'000'000'000);
+  send(located(card_tx("card-a", 10), london), 2'000'000'000);
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
 }
 
 TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
   use({1, 0, 0});  // no memory of stopping actors: always from the store
-  send("card-a", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-a", 0));
   sched.run();
-  send("card-b", 0, nyc_lat, nyc_lon);  // passivates card-a
+  send(card_tx("card-b", 0));  // passivates card-a
   sched.run();
   sched.trigger_timeouts();  // the snapshot writer's tick writes to disk
   sched.run();
   EXPECT_EQ(backend.cards.count("card-a"), 1u);
-  send("card-a", 10, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
   EXPECT_EQ(stats.restored.get(), 1u);
@@ -193,7 +159,7 @@ TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
 
 TEST_F(passivation, a_new_card_starts_without_asking_the_store) {
   use({});
-  send("card-new", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-new", 0));
   // One step runs the card actor: it scored without waiting for a load.
   EXPECT_TRUE(sched.try_run_once());
   EXPECT_EQ(sink.decisions.size(), 1u);
@@ -204,9 +170,9 @@ TEST_F(passivation, a_successor_waits_for_its_predecessor) {
   use({1, 0, 4096});
   // Nothing runs in between: card-a's first actor is still holding its
   // transaction when it is passivated and a new actor takes over.
-  send("card-a", 0, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
-  send("card-a", 10, lon_lat, lon_lon);
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 3u);
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
@@ -216,7 +182,7 @@ TEST_F(passivation, a_corrupted_snapshot_is_reported_and_the_card_starts_fresh) 
   use({});
   backend.cards["card-z"] = "FS\x01 this is not a snapshot";
   filter.add("card-z");
-  send("card-z", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-z", 0));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 1u);
   EXPECT_EQ(sink.decisions[0].action, models::action::approve);
@@ -227,8 +193,8 @@ TEST_F(passivation, a_corrupted_snapshot_is_reported_and_the_card_starts_fresh) 
 TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
   use({});
   for (int i = 0; i < 5; ++i)
-    send("card-a", i, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
+    send(card_tx("card-a", i));
+  send(card_tx("card-b", 0));
   sched.run();
   EXPECT_TRUE(backend.cards.empty());
   sched.trigger_timeouts();
@@ -241,7 +207,7 @@ TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
 // Between writes the writer keeps the queue short (what an activating
 // card may have to take before its lookup), and writes every interval.
 TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
-  test_config cfg;
+  test::test_config cfg;
   caf::actor_system sys{cfg};
   auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   actors::counters stats;
