@@ -96,10 +96,11 @@ fraud::expected<Reply> ask(service::nats_connection& conn,
   if (!bytes)  // request() has said why
     return fraud::error{fraud::ec::nats_error, "no answer on " + subject};
   Reply reply;
-  if (auto err = protocol::decode(bytes->data(), bytes->size(), reply)) {
-    std::fprintf(stderr, "fraudctl: %s\n",
-                 not_the_reply<Reply>(subject).c_str());
-    return err;
+  if (protocol::decode(bytes->data(), bytes->size(), reply)) {
+    auto what = not_the_reply<Reply>(subject);
+    std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
+    // Ours to report, whatever the decoder's code: exit 1, not 5.
+    return fraud::error{fraud::ec::malformed, what};
   }
   if constexpr (carries_error<Reply>::value) {
     if (reply.error) {

@@ -27,6 +27,11 @@ bool parse_version(const std::string& text, std::uint64_t& out) {
   return true;
 }
 
+// Every change is kept with who made it and why: fraudctl refuses one
+// without them.
+const char* const say_who_and_why =
+  "say who and why: --author (default $USER) and --reason";
+
 std::string author_or_user(const std::string& author) {
   if (!author.empty())
     return author;
@@ -139,14 +144,12 @@ int run_set(const common_options& c, const rules_cli& o) {
   q.reason = o.reason;
   q.dry_run = o.dry_run;
   if (!q.dry_run && (q.author.empty() || q.reason.empty()))
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
-  auto reply =
+    return usage_error(say_who_and_why);
+  auto r =
     ask<protocol::rules_change_reply>(c, protocol::subjects::rules_set, q);
-  if (!reply)
-    return exit_code(reply.error());
-  auto& r = *reply;
-  return print_change(c, o.file, r,
+  if (!r)
+    return exit_code(r.error());
+  return print_change(c, o.file, *r,
                       q.dry_run ? "keeps running: the file compiles"
                                 : "running");
 }
@@ -158,14 +161,12 @@ int run_rollback(const common_options& c, const rules_cli& o) {
   q.author = author_or_user(o.author);
   q.reason = o.reason;
   if (q.author.empty() || q.reason.empty())
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
-  auto reply =
+    return usage_error(say_who_and_why);
+  auto r =
     ask<protocol::rules_change_reply>(c, protocol::subjects::rules_rollback, q);
-  if (!reply)
-    return exit_code(reply.error());
-  auto& r = *reply;
-  return print_change(c, o.version, r, "running again");
+  if (!r)
+    return exit_code(r.error());
+  return print_change(c, o.version, *r, "running again");
 }
 
 int run_history(const common_options& c, const rules_cli& o) {
@@ -312,8 +313,7 @@ int run_lists_change(const common_options& c, const rules_cli& o, bool add) {
   protocol::list_change q{o.list, o.values, author_or_user(o.author),
                           o.reason};
   if (q.author.empty() || q.reason.empty())
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
+    return usage_error(say_who_and_why);
   auto* subject =
     add ? protocol::subjects::lists_add : protocol::subjects::lists_remove;
   auto reply = ask<protocol::list_change_reply>(c, subject, q);
