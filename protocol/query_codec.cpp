@@ -157,6 +157,10 @@ void encode(const decisions_query& q, std::string& out) {
   serialize(msg, out);
 }
 
+void encode(const stats_query&, std::string& out) {
+  out.clear();
+}
+
 // ---- replies -----------------------------------------------------------
 
 void encode_decision_reply(const std::string& decision,

@@ -37,6 +37,9 @@ struct decisions_query {
   std::string cursor;
 };
 
+/// fraud.stats asks for everything there is: its request is empty.
+struct stats_query {};
+
 inline constexpr std::uint32_t max_query_limit = 1000;
 
 /// Each decoder checks the request: a bad one is BAD_REQUEST with the field.
@@ -50,6 +53,7 @@ fraud::error decode(const void* data, std::size_t size,
 void encode(const decision_query& q, std::string& out);
 void encode(const card_query& q, std::string& out);
 void encode(const decisions_query& q, std::string& out);
+void encode(const stats_query& q, std::string& out);
 
 // ---- replies -----------------------------------------------------------
 

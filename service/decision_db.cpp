@@ -35,8 +35,7 @@ decision_db::open(const std::string& path) {
                       "INSERT OR IGNORE INTO decision_shadow_rules(rule, "
                       "decision_id) VALUES (?, ?)"))
     return err;
-  if (auto err = prep(self->find_,
-                      "SELECT payload FROM decisions WHERE tx_id = ?"))
+  if (auto err = prep(self->find_, find_decision_sql))
     return err;
   if (auto err = prep(self->purge_,
                       "DELETE FROM decisions WHERE id IN (SELECT id FROM "
@@ -123,15 +122,7 @@ decision_db::write(const std::vector<std::string_view>& decisions) {
 }
 
 fraud::expected<std::string> decision_db::find(const std::string& tx_id) {
-  find_.bind(1, tx_id);
-  std::string out;
-  auto rc = find_.step();
-  if (rc == SQLITE_ROW)
-    out = std::string{find_.blob(0)};
-  find_.reset();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_->error("looking up " + tx_id);
-  return out;
+  return db_->lookup_blob(find_, tx_id, "looking up");
 }
 
 fraud::expected<std::size_t> decision_db::purge_before(std::int64_t ms) {

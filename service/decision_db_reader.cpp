@@ -1,5 +1,7 @@
 #include "service/decision_db_reader.hpp"
 
+#include "service/decision_schema.hpp"
+
 namespace fraud::service {
 
 fraud::expected<std::unique_ptr<decision_db_reader>>
@@ -9,23 +11,13 @@ decision_db_reader::open(const std::string& path) {
   if (!db)
     return db.error();
   self->db_ = std::move(*db);
-  auto st = self->db_->prepare("SELECT payload FROM decisions WHERE tx_id = ?");
-  if (!st)
-    return st.error();
-  self->by_tx_ = std::move(*st);
+  if (auto err = self->db_->prepare(self->by_tx_, find_decision_sql))
+    return err;
   return self;
 }
 
 fraud::expected<std::string> decision_db_reader::by_tx(const std::string& tx_id) {
-  by_tx_.bind(1, tx_id);
-  std::string out;
-  auto rc = by_tx_.step();
-  if (rc == SQLITE_ROW)
-    out = std::string{by_tx_.blob(0)};
-  by_tx_.reset();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_->error("looking up " + tx_id);
-  return out;
+  return db_->lookup_blob(by_tx_, tx_id, "looking up");
 }
 
 fraud::expected<decision_page>

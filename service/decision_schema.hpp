@@ -15,6 +15,13 @@ namespace fraud::service {
 /// The version this build writes.
 inline constexpr std::int64_t decision_schema_version = 4;
 
+/// The stored decision of a tx_id, the encoded fraud.v1.Decision in column
+/// 0 (for sqlite_connection::lookup_blob): the writer asks it of
+/// re-sent transactions, the readers of queries. One text, so that both
+/// use the same index (tx_id's UNIQUE) and change together.
+inline constexpr const char* find_decision_sql =
+  "SELECT payload FROM decisions WHERE tx_id = ?";
+
 /// Brings the database to `target` (default: this build's version). Refuses
 /// a database newer than this build knows.
 fraud::error migrate(sqlite_connection& db,

@@ -90,15 +90,7 @@ fraud::error snapshot_db::write(
 }
 
 fraud::expected<std::string> snapshot_db::read(const std::string& card_id) {
-  read_.bind(1, card_id);
-  std::string out;
-  auto rc = read_.step();
-  if (rc == SQLITE_ROW)
-    out = std::string{read_.blob(0)};
-  read_.reset();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_->error("reading the snapshot of " + card_id);
-  return out;
+  return db_->lookup_blob(read_, card_id, "reading the snapshot of");
 }
 
 fraud::error snapshot_db::limit_cache(int kib) {

@@ -70,6 +70,20 @@ fraud::error sqlite_connection::prepare(sqlite_statement& st, const std::string&
   return fraud::error{};
 }
 
+fraud::expected<std::string>
+sqlite_connection::lookup_blob(sqlite_statement& st, std::string_view key,
+                               std::string_view doing) {
+  st.bind(1, key);
+  std::string out;
+  auto rc = st.step();
+  if (rc == SQLITE_ROW)
+    out = std::string{st.blob(0)};
+  st.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return error(std::string{doing} + " " + std::string{key});
+  return out;
+}
+
 fraud::error sqlite_connection::error(const std::string& what) const {
   return make_error(ec::store_error,
                     what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));

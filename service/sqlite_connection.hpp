@@ -90,6 +90,15 @@ public:
   /// prepare() into `st`, for the statements an object keeps.
   fraud::error prepare(sqlite_statement& st, const std::string& sql);
 
+  /// The one blob a keyed lookup finds: steps `st`, a statement selecting
+  /// one blob column with its key as parameter 1, for `key`. "" when no
+  /// row matches (an empty blob reads the same: no caller stores one).
+  /// `st` is reset for its next use either way. A failure says what was
+  /// being done and the key: "<doing> <key>: <SQLite's words>".
+  fraud::expected<std::string> lookup_blob(sqlite_statement& st,
+                                           std::string_view key,
+                                           std::string_view doing);
+
   /// The last error of this connection, in words, prefixed by `what`.
   fraud::error error(const std::string& what) const;
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "models/error.hpp"
 #include "models/transaction.hpp"
 #include "protocol/codec.hpp"
 #include "service/client/nats_connection.hpp"
@@ -42,8 +43,30 @@ std::optional<std::string> request(service::nats_connection& conn,
                                    const std::string& subject,
                                    const std::string& payload);
 
-/// The exit code for a reply's error, after saying what it was.
-int report_error(const fraud::error& e);
+/// Asks the running service on `subject`: sends `query`, waits for the
+/// reply and decodes it as a `Reply`. When there is no answer, the answer
+/// is not a `Reply`, or it carries the service's error, that has been said
+/// on stderr and the error is returned (NATS error, MALFORMED, or the
+/// service's own); exit_code() turns it into fraudctl's exit code.
+/// Defined in ctl_common.cpp for the requests of protocol/query_codec.hpp
+/// and protocol/rules_codec.hpp.
+template <class Reply, class Query>
+[[nodiscard]] fraud::expected<Reply>
+ask(service::nats_connection& conn, const common_options& c,
+    const std::string& subject, const Query& query);
+
+/// The same on a connection of its own, for a command that asks once.
+template <class Reply, class Query>
+[[nodiscard]] fraud::expected<Reply>
+ask(const common_options& c, const std::string& subject, const Query& query) {
+  auto conn = connect(c);
+  if (!conn)  // connect() has said why
+    return fraud::error{fraud::ec::nats_error, "not connected"};
+  return ask<Reply>(*conn, c, subject, query);
+}
+
+/// fraudctl's exit code for a failure ask() returned (and reported).
+int exit_code(const fraud::error& e);
 
 /// "10m" means ten minutes ago; plain digits are Unix milliseconds; ""
 /// is 0. False if it is neither.

@@ -2,12 +2,49 @@
 
 #include <cstdio>
 #include <ctime>
+#include <type_traits>
+#include <utility>
 
-#include "models/transaction.hpp"
-#include "service/client/clock.hpp"
 #include "models/error.hpp"
+#include "models/transaction.hpp"
+#include "protocol/query_codec.hpp"
+#include "protocol/rules_codec.hpp"
+#include "service/client/clock.hpp"
 
 namespace fraud::ctl {
+
+namespace {
+
+// Replies that can carry the service's error (all but fraud.stats's).
+template <class Reply, class = void>
+struct carries_error : std::false_type {};
+template <class Reply>
+struct carries_error<Reply, std::void_t<decltype(std::declval<Reply&>().error)>>
+  : std::true_type {};
+
+// The words fraudctl has always used for a reply it cannot read: scripts
+// may match them, so the query commands keep naming the message.
+template <class Reply>
+std::string not_the_reply(const std::string& subject) {
+  if constexpr (std::is_same_v<Reply, protocol::decision_reply>)
+    return "the reply is not a DecisionReply";
+  else if constexpr (std::is_same_v<Reply, protocol::card_reply>)
+    return "the reply is not a CardReply";
+  else if constexpr (std::is_same_v<Reply, protocol::decisions_reply>)
+    return "the reply is not a DecisionsReply";
+  else if constexpr (std::is_same_v<Reply, protocol::stats_reply>)
+    return "the reply is not a Stats message";
+  else
+    return "the reply on " + subject + " is not the expected message";
+}
+
+void report_service_error(const fraud::error& e) {
+  std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::wire_name(e.code()),
+               e.field().empty() ? "" : " ", e.field().c_str(),
+               e.what().c_str());
+}
+
+} // namespace
 
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
@@ -49,15 +86,57 @@ std::optional<std::string> request(service::nats_connection& conn,
   return out;
 }
 
-int report_error(const fraud::error& e) {
-  std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::wire_name(e.code()),
-               e.field().empty() ? "" : " ", e.field().c_str(),
-               e.what().c_str());
+template <class Reply, class Query>
+fraud::expected<Reply> ask(service::nats_connection& conn,
+                           const common_options& c,
+                           const std::string& subject, const Query& query) {
+  std::string payload;
+  protocol::encode(query, payload);
+  auto bytes = request(conn, c, subject, payload);
+  if (!bytes)  // request() has said why
+    return fraud::error{fraud::ec::nats_error, "no answer on " + subject};
+  Reply reply;
+  if (protocol::decode(bytes->data(), bytes->size(), reply)) {
+    auto what = not_the_reply<Reply>(subject);
+    std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
+    // Ours to report, whatever the decoder's code: exit 1, not 5.
+    return fraud::error{fraud::ec::malformed, what};
+  }
+  if constexpr (carries_error<Reply>::value) {
+    if (reply.error) {
+      report_service_error(reply.error);
+      return reply.error;
+    }
+  }
+  return reply;
+}
+
+// Every request fraudctl makes: a new one needs its line here.
+#define FRAUD_CTL_ASKS(Reply, Query)                                       \
+  template fraud::expected<protocol::Reply> ask<protocol::Reply>(          \
+    service::nats_connection&, const common_options&, const std::string&, \
+    const protocol::Query&);
+FRAUD_CTL_ASKS(decision_reply, decision_query)
+FRAUD_CTL_ASKS(card_reply, card_query)
+FRAUD_CTL_ASKS(decisions_reply, decisions_query)
+FRAUD_CTL_ASKS(stats_reply, stats_query)
+FRAUD_CTL_ASKS(rules_get_reply, rules_get_request)
+FRAUD_CTL_ASKS(rules_change_reply, rules_set_request)
+FRAUD_CTL_ASKS(rules_change_reply, rules_rollback_request)
+FRAUD_CTL_ASKS(rules_history_reply, rules_history_request)
+FRAUD_CTL_ASKS(shadow_reply, shadow_query)
+FRAUD_CTL_ASKS(lists_reply, lists_query)
+FRAUD_CTL_ASKS(list_change_reply, list_change)
+#undef FRAUD_CTL_ASKS
+
+int exit_code(const fraud::error& e) {
   switch (e.code()) {
     case fraud::ec::not_found:
       return not_found;
     case fraud::ec::bad_request:
       return usage;
+    case fraud::ec::nats_error:  // no connection, no answer
+      return failure;
     default:
       return is_input_error(e.code()) ? failure : service_failed;
   }

@@ -67,52 +67,27 @@ bool parse_action(const std::string& s, models::action& out) {
 } // namespace
 
 int run_decision(const common_options& c, const std::string& tx_id) {
-  auto conn = connect(c);
-  if (!conn)
+  auto r = ask<protocol::decision_reply>(c, protocol::subjects::query_decision,
+                                         protocol::decision_query{tx_id});
+  if (!r)
+    return exit_code(r.error());
+  if (!r->decision)
     return failure;
-  std::string payload;
-  protocol::encode(protocol::decision_query{tx_id}, payload);
-  auto bytes = request(*conn, c, protocol::subjects::query_decision, payload);
-  if (!bytes)
-    return failure;
-  protocol::decision_reply r;
-  if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
-    std::fprintf(stderr, "fraudctl: the reply is not a DecisionReply\n");
-    return failure;
-  }
-  if (r.error)
-    return report_error(r.error);
-  if (!r.decision)
-    return failure;
+  auto& v = *r->decision;
   if (c.json)
-    std::printf("%s\n",
-                service::to_json(r.decision->decision, r.decision->env)
-                  .dump(2)
-                  .c_str());
+    std::printf("%s\n", service::to_json(v.decision, v.env).dump(2).c_str());
   else
-    std::printf("%s", service::to_table(r.decision->decision,
-                                        r.decision->env)
-                        .c_str());
+    std::printf("%s", service::to_table(v.decision, v.env).c_str());
   return ok;
 }
 
 int run_card(const common_options& c, const std::string& card_id,
              std::uint32_t limit) {
-  auto conn = connect(c);
-  if (!conn)
-    return failure;
-  std::string payload;
-  protocol::encode(protocol::card_query{card_id, limit}, payload);
-  auto bytes = request(*conn, c, protocol::subjects::query_card, payload);
-  if (!bytes)
-    return failure;
-  protocol::card_reply r;
-  if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
-    std::fprintf(stderr, "fraudctl: the reply is not a CardReply\n");
-    return failure;
-  }
-  if (r.error)
-    return report_error(r.error);
+  auto reply = ask<protocol::card_reply>(c, protocol::subjects::query_card,
+                                        protocol::card_query{card_id, limit});
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   auto& s = r.card;
   if (c.json) {
     json j{{"card_id", r.card_id}, {"active", r.active}};
@@ -177,21 +152,13 @@ int run_decisions(const common_options& c, const decisions_options& o) {
   std::vector<protocol::decision_view> all;
   std::string next;
   for (;;) {
-    std::string payload;
-    protocol::encode(q, payload);
-    auto bytes = request(*conn, c, protocol::subjects::query_decisions, payload);
-    if (!bytes)
-      return failure;
-    protocol::decisions_reply r;
-    if (!protocol::decode(bytes->data(), bytes->size(), r).ok()) {
-      std::fprintf(stderr, "fraudctl: the reply is not a DecisionsReply\n");
-      return failure;
-    }
-    if (r.error)
-      return report_error(r.error);
-    for (auto& d : r.decisions)
+    auto r = ask<protocol::decisions_reply>(
+      *conn, c, protocol::subjects::query_decisions, q);
+    if (!r)
+      return exit_code(r.error());
+    for (auto& d : r->decisions)
       all.push_back(std::move(d));
-    next = r.next_cursor;
+    next = r->next_cursor;
     if (!o.all || next.empty())
       break;
     q.cursor = next;
@@ -210,17 +177,11 @@ int run_decisions(const common_options& c, const decisions_options& o) {
 }
 
 int run_stats(const common_options& c) {
-  auto conn = connect(c);
-  if (!conn)
-    return failure;
-  auto bytes = request(*conn, c, protocol::subjects::stats, "");
-  if (!bytes)
-    return failure;
-  protocol::stats_reply s;
-  if (!protocol::decode(bytes->data(), bytes->size(), s).ok()) {
-    std::fprintf(stderr, "fraudctl: the reply is not a Stats message\n");
-    return failure;
-  }
+  auto reply = ask<protocol::stats_reply>(c, protocol::subjects::stats,
+                                         protocol::stats_query{});
+  if (!reply)
+    return exit_code(reply.error());
+  auto& s = *reply;
   if (c.json) {
     json hits = json::object();
     for (auto& [rule, n] : s.rule_hits)

@@ -1,4 +1,3 @@
-#include "protocol/subjects.hpp"
 #include "service/ctl/ctl_rules.hpp"
 
 #include <cstdio>
@@ -11,35 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/rules_codec.hpp"
+#include "protocol/subjects.hpp"
 
 namespace fraud::ctl {
 
 namespace {
 
 using json = nlohmann::json;
-
-// Sends `request` on `subject` and decodes the reply into `reply`; an exit
-// code when that failed.
-template <class Request, class Reply>
-std::optional<int> ask(const common_options& c, const std::string& subject,
-                       const Request& query, Reply& reply) {
-  auto conn = connect(c);
-  if (!conn)
-    return failure;
-  std::string payload;
-  protocol::encode(query, payload);
-  auto bytes = request(*conn, c, subject, payload);
-  if (!bytes)
-    return failure;
-  if (!protocol::decode(bytes->data(), bytes->size(), reply).ok()) {
-    std::fprintf(stderr, "fraudctl: the reply on %s is not the expected "
-                 "message\n", subject.c_str());
-    return failure;
-  }
-  if (reply.error)
-    return report_error(reply.error);
-  return std::nullopt;
-}
 
 bool parse_version(const std::string& text, std::uint64_t& out) {
   auto digits = text.rfind("rules-", 0) == 0 ? text.substr(6) : text;
@@ -49,6 +26,11 @@ bool parse_version(const std::string& text, std::uint64_t& out) {
   out = std::stoull(digits);
   return true;
 }
+
+// Every change is kept with who made it and why: fraudctl refuses one
+// without them.
+const char* const say_who_and_why =
+  "say who and why: --author (default $USER) and --reason";
 
 std::string author_or_user(const std::string& author) {
   if (!author.empty())
@@ -115,9 +97,11 @@ int run_get(const common_options& c, const rules_cli& o) {
   protocol::rules_get_request q;
   if (!o.version.empty() && !parse_version(o.version, q.version))
     return usage_error("--version takes 7 or rules-7");
-  protocol::rules_get_reply r;
-  if (auto rc = ask(c, protocol::subjects::rules_get, q, r))
-    return *rc;
+  auto reply =
+    ask<protocol::rules_get_reply>(c, protocol::subjects::rules_get, q);
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   if (c.json) {
     json j{{"text", r.text}};
     if (r.version)
@@ -160,12 +144,12 @@ int run_set(const common_options& c, const rules_cli& o) {
   q.reason = o.reason;
   q.dry_run = o.dry_run;
   if (!q.dry_run && (q.author.empty() || q.reason.empty()))
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
-  protocol::rules_change_reply r;
-  if (auto rc = ask(c, protocol::subjects::rules_set, q, r))
-    return *rc;
-  return print_change(c, o.file, r,
+    return usage_error(say_who_and_why);
+  auto r =
+    ask<protocol::rules_change_reply>(c, protocol::subjects::rules_set, q);
+  if (!r)
+    return exit_code(r.error());
+  return print_change(c, o.file, *r,
                       q.dry_run ? "keeps running: the file compiles"
                                 : "running");
 }
@@ -177,20 +161,22 @@ int run_rollback(const common_options& c, const rules_cli& o) {
   q.author = author_or_user(o.author);
   q.reason = o.reason;
   if (q.author.empty() || q.reason.empty())
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
-  protocol::rules_change_reply r;
-  if (auto rc = ask(c, protocol::subjects::rules_rollback, q, r))
-    return *rc;
-  return print_change(c, o.version, r, "running again");
+    return usage_error(say_who_and_why);
+  auto r =
+    ask<protocol::rules_change_reply>(c, protocol::subjects::rules_rollback, q);
+  if (!r)
+    return exit_code(r.error());
+  return print_change(c, o.version, *r, "running again");
 }
 
 int run_history(const common_options& c, const rules_cli& o) {
   protocol::rules_history_request q;
   q.limit = o.limit;
-  protocol::rules_history_reply r;
-  if (auto rc = ask(c, protocol::subjects::rules_history, q, r))
-    return *rc;
+  auto reply =
+    ask<protocol::rules_history_reply>(c, protocol::subjects::rules_history, q);
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   if (c.json) {
     json versions = json::array();
     for (auto& v : r.versions)
@@ -229,9 +215,11 @@ int run_shadow(const common_options& c, const rules_cli& o) {
   q.limit = o.limit;
   if (!parse_time(o.since, q.since_ms))
     return usage_error("--since takes a duration like 10m, 2h, 7d or Unix ms");
-  protocol::shadow_reply r;
-  if (auto rc = ask(c, protocol::subjects::rules_shadow, q, r))
-    return *rc;
+  auto reply =
+    ask<protocol::shadow_reply>(c, protocol::subjects::rules_shadow, q);
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   auto shadow_reason = [&](const models::decision& d) {
     for (auto& s : d.shadow_reasons)
       if (s.rule == o.rule)
@@ -285,9 +273,10 @@ int run_shadow(const common_options& c, const rules_cli& o) {
 
 int run_lists_get(const common_options& c, const rules_cli& o) {
   protocol::lists_query q{o.list};
-  protocol::lists_reply r;
-  if (auto rc = ask(c, protocol::subjects::lists_get, q, r))
-    return *rc;
+  auto reply = ask<protocol::lists_reply>(c, protocol::subjects::lists_get, q);
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   if (c.json) {
     json lists = json::array();
     for (auto& l : r.lists) {
@@ -324,11 +313,13 @@ int run_lists_change(const common_options& c, const rules_cli& o, bool add) {
   protocol::list_change q{o.list, o.values, author_or_user(o.author),
                           o.reason};
   if (q.author.empty() || q.reason.empty())
-    return usage_error("say who and why: --author (default $USER) and "
-                       "--reason");
-  protocol::list_change_reply r;
-  if (auto rc = ask(c, add ? protocol::subjects::lists_add : protocol::subjects::lists_remove, q, r))
-    return *rc;
+    return usage_error(say_who_and_why);
+  auto* subject =
+    add ? protocol::subjects::lists_add : protocol::subjects::lists_remove;
+  auto reply = ask<protocol::list_change_reply>(c, subject, q);
+  if (!reply)
+    return exit_code(reply.error());
+  auto& r = *reply;
   if (c.json)
     std::printf("%s\n", json{{"changed", r.changed}, {"size", r.size}}
                           .dump(2)

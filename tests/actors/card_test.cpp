@@ -8,44 +8,19 @@
 #include <caf/all.hpp>
 
 #include "actors/card.hpp"
-#include "actors/runtime/card_directory.hpp"
 #include "actors/decision_store.hpp"
+#include "actors/runtime/card_directory.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/recording_sink.hpp"
+#include "tests/support/test_coordinator.hpp"
 
 namespace {
 
 using namespace fraud;
-
-// Records what card actors deliver and, like the service's sink, queues a
-// stored form of each decision ("tx_id:action:score") for the store.
-class recording_sink : public actors::decision_sink {
-public:
-  std::string_view deliver(const models::decision& d,
-                           const actors::score_request& request) override {
-    decisions.push_back(d);
-    reply_subjects.push_back(request.reply_to);
-    last = d.tx_id + ":" + models::to_string(d.action) + ":"
-           + std::to_string(d.score);
-    if (queue != nullptr)
-      queue->push(last);
-    return last;
-  }
-  void deliver_duplicate(std::string_view first,
-                         const actors::score_request& request) override {
-    duplicates.emplace_back(first);
-    reply_subjects.push_back(request.reply_to);
-  }
-  void refuse(const fraud::error& why,
-              const actors::score_request& request) override {
-    refusals.emplace_back(why.what());
-    reply_subjects.push_back(request.reply_to);
-  }
-  actors::store_queue* queue = nullptr;
-  std::string last;
-  std::vector<std::string> refusals;
-  std::vector<models::decision> decisions;
-  std::vector<std::string> duplicates;
-  std::vector<std::string> reply_subjects;
-};
+using test::card_tx;
+using test::fired;
+using test::located;
+using test::london;
 
 // The store's persistence in memory: keeps the first record of a tx_id.
 // With `failing` set, every write fails as a full disk would.
@@ -88,38 +63,14 @@ private:
   std::string version_;
 };
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-  }
-};
-
 class card_actors : public ::testing::Test {
 protected:
   card_actors()
     : sys(cfg),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+      sched(test::coordinator_of(sys)),
       rules(models::make_default_ruleset()),
       env{&sink, &rules, &stats},
       directory(sys, env) {
-  }
-
-  static models::transaction tx(const std::string& card, std::int64_t minute,
-                                double lat, double lon) {
-    models::transaction t;
-    t.tx_id = card + "-" + std::to_string(minute);
-    t.card_id = card;
-    t.amount_minor = 2500;
-    t.currency = "USD";
-    t.merchant_id = "m-1";
-    t.mcc = 5411;
-    t.country = "US";
-    t.has_location = true;
-    t.lat = lat;
-    t.lon = lon;
-    t.channel = models::channel::pos;
-    t.event_time_ms = 1'700'000'000'000 + minute * 60'000;
-    return t;
   }
 
   void send(models::transaction t, std::string reply = "") {
@@ -129,43 +80,23 @@ protected:
     directory.route(std::move(r));
   }
 
-  const models::decision& decision_for(const std::string& tx_id) {
-    for (auto& d : sink.decisions)
-      if (d.tx_id == tx_id)
-        return d;
-    ADD_FAILURE() << "no decision for " << tx_id;
-    static models::decision none;
-    return none;
-  }
-
-  static bool fired(const models::decision& d, const std::string& rule) {
-    for (auto& r : d.reasons)
-      if (r.rule == rule)
-        return true;
-    return false;
-  }
-
-  test_config cfg;
+  test::test_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  recording_sink sink;
+  test::recording_sink sink;
   actors::counters stats;
   actors::ruleset_slot rules;
   actors::card_environment env;
   actors::card_directory directory;
 };
 
-// New York, then London ten minutes later.
-constexpr double nyc_lat = 40.71, nyc_lon = -74.00;
-constexpr double lon_lat = 51.51, lon_lon = -0.13;
-
 TEST_F(card_actors, a_card_remembers_where_it_was) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
-  send(tx("card-a", 10, lon_lat, lon_lon));
+  send(card_tx("card-a", 0));
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 2u);
-  EXPECT_FALSE(fired(decision_for("card-a-0"), "impossible_travel"));
-  auto& second = decision_for("card-a-10");
+  EXPECT_FALSE(fired(sink.decision_for("card-a-0"), "impossible_travel"));
+  auto& second = sink.decision_for("card-a-10");
   EXPECT_TRUE(fired(second, "impossible_travel"));
   EXPECT_NE(second.action, models::action::approve);
   EXPECT_EQ(second.ruleset_version, "default-1");
@@ -173,8 +104,8 @@ TEST_F(card_actors, a_card_remembers_where_it_was) {
 
 TEST_F(card_actors, cards_do_not_affect_each_other) {
   // The same two places, but on two cards: nothing to see.
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
-  send(tx("card-b", 10, lon_lat, lon_lon));
+  send(card_tx("card-a", 0));
+  send(located(card_tx("card-b", 10), london));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 2u);
   for (auto& d : sink.decisions) {
@@ -187,8 +118,8 @@ TEST_F(card_actors, cards_do_not_affect_each_other) {
 TEST_F(card_actors, one_actor_per_card_activated_on_first_use) {
   EXPECT_EQ(directory.size(), 0u);
   for (int i = 0; i < 5; ++i)
-    send(tx("card-a", i * 600, nyc_lat, nyc_lon));
-  send(tx("card-b", 0, nyc_lat, nyc_lon));
+    send(card_tx("card-a", i * 600));
+  send(card_tx("card-b", 0));
   sched.run();
   EXPECT_EQ(directory.size(), 2u);
   EXPECT_EQ(stats.cards_activated.get(), 2u);
@@ -200,7 +131,7 @@ TEST_F(card_actors, one_actor_per_card_activated_on_first_use) {
 TEST_F(card_actors, transactions_of_a_card_are_scored_in_arrival_order) {
   rules.set(std::make_shared<named_ruleset>("history"));
   for (int i = 0; i < 20; ++i)
-    send(tx("card-a", i, nyc_lat, nyc_lon));
+    send(card_tx("card-a", i));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 20u);
   for (int i = 0; i < 20; ++i) {
@@ -213,28 +144,28 @@ TEST_F(card_actors, transactions_of_a_card_are_scored_in_arrival_order) {
 TEST_F(card_actors, interleaved_cards_keep_separate_histories) {
   rules.set(std::make_shared<named_ruleset>("history"));
   for (int i = 0; i < 6; ++i) {
-    send(tx("card-a", i, nyc_lat, nyc_lon));
+    send(card_tx("card-a", i));
     if (i % 2 == 0)
-      send(tx("card-b", i, nyc_lat, nyc_lon));
+      send(card_tx("card-b", i));
   }
   sched.run();
-  EXPECT_EQ(decision_for("card-a-5").score, 6);
-  EXPECT_EQ(decision_for("card-b-4").score, 3);
+  EXPECT_EQ(sink.decision_for("card-a-5").score, 6);
+  EXPECT_EQ(sink.decision_for("card-b-4").score, 3);
 }
 
 TEST_F(card_actors, a_new_ruleset_applies_to_the_next_transaction) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0));
   sched.run();
   rules.set(std::make_shared<named_ruleset>("v2"));
-  send(tx("card-a", 1, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 1));
   sched.run();
-  EXPECT_EQ(decision_for("card-a-0").ruleset_version, "default-1");
-  EXPECT_EQ(decision_for("card-a-1").ruleset_version, "v2");
+  EXPECT_EQ(sink.decision_for("card-a-0").ruleset_version, "default-1");
+  EXPECT_EQ(sink.decision_for("card-a-1").ruleset_version, "v2");
 }
 
 TEST_F(card_actors, the_reply_subject_travels_with_the_request) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon), "_INBOX.reply.1");
-  send(tx("card-a", 1, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0), "_INBOX.reply.1");
+  send(card_tx("card-a", 1));
   sched.run();
   ASSERT_EQ(sink.reply_subjects.size(), 2u);
   EXPECT_EQ(sink.reply_subjects[0], "_INBOX.reply.1");
@@ -267,8 +198,8 @@ protected:
 };
 
 TEST_F(card_actors_with_store, decisions_reach_the_store_on_its_tick) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
-  send(tx("card-b", 0, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
   sched.run();
   EXPECT_EQ(queue.size(), 2u);
   EXPECT_TRUE(backend.rows.empty()) << "written before the store's tick";
@@ -281,11 +212,11 @@ TEST_F(card_actors_with_store, decisions_reach_the_store_on_its_tick) {
 }
 
 TEST_F(card_actors, a_resent_transaction_gets_its_first_decision) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon), "_INBOX.1");
+  send(card_tx("card-a", 0), "_INBOX.1");
   sched.run();
   // Re-sent, from London ten minutes later: were it scored again, it
   // would be impossible travel and change the card's history.
-  auto again = tx("card-a", 0, lon_lat, lon_lon);
+  auto again = located(card_tx("card-a", 0), london);
   again.event_time_ms += 600'000;
   send(again, "_INBOX.2");
   sched.run();
@@ -296,7 +227,7 @@ TEST_F(card_actors, a_resent_transaction_gets_its_first_decision) {
   EXPECT_EQ(stats.duplicates.get(), 1u);
   EXPECT_EQ(stats.decided(), 1u);
   // The card's history holds one transaction, in New York.
-  send(tx("card-a", 20, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 20));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 2u);
   EXPECT_FALSE(fired(sink.decisions[1], "impossible_travel"));
@@ -304,10 +235,10 @@ TEST_F(card_actors, a_resent_transaction_gets_its_first_decision) {
 
 TEST_F(card_actors, transactions_after_a_resend_wait_their_turn) {
   rules.set(std::make_shared<named_ruleset>("history"));
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0));
   sched.run();
-  send(tx("card-a", 0, nyc_lat, nyc_lon)); // re-sent
-  send(tx("card-a", 1, nyc_lat, nyc_lon)); // must not overtake it
+  send(card_tx("card-a", 0)); // re-sent
+  send(card_tx("card-a", 1)); // must not overtake it
   sched.run();
   ASSERT_EQ(sink.duplicates.size(), 1u);
   ASSERT_EQ(sink.decisions.size(), 2u);
@@ -317,7 +248,7 @@ TEST_F(card_actors, transactions_after_a_resend_wait_their_turn) {
 
 TEST_F(card_actors_with_store, flush_writes_everything_queued_now) {
   for (int i = 0; i < 5; ++i)
-    send(tx("card-" + std::to_string(i), 0, nyc_lat, nyc_lon));
+    send(card_tx("card-" + std::to_string(i), 0));
   sched.run();
   caf::scoped_actor self{sys};
   self->send(store, actors::flush_atom::value);
@@ -327,7 +258,7 @@ TEST_F(card_actors_with_store, flush_writes_everything_queued_now) {
 }
 
 TEST_F(card_actors_with_store, store_written_counts_rows_stored_not_queued) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0));
   sched.run();
   queue.push("card-a-0:approve:0");  // the same tx_id again: kept first
   sched.trigger_timeouts();
@@ -451,7 +382,7 @@ TEST(store_queue, many_producers_lose_nothing) {
 }
 
 TEST_F(card_actors, nothing_is_scored_until_delivered) {
-  send(tx("card-a", 0, nyc_lat, nyc_lon));
+  send(card_tx("card-a", 0));
   EXPECT_EQ(sink.decisions.size(), 0u);
   EXPECT_TRUE(sched.try_run_once());
   EXPECT_EQ(sink.decisions.size(), 1u);

@@ -3,55 +3,19 @@
 // decisions are the ones the scheduler would have made, in the same order.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/runtime/card_directory.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/recording_sink.hpp"
 
 namespace {
 
 using namespace fraud;
-
-class ordered_sink : public actors::decision_sink {
-public:
-  std::string_view deliver(const models::decision& d,
-                           const actors::score_request&) override {
-    std::lock_guard<std::mutex> guard{mtx};
-    decisions.push_back(d);
-    threads.push_back(std::this_thread::get_id());
-    return {};
-  }
-  void deliver_duplicate(std::string_view,
-                         const actors::score_request&) override {
-  }
-  void refuse(const fraud::error&, const actors::score_request&) override {
-  }
-  std::size_t count() {
-    std::lock_guard<std::mutex> guard{mtx};
-    return decisions.size();
-  }
-  std::mutex mtx;
-  std::vector<models::decision> decisions;
-  std::vector<std::thread::id> threads;
-};
-
-models::transaction tx(int card, int i) {
-  models::transaction t;
-  t.card_id = "card-" + std::to_string(card);
-  t.tx_id = t.card_id + "-" + std::to_string(i);
-  t.amount_minor = 1000 + i;
-  t.currency = "USD";
-  t.merchant_id = "m-1";
-  t.mcc = 5411;
-  t.country = "US";
-  t.channel = models::channel::pos;
-  t.event_time_ms = 1'700'000'000'000 + i * 1000;
-  return t;
-}
 
 // Routes 4 cards x 50 transactions, interleaved; returns what the sink saw.
 std::vector<models::decision> run(bool run_inline,
@@ -61,7 +25,7 @@ std::vector<models::decision> run(bool run_inline,
   caf::actor_system sys{cfg};
   actors::counters stats;
   actors::ruleset_slot rules{models::make_default_ruleset()};
-  ordered_sink sink;
+  test::recording_sink sink;
   actors::card_environment env;
   env.sink = &sink;
   env.rules = &rules;
@@ -71,12 +35,14 @@ std::vector<models::decision> run(bool run_inline,
   for (int i = 0; i < per_card; ++i)
     for (int c = 0; c < cards; ++c) {
       actors::score_request r;
-      r.tx = tx(c, i);
+      r.tx = test::card_tx("card-" + std::to_string(c), i);
       directory.route(std::move(r));
     }
-  for (int i = 0; i < 5000 && sink.count() < cards * per_card; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::lock_guard<std::mutex> guard{sink.mtx};
+  if (!test::eventually([&] { return sink.count() >= cards * per_card; })) {
+    // Not read while card actors may still be delivering.
+    ADD_FAILURE() << sink.count() << " of " << cards * per_card << " decided";
+    return {};
+  }
   if (threads != nullptr)
     *threads = sink.threads;
   return sink.decisions;

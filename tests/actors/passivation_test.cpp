@@ -11,37 +11,16 @@
 #include "actors/decision_reads.hpp"
 #include "actors/runtime/card_directory.hpp"
 #include "actors/snapshot_writer.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/recording_sink.hpp"
+#include "tests/support/test_coordinator.hpp"
 
 namespace {
 
 using namespace fraud;
-
-// Records what card actors deliver; each decision goes out (and would be
-// stored) as "tx_id:action", queued for the store when there is a queue.
-class recording_sink : public actors::decision_sink {
-public:
-  std::string_view deliver(const models::decision& d,
-                           const actors::score_request&) override {
-    decisions.push_back(d);
-    last = d.tx_id + ":" + models::to_string(d.action);
-    if (queue != nullptr)
-      queue->push(last);
-    return last;
-  }
-  void deliver_duplicate(std::string_view first,
-                         const actors::score_request&) override {
-    duplicates.emplace_back(first);
-  }
-  void refuse(const fraud::error& why,
-              const actors::score_request& request) override {
-    refusals.push_back(request.tx.tx_id + ": " + why.what());
-  }
-  actors::store_queue* queue = nullptr;
-  std::string last;
-  std::vector<models::decision> decisions;
-  std::vector<std::string> duplicates;
-  std::vector<std::string> refusals;
-};
+using test::card_tx;
+using test::located;
+using test::london;
 
 // Stored first decisions, as card actors read them for re-sends.
 class memory_decisions : public actors::decision_reads {
@@ -86,20 +65,11 @@ public:
   int writes = 0;
 };
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.policy", caf::atom("testing"));
-  }
-};
-
-constexpr double nyc_lat = 40.71, nyc_lon = -74.00;
-constexpr double lon_lat = 51.51, lon_lon = -0.13;
-
 class passivation : public ::testing::Test {
 protected:
   passivation()
     : sys(cfg),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+      sched(test::coordinator_of(sys)),
       rules(models::make_default_ruleset()),
       queue(10'000),
       pending(queue, stats),
@@ -132,39 +102,20 @@ protected:
     directory = std::make_unique<actors::card_directory>(sys, env, limits);
   }
 
-  void send(const std::string& card, std::int64_t minute, double lat,
-            double lon, std::int64_t now_ns = 0) {
+  void send(models::transaction tx, std::int64_t now_ns = 0) {
     actors::score_request r;
-    r.tx.tx_id = card + "-" + std::to_string(minute);
-    r.tx.card_id = card;
-    r.tx.amount_minor = 2500;
-    r.tx.currency = "USD";
-    r.tx.merchant_id = "m-1";
-    r.tx.country = "US";
-    r.tx.has_location = true;
-    r.tx.lat = lat;
-    r.tx.lon = lon;
-    r.tx.channel = models::channel::pos;
-    r.tx.event_time_ms = 1'700'000'000'000 + minute * 60'000;
+    r.tx = std::move(tx);
     directory->route(std::move(r), now_ns);
   }
 
   bool fired(const std::string& tx_id, const std::string& rule) {
-    for (auto& d : sink.decisions)
-      if (d.tx_id == tx_id) {
-        for (auto& r : d.reasons)
-          if (r.rule == rule)
-            return true;
-        return false;
-      }
-    ADD_FAILURE() << "no decision for " << tx_id;
-    return false;
+    return test::fired(sink.decision_for(tx_id), rule);
   }
 
-  test_config cfg;
+  test::test_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  recording_sink sink;
+  test::recording_sink sink;
   actors::counters stats;
   actors::ruleset_slot rules;
   actors::store_queue queue;
@@ -178,16 +129,16 @@ protected:
 
 TEST_F(passivation, the_least_recently_used_card_gives_way_at_the_cap) {
   use({2, 0, 4096});
-  send("card-a", 0, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
   sched.run();
-  send("card-c", 1, nyc_lat, nyc_lon);
+  send(card_tx("card-c", 1));
   sched.run();
   EXPECT_EQ(directory->size(), 2u);
   EXPECT_EQ(stats.passivations.get(), 1u);
   EXPECT_FALSE(directory->find("card-a")) << "card-a was least recent";
   // card-a comes back with its history: London ten minutes after New York.
-  send("card-a", 10, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
   EXPECT_EQ(stats.restored.get(), 1u);
@@ -196,28 +147,28 @@ TEST_F(passivation, the_least_recently_used_card_gives_way_at_the_cap) {
 
 TEST_F(passivation, idle_cards_are_passivated_by_the_sweep) {
   use({0, 1'000'000'000, 4096});  // idle after one second
-  send("card-a", 0, nyc_lat, nyc_lon, 0);
-  send("card-b", 0, nyc_lat, nyc_lon, 900'000'000);
+  send(card_tx("card-a", 0), 0);
+  send(card_tx("card-b", 0), 900'000'000);
   sched.run();
   EXPECT_EQ(directory->sweep_idle(1'500'000'000), 1u);
   EXPECT_FALSE(directory->find("card-a"));
   EXPECT_TRUE(directory->find("card-b"));
   sched.run();
-  send("card-a", 10, lon_lat, lon_lon, 2'000'000'000);
+  send(located(card_tx("card-a", 10), london), 2'000'000'000);
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
 }
 
 TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
   use({1, 0, 0});  // no memory of stopping actors: always from the store
-  send("card-a", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-a", 0));
   sched.run();
-  send("card-b", 0, nyc_lat, nyc_lon);  // passivates card-a
+  send(card_tx("card-b", 0));  // passivates card-a
   sched.run();
   sched.trigger_timeouts();  // the snapshot writer's tick writes to disk
   sched.run();
   EXPECT_EQ(backend.cards.count("card-a"), 1u);
-  send("card-a", 10, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
   EXPECT_EQ(stats.restored.get(), 1u);
@@ -225,7 +176,7 @@ TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
 
 TEST_F(passivation, a_new_card_starts_without_asking_the_store) {
   use({});
-  send("card-new", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-new", 0));
   // One step runs the card actor: it scored without waiting for a load.
   EXPECT_TRUE(sched.try_run_once());
   EXPECT_EQ(sink.decisions.size(), 1u);
@@ -236,9 +187,9 @@ TEST_F(passivation, a_successor_waits_for_its_predecessor) {
   use({1, 0, 4096});
   // Nothing runs in between: card-a's first actor is still holding its
   // transaction when it is passivated and a new actor takes over.
-  send("card-a", 0, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
-  send("card-a", 10, lon_lat, lon_lon);
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
+  send(located(card_tx("card-a", 10), london));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 3u);
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
@@ -248,7 +199,7 @@ TEST_F(passivation, a_corrupted_snapshot_is_reported_and_the_card_starts_fresh) 
   use({});
   backend.cards["card-z"] = "FS\x01 this is not a snapshot";
   filter.add("card-z");
-  send("card-z", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-z", 0));
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 1u);
   EXPECT_EQ(sink.decisions[0].action, models::action::approve);
@@ -259,8 +210,8 @@ TEST_F(passivation, a_corrupted_snapshot_is_reported_and_the_card_starts_fresh) 
 TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
   use({});
   for (int i = 0; i < 5; ++i)
-    send("card-a", i, nyc_lat, nyc_lon);
-  send("card-b", 0, nyc_lat, nyc_lon);
+    send(card_tx("card-a", i));
+  send(card_tx("card-b", 0));
   sched.run();
   EXPECT_TRUE(backend.cards.empty());
   sched.trigger_timeouts();
@@ -294,9 +245,9 @@ protected:
   // card-a scores card-a-0, then is passivated (and its snapshot written).
   void score_then_passivate() {
     use({1, 0, 0});
-    send("card-a", 0, nyc_lat, nyc_lon);
+    send(card_tx("card-a", 0));
     sched.run();
-    send("card-b", 0, nyc_lat, nyc_lon);
+    send(card_tx("card-b", 0));
     sched.run();
     sched.trigger_timeouts();
     sched.run();
@@ -309,14 +260,14 @@ protected:
 
 TEST_F(resends, a_live_card_answers_from_memory_without_the_store) {
   use({});
-  send("card-a", 0, nyc_lat, nyc_lon);
+  send(card_tx("card-a", 0));
   sched.run();
   // The store has written nothing: the answer cannot depend on it.
-  send("card-a", 0, lon_lat, lon_lon);  // re-sent, from elsewhere
+  send(located(card_tx("card-a", 0), london));  // re-sent, from elsewhere
   sched.run();
   ASSERT_EQ(sink.decisions.size(), 1u) << "scored twice";
   ASSERT_EQ(sink.duplicates.size(), 1u);
-  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve:0");
   EXPECT_EQ(stored.reads, 0);
   EXPECT_EQ(stats.duplicates.get(), 1u);
   EXPECT_EQ(stats.resend_reads.get(), 0u);
@@ -325,9 +276,9 @@ TEST_F(resends, a_live_card_answers_from_memory_without_the_store) {
 TEST_F(resends, the_last_eight_are_all_answered_from_memory) {
   use({});
   for (int i = 0; i < 8; ++i)
-    send("card-a", i, nyc_lat, nyc_lon);
+    send(card_tx("card-a", i));
   for (int i = 0; i < 8; ++i)
-    send("card-a", i, nyc_lat, nyc_lon);
+    send(card_tx("card-a", i));
   sched.run();
   EXPECT_EQ(sink.decisions.size(), 8u);
   EXPECT_EQ(sink.duplicates.size(), 8u);
@@ -337,14 +288,14 @@ TEST_F(resends, the_last_eight_are_all_answered_from_memory) {
 TEST_F(resends, a_passivated_card_reads_the_first_decision_from_the_store) {
   score_then_passivate();
   store_everything();
-  send("card-a", 0, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 0), london));
   sched.run();
   EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
   ASSERT_EQ(sink.duplicates.size(), 1u);
-  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve:0");
   EXPECT_EQ(stats.resend_reads.get(), 1u);
   // and remembers it: a second re-send is not read again.
-  send("card-a", 0, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 0), london));
   sched.run();
   EXPECT_EQ(sink.duplicates.size(), 2u);
   EXPECT_EQ(stored.reads, 1);
@@ -352,7 +303,7 @@ TEST_F(resends, a_passivated_card_reads_the_first_decision_from_the_store) {
 
 TEST_F(resends, a_first_decision_not_yet_stored_is_refused_not_scored) {
   score_then_passivate();  // card-a-0's decision is still queued
-  send("card-a", 0, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 0), london));
   sched.run();
   EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
   ASSERT_EQ(sink.refusals.size(), 1u);
@@ -360,17 +311,17 @@ TEST_F(resends, a_first_decision_not_yet_stored_is_refused_not_scored) {
   EXPECT_EQ(stats.refused.get(), 1u);
   // Once written, the retry gets the first decision.
   store_everything();
-  send("card-a", 0, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 0), london));
   sched.run();
   ASSERT_EQ(sink.duplicates.size(), 1u);
-  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve");
+  EXPECT_EQ(sink.duplicates[0], "card-a-0:approve:0");
 }
 
 TEST_F(resends, a_store_that_cannot_be_read_refuses_the_resend) {
   score_then_passivate();
   store_everything();
   stored.failure = make_error(ec::store_error, "disk I/O error");
-  send("card-a", 0, lon_lat, lon_lon);
+  send(located(card_tx("card-a", 0), london));
   sched.run();
   EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
   ASSERT_EQ(sink.refusals.size(), 1u);
@@ -421,7 +372,7 @@ TEST_F(resends, a_hash_collision_with_nothing_queued_is_scored) {
 // Between writes the writer keeps the queue short (what an activating
 // card may have to take before its lookup), and writes every interval.
 TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
-  test_config cfg;
+  test::test_config cfg;
   caf::actor_system sys{cfg};
   auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   actors::counters stats;

@@ -1,6 +1,7 @@
 #include "actors/runtime/thread_setup.hpp"
 
 #include <pthread.h>
+#include <string>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <thread>
@@ -13,6 +14,12 @@ namespace {
 int nice_of_this_thread() {
   auto tid = static_cast<id_t>(::syscall(SYS_gettid));
   return ::getpriority(PRIO_PROCESS, tid);
+}
+
+std::string name_of_this_thread() {
+  char name[32] = {};
+  ::pthread_getname_np(::pthread_self(), name, sizeof name);
+  return name;
 }
 
 } // namespace
@@ -32,25 +39,34 @@ TEST(thread_setup, lowers_only_the_calling_thread) {
 }
 
 TEST(thread_setup, applies_once_per_thread) {
-  int seen = 0;
+  auto before = nice_of_this_thread();
+  int first = 0, second = 0;
+  std::string first_name, second_name;
   std::thread t{[&] {
-    setup_this_thread_once("test-b", nice_of_this_thread() + 3);
-    auto first = nice_of_this_thread();
-    setup_this_thread_once("test-c", first + 3);  // ignored: already done
-    seen = nice_of_this_thread() - first;
+    setup_this_thread_once("test-b", before + 3);
+    first = nice_of_this_thread();
+    first_name = name_of_this_thread();
+    setup_this_thread_once("test-c", before + 6);  // ignored: already done
+    second = nice_of_this_thread();
+    second_name = name_of_this_thread();
   }};
   t.join();
-  EXPECT_EQ(seen, 0);
+  // The first call did its work (else "ignored" would prove nothing) ...
+  EXPECT_EQ(first, before + 3);
+  EXPECT_EQ(first_name, "test-b");
+  // ... and the second changed neither.
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(second_name, "test-b");
 }
 
 TEST(thread_setup, names_the_thread_shortened_to_what_linux_keeps) {
-  char name[32] = {};
+  std::string name;
   std::thread t{[&] {
     setup_this_thread_once("fraud-snapshots-writer", 0);
-    ::pthread_getname_np(::pthread_self(), name, sizeof name);
+    name = name_of_this_thread();
   }};
   t.join();
-  EXPECT_STREQ(name, "fraud-snapshots");
+  EXPECT_EQ(name, "fraud-snapshots");
 }
 
 TEST(thread_setup, zero_leaves_the_thread_as_it_is) {

@@ -1,5 +1,6 @@
 // Transactions for tests: one valid transaction to start from, and the few
-// ways tests vary it. Shared by the models and protocol tests.
+// ways tests vary it. Shared by the models, protocol, actor and service
+// tests.
 #pragma once
 
 #include <cmath>
@@ -74,6 +75,19 @@ inline models::transaction located(models::transaction tx, place p) {
 inline models::transaction in_country(models::transaction tx,
                                       std::string country) {
   tx.country = std::move(country);
+  return tx;
+}
+
+/// One of a card's transactions, as the actor and service tests send them
+/// in sequence: sample_tx() on `card`, `minute` minutes after t0_ms, in New
+/// York, for 25 dollars. Its tx_id is "<card>-<minute>" unless one is given.
+inline models::transaction card_tx(const std::string& card,
+                                   std::int64_t minute = 0,
+                                   std::string tx_id = {}) {
+  auto tx = located(sample_tx(t0_ms + minute * minute_ms, 25.0), new_york);
+  tx.card_id = card;
+  tx.tx_id = tx_id.empty() ? card + "-" + std::to_string(minute)
+                           : std::move(tx_id);
   return tx;
 }
 

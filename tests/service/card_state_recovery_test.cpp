@@ -1,16 +1,16 @@
 // Card state that survives, seen from outside: a real fraudd restarted,
 // cleanly and with kill -9, still knows where its cards were.
 #include <chrono>
-#include <thread>
 
 #include "protocol/query_codec.hpp"
 #include "tests/service/fraudd_fixture.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace {
 
 using namespace fraud;
+using fraud::test::card_tx;
 using fraud::test::fraudd_service;
-using fraud::test::make_tx;
 
 class card_state_service : public fraudd_service {
 protected:
@@ -20,30 +20,24 @@ protected:
   }
 
   protocol::stats_reply stats() {
-    auto bytes = raw_request("fraud.stats", "");
-    protocol::stats_reply s;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), s).ok());
-    return s;
+    return ask<protocol::stats_reply>("fraud.stats", protocol::stats_query{});
   }
 
   models::transaction london(const std::string& tx_id,
                              const std::string& card, std::int64_t minute) {
-    auto tx = make_tx(tx_id, card, minute);
-    tx.lat = 51.51;
-    tx.lon = -0.13;
-    tx.country = "GB";
-    return tx;
+    return test::in_country(
+      test::located(card_tx(card, minute, tx_id), test::london), "GB");
   }
 
   void wait_until_snapshots_written(std::uint64_t n) {
-    for (int i = 0; i < 300 && stats().snapshots_written < n; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ASSERT_GE(stats().snapshots_written, n);
+    ASSERT_TRUE(test::eventually(
+      [&] { return stats().snapshots_written >= n; }, std::chrono::seconds(3)))
+      << stats().snapshots_written << " snapshots written, not " << n;
   }
 };
 
 TEST_F(card_state_service, impossible_travel_is_caught_across_a_restart) {
-  score(make_tx("ny", "card-1", 0));
+  score(card_tx("card-1", 0, "ny"));
   ASSERT_EQ(fraudd.stop(SIGTERM), 0);
   ASSERT_TRUE(fraudd.start(args())) << fraudd.output();
   auto r = score(london("london", "card-1", 10));
@@ -54,7 +48,7 @@ TEST_F(card_state_service, impossible_travel_is_caught_across_a_restart) {
 }
 
 TEST_F(card_state_service, kill_9_loses_at_most_the_snapshot_interval) {
-  score(make_tx("ny", "card-2", 0));
+  score(card_tx("card-2", 0, "ny"));
   wait_until_snapshots_written(1);  // older than the interval: on disk
   ASSERT_EQ(fraudd.stop(SIGKILL), 128 + SIGKILL);
   ASSERT_TRUE(fraudd.start(args())) << fraudd.output();
@@ -64,10 +58,10 @@ TEST_F(card_state_service, kill_9_loses_at_most_the_snapshot_interval) {
 }
 
 TEST_F(card_state_service, a_resent_transaction_is_recognised_after_restart) {
-  auto first = score(make_tx("tx-once", "card-3", 0));
+  auto first = score(card_tx("card-3", 0, "tx-once"));
   ASSERT_EQ(fraudd.stop(SIGTERM), 0);
   ASSERT_TRUE(fraudd.start(args())) << fraudd.output();
-  auto again = score(make_tx("tx-once", "card-3", 0));
+  auto again = score(card_tx("card-3", 0, "tx-once"));
   EXPECT_TRUE(again.env.duplicate);
   EXPECT_EQ(again.env.decided_at_ms, first.env.decided_at_ms);
 }
@@ -82,7 +76,7 @@ protected:
 
 TEST_F(capped_service, memory_is_bounded_by_the_cap_and_nothing_is_lost) {
   for (int i = 0; i < 100; ++i)
-    score(make_tx("a-" + std::to_string(i), "card-" + std::to_string(i), 0));
+    score(card_tx("card-" + std::to_string(i), 0, "a-" + std::to_string(i)));
   auto s = stats();
   EXPECT_LE(s.active_cards, 10u);
   EXPECT_GE(s.passivations, 90u);

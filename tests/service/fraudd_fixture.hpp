@@ -10,29 +10,10 @@
 #include "protocol/codec.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
+#include "tests/models/sample_transaction.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace fraud::test {
-
-constexpr std::int64_t t0 = 1'700'000'000'000;
-
-inline models::transaction make_tx(const std::string& tx_id, const std::string& card,
-                            std::int64_t minute = 0) {
-  models::transaction t;
-  t.tx_id = tx_id;
-  t.card_id = card;
-  t.amount_minor = 2500;
-  t.currency = "USD";
-  t.merchant_id = "m-1";
-  t.mcc = 5411;
-  t.country = "US";
-  t.has_location = true;
-  t.lat = 40.71;
-  t.lon = -74.00;
-  t.channel = models::channel::pos;
-  t.event_time_ms = t0 + minute * 60'000;
-  return t;
-}
 
 struct reply {
   bool ok = false;
@@ -93,21 +74,27 @@ protected:
 
   reply request(const std::string& subject, const std::string& payload) {
     reply out;
-    natsMsg* msg = nullptr;
-    auto s = natsConnection_Request(&msg, conn->get(), subject.c_str(),
-                                    payload.data(),
-                                    static_cast<int>(payload.size()), 5000);
-    if (s != NATS_OK) {
-      ADD_FAILURE() << "no reply on " << subject << ": "
-                    << service::describe(s);
+    auto bytes = raw_request(subject, payload);
+    if (bytes.empty())  // no reply: raw_request() failed the test
       return out;
-    }
-    out.ok = protocol::decode_decision(natsMsg_GetData(msg),
-                                       natsMsg_GetDataLength(msg),
+    out.ok = protocol::decode_decision(bytes.data(), bytes.size(),
                                        out.decision, out.env).ok();
-    natsMsg_Destroy(msg);
     EXPECT_TRUE(out.ok) << "reply is not a fraud.v1.Decision";
     return out;
+  }
+
+  /// A query (protocol/query_codec.hpp, rules_codec.hpp) and its reply,
+  /// decoded; a test failure when none comes or it is not a `Reply`.
+  template <class Reply, class Query>
+  Reply ask(const std::string& subject, const Query& query) {
+    // encode and decode are found by argument-dependent lookup, in the
+    // codec header the test includes.
+    std::string payload;
+    encode(query, payload);
+    auto bytes = raw_request(subject, payload);
+    Reply r;
+    EXPECT_TRUE(decode(bytes.data(), bytes.size(), r).ok()) << subject;
+    return r;
   }
 
   reply score(const models::transaction& tx) {

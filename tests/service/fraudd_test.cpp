@@ -2,35 +2,37 @@
 // and publications over NATS.
 #include "tests/service/fraudd_fixture.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
+
+#include "tests/support/eventually.hpp"
 
 namespace {
 
 using namespace fraud;
+using fraud::test::card_tx;
 using fraud::test::fraudd_service;
-using fraud::test::make_tx;
 using fraud::test::reply;
-using fraud::test::t0;
+using fraud::test::t0_ms;
 
 TEST_F(fraudd_service, answers_a_request_with_a_decision) {
-  auto r = score(make_tx("tx-1", "card-1"));
+  auto r = score(card_tx("card-1", 0, "tx-1"));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.decision.tx_id, "tx-1");
   EXPECT_EQ(r.decision.card_id, "card-1");
   EXPECT_EQ(r.decision.action, models::action::approve);
   EXPECT_EQ(r.decision.ruleset_version, "rules-1");  // the first version
-  EXPECT_EQ(r.decision.event_time_ms, t0);
+  EXPECT_EQ(r.decision.event_time_ms, t0_ms);
   EXPECT_FALSE(r.env.error);
   EXPECT_GT(r.env.service_latency_ns, 0);
-  EXPECT_GT(r.env.decided_at_ms, t0);
+  EXPECT_GT(r.env.decided_at_ms, t0_ms);
 }
 
 TEST_F(fraudd_service, publishes_every_decision_by_action_and_card) {
-  score(make_tx("tx-1", "card-1"));
+  score(card_tx("card-1", 0, "tx-1"));
   auto* msg = next(decisions);
   ASSERT_NE(msg, nullptr);
   EXPECT_STREQ(natsMsg_GetSubject(msg), "fraud.decisions.approve.card-1");
@@ -42,7 +44,7 @@ TEST_F(fraudd_service, publishes_every_decision_by_action_and_card) {
 
 TEST_F(fraudd_service, scores_a_plain_publish_and_publishes_the_decision) {
   std::string payload;
-  protocol::encode_transaction(make_tx("tx-pub", "card-9"), payload);
+  protocol::encode_transaction(card_tx("card-9", 0, "tx-pub"), payload);
   ASSERT_EQ(natsConnection_Publish(conn->get(), "fraud.tx.card-9",
                                    payload.data(),
                                    static_cast<int>(payload.size())),
@@ -54,12 +56,9 @@ TEST_F(fraudd_service, scores_a_plain_publish_and_publishes_the_decision) {
 }
 
 TEST_F(fraudd_service, remembers_the_card_between_transactions) {
-  score(make_tx("tx-ny", "card-2", 0));
-  auto london = make_tx("tx-london", "card-2", 10);
-  london.lat = 51.51;
-  london.lon = -0.13;
-  london.country = "GB";
-  auto r = score(london);
+  score(card_tx("card-2", 0, "tx-ny"));
+  auto r = score(test::in_country(
+    test::located(card_tx("card-2", 10, "tx-london"), test::london), "GB"));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.decision.action, models::action::decline);
   ASSERT_FALSE(r.decision.reasons.empty());
@@ -120,12 +119,12 @@ TEST_F(fraudd_service, a_flood_of_bad_input_is_not_a_flood_of_log_lines) {
 TEST_F(fraudd_service, a_far_future_event_time_is_refused_and_blinds_nothing) {
   // One transaction dated 2099 used to be approved and then hide the card's
   // velocity: twelve transactions a minute apart all approved.
-  auto future = make_tx("tx-2099", "card-ff", 0);
+  auto future = card_tx("card-ff", 0, "tx-2099");
   future.event_time_ms = 4'070'908'800'000;  // 2099-01-01
   expect_rejected(score(future), fraud::ec::invalid_field, "event_time_ms");
   models::action last = models::action::approve;
   for (int m = 1; m <= 12; ++m) {
-    auto r = score(make_tx("tx-ff-" + std::to_string(m), "card-ff", m));
+    auto r = score(card_tx("card-ff", m, "tx-ff-" + std::to_string(m)));
     ASSERT_TRUE(r.ok);
     last = r.decision.action;
   }
@@ -134,7 +133,7 @@ TEST_F(fraudd_service, a_far_future_event_time_is_refused_and_blinds_nothing) {
 }
 
 TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
-  auto tx = make_tx("tx-bad", "card-1");
+  auto tx = card_tx("card-1", 0, "tx-bad");
   tx.amount_minor = -5;
   auto r = score(tx);
   expect_rejected(r, fraud::ec::invalid_field, "amount_minor");
@@ -151,27 +150,25 @@ TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
 
 TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
   std::string payload;
-  protocol::encode_transaction(make_tx("tx-x", "card-1"), payload);
+  protocol::encode_transaction(card_tx("card-1", 0, "tx-x"), payload);
   auto r = request("fraud.tx.card-2", payload);
   expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
 }
 
 TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {
-  score(make_tx("tx-ny", "card-3", 0));
-  auto bad = make_tx("tx-bad", "card-3", 5);
-  bad.lat = 51.51;
-  bad.lon = -0.13;
+  score(card_tx("card-3", 0, "tx-ny"));
+  auto bad = test::located(card_tx("card-3", 5, "tx-bad"), test::london);
   bad.currency = "pounds";
   expect_rejected(score(bad), fraud::ec::invalid_field,
                   "currency");
   // Had the rejected London transaction been applied, this New York one
   // would look like impossible travel.
-  auto r = score(make_tx("tx-ny-2", "card-3", 20));
+  auto r = score(card_tx("card-3", 20, "tx-ny-2"));
   EXPECT_EQ(r.decision.action, models::action::approve);
 }
 
 TEST_F(fraudd_service, stops_cleanly_on_sigterm_with_counts) {
-  score(make_tx("tx-1", "card-1"));
+  score(card_tx("card-1", 0, "tx-1"));
   request("fraud.tx.card-1", "junk");
   EXPECT_EQ(fraudd.stop(SIGTERM), 0);
   auto out = fraudd.output();
@@ -209,7 +206,7 @@ protected:
 
 TEST_F(partitioned_fraudd, takes_transactions_from_partition_subjects) {
   std::string payload;
-  protocol::encode_transaction(make_tx("tx-p", "card-5"), payload);
+  protocol::encode_transaction(card_tx("card-5", 0, "tx-p"), payload);
   auto r = request("fraud.p.1.card-5", payload);
   ASSERT_TRUE(r.ok);
   EXPECT_FALSE(r.env.error);
@@ -230,7 +227,7 @@ protected:
 TEST_F(unbatched_stream_fraudd, publishes_every_decision_at_once) {
   for (int i = 0; i < 3; ++i) {
     auto tx_id = "tx-u" + std::to_string(i);
-    auto r = score(make_tx(tx_id, "card-u"));
+    auto r = score(card_tx("card-u", 0, tx_id));
     ASSERT_TRUE(r.ok);
     auto* msg = next(decisions);
     ASSERT_NE(msg, nullptr);
@@ -248,7 +245,7 @@ TEST_F(fraudd_service, publishes_each_of_many_decisions_once) {
   for (int i = 0; i < n; ++i) {
     std::string payload;
     protocol::encode_transaction(
-      make_tx("tx-m" + std::to_string(i), "card-m" + std::to_string(i % 7)),
+      card_tx("card-m" + std::to_string(i % 7), 0, "tx-m" + std::to_string(i)),
       payload);
     ASSERT_EQ(natsConnection_Publish(conn->get(),
                                      ("fraud.tx.card-m" + std::to_string(i % 7))
@@ -301,15 +298,15 @@ protected:
 };
 
 TEST_F(prioritised_fraudd, runs_answering_threads_and_writers_at_their_nice) {
-  ASSERT_TRUE(score(make_tx("tx-n", "card-n")).ok);
+  ASSERT_TRUE(score(card_tx("card-n", 0, "tx-n")).ok);
   // The writers set theirs on their first tick (every few milliseconds).
   std::multiset<int> nices;
-  for (int i = 0; i < 200; ++i) {
-    nices = thread_nices();
-    if (nices.count(12) >= 2)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  test::eventually(
+    [&] {
+      nices = thread_nices();
+      return nices.count(12) >= 2;
+    },
+    std::chrono::seconds(2));  // what it saw last is checked below
   EXPECT_EQ(nices.count(12), 2u) << "the decision and snapshot writers";
   EXPECT_GE(nices.count(3), 3u) << "main, NATS and CAF threads";
   EXPECT_EQ(nices.count(3) + nices.count(12), nices.size())
@@ -346,7 +343,7 @@ TEST_F(fraudd_service, a_second_fraudd_on_the_same_db_refuses_to_start) {
   EXPECT_NE(second.output().find("fraud.db is in use by another process"),
             std::string::npos)
     << second.output();
-  auto r = score(make_tx("tx-1", "card-1"));
+  auto r = score(test::card_tx("card-1", 0, "tx-1"));
   ASSERT_TRUE(r.ok) << "the first one stopped answering";
   // Answered once: no second instance published it.
   auto* msg = next(decisions);

@@ -2,67 +2,55 @@
 // what an analyst or the authorisation team asks, and the durability
 // promise under kill -9.
 #include <chrono>
-#include <thread>
 
 #include "protocol/query_codec.hpp"
 #include "service/client/clock.hpp"
 #include "service/decision_db_reader.hpp"
 #include "service/sqlite_connection.hpp"
 #include "tests/service/fraudd_fixture.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace {
 
 using namespace fraud;
+using fraud::test::located;
+using fraud::test::london;
+using fraud::test::card_tx;
 using fraud::test::fraudd_service;
-using fraud::test::make_tx;
 
 class queries : public fraudd_service {
 protected:
   protocol::decision_reply decision(const std::string& tx_id) {
-    std::string payload;
-    protocol::encode(protocol::decision_query{tx_id}, payload);
-    auto bytes = raw_request("fraud.query.decision", payload);
-    protocol::decision_reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
-    return r;
+    return ask<protocol::decision_reply>("fraud.query.decision",
+                                         protocol::decision_query{tx_id});
   }
 
   // Decisions are stored a few milliseconds after they are made.
   protocol::decision_reply stored(const std::string& tx_id) {
-    for (int i = 0; i < 200; ++i) {
-      auto r = decision(tx_id);
-      if (r.decision)
-        return r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << tx_id << " never stored";
-    return {};
-  }
-
-  protocol::decisions_reply search(const protocol::decisions_query& q) {
-    std::string payload;
-    protocol::encode(q, payload);
-    auto bytes = raw_request("fraud.query.decisions", payload);
-    protocol::decisions_reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
+    protocol::decision_reply r;
+    EXPECT_TRUE(test::eventually(
+      [&] {
+        r = decision(tx_id);
+        return r.decision.has_value();
+      },
+      std::chrono::seconds(2)))
+      << tx_id << " never stored";
     return r;
   }
 
+  protocol::decisions_reply search(const protocol::decisions_query& q) {
+    return ask<protocol::decisions_reply>("fraud.query.decisions", q);
+  }
+
   protocol::stats_reply stats() {
-    auto bytes = raw_request("fraud.stats", "");
-    protocol::stats_reply s;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), s).ok());
-    return s;
+    return ask<protocol::stats_reply>("fraud.stats", protocol::stats_query{});
   }
 
   // New York, then London ten minutes later: one approve, one decline.
   void score_a_trip(const std::string& card) {
-    score(make_tx(card + "-ny", card, 0));
-    auto london = make_tx(card + "-london", card, 10);
-    london.lat = 51.51;
-    london.lon = -0.13;
-    london.country = "GB";
-    score(london);
+    score(card_tx(card, 0, card + "-ny"));
+    score(test::in_country(
+      test::located(card_tx(card, 10, card + "-london"), test::london), "GB"));
     stored(card + "-london");
   }
 };
@@ -125,18 +113,14 @@ TEST_F(queries, malformed_queries_get_bad_request) {
 }
 
 TEST_F(queries, a_card_shows_its_live_state_and_latest_decisions) {
-  score(make_tx("card-2-ny", "card-2", 0));
-  auto toronto = make_tx("card-2-toronto", "card-2", 300);
-  toronto.lat = 43.65;  // five hours later: a possible trip, approved
-  toronto.lon = -79.38;
-  toronto.country = "CA";
-  score(toronto);
+  score(card_tx("card-2", 0, "card-2-ny"));
+  // Toronto five hours later: a possible trip, approved.
+  constexpr test::place toronto{43.65, -79.38};
+  score(test::in_country(
+    test::located(card_tx("card-2", 300, "card-2-toronto"), toronto), "CA"));
   stored("card-2-toronto");
-  std::string payload;
-  protocol::encode(protocol::card_query{"card-2", 10}, payload);
-  auto bytes = raw_request("fraud.query.card", payload);
-  protocol::card_reply r;
-  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
+  auto r = ask<protocol::card_reply>("fraud.query.card",
+                                     protocol::card_query{"card-2", 10});
   EXPECT_FALSE(r.error);
   EXPECT_TRUE(r.active);
   EXPECT_EQ(r.card.tx_count, 2u);
@@ -145,9 +129,8 @@ TEST_F(queries, a_card_shows_its_live_state_and_latest_decisions) {
   EXPECT_EQ(r.card.country_count, 2u);
   ASSERT_EQ(r.decisions.size(), 2u);
   EXPECT_EQ(r.decisions[0].decision.tx_id, "card-2-toronto");
-  protocol::encode(protocol::card_query{"card-unknown", 10}, payload);
-  bytes = raw_request("fraud.query.card", payload);
-  ASSERT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok());
+  r = ask<protocol::card_reply>("fraud.query.card",
+                                protocol::card_query{"card-unknown", 10});
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error.code(), fraud::ec::not_found);
 }
@@ -203,11 +186,10 @@ TEST_F(queries, stats_count_what_happened) {
 }
 
 TEST_F(queries, a_resent_transaction_returns_the_first_decision_once) {
-  auto first = score(make_tx("tx-again", "card-r", 0));
-  auto moved = make_tx("tx-again", "card-r", 10);
-  moved.lat = 51.51;  // were it scored again, this would be a decline
-  moved.lon = -0.13;
-  auto second = score(moved);
+  auto first = score(card_tx("card-r", 0, "tx-again"));
+  // From London: were it scored again, this would be a decline.
+  auto second =
+    score(test::located(card_tx("card-r", 10, "tx-again"), test::london));
   ASSERT_TRUE(second.ok);
   EXPECT_TRUE(second.env.duplicate);
   EXPECT_EQ(second.decision.action, first.decision.action);
@@ -238,18 +220,19 @@ TEST_F(queries_with_a_backlog, resends_do_not_wait_for_the_store) {
   std::vector<std::string> first(cards * each);
   for (int c = 0; c < cards; ++c)
     for (int i = 0; i < each; ++i) {
-      auto tx = make_tx("tx-" + std::to_string(c) + "-" + std::to_string(i),
-                        "card-" + std::to_string(c), i);
+      auto tx = card_tx("card-" + std::to_string(c), i,
+                        "tx-" + std::to_string(c) + "-" + std::to_string(i));
       auto r = score(tx);
       ASSERT_TRUE(r.ok);
       first[c * each + i] = models::to_string(r.decision.action);
     }
   for (int c = 0; c < cards; ++c)
     for (int i = 0; i < each; ++i) {
-      auto tx = make_tx("tx-" + std::to_string(c) + "-" + std::to_string(i),
-                        "card-" + std::to_string(c), i + 60);
-      tx.lat = 51.51;  // London an hour later: would change a scored answer
-      tx.lon = -0.13;
+      // London an hour later: would change a scored answer.
+      auto tx = located(card_tx("card-" + std::to_string(c), i + 60,
+                                "tx-" + std::to_string(c) + "-"
+                                  + std::to_string(i)),
+                        london);
       auto r = score(tx);
       ASSERT_TRUE(r.ok);
       EXPECT_TRUE(r.env.duplicate);
@@ -274,14 +257,14 @@ TEST_F(queries_with_a_backlog, resends_do_not_wait_for_the_store) {
 // hung forever in CAF's clock with look-ups pending).
 TEST_F(queries_with_a_backlog, sigterm_during_a_flood_of_resends_exits_in_time) {
   for (int c = 0; c < 200; ++c)
-    score(make_tx("tx-" + std::to_string(c), "card-" + std::to_string(c), 0));
+    score(card_tx("card-" + std::to_string(c), 0, "tx-" + std::to_string(c)));
   std::string payload;
   for (int round = 0; round < 50; ++round)
     for (int c = 0; c < 200; ++c) {
-      auto tx = make_tx(round % 2 ? "tx-" + std::to_string(c)
+      auto tx = card_tx("card-" + std::to_string(c), round,
+                        round % 2 ? "tx-" + std::to_string(c)
                                   : "tx-" + std::to_string(c) + "-"
-                                      + std::to_string(round),
-                        "card-" + std::to_string(c), round);
+                                      + std::to_string(round));
       protocol::encode_transaction(tx, payload);
       auto subject = "fraud.tx.card-" + std::to_string(c);
       natsConnection_PublishRequest(conn->get(), subject.c_str(),
@@ -327,8 +310,8 @@ TEST_F(queries, kill_9_keeps_every_decision_acknowledged_as_stored) {
   std::string payload;
   std::uint64_t acknowledged = 0;
   for (int i = 0; i < 20'000; ++i) {
-    auto tx = make_tx("k-" + std::to_string(i), "card-k" + std::to_string(i % 500),
-                      i / 500);
+    auto tx = card_tx("card-k" + std::to_string(i % 500), i / 500,
+                      "k-" + std::to_string(i));
     protocol::encode_transaction(tx, payload);
     natsConnection_Publish(conn->get(), ("fraud.tx." + tx.card_id).c_str(),
                            payload.data(), static_cast<int>(payload.size()));

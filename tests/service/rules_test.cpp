@@ -12,12 +12,13 @@
 #include "models/rules/compiled_ruleset.hpp"
 #include "protocol/rules_codec.hpp"
 #include "tests/service/fraudd_fixture.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace {
 
 using namespace fraud;
+using fraud::test::card_tx;
 using fraud::test::fraudd_service;
-using fraud::test::make_tx;
 
 const char* big_declines = R"(
 # a text a person might write
@@ -27,16 +28,6 @@ score online: +10 when channel == ECOM
 
 class rules : public fraudd_service {
 protected:
-  template <class Reply, class Request>
-  Reply ask(const std::string& subject, const Request& q) {
-    std::string payload;
-    protocol::encode(q, payload);
-    auto bytes = raw_request(subject, payload);
-    Reply r;
-    EXPECT_TRUE(protocol::decode(bytes.data(), bytes.size(), r).ok()) << subject;
-    return r;
-  }
-
   protocol::rules_change_reply set(const std::string& text,
                                    bool dry_run = false) {
     return ask<protocol::rules_change_reply>(
@@ -65,7 +56,7 @@ protected:
 
   models::transaction big_tx(const std::string& id, const std::string& card,
                              int minute) {
-    auto tx = make_tx(id, card, minute);
+    auto tx = card_tx(card, minute, id);
     tx.amount_minor = 250'000;  // 2,500.00
     return tx;
   }
@@ -74,15 +65,16 @@ protected:
   protocol::shadow_reply shadow_until(const std::string& rule,
                                       std::uint64_t fired) {
     protocol::shadow_reply r;
-    for (int i = 0; i < 300; ++i) {
+    auto reached = [&] {
       r = ask<protocol::shadow_reply>("fraud.rules.shadow",
                                       protocol::shadow_query{rule, 0, 50});
       for (auto& h : r.rules)
         if (h.rule == rule && h.fired >= fired)
-          return r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << rule << " never reached " << fired << " hits";
+          return true;
+      return false;
+    };
+    EXPECT_TRUE(test::eventually(reached, std::chrono::seconds(3)))
+      << rule << " never reached " << fired << " hits";
     return r;
   }
 };
@@ -95,7 +87,7 @@ TEST_F(rules, a_new_database_runs_the_default_rules_as_version_1) {
   EXPECT_TRUE(r.version->running);
   EXPECT_EQ(r.version->rules, 7u);
   EXPECT_EQ(r.text, models::rules::default_rules_text());
-  auto d = score(make_tx("t1", "card-1"));
+  auto d = score(card_tx("card-1", 0, "t1"));
   EXPECT_EQ(d.decision.ruleset_version, "rules-1");
 }
 
@@ -127,7 +119,7 @@ TEST_F(rules, a_text_with_errors_changes_nothing_and_says_where) {
   EXPECT_EQ(r.errors[1].column, 21);
   ASSERT_TRUE(r.version);
   EXPECT_EQ(r.version->name, "rules-1");  // still running
-  EXPECT_EQ(score(make_tx("t1", "card-1")).decision.ruleset_version,
+  EXPECT_EQ(score(card_tx("card-1", 0, "t1")).decision.ruleset_version,
             "rules-1");
 }
 
@@ -191,7 +183,7 @@ TEST_F(rules, shadow_rules_are_recorded_counted_and_change_nothing) {
   EXPECT_TRUE(big.decision.reasons.empty());
   ASSERT_EQ(big.decision.shadow_reasons.size(), 2u);
   EXPECT_EQ(big.decision.shadow_reasons[0].rule, "watch_big");
-  score(make_tx("t2", "card-2", 0));
+  score(card_tx("card-2", 0, "t2"));
   shadow_until("watch_all", 2);  // both decisions are stored
   auto s = shadow_until("watch_big", 1);
   ASSERT_EQ(s.rules.size(), 2u);
@@ -209,18 +201,19 @@ TEST_F(rules, list_changes_apply_to_the_next_transaction_and_are_kept) {
   ASSERT_TRUE(set("rule blocked: decline when card_id in list blocked_cards\n"
                   "rule trusted: allow when merchant_id in list trusted\n")
                 .errors.empty());
-  EXPECT_EQ(score(make_tx("t1", "card-9", 0)).decision.action,
+  EXPECT_EQ(score(card_tx("card-9", 0, "t1")).decision.action,
             models::action::approve);
   auto added = change_list("add", "blocked_cards", {"card-9", "card-8"});
   ASSERT_FALSE(added.error);
   EXPECT_EQ(added.changed, 2u);
   EXPECT_EQ(added.size, 2u);
   EXPECT_EQ(change_list("add", "blocked_cards", {"card-9"}).changed, 0u);
-  auto blocked = score(make_tx("t2", "card-9", 1));
+  auto blocked = score(card_tx("card-9", 1, "t2"));
   EXPECT_EQ(blocked.decision.action, models::action::decline);
   EXPECT_EQ(blocked.decision.ruleset_version, "rules-2");
-  ASSERT_TRUE(change_list("add", "trusted", {"m-1"}).changed == 1u);
-  EXPECT_EQ(score(make_tx("t3", "card-9", 2)).decision.action,
+  // card_tx() pays at merchant-1.
+  ASSERT_TRUE(change_list("add", "trusted", {"merchant-1"}).changed == 1u);
+  EXPECT_EQ(score(card_tx("card-9", 2, "t3")).decision.action,
             models::action::approve);  // allow wins
   auto lists = ask<protocol::lists_reply>("fraud.lists.get",
                                           protocol::lists_query{});
@@ -232,11 +225,11 @@ TEST_F(rules, list_changes_apply_to_the_next_transaction_and_are_kept) {
   EXPECT_EQ(one.lists[0].entries[1].value, "card-9");
   EXPECT_EQ(one.lists[0].entries[1].author, "carol");
   EXPECT_EQ(one.lists[0].entries[1].reason, "fraud ring");
-  change_list("remove", "trusted", {"m-1"});
+  change_list("remove", "trusted", {"merchant-1"});
   auto removed = change_list("remove", "blocked_cards", {"card-9"});
   EXPECT_EQ(removed.changed, 1u);
   EXPECT_EQ(removed.size, 1u);
-  EXPECT_EQ(score(make_tx("t4", "card-9", 3)).decision.action,
+  EXPECT_EQ(score(card_tx("card-9", 3, "t4")).decision.action,
             models::action::approve);
 }
 
@@ -247,7 +240,7 @@ TEST_F(rules, a_restart_keeps_the_running_version_and_the_lists) {
   EXPECT_EQ(fraudd.stop(SIGTERM), 0);
   ASSERT_TRUE(fraudd.start(args())) << fraudd.output();
   EXPECT_EQ(get().version->name, "rules-2");
-  auto d = score(make_tx("t1", "card-7"));
+  auto d = score(card_tx("card-7", 0, "t1"));
   EXPECT_EQ(d.decision.ruleset_version, "rules-2");
   EXPECT_EQ(d.decision.action, models::action::decline);
 }
@@ -376,7 +369,7 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
   std::string payload;
   for (int i = 0; i < total; ++i) {
     auto card = "card-" + std::to_string(i % 500);
-    auto tx = make_tx("load-" + std::to_string(i), card, i / 500);
+    auto tx = card_tx(card, i / 500, "load-" + std::to_string(i));
     protocol::encode_transaction(tx, payload);
     ASSERT_EQ(natsConnection_Publish(conn->get(), ("fraud.tx." + card).c_str(),
                                      payload.data(),

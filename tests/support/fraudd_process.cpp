@@ -10,12 +10,12 @@
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "models/error.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace fraud::test {
 
@@ -108,19 +108,21 @@ bool fraudd_process::start(const std::vector<std::string>& args,
     ::_exit(127);
   }
   ::close(fd);
-  auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
+  bool exited = false;
+  auto ready_or_exited = [&] {
     if (output().find("fraudd: ready") != std::string::npos)
       return true;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  stop(SIGKILL);
+    exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+    return exited;
+  };
+  if (eventually(ready_or_exited, std::chrono::milliseconds(timeout_ms))
+      && !exited)
+    return true;
+  if (exited)
+    pid_ = -1;  // reaped: nothing to stop
+  else
+    stop(SIGKILL);
   return false;
 }
 
