@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test chaos demo bench clean
 
 all: build
 
@@ -22,6 +22,12 @@ build: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# The fault scenarios (tests/service/faults_test.cpp) in one run, ending
+# with a table: scenario, sent, answered, stored, lost, verdict. They also
+# run, one by one, in `make test`.
+chaos: build
+	$(BUILD)/tests/service/faults_test
 
 demo: build
 	@scripts/demo.sh $(BUILD)

@@ -28,7 +28,11 @@ sqlite_connection::open(const std::string& path, bool writable) {
                               "PRAGMA foreign_keys=ON;"
                               "PRAGMA cache_size=-65536;"
                               "PRAGMA temp_store=MEMORY;"
-                              "PRAGMA wal_autocheckpoint=16384;"))
+                              "PRAGMA wal_autocheckpoint=16384;"
+                              // After a checkpoint the log is cut back to
+                              // 64 MiB: a WAL that grew while the disk was
+                              // full does not keep the space it took.
+                              "PRAGMA journal_size_limit=67108864;"))
       return err;
   }
   return self;
