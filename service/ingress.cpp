@@ -1,7 +1,10 @@
 #include "service/ingress.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/thread_setup.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
@@ -70,12 +73,25 @@ fraud::error ingress::start() {
   return fraud::error{};
 }
 
-fraud::error ingress::drain(int timeout_ms) {
+fraud::error ingress::drain(int timeout_ms, int refuse_ms) {
   if (sub_ == nullptr)
     return fraud::error{};
   auto s = natsSubscription_Drain(sub_);
+  // nats.c waits forever for a timeout <= 0.
   if (s == NATS_OK)
-    s = natsSubscription_WaitForDrainCompletion(sub_, timeout_ms);
+    s = natsSubscription_WaitForDrainCompletion(sub_, std::max(1, timeout_ms));
+  if (s == NATS_TIMEOUT) {
+    // Out of time to score: what NATS delivered and we have not read yet
+    // is answered SHUTTING_DOWN (cheap, so it is quick), for its requester
+    // to retry elsewhere, instead of being dropped unanswered.
+    refuse_new();
+    auto before = stats_.rejected_shutdown.get();
+    s = natsSubscription_WaitForDrainCompletion(sub_, std::max(1, refuse_ms));
+    FRAUD_LOG(warn, "ingress",
+              "{}: drain deadline passed; {} queued transactions answered "
+              "SHUTTING_DOWN",
+              opts_.subject, stats_.rejected_shutdown.get() - before);
+  }
   release_all();
   if (s != NATS_OK)
     return make_error(ec::nats_error, "draining " + opts_.subject + ": "

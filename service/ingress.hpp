@@ -49,8 +49,10 @@ public:
   void refuse_new() { accepting_.store(false); }
 
   /// Stops the subscription after the messages already delivered to it are
-  /// handled. Blocks up to timeout_ms.
-  fraud::error drain(int timeout_ms);
+  /// handled, for at most timeout_ms; what is still queued then is answered
+  /// SHUTTING_DOWN, for at most refuse_ms more. An error if that did not
+  /// finish either.
+  fraud::error drain(int timeout_ms, int refuse_ms = 2000);
 
   /// Messages the NATS client dropped because this ingress fell behind.
   std::int64_t dropped() const;

@@ -300,13 +300,24 @@ fraud::error scoring_service::stop() {
     sweeper_cv_.notify_all();
     sweeper_.join();
   }
-  // 1. Stop intake: whatever NATS already delivered is still scored.
-  for (auto& in : ingresses_)
-    if (auto err = in->drain(cfg_.drain_timeout_ms); err && !result)
-      result = err;
-  // 2. Wait for the card actors to finish what was routed to them.
+  // 1. Stop intake: whatever NATS already delivered is still scored, as
+  //    long as the drain timeout allows (one deadline for all
+  //    subscriptions); then the rest is answered SHUTTING_DOWN.
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(cfg_.drain_timeout_ms);
+  auto left_ms = [&deadline] {
+    return static_cast<int>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(
+           deadline - std::chrono::steady_clock::now())
+           .count()));
+  };
+  for (auto& in : ingresses_)
+    if (auto err = in->drain(left_ms()); err && !result)
+      result = err;
+  // 2. Wait for the card actors to finish what was routed to them (at
+  //    least a second more, should step 1 have used up the deadline).
+  deadline = std::max(deadline, std::chrono::steady_clock::now()
+                                  + std::chrono::seconds(1));
   auto answered = [this] {
     return stats_.decided() + stats_.duplicates.get() + stats_.refused.get();
   };

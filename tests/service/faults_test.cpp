@@ -158,6 +158,12 @@ public:
     return answered_;
   }
 
+  /// Answered SHUTTING_DOWN.
+  std::set<std::string> refused() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return refused_;
+  }
+
   protocol::stats_reply stats() {
     natsMsg* msg = nullptr;
     protocol::stats_reply out;
@@ -180,11 +186,14 @@ private:
     protocol::decision_envelope env;
     if (protocol::decode_decision(natsMsg_GetData(msg),
                                   natsMsg_GetDataLength(msg), d, env)
-          .ok()
-        && !env.error) {
+          .ok()) {
       std::string subject = natsMsg_GetSubject(msg);
+      auto id = subject.substr(subject.rfind('.') + 1);
       std::lock_guard<std::mutex> guard{self->mtx_};
-      self->answered_.insert(subject.substr(subject.rfind('.') + 1));
+      if (!env.error)
+        self->answered_.insert(id);
+      else if (env.error.code() == ec::shutting_down)
+        self->refused_.insert(id);
     }
     natsMsg_Destroy(msg);
   }
@@ -193,6 +202,7 @@ private:
   natsSubscription* inbox_ = nullptr;
   std::mutex mtx_;
   std::set<std::string> answered_;
+  std::set<std::string> refused_;
 };
 
 /// Transaction i of ordinary traffic: `cards` cards in turn, a
@@ -279,6 +289,38 @@ TEST_F(faults, sigterm_under_load) {
   EXPECT_EQ(l, 0u);
   record({"SIGTERM under load", n, answered.size(), stored.size(), l,
           l == 0 && rc == 0 ? "PASS" : "FAIL"});
+}
+
+// A drain deadline too short to score what is queued: the rest is
+// answered SHUTTING_DOWN (retry elsewhere), none is left unanswered.
+TEST_F(faults, sigterm_with_a_1_ms_drain_deadline) {
+  auto db = dir.file("fraud.db");
+  test::fraudd_process fraudd;
+  auto a = args(db);
+  a.insert(a.end(), {"--drain-timeout-ms", "1"});
+  ASSERT_TRUE(fraudd.start(a));
+  client c{nats->url()};
+  constexpr int n = 20'000;
+  for (int i = 0; i < n; ++i)
+    c.fire(tx(i));
+  c.flush();
+  auto start = std::chrono::steady_clock::now();
+  auto rc = fraudd.stop(SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  test::eventually([&] { return false; }, 300ms);  // late replies land
+  auto answered = c.answered();
+  auto refused = c.refused();
+  auto stored = stored_ids(db);
+  auto l = lost(answered, stored);
+  EXPECT_EQ(l, 0u);
+  EXPECT_EQ(answered.size() + refused.size(), std::size_t{n})
+    << "left unanswered";
+  EXPECT_EQ(rc, 0) << fraudd.output();
+  record({"SIGTERM, 1 ms drain deadline", n, answered.size(), stored.size(),
+          l,
+          answered.size() + refused.size() == n && l == 0
+            ? "PASS (" + std::to_string(refused.size()) + " SHUTTING_DOWN)"
+            : "FAIL"});
 }
 
 // kill -9 loses what was answered in the last store flush interval (5 ms
