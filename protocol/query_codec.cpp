@@ -249,6 +249,14 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_snapshot_errors(s.snapshot_errors);
   msg.set_snapshot_corrupt(s.snapshot_corrupt);
   msg.set_snapshot_dropped(s.snapshot_dropped);
+  msg.set_ingress_pending(s.ingress_pending);
+  msg.set_ingress_pending_bytes(s.ingress_pending_bytes);
+  msg.set_ingress_pending_max(s.ingress_pending_max);
+  msg.set_queue_delay_ms(s.queue_delay_ms);
+  msg.set_queue_delay_max_ms(s.queue_delay_max_ms);
+  msg.set_slow_consumer_events(s.slow_consumer_events);
+  msg.set_resend_reads(s.resend_reads);
+  msg.set_resend_refused(s.resend_refused);
   serialize(msg, out);
 }
 
@@ -372,6 +380,14 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.snapshot_errors = msg.snapshot_errors();
   out.snapshot_corrupt = msg.snapshot_corrupt();
   out.snapshot_dropped = msg.snapshot_dropped();
+  out.ingress_pending = msg.ingress_pending();
+  out.ingress_pending_bytes = msg.ingress_pending_bytes();
+  out.ingress_pending_max = msg.ingress_pending_max();
+  out.queue_delay_ms = msg.queue_delay_ms();
+  out.queue_delay_max_ms = msg.queue_delay_max_ms();
+  out.slow_consumer_events = msg.slow_consumer_events();
+  out.resend_reads = msg.resend_reads();
+  out.resend_refused = msg.resend_refused();
   return true;
 }
 

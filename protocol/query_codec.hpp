@@ -102,6 +102,11 @@ struct stats_reply {
   std::uint64_t passivations = 0, restored = 0, snapshot_backlog = 0;
   std::uint64_t snapshots_written = 0, snapshot_errors = 0;
   std::uint64_t snapshot_corrupt = 0, snapshot_dropped = 0;
+  std::uint64_t ingress_pending = 0, ingress_pending_bytes = 0;
+  std::uint64_t ingress_pending_max = 0;
+  double queue_delay_ms = 0, queue_delay_max_ms = 0;
+  std::uint64_t slow_consumer_events = 0;
+  std::uint64_t resend_reads = 0, resend_refused = 0;
 };
 
 /// `decision` is an encoded fraud.v1.Decision, or "" with an error.

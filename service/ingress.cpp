@@ -99,6 +99,14 @@ fraud::error ingress::drain(int timeout_ms, int refuse_ms) {
   return fraud::error{};
 }
 
+void ingress::pending(std::uint64_t& msgs, std::uint64_t& bytes) const {
+  int m = 0, b = 0;
+  if (sub_ != nullptr && natsSubscription_GetPending(sub_, &m, &b) == NATS_OK) {
+    msgs += static_cast<std::uint64_t>(std::max(0, m));
+    bytes += static_cast<std::uint64_t>(std::max(0, b));
+  }
+}
+
 std::int64_t ingress::dropped() const {
   int64_t n = 0;
   if (sub_ != nullptr)

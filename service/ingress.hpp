@@ -57,6 +57,10 @@ public:
   /// Messages the NATS client dropped because this ingress fell behind.
   std::int64_t dropped() const;
 
+  /// Messages (and their bytes) the NATS client holds for this ingress,
+  /// not yet read. Thread-safe.
+  void pending(std::uint64_t& msgs, std::uint64_t& bytes) const;
+
   const actors::card_directory& cards() const { return cards_; }
   actors::card_directory& cards() { return cards_; }
 

@@ -256,6 +256,17 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.snapshot_errors = c.snapshot_errors.get();
   s.snapshot_corrupt = c.snapshot_corrupt.get();
   s.snapshot_dropped = c.snapshot_dropped.get();
+  if (ctx_.queues != nullptr) {
+    auto q = ctx_.queues->status();
+    s.ingress_pending = q.pending_msgs;
+    s.ingress_pending_bytes = q.pending_bytes;
+    s.ingress_pending_max = q.pending_max;
+    s.queue_delay_ms = q.delay_ms;
+    s.queue_delay_max_ms = q.delay_max_ms;
+    s.slow_consumer_events = q.slow_consumers;
+  }
+  s.resend_reads = c.resend_reads.get();
+  s.resend_refused = c.refused.get();
   std::string out;
   protocol::encode(s, out);
   reply(msg, out);

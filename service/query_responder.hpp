@@ -26,8 +26,9 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "actors/runtime/store_queue.hpp"
 #include "service/decision_db_reader.hpp"
-#include "service/latency_histogram.hpp"
 #include "service/decision_db.hpp"
+#include "service/latency_histogram.hpp"
+#include "service/queue_monitor.hpp"
 
 namespace fraud::service {
 
@@ -44,6 +45,7 @@ struct query_context {
     find_card;
   std::function<std::uint64_t()> active_cards;
   std::function<std::uint64_t()> nats_dropped;
+  const queue_monitor* queues = nullptr;
   std::int64_t started_at_ms = 0;
   std::string db_path;
 };

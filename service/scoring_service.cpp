@@ -224,6 +224,18 @@ fraud::error scoring_service::start_responders() {
       n += static_cast<std::uint64_t>(in->dropped());
     return n;
   };
+  queues_ = std::make_unique<queue_monitor>([this] {
+    queue_sample s;
+    for (auto& in : ingresses_)
+      in->pending(s.pending_msgs, s.pending_bytes);
+    s.taken = stats_.received.get();
+    s.slow_consumers = conn_->slow_consumer_events();
+    std::int64_t rtt_ns = 0;
+    if (natsConnection_GetRTT(conn_->get(), &rtt_ns) == NATS_OK)
+      s.rtt_ms = static_cast<double>(rtt_ns) / 1e6;
+    return s;
+  });
+  qc.queues = queues_.get();
   qc.started_at_ms = started_at_ms_;
   qc.db_path = cfg_.db_path;
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
@@ -338,6 +350,7 @@ fraud::error scoring_service::stop() {
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
   queries_.reset();
+  queues_.reset();
   rules_responder_.reset();
   if (conn_)
     conn_->flush(2000);

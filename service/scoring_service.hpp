@@ -28,6 +28,7 @@
 #include "service/client/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/query_responder.hpp"
+#include "service/queue_monitor.hpp"
 #include "service/rules_responder.hpp"
 #include "service/snapshot_db.hpp"
 #include "service/decision_db.hpp"
@@ -101,6 +102,7 @@ private:
   std::optional<file_lock> db_lock_;
   std::optional<file_lock> state_lock_;
   std::unique_ptr<decision_db> store_;
+  std::unique_ptr<queue_monitor> queues_;  // reads ingresses_ and conn_
   std::unique_ptr<decision_read_pool> decision_reads_;  // for re-sends
   std::unique_ptr<actors::store_queue> store_queue_;
   actors::decision_store_actor store_actor_;

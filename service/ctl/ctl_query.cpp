@@ -216,6 +216,15 @@ int run_stats(const common_options& c) {
            {"rule_hits", hits},
            {"ruleset_version", s.ruleset_version},
            {"nats_dropped", s.nats_dropped},
+           {"ingress", {{"pending", s.ingress_pending},
+                        {"pending_bytes", s.ingress_pending_bytes},
+                        {"pending_max", s.ingress_pending_max},
+                        {"queue_delay_ms", s.queue_delay_ms},
+                        {"queue_delay_max_ms", s.queue_delay_max_ms},
+                        {"slow_consumer_events", s.slow_consumer_events}}},
+           {"resends", {{"duplicates", s.duplicates},
+                        {"read_from_store", s.resend_reads},
+                        {"refused", s.resend_refused}}},
            {"publish_errors", s.publish_errors}};
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
@@ -233,7 +242,18 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.rejected_invalid,
               (unsigned long long)s.rejected_subject,
               (unsigned long long)s.rejected_shutdown);
-  std::printf("duplicates       %llu\n", (unsigned long long)s.duplicates);
+  std::printf("duplicates       %llu (read from the store %llu, refused "
+              "%llu)\n",
+              (unsigned long long)s.duplicates,
+              (unsigned long long)s.resend_reads,
+              (unsigned long long)s.resend_refused);
+  std::printf("waiting to read  %llu (%llu bytes; most %llu), about %.1f ms "
+              "(most %.1f); slow-consumer events %llu\n",
+              (unsigned long long)s.ingress_pending,
+              (unsigned long long)s.ingress_pending_bytes,
+              (unsigned long long)s.ingress_pending_max, s.queue_delay_ms,
+              s.queue_delay_max_ms,
+              (unsigned long long)s.slow_consumer_events);
   std::printf("cards            %llu active, %llu activated, %llu "
               "restored, %llu passivated\n",
               (unsigned long long)s.active_cards,
