@@ -18,12 +18,18 @@ struct thresholds {
 };
 
 /// What the rules concluded for one transaction.
+/// The reasons a decision keeps (and as many shadow reasons): rules that
+/// fire beyond them still count, and one last reason, "more_reasons",
+/// says how many were left out.
+inline constexpr std::size_t max_reasons = 32;
+
 struct evaluation {
   models::action action = action::approve;
   int score = 0;  // 0..100
   std::vector<reason> reasons;
   /// What rules marked `shadow` would have said; never changes the action.
   std::vector<reason> shadow_reasons;
+  int omitted_reasons = 0;  // fired beyond max_reasons
 };
 
 class ruleset {

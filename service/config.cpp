@@ -48,6 +48,12 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str();
   app.add_option("--name", cfg.name, "connection name shown by nats-server")
     ->capture_default_str();
+  app.add_option("--rules-budget-us", cfg.rules_budget_us,
+                 "refuse a ruleset (at start or when set) whose measured cost "
+                 "on sample traffic passes this many microseconds a "
+                 "transaction")
+    ->capture_default_str()
+    ->check(CLI::PositiveNumber);
   app.add_option("--db-check-max-mb", cfg.db_check_max_mb,
                  "at start, check every page of a database file up to this "
                  "size (PRAGMA quick_check, about 2.5 s a GB); larger files "

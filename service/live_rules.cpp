@@ -8,6 +8,7 @@
 #include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
+#include "models/rules/rule_cost.hpp"
 
 namespace fraud::service {
 
@@ -43,17 +44,18 @@ std::string version_name(std::uint64_t version) {
 }
 
 live_rules::live_rules(std::unique_ptr<rules_db> store,
-                       actors::ruleset_slot& slot)
-  : store_(std::move(store)), slot_(slot) {
+                       actors::ruleset_slot& slot, double budget_us)
+  : store_(std::move(store)), slot_(slot), budget_us_(budget_us) {
 }
 
 fraud::expected<std::unique_ptr<live_rules>>
 live_rules::open(const std::string& db_path, const std::string& rules_file,
-                 actors::ruleset_slot& slot) {
+                 actors::ruleset_slot& slot, double budget_us) {
   auto store = rules_db::open(db_path);
   if (!store)
     return store.error();
-  std::unique_ptr<live_rules> self{new live_rules(std::move(*store), slot)};
+  std::unique_ptr<live_rules> self{
+    new live_rules(std::move(*store), slot, budget_us)};
   if (auto err = self->start(rules_file))
     return err;
   return self;
@@ -116,6 +118,9 @@ fraud::error live_rules::start(const std::string& rules_file) {
       if (auto err = store_->activate(version, "start", who))
         return err;
   }
+  if (auto err = affordable(compiled.program))
+    return with_context(err, rules_file.empty() ? version_name(version)
+                                                : rules_file);
   install(version, std::move(compiled.program));
   FRAUD_LOG(info, "rules", "{} running ({} rules{})", version_name(version),
             rules_->program()->rules.size(),
@@ -125,6 +130,21 @@ fraud::error live_rules::start(const std::string& rules_file) {
     FRAUD_LOG(warn, "rules", "{}: {}", version_name(version),
               w.line > 0 ? models::rules::to_string(w) : w.message);
   return fraud::error{};
+}
+
+fraud::error live_rules::affordable(
+  const std::shared_ptr<const models::rules::rule_program>& p) const {
+  compiled_ruleset candidate{p, lists_, "candidate"};
+  auto us = models::rules::measure_cost_ns(candidate) / 1000.0;
+  if (us <= budget_us_)
+    return {};
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "scoring with these rules costs %.1f us a transaction on "
+                "sample traffic, over the budget of %.1f us "
+                "(--rules-budget-us)",
+                us, budget_us_);
+  return fraud::error::in_field(ec::bad_request, "text", text);
 }
 
 void live_rules::install(std::uint64_t version,
@@ -175,6 +195,12 @@ live_rules::set(const protocol::rules_set_request& r) {
   }
   compiled_ruleset candidate{compiled.program, lists_, ""};
   warn_empty_lists(candidate, compiled.warnings);
+  if (auto err = affordable(compiled.program)) {
+    auto out = running_reply();
+    out.error = err;
+    out.warnings = std::move(compiled.warnings);
+    return out;
+  }
   if (r.dry_run || r.text == rules_->program()->text) {
     auto out = running_reply();
     out.warnings = std::move(compiled.warnings);
@@ -214,6 +240,11 @@ live_rules::rollback(const protocol::rules_rollback_request& r) {
   if (!compiled.program) {  // a text an older fraudd accepted
     auto out = running_reply();
     out.errors = std::move(compiled.errors);
+    return out;
+  }
+  if (auto err = affordable(compiled.program)) {
+    auto out = running_reply();
+    out.error = err;
     return out;
   }
   auto err = store_->activate(r.version, "rollback",

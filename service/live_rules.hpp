@@ -32,9 +32,11 @@ class live_rules {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the rules do not compile.
+  /// A ruleset whose measured cost (models/rules/rule_cost.hpp) passes
+  /// `budget_us` a transaction is refused, at start and at run time.
   static fraud::expected<std::unique_ptr<live_rules>>
   open(const std::string& db_path, const std::string& rules_file,
-       actors::ruleset_slot& slot);
+       actors::ruleset_slot& slot, double budget_us = 50);
 
   protocol::rules_change_reply set(const protocol::rules_set_request& r);
   protocol::rules_change_reply
@@ -50,7 +52,13 @@ public:
   std::uint64_t running() const;
 
 private:
-  live_rules(std::unique_ptr<rules_db> store, actors::ruleset_slot& slot);
+  live_rules(std::unique_ptr<rules_db> store, actors::ruleset_slot& slot,
+             double budget_us);
+
+  // BAD_REQUEST (field "text") when scoring with `p` costs more than the
+  // budget on the sample traffic.
+  fraud::error affordable(
+    const std::shared_ptr<const models::rules::rule_program>& p) const;
 
   fraud::error start(const std::string& rules_file);
   // Binds `p` to the current lists and puts it in the slot: the next
@@ -64,6 +72,7 @@ private:
   mutable std::mutex mtx_;
   std::unique_ptr<rules_db> store_;
   actors::ruleset_slot& slot_;
+  const double budget_us_;
   std::uint64_t version_ = 0;
   std::shared_ptr<const models::rules::compiled_ruleset> rules_;
   std::shared_ptr<const models::rules::named_lists> lists_;

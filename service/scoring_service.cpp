@@ -83,7 +83,8 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_rules() {
-  auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_);
+  auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
+                               cfg_.rules_budget_us);
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);

@@ -89,6 +89,13 @@ bool before(const rule_diagnostic& a, const rule_diagnostic& b) {
 compile_result compile(std::string_view text) {
   compile_result out;
   auto parsed = parse(text);
+  if (parsed.source.rules.size() > max_rules) {
+    out.errors.push_back(rule_diagnostic{
+      1, 1,
+      "the text holds " + std::to_string(parsed.source.rules.size())
+        + " rules; a ruleset may hold at most " + std::to_string(max_rules)});
+    return out;
+  }
   out.errors = std::move(parsed.errors);
   auto& src = parsed.source;
   auto program = std::make_shared<rule_program>();

@@ -119,6 +119,7 @@ void rule_program::run(const features& f, const bound_lists& lists,
   out.score = 0;
   out.reasons.clear();
   out.shadow_reasons.clear();
+  out.omitted_reasons = 0;
   bool allowed = false;
   const instr* prog = code.data();
   auto* fields = reinterpret_cast<const char*>(&f);
@@ -151,6 +152,16 @@ void rule_program::run(const features& f, const bound_lists& lists,
       pc = i.on_false;
       asm volatile("");
     }
+  }
+  if (out.omitted_reasons > 0) {
+    reason more;
+    more.rule = "more_reasons";
+    more.value = out.omitted_reasons;
+    more.threshold = static_cast<double>(max_reasons);
+    more.detail = std::to_string(out.omitted_reasons)
+                  + " more rules fired; a decision keeps "
+                  + std::to_string(max_reasons) + " reasons";
+    out.reasons.push_back(std::move(more));
   }
   settle(out, limits);
   // An allow rule is the analyst saying "this is known good": it wins over
@@ -195,6 +206,22 @@ bool rule_program::test(const instr& i, const features& f,
 __attribute__((noinline, cold)) void
 rule_program::fire(const compiled_rule& r, const features& f,
                    evaluation& out, bool& allowed) const {
+  if ((r.shadow ? out.shadow_reasons : out.reasons).size() >= max_reasons) {
+    // Counted, not described: the rule's effect holds, its reason (and
+    // the cost of writing it) is left out.
+    if (r.shadow)
+      return;
+    ++out.omitted_reasons;
+    if (r.kind == rule_kind::score)
+      out.score = std::clamp(out.score + r.points, 0, 100);
+    else if (r.verdict == rule_verdict::allow)
+      allowed = true;
+    else if (auto a = r.verdict == rule_verdict::decline ? action::decline
+                                                         : action::review;
+             static_cast<int>(a) > static_cast<int>(out.action))
+      out.action = a;
+    return;
+  }
   reason why;
   why.rule = r.name;
   why.value = number(r.value, f);

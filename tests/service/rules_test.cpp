@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/rule_compiler.hpp"
 #include "protocol/rules_codec.hpp"
 #include "tests/service/fraudd_fixture.hpp"
 #include "tests/support/eventually.hpp"
@@ -422,6 +423,54 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
   std::printf("[ load     ] %d transactions sent in %.2f s over %zu versions\n",
               total, std::chrono::duration<double>(sent_in).count(),
               by_version.size());
+}
+
+// n score rules that fire on every transaction.
+std::string always_firing(std::size_t n) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i)
+    text += "score r" + std::to_string(i)
+            + ": +1 when amount >= 0 say \"saw {amount:2}\"\n";
+  return text;
+}
+
+TEST_F(rules, a_ruleset_with_too_many_rules_is_refused_with_the_reason) {
+  auto r = set(always_firing(models::rules::max_rules + 1));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("at most"), std::string::npos);
+  ASSERT_TRUE(r.version);
+  EXPECT_EQ(r.version->version, 1u) << "the running rules changed";
+}
+
+TEST_F(rules, decisions_keep_a_bounded_number_of_reasons) {
+  ASSERT_FALSE(set(always_firing(200)).error);
+  auto d = score(card_tx("card-r", 0));
+  ASSERT_TRUE(d.ok);
+  ASSERT_EQ(d.decision.reasons.size(), models::max_reasons + 1);
+  EXPECT_EQ(d.decision.reasons.back().rule, "more_reasons");
+  EXPECT_EQ(d.decision.action, models::action::decline) << "200 points";
+}
+
+// A budget the default rules meet (about 0.5 us here) and 500 firing
+// rules do not (about 10 us).
+class rules_on_a_budget : public rules {
+protected:
+  std::vector<std::string> args() override {
+    auto a = rules::args();
+    a.insert(a.end(), {"--rules-budget-us", "4"});
+    return a;
+  }
+};
+
+TEST_F(rules_on_a_budget, a_ruleset_too_costly_to_run_is_refused_with_its_cost) {
+  auto r = set(always_firing(models::rules::max_rules));
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error.field(), "text");
+  EXPECT_NE(std::string{r.error.what()}.find("over the budget of 4.0 us"),
+            std::string::npos)
+    << r.error.what();
+  ASSERT_TRUE(r.version);
+  EXPECT_EQ(r.version->version, 1u);
 }
 
 } // namespace

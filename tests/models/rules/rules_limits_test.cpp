@@ -1,0 +1,71 @@
+// What one ruleset may hold and cost: rules per text, reasons
+// per decision, and the measured cost of scoring with it.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/rule_compiler.hpp"
+#include "models/rules/rule_cost.hpp"
+#include "models/ruleset.hpp"
+
+namespace fraud::models::rules {
+namespace {
+
+// `n` score rules that all fire on any transaction, each adding `points`.
+std::string always_firing(std::size_t n, int points = 1) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i)
+    text += "score r" + std::to_string(i) + ": +" + std::to_string(points)
+            + " when amount >= 0 say \"rule " + std::to_string(i)
+            + " saw {amount:2}\"\n";
+  return text;
+}
+
+TEST(rules_limits, a_text_with_too_many_rules_is_refused_saying_the_limit) {
+  EXPECT_TRUE(compile(always_firing(max_rules)).program);
+  auto r = compile(always_firing(max_rules + 1));
+  EXPECT_FALSE(r.program);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("at most " + std::to_string(max_rules)),
+            std::string::npos)
+    << r.errors[0].message;
+}
+
+TEST(rules_limits, a_decision_keeps_max_reasons_and_says_how_many_more) {
+  auto text = always_firing(100, 0)
+              + "rule last: decline when amount >= 0 say \"the 101st\"\n";
+  auto rules = make_compiled_ruleset(text, "t-1", nullptr);
+  ASSERT_TRUE(rules) << rules.error().what();
+  features f;
+  f.amount = 10;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  ASSERT_EQ(e.reasons.size(), max_reasons + 1);
+  EXPECT_EQ(e.reasons.back().rule, "more_reasons");
+  EXPECT_EQ(e.reasons.back().value, 101 - static_cast<int>(max_reasons));
+  EXPECT_EQ(e.action, action::decline) << "a rule past the cap still acts";
+}
+
+TEST(rules_limits, scores_past_the_cap_still_count) {
+  auto rules = make_compiled_ruleset(always_firing(60, 1), "t-1", nullptr);
+  ASSERT_TRUE(rules);
+  features f;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  EXPECT_EQ(e.score, 60);
+  EXPECT_EQ(e.action, action::review);
+}
+
+TEST(rules_limits, cost_is_measured_and_grows_with_the_rules) {
+  auto light = measure_cost_ns(*make_default_ruleset(), 500);
+  EXPECT_GT(light, 0);
+  auto heavy_rules = make_compiled_ruleset(always_firing(max_rules), "h",
+                                           nullptr);
+  ASSERT_TRUE(heavy_rules);
+  auto heavy = measure_cost_ns(**heavy_rules, 500);
+  EXPECT_GT(heavy, light) << "light " << light << " ns, heavy " << heavy;
+}
+
+} // namespace
+} // namespace fraud::models::rules
