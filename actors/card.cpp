@@ -52,7 +52,7 @@ void score(card_actor_state& st, const card_environment& env,
   st.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
   auto sent = env.sink->deliver(decision, request);
-  st.decisions.add(request.tx.tx_id, sent);
+  st.decisions.add(request.tx.tx_id, sent, env.resend_memory);
   queue_snapshot(st, env, request.tx.card_id);
 }
 
@@ -89,7 +89,6 @@ void answer_resend(card_actor_state& st, const card_environment& env,
   if (!found->empty()) {
     env.stats->duplicates.add();
     env.stats->resend_reads.add();
-    st.decisions.add(request.tx.tx_id, *found);
     env.sink->deliver_duplicate(*found, request);
     return;
   }

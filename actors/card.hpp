@@ -30,6 +30,8 @@ struct card_environment {
   /// does not remember is scored.
   decision_reads* decisions = nullptr;
   const store_queue* decision_queue = nullptr;
+  /// Decisions a card keeps in memory for re-sends (its latest ones).
+  std::size_t resend_memory = 2;
   /// Write-behind of card state; without them cards live only in memory.
   store_queue* snapshot_queue = nullptr;
   /// Where an activating card reads its last state (on its own thread):

@@ -1,6 +1,7 @@
 // Card state at scale (issue 7), in-process, without NATS:
-//   memory   N distinct cards, one transaction each, no cap: RSS per live
-//            card, the card's own state, and snapshot sizes;
+//   memory   N distinct cards, H transactions each (--history, default
+//            1), no cap: RSS per live card, the card's own state, and
+//            snapshot sizes;
 //   restore  cards passivated to a real SQLite snapshot file, then each
 //            one activated by a transaction: latency from routing to the
 //            decision (snapshot read + actor spawn + scoring), against
@@ -8,7 +9,9 @@
 //   stream   many more distinct cards than the cap, with snapshots on:
 //            RSS stays within the cap's budget and nothing is lost.
 //
-//   card_state_bench [--cards N] [--restore N] [--stream N --cap C]
+//   card_state_bench [--cards N [--history H]] [--restore N]
+//                    [--stream N --cap C]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -62,8 +65,9 @@ actors::score_request request_for(std::uint32_t card, std::int64_t minute) {
   return r;
 }
 
-// One transaction for each of `cards` cards, without snapshots.
-void memory(std::uint32_t cards) {
+// `history` transactions for each of `cards` cards (ordinary synthetic
+// traffic: amounts, merchants, devices, places), without snapshots.
+void memory(std::uint32_t cards, std::uint32_t history) {
   sharing_config cfg;
   caf::actor_system sys{cfg};
   bench::recording_sink sink;
@@ -76,9 +80,22 @@ void memory(std::uint32_t cards) {
   auto before = rss_mb();
   {
     actors::card_directory directory{sys, env};
-    for (std::uint32_t i = 0; i < cards; ++i)
-      directory.route(request_for(i, 0), 0);
-    wait_for(sink, cards);
+    if (history <= 1) {
+      for (std::uint32_t i = 0; i < cards; ++i)
+        directory.route(request_for(i, 0), 0);
+    } else {
+      // A transaction a minute over all cards: each card's history spans
+      // days, as an ordinary card's does.
+      for (std::uint64_t i = 0; i < std::uint64_t{cards} * history; ++i) {
+        actors::score_request r;
+        r.tx = bench::synthetic_transaction(i, cards, 60'000 / cards + 1);
+        r.received_ns = service::steady_ns();
+        directory.route(std::move(r), 0);
+        if (i % 100'000 == 0)
+          wait_for(sink, i);  // keeps mailboxes short
+      }
+    }
+    wait_for(sink, std::uint64_t{cards} * std::max<std::uint32_t>(history, 1));
     auto after = rss_mb();
     auto per_card = (after - before) * 1048576.0 / cards;
     models::card_state state;
@@ -88,16 +105,20 @@ void memory(std::uint32_t cards) {
     ids.add(tx.tx_id);
     std::string bytes;
     models::save_snapshot(state, ids, bytes);
-    std::printf("memory: %u live cards, RSS +%.0f MB = %.0f bytes per card "
+    std::printf("memory: %u live cards, %u transactions each, RSS +%.0f MB "
+                "= %.0f bytes per card "
                 "(card state %zu bytes, actor state %zu bytes, snapshot of a "
                 "one-transaction card %zu bytes)\n",
-                cards, after - before, per_card, sizeof(models::card_state),
+                cards, std::max<std::uint32_t>(history, 1), after - before,
+                per_card, sizeof(models::card_state),
                 sizeof(actors::card_actor_state), bytes.size());
-    std::printf("RESULT bench=card_memory cards=%u rss_per_card_bytes=%.0f "
+    std::printf("RESULT bench=card_memory cards=%u history=%u "
+                "rss_per_card_bytes=%.0f "
                 "card_state_bytes=%zu actor_state_bytes=%zu "
                 "snapshot_bytes=%zu\n",
-                cards, per_card, sizeof(models::card_state),
-                sizeof(actors::card_actor_state), bytes.size());
+                cards, std::max<std::uint32_t>(history, 1), per_card,
+                sizeof(models::card_state), sizeof(actors::card_actor_state),
+                bytes.size());
   }
 }
 
@@ -242,6 +263,7 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
 int main(int argc, char** argv) {
   std::uint32_t cards = 1'000'000, restore_cards = 20'000, stream_cards = 0;
   std::size_t cap = 100'000;
+  std::uint32_t history = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     auto value = std::strtoull(argv[i + 1], nullptr, 10);
@@ -253,16 +275,18 @@ int main(int argc, char** argv) {
       stream_cards = static_cast<std::uint32_t>(value);
     else if (flag == "--cap")
       cap = value;
+    else if (flag == "--history")
+      history = static_cast<std::uint32_t>(value);
     else {
-      std::fprintf(stderr, "usage: card_state_bench [--cards N] [--restore N] "
-                           "[--stream N --cap C]\n");
+      std::fprintf(stderr, "usage: card_state_bench [--cards N [--history "
+                           "H]] [--restore N] [--stream N --cap C]\n");
       return 2;
     }
   }
   char tmpl[] = "/tmp/fraud-card-bench-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
   if (cards > 0)
-    memory(cards);
+    memory(cards, history);
   if (restore_cards > 0)
     restore(restore_cards, dir);
   if (stream_cards > 0)

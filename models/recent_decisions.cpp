@@ -1,5 +1,6 @@
 #include "models/recent_decisions.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -25,11 +26,13 @@ std::size_t recent_decisions::record_size(const char* record) {
   return header + id_size(record) + decision_size(record);
 }
 
-void recent_decisions::add(std::string_view tx_id, std::string_view decision) {
-  if (tx_id.size() > std::numeric_limits<std::uint16_t>::max()
+void recent_decisions::add(std::string_view tx_id, std::string_view decision,
+                           std::size_t keep) {
+  keep = std::min(keep, max_capacity);
+  if (keep == 0 || tx_id.size() > std::numeric_limits<std::uint16_t>::max()
       || decision.size() > std::numeric_limits<std::uint32_t>::max())
     return;
-  if (count_ == capacity) {
+  while (count_ >= keep) {
     buf_.erase(0, record_size(buf_.data()));
     --count_;
   }

@@ -6,7 +6,14 @@
 // survive passivation in the snapshot; these records live only while the
 // card's actor does. One buffer per card: records are appended and the
 // oldest dropped, so a card holds at most `capacity` of them and one
-// allocation (about 1 KiB for eight decisions with a few reasons each).
+// allocation. An encoded decision with reasons is a few hundred bytes, so
+// each record kept costs every live card that much: two (the usual
+// re-send is of the card's latest transaction, or the one before it while
+// a new one came in) cost about 550 bytes a card with ordinary histories
+// (bench/card_state_bench --history 20: 2,896 bytes a card, 2,336 without
+// them; eight cost 4,884). Older re-sends are read from the store. How
+// many a card keeps is the service's choice (--resend-memory), up to
+// max_capacity, which is what recent_ids remembers.
 #pragma once
 
 #include <cstddef>
@@ -19,13 +26,13 @@ namespace fraud::models {
 
 class recent_decisions {
 public:
-  /// As many as recent_ids remembers: a re-sent transaction whose hash a
-  /// live card still holds has its decision here too.
-  static constexpr std::size_t capacity = 8;
+  static constexpr std::size_t max_capacity = 8;
 
   /// Remembers `decision` (encoded) for tx_id; forgets the oldest beyond
-  /// capacity. Ids or decisions too large to frame are not kept.
-  void add(std::string_view tx_id, std::string_view decision);
+  /// `keep` (at most max_capacity; 0 keeps nothing). Ids or decisions too
+  /// large to frame are not kept.
+  void add(std::string_view tx_id, std::string_view decision,
+           std::size_t keep = 2);
 
   /// The decision kept for tx_id; empty when there is none.
   std::optional<std::string_view> find(std::string_view tx_id) const;

@@ -93,6 +93,12 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--state-db", cfg.state_path,
                  "SQLite file for card snapshots (default: next to --db, "
                  "fraud.db -> fraud-cards.db)");
+  app.add_option("--resend-memory", cfg.resend_memory,
+                 "decisions each live card keeps in memory to answer a "
+                 "re-send without the store (its latest; about 280 bytes "
+                 "each a card); older re-sends are read from the store")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 8));
   app.add_option("--max-cards", cfg.max_cards,
                  "live card actors at most; beyond, the least recently used "
                  "are passivated (0: no cap)")

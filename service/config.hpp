@@ -45,6 +45,7 @@ struct config {
   // card state
   std::string state_path;              // "" = next to --db: fraud-cards.db
   std::size_t max_cards = 1'000'000;   // live card actors; 0 = no cap
+  std::size_t resend_memory = 2;  // decisions a card keeps for re-sends
   int idle_timeout_s = 600;            // passivate idle cards; 0 = never
   int snapshot_interval_ms = 1000;     // write-behind of card state
   std::size_t snapshot_queue = 1'000'000;

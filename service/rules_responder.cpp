@@ -39,7 +39,7 @@ void log_change(const char* what, const protocol::rules_change_reply& r,
                 const std::string& author, const std::string& reason) {
   if (r.error || !r.errors.empty() || !r.version)
     return;
-  FRAUD_LOG(info, "rules", "{} running ({} by {}: {})", r.version->name, what,
+  FRAUD_LOG_LIMITED(60, info, "rules", "{} running ({} by {}: {})", r.version->name, what,
             author, reason);
 }
 
@@ -213,7 +213,8 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
     [&](const protocol::list_change& q) {
       auto r = rules_.change_list(q, add);
       if (!r.error) {
-        FRAUD_LOG(info, "rules", "list {}: {} {} value(s), now {} (by {}: {})",
+        FRAUD_LOG_LIMITED(60, info, "rules",
+                          "list {}: {} {} value(s), now {} (by {}: {})",
                   q.list, add ? "added" : "removed", r.changed, r.size,
                   q.author, q.reason);
       }

@@ -175,6 +175,7 @@ fraud::error scoring_service::start_ingresses() {
   env_.stats = &stats_;
   env_.decisions = decision_reads_.get();
   env_.decision_queue = store_queue_.get();
+  env_.resend_memory = cfg_.resend_memory;
   env_.snapshot_queue = snapshot_queue_.get();
   env_.pending = pending_snapshots_.get();
   env_.snapshot_reads = snapshot_reads_.get();

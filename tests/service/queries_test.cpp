@@ -204,13 +204,14 @@ TEST_F(queries, a_resent_transaction_returns_the_first_decision_once) {
 }
 
 // A store far behind (it writes every ten seconds here): re-sends are
-// answered from the cards' memory, without waiting for the store, without
-// writing its backlog first, and without scoring anything twice.
+// answered from the cards' memory (here their last eight decisions),
+// without waiting for the store, without writing its backlog first, and
+// without scoring anything twice.
 class queries_with_a_backlog : public queries {
 protected:
   std::vector<std::string> args() override {
     auto a = queries::args();
-    a.insert(a.end(), {"--store-flush-ms", "10000"});
+    a.insert(a.end(), {"--store-flush-ms", "10000", "--resend-memory", "8"});
     return a;
   }
 };
