@@ -1,9 +1,12 @@
 // fraudd: the fraud scoring service.
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <pthread.h>
+#include <thread>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -63,6 +66,22 @@ int main(int argc, char** argv) {
               : sig == SIGINT   ? "SIGINT"
                                 : "SIGTERM");
   std::fflush(stdout);
+  // The last line of defence: whatever hangs (a library deadlock, a disk
+  // that blocks instead of failing), the process ends within the drain
+  // timeout plus the bounded flushes, with a critical log line and exit
+  // code 2 instead of waiting for a kill -9.
+  auto budget_ms = std::int64_t{cfg.drain_timeout_ms} + 1'000  // in flight
+                   + 2 * 10'000                            // store flushes
+                   + 2 * 2'000                             // NATS flushes
+                   + 5'000;                                // margin
+  std::thread{[budget_ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(budget_ms));
+    FRAUD_LOG(critical, "fraudd",
+              "shutdown did not finish within {} ms; exiting now", budget_ms);
+    std::fflush(stderr);
+    std::fflush(stdout);
+    ::_exit(2);
+  }}.detach();
   auto err = service.stop();
   if (auto failed = service.failure())
     err = failed;
