@@ -3,11 +3,11 @@
 #include <cstdio>
 
 #include "actors/runtime/thread_setup.hpp"
-#include "service/client/clock.hpp"
 #include "models/error.hpp"
 #include "models/validation.hpp"
-#include "service/client/nats_connection.hpp"
 #include "protocol/subjects.hpp"
+#include "service/client/clock.hpp"
+#include "service/client/nats_connection.hpp"
 
 namespace fraud::service {
 
@@ -26,6 +26,8 @@ ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
 ingress::~ingress() {
   if (sub_ != nullptr) {
     natsSubscription_Unsubscribe(sub_);
+    if (delivered_.valid())
+      delivered_.wait();
     release_all();
     natsSubscription_Destroy(sub_);
   }
@@ -51,14 +53,16 @@ void ingress::destroy_handled() {
 }
 
 fraud::error ingress::start() {
+  // With a timeout, nats.c calls on_message without a message after
+  // idle_tick_ms of silence: the directory's upkeep goes on with no traffic.
   natsStatus s;
   if (opts_.queue_group.empty())
-    s = natsConnection_Subscribe(&sub_, conn_, opts_.subject.c_str(),
-                                 on_message, this);
+    s = natsConnection_SubscribeTimeout(&sub_, conn_, opts_.subject.c_str(),
+                                        opts_.idle_tick_ms, on_message, this);
   else
-    s = natsConnection_QueueSubscribe(&sub_, conn_, opts_.subject.c_str(),
-                                      opts_.queue_group.c_str(), on_message,
-                                      this);
+    s = natsConnection_QueueSubscribeTimeout(
+      &sub_, conn_, opts_.subject.c_str(), opts_.queue_group.c_str(),
+      opts_.idle_tick_ms, on_message, this);
   if (s != NATS_OK)
     return make_error(ec::nats_error, "cannot subscribe to " + opts_.subject
                                         + ": " + describe(s));
@@ -67,6 +71,11 @@ fraud::error ingress::start() {
   if (s != NATS_OK)
     return make_error(ec::nats_error,
                       "cannot set pending limits: " + describe(s));
+  s = natsSubscription_SetOnCompleteCB(sub_, on_delivery_done, this);
+  if (s != NATS_OK)
+    return make_error(ec::nats_error,
+                      "cannot watch the subscription: " + describe(s));
+  delivered_ = delivery_done_.get_future();
   return fraud::error{};
 }
 
@@ -77,6 +86,9 @@ fraud::error ingress::drain(int timeout_ms) {
   if (s == NATS_OK)
     s = natsSubscription_WaitForDrainCompletion(sub_, timeout_ms);
   release_all();
+  // No callback will answer a lookup any more (if the drain timed out, one
+  // may still run; it finds the lookups closed, which is harmless).
+  cards_.close_lookups();
   if (s != NATS_OK)
     return make_error(ec::nats_error, "draining " + opts_.subject + ": "
                                         + describe(s));
@@ -94,8 +106,38 @@ void ingress::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure) {
   auto* self = static_cast<ingress*>(closure);
   actors::setup_this_thread_once("fraud-ingress", 0);  // a name for top -H
-  self->handle(msg);
-  self->release(msg);
+  if (msg != nullptr) {  // null: idle_tick_ms passed without a message
+    self->handle(msg);
+    self->release(msg);
+  }
+  self->upkeep();
+}
+
+void ingress::on_delivery_done(void* closure) {
+  static_cast<ingress*>(closure)->delivery_done_.set_value();
+}
+
+bool ingress::message_waiting() const {
+  int msgs = 0;
+  return natsSubscription_GetPending(sub_, &msgs, nullptr) == NATS_OK
+         && msgs > 0;
+}
+
+void ingress::upkeep() {
+  if (!cards_.upkeep_due())
+    return;
+  cards_.answer_lookups();
+  // Sweep while no message waits. A backlog that never empties still gets
+  // one slice per max_sweep_pause, so that every sweep ends.
+  constexpr std::int64_t max_sweep_pause_ns = 10'000'000;
+  auto now = steady_ns();
+  bool overdue = now - last_slice_ns_ >= max_sweep_pause_ns;
+  while (overdue || !message_waiting()) {
+    if (!cards_.sweep_slice(opts_.sweep_slice))
+      return;
+    last_slice_ns_ = now;
+    overdue = false;
+  }
 }
 
 void ingress::handle(natsMsg* msg) {
