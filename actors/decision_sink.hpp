@@ -13,8 +13,10 @@ class decision_sink {
 public:
   virtual ~decision_sink() = default;
 
-  /// Called once per scored transaction, on the card actor's worker thread.
-  /// Implementations must be thread-safe and must not block for long.
+  /// Called once per scored transaction, on the thread running the card
+  /// actor: with --dispatch inline mostly the ingress thread itself, else a
+  /// scheduler worker. Implementations must be thread-safe and must not
+  /// block for long: on the ingress thread, the next transaction waits.
   virtual void deliver(const models::decision& d,
                        const score_request& request) = 0;
 
