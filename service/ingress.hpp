@@ -8,9 +8,9 @@
 // other thread can hold it up. Work other threads ask of the directory (the
 // idle sweep, a query's lookup) is done on this thread between messages:
 // after each one, and every idle_tick_ms when none comes. The sweep goes
-// on only while no message waits, one slice of sweep_slice cards at a time,
-// so that a transaction waits for one slice at most (a backlog that never
-// empties still lets one slice through every 10 ms, so a sweep ends).
+// on only while no message waits, one slice of sweep_slice cards at a time
+// (while transactions flow, one slice every sweep_pause_us at most), so
+// that a transaction waits for one slice at most.
 #pragma once
 
 #include <atomic>
@@ -42,7 +42,8 @@ struct ingress_options {
   bool run_inline = false;  // idle card actors score on the callback thread
   actors::directory_limits limits;
   int idle_tick_ms = 10;     // with no message this long, upkeep anyway
-  std::size_t sweep_slice = 32;  // cards passivated between two looks
+  std::size_t sweep_slice = 8;   // cards passivated between two looks
+  int sweep_pause_us = 1000;     // between slices while transactions flow
 };
 
 class ingress {
@@ -75,7 +76,7 @@ private:
                          natsMsg* msg, void* closure);
   static void on_delivery_done(void* closure);
   void handle(natsMsg* msg);
-  void upkeep();
+  void upkeep(bool idle);
   bool message_waiting() const;
   void release(natsMsg* msg);
   void release_all();
