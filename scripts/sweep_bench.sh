@@ -28,8 +28,8 @@
 #
 # Environment: SWEEP_ROUNDS (2), SWEEP_RATE (10000), SWEEP_SECONDS (8),
 # SWEEP_CARDS (100000), SWEEP_ACTIVATE_RATE (25000), SWEEP_IDLE_S (30),
-# FRAUDD_ARGS (more fraudd options), SWEEP_KEEP (a directory for the raw
-# outputs).
+# SWEEP_TAIL_S (15), FRAUDD_ARGS (more fraudd options), SWEEP_KEEP (a
+# directory for the raw outputs).
 set -euo pipefail
 
 BUILD=${1:?usage: scripts/sweep_bench.sh BUILD_DIR [NAME=FRAUDD ...]}
@@ -43,6 +43,7 @@ SECS=${SWEEP_SECONDS:-8}
 CARDS=${SWEEP_CARDS:-100000}
 ACTIVATE_RATE=${SWEEP_ACTIVATE_RATE:-25000}
 IDLE_S=${SWEEP_IDLE_S:-30}
+TAIL_S=${SWEEP_TAIL_S:-15}
 DRIVER=$BUILD/bench/latency_driver
 FRAUDCTL=$BUILD/service/fraudctl
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -125,8 +126,10 @@ for round in $(seq "$ROUNDS"); do
     say "$name round $round: baseline"
     # shellcheck disable=SC2046
     drive "$name" "$round" baseline $(on_b "$SECS")
-    # The sweep phase runs from a second before the first of A can be idle
-    # to 2.5 s after the last is; the baseline must have ended before.
+    # The sweep phase runs from 1.5 s before the first of A can be idle to
+    # SWEEP_TAIL_S after the last is (a sweep that paces itself may take
+    # that long: the passivated column says whether it did); the baseline
+    # must have ended before.
     start=$(awk -v a="$a0" -v i="$IDLE_S" 'BEGIN { printf "%.3f", a + i - 1.5 }')
     wait_s=$(awk -v s="$start" -v n="$(now)" 'BEGIN { printf "%.3f", s - n }')
     if awk -v w="$wait_s" 'BEGIN { exit !(w < 0) }'; then
@@ -136,7 +139,7 @@ for round in $(seq "$ROUNDS"); do
     say "$name round $round: sweep"
     # shellcheck disable=SC2046
     drive "$name" "$round" sweep $(on_b "$(awk -v a="$a0" -v b="$a1" \
-      'BEGIN { printf "%.1f", b - a + 4 }')")
+      -v t="$TAIL_S" 'BEGIN { printf "%.1f", b - a + 1.5 + t }')")
     say "$name round $round: after"
     # shellcheck disable=SC2046
     drive "$name" "$round" after $(on_b "$SECS")
@@ -155,7 +158,7 @@ function get(k,   i, kv) {
 }
 BEGIN {
   printf "\n== idle sweep under load: %s, %d cores (load now %s) ==\n", cpu, cores, load
-  print "(us; e2e from each request's due time; svc = the decisions' service_latency_ns)"
+  print "(us; e2e from the due time of each request; svc = service_latency_ns of the decisions)"
   printf "%-6s %-5s %-9s %7s %9s %9s %9s %9s %7s %7s %8s %9s %5s %7s\n", "fraudd", "round",
          "phase", "sent/s", "e2e p50", "e2e p99", "e2e p999", "e2e max", "svc p50",
          "svc p99", "svc p999", "svc max", "lost", "passiv."
