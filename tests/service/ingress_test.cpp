@@ -105,6 +105,31 @@ TEST_F(ingress_upkeep, a_sweep_progresses_without_traffic) {
   EXPECT_EQ(stats.routed.get(), routed) << "no traffic meanwhile";
 }
 
+// The same while transactions stream in for other cards: the ingress
+// thread takes its slices between them until every idle card is gone.
+TEST_F(ingress_upkeep, a_sweep_progresses_while_transactions_flow) {
+  start(7);
+  activate(500);
+  auto activated_ns = service::steady_ns();  // every use of the 500 before
+  std::atomic<bool> stop{false};
+  std::thread traffic{[&] {
+    for (int i = 0; !stop.load(); ++i) {
+      publish(1000 + i % 10);
+      if (i % 10 == 9)
+        std::this_thread::sleep_for(1ms);
+    }
+  }};
+  ASSERT_TRUE(eventually([&] { return in->cards().size() == 510; }));
+  // As of a minute after the 500 were used: they are idle, the ten cards
+  // in use since are not.
+  in->cards().request_sweep(activated_ns + 60'000'000'000);
+  EXPECT_TRUE(eventually([&] { return in->cards().size() == 10; }))
+    << in->cards().size() << " cards still active";
+  stop = true;
+  traffic.join();
+  EXPECT_EQ(stats.passivations.get(), 500u);
+}
+
 TEST_F(ingress_upkeep, a_lookup_without_traffic_is_answered) {
   start();
   activate(3);
