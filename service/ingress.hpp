@@ -42,7 +42,7 @@ struct ingress_options {
   bool run_inline = false;  // idle card actors score on the callback thread
   actors::directory_limits limits;
   int idle_tick_ms = 10;     // with no message this long, upkeep anyway
-  std::size_t sweep_slice = 8;   // cards passivated between two looks
+  std::size_t sweep_slice = 16;  // cards passivated between two looks
   int sweep_pause_us = 1000;     // between slices while transactions flow
 };
 

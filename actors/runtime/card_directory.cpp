@@ -33,23 +33,13 @@ card_actor card_directory::activate(const std::string& card_id) {
   return sys_.spawn(card, &env_, std::move(act));
 }
 
-template <class... Ts>
-void card_directory::send(const card_actor& to, Ts&&... xs) {
-  if (run_inline_)
-    caf::actor_cast<caf::abstract_actor*>(to)->enqueue(
-      caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                std::forward<Ts>(xs)...),
-      &unit_);
-  else
-    caf::anon_send(to, std::forward<Ts>(xs)...);
-}
-
 void card_directory::passivate(
   std::unordered_map<std::string, entry>::iterator i) {
   // The actor's snapshot went into the queue with its last transaction;
   // passivate only stops it. Its mailbox keeps the order: anything routed
-  // to it before this is scored first.
-  send(i->second.handle, passivate_atom::value);
+  // to it before this is scored first. Even inline, a worker stops it: an
+  // actor's cleanup (it wakes CAF's clock thread) costs more than the send.
+  caf::anon_send(i->second.handle, passivate_atom::value);
   env_.stats->passivations.add();
   if (limits_.handoff_memory > 0) {
     stopping_[i->first] = i->second.handle;
@@ -76,7 +66,14 @@ void card_directory::route(score_request&& request, std::int64_t now_ns) {
   }
   i->second.last_used_ns = now_ns;
   env_.stats->routed.add();
-  send(i->second.handle, score_atom::value, std::move(request));
+  if (run_inline_)
+    caf::actor_cast<caf::abstract_actor*>(i->second.handle)
+      ->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                          score_atom::value,
+                                          std::move(request)),
+                &unit_);
+  else
+    caf::anon_send(i->second.handle, score_atom::value, std::move(request));
   if (limits_.max_cards > 0 && cards_.size() > limits_.max_cards) {
     auto victim = cards_.find(*lru_.back());
     passivate(victim);

@@ -41,9 +41,8 @@ struct directory_limits {
 
 class card_directory {
 public:
-  /// With `run_inline`, an idle card actor handles its request (and its
-  /// passivation) on the owner thread (see inline_unit); otherwise a
-  /// scheduler worker does.
+  /// With `run_inline`, an idle card actor handles its request on the
+  /// owner thread (see inline_unit); otherwise a scheduler worker does.
   card_directory(caf::actor_system& sys, const card_environment& env,
                  directory_limits limits = {}, bool run_inline = false);
 
@@ -108,8 +107,6 @@ private:
   card_actor activate(const std::string& card_id);
   void passivate(std::unordered_map<std::string, entry>::iterator i);
   std::size_t passivate_idle(std::int64_t now_ns, std::size_t max_cards);
-  template <class... Ts>
-  void send(const card_actor& to, Ts&&... xs);
 
   // Immutable after construction.
   caf::actor_system& sys_;
