@@ -14,12 +14,13 @@ class decision_sink {
 public:
   virtual ~decision_sink() = default;
 
-  /// Called once per scored transaction, on the thread the card actor runs
-  /// on (a scheduler worker, or the ingress thread with --dispatch inline).
-  /// Returns the decision as it went out and is stored (an encoded
-  /// fraud.v1.Decision), valid until the next call on this thread: the
-  /// card keeps it to answer a re-send. Implementations must be
-  /// thread-safe and must not block for long.
+  /// Called once per scored transaction, on the thread running the card
+  /// actor: with --dispatch inline mostly the ingress thread itself, else a
+  /// scheduler worker. Returns the decision as it went out and is stored
+  /// (an encoded fraud.v1.Decision), valid until the next call on this
+  /// thread: the card keeps it to answer a re-send. Implementations must
+  /// be thread-safe and must not block for long: on the ingress thread,
+  /// the next transaction waits.
   virtual std::string_view deliver(const models::decision& d,
                                    const score_request& request) = 0;
 

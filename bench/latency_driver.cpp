@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
   double seconds = 5;
   double warmup = 0.5;
   std::uint32_t cards = 100'000;
+  std::uint32_t first_card = 0;
+  bool in_order = false;
   int timeout_ms = 3000;
   bool send_asap = true;
   std::string prefix = protocol::subjects::tx_prefix;
@@ -95,6 +97,13 @@ int main(int argc, char** argv) {
                  "seconds sent first at the same rate and not measured")
     ->capture_default_str();
   app.add_option("--cards", cards, "distinct cards")->capture_default_str();
+  app.add_option("--first-card", first_card,
+                 "number of the first card (card-<number>), so that runs "
+                 "can use cards apart")
+    ->capture_default_str();
+  app.add_flag("--in-order", in_order,
+               "visit the cards in order (request i: card first + i % cards) "
+               "instead of at random: --cards requests activate every card");
   app.add_option("--prefix", prefix,
                  "subject prefix; the card token is appended")
     ->capture_default_str();
@@ -134,7 +143,9 @@ int main(int argc, char** argv) {
   auto start_ms = service::wall_ms();
   auto run_id = std::to_string(getpid()) + "-" + std::to_string(start_ms);
   for (std::size_t i = 0; i < n; ++i) {
-    auto tx = bench::synthetic_transaction(i, cards);
+    auto card = in_order ? static_cast<std::uint32_t>(i % cards)
+                         : bench::synthetic_card(i, cards);
+    auto tx = bench::synthetic_transaction_on(i, first_card + card);
     tx.tx_id = "tx-" + run_id + "-" + std::to_string(i);
     tx.event_time_ms = start_ms + static_cast<std::int64_t>(
                                     static_cast<double>(i) * 1000.0 / rate);

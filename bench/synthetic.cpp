@@ -23,11 +23,20 @@ std::string card_id(std::uint32_t n) {
   return buf;
 }
 
+std::uint32_t synthetic_card(std::uint64_t i, std::uint32_t cards) {
+  return static_cast<std::uint32_t>(splitmix(i) % cards);
+}
+
 models::transaction synthetic_transaction(std::uint64_t i,
                                           std::uint32_t cards,
                                           std::int64_t step_ms) {
+  return synthetic_transaction_on(i, synthetic_card(i, cards), step_ms);
+}
+
+models::transaction synthetic_transaction_on(std::uint64_t i,
+                                             std::uint32_t card,
+                                             std::int64_t step_ms) {
   auto r = splitmix(i);
-  auto card = static_cast<std::uint32_t>(r % cards);
   auto home = splitmix(card);
   models::transaction tx;
   char buf[32];

@@ -24,4 +24,13 @@ models::transaction synthetic_transaction(std::uint64_t i,
                                           std::uint32_t cards,
                                           std::int64_t step_ms = 1);
 
+/// The card number the i-th transaction over `cards` cards goes to.
+std::uint32_t synthetic_card(std::uint64_t i, std::uint32_t cards);
+
+/// The i-th transaction of the stream, on card number `card` whatever the
+/// stream would have chosen.
+models::transaction synthetic_transaction_on(std::uint64_t i,
+                                             std::uint32_t card,
+                                             std::int64_t step_ms = 1);
+
 } // namespace fraud::bench

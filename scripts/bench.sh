@@ -102,10 +102,7 @@ start_service() { # name ready-pattern command...
   "$@" >"$WORK/$name.out" 2>&1 &
   PIDS+=($!)
   PID_OF[$name]=$!
-  for _ in $(seq 200); do
-    grep -q "$pattern" "$WORK/$name.out" && return 0
-    sleep 0.05
-  done
+  wait_ready "$WORK/$name.out" "$pattern" && return 0
   say "$name did not start:"; cat "$WORK/$name.out" >&2; exit 1
 }
 # fraudd raises its answering threads (--nice, default -10) when it may;

@@ -38,11 +38,7 @@ URL=nats://127.0.0.1:$port
   >"$WORK/fraudd.out" 2>&1 &
 FRAUDD_PID=$!
 PIDS+=("$FRAUDD_PID")
-for _ in $(seq 200); do
-  grep -q "ready on" "$WORK/fraudd.out" && break
-  sleep 0.05
-done
-grep -q "ready on" "$WORK/fraudd.out" || { cat "$WORK/fraudd.out" >&2; exit 1; }
+wait_ready "$WORK/fraudd.out" "ready on" || { cat "$WORK/fraudd.out" >&2; exit 1; }
 
 # utime + stime in ticks (1/100 s) of every thread: "tid name ticks"
 threads() {

@@ -215,7 +215,7 @@ fraud::error scoring_service::start_responders() {
   qc.find_card = [this](const std::string& id)
     -> std::optional<actors::card_actor> {
     for (auto& in : ingresses_)
-      if (auto found = in->cards().find(id))
+      if (auto found = in->cards().lookup(id))
         return found;
     return std::nullopt;
   };
@@ -278,11 +278,12 @@ fraud::error scoring_service::open_state() {
 }
 
 void scoring_service::sweep_idle_cards() {
+  // Only asks: each ingress thread sweeps its own cards between messages.
   std::unique_lock<std::mutex> guard{sweeper_mtx_};
   while (!sweeper_cv_.wait_for(guard, std::chrono::seconds(1),
                                [this] { return sweeper_stop_; }))
     for (auto& in : ingresses_)
-      in->cards().sweep_idle(steady_ns());
+      in->cards().request_sweep(steady_ns());
 }
 
 template <class Handle>

@@ -127,7 +127,8 @@ private:
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
   std::unique_ptr<rules_responder> rules_responder_;
 
-  // The idle sweep: a thread that wakes once a second until stopped.
+  // The idle sweep: a thread that wakes once a second until stopped and
+  // asks each ingress for a sweep, which its own thread does.
   std::thread sweeper_;
   std::mutex sweeper_mtx_;                  // guards sweeper_stop_
   std::condition_variable sweeper_cv_;

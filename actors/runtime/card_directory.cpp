@@ -1,5 +1,7 @@
 #include "actors/runtime/card_directory.hpp"
 
+#include <algorithm>
+
 #include <caf/send.hpp>
 
 namespace fraud::actors {
@@ -35,7 +37,8 @@ void card_directory::passivate(
   std::unordered_map<std::string, entry>::iterator i) {
   // The actor's snapshot went into the queue with its last transaction;
   // passivate only stops it. Its mailbox keeps the order: anything routed
-  // to it before this is scored first.
+  // to it before this is scored first. Even inline, a worker stops it: an
+  // actor's cleanup (it wakes CAF's clock thread) costs more than the send.
   caf::anon_send(i->second.handle, passivate_atom::value);
   env_.stats->passivations.add();
   if (limits_.handoff_memory > 0) {
@@ -51,7 +54,6 @@ void card_directory::passivate(
 }
 
 void card_directory::route(score_request&& request, std::int64_t now_ns) {
-  std::lock_guard<std::mutex> guard{mtx_};
   auto i = cards_.find(request.tx.card_id);
   if (i == cards_.end()) {
     auto handle = activate(request.tx.card_id);
@@ -64,8 +66,6 @@ void card_directory::route(score_request&& request, std::int64_t now_ns) {
   }
   i->second.last_used_ns = now_ns;
   env_.stats->routed.add();
-  // Sent under the lock, so that a concurrent sweep cannot passivate the
-  // actor between finding it and sending to it.
   if (run_inline_)
     caf::actor_cast<caf::abstract_actor*>(i->second.handle)
       ->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
@@ -78,34 +78,63 @@ void card_directory::route(score_request&& request, std::int64_t now_ns) {
     auto victim = cards_.find(*lru_.back());
     passivate(victim);
   }
+  active_.store(cards_.size(), std::memory_order_relaxed);
 }
 
-std::size_t card_directory::sweep_idle(std::int64_t now_ns) {
-  if (limits_.idle_ns <= 0)
-    return 0;
-  std::lock_guard<std::mutex> guard{mtx_};
+std::size_t card_directory::passivate_idle(std::int64_t now_ns,
+                                           std::size_t max_cards) {
   std::size_t n = 0;
-  while (!lru_.empty()) {
+  // The back of the LRU list is the card idle longest: stop at the first
+  // one still in use.
+  while (n < max_cards && !lru_.empty()) {
     auto i = cards_.find(*lru_.back());
     if (now_ns - i->second.last_used_ns < limits_.idle_ns)
       break;
     passivate(i);
     ++n;
   }
+  active_.store(cards_.size(), std::memory_order_relaxed);
   return n;
 }
 
+std::size_t card_directory::sweep_idle(std::int64_t now_ns) {
+  if (limits_.idle_ns <= 0)
+    return 0;
+  return passivate_idle(now_ns, std::numeric_limits<std::size_t>::max());
+}
+
+void card_directory::request_sweep(std::int64_t now_ns) {
+  if (limits_.idle_ns > 0)
+    sweep_at_ns_.store(now_ns, std::memory_order_relaxed);
+}
+
+bool card_directory::sweep_slice(std::size_t max_cards) {
+  auto at = sweep_at_ns_.load(std::memory_order_relaxed);
+  if (at == no_sweep)
+    return false;
+  max_cards = std::max<std::size_t>(max_cards, 1);
+  if (passivate_idle(at, max_cards) == max_cards)
+    return true;
+  // Done, unless a newer request came meanwhile: that one is next.
+  return !sweep_at_ns_.compare_exchange_strong(at, no_sweep,
+                                               std::memory_order_relaxed);
+}
+
+void card_directory::answer_lookups() {
+  lookups_.answer([this](const std::string& id) { return find(id); });
+}
+
+std::optional<card_actor>
+card_directory::lookup(const std::string& card_id,
+                       std::chrono::milliseconds wait) const {
+  return lookups_.ask(card_id, wait);
+}
+
 std::optional<card_actor> card_directory::find(const std::string& id) const {
-  std::lock_guard<std::mutex> guard{mtx_};
   auto i = cards_.find(id);
   if (i == cards_.end())
     return std::nullopt;
   return i->second.handle;
-}
-
-std::size_t card_directory::size() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return cards_.size();
 }
 
 } // namespace fraud::actors

@@ -2,17 +2,24 @@
 // cards that are idle or the least recently used beyond a cap, so that
 // memory is bounded by the cap, not by the number of cards ever seen.
 //
-// Each ingress thread owns one directory for the cards of its partition, so
-// that routing scales with the number of partitions; a card is always
-// routed through the same directory, which partitioning by card guarantees.
-// The mutex is per directory; besides routing it is taken only by a query
-// looking a card up and by the once-a-second idle sweep.
+// Owned by one thread. Each ingress thread owns the directory of its
+// partition, so that routing scales with the number of partitions; a card
+// is always routed through the same directory, which partitioning by card
+// guarantees. Only the owner routes, sweeps and reads the maps, so routing
+// takes no lock. Other threads may only ask, through the members marked
+// "any thread": request_sweep() and lookup() leave work that the owner does
+// itself between transactions (upkeep_due(), answer_lookups(),
+// sweep_slice()), in slices short enough that a transaction arriving
+// meanwhile waits for one slice at most: neither the idle sweep of 100,000
+// cards nor a query can stall scoring.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -20,8 +27,9 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/card.hpp"
-#include "actors/runtime/inline_unit.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime/card_lookups.hpp"
+#include "actors/runtime/inline_unit.hpp"
 
 namespace fraud::actors {
 
@@ -34,22 +42,57 @@ struct directory_limits {
 class card_directory {
 public:
   /// With `run_inline`, an idle card actor handles its request on the
-  /// routing thread (see inline_unit); otherwise a scheduler worker does.
+  /// owner thread (see inline_unit); otherwise a scheduler worker does.
   card_directory(caf::actor_system& sys, const card_environment& env,
                  directory_limits limits = {}, bool run_inline = false);
+
+  card_directory(const card_directory&) = delete;
+  card_directory& operator=(const card_directory&) = delete;
+
+  // --- owner thread ---
 
   /// Sends the request to its card's actor. `now_ns`: steady clock.
   void route(score_request&& request, std::int64_t now_ns = 0);
 
-  /// Passivates the cards idle since before now_ns - idle_ns. Returns how
-  /// many. Thread-safe.
+  /// Passivates at once every card idle since before now_ns - idle_ns.
+  /// Returns how many.
   std::size_t sweep_idle(std::int64_t now_ns);
 
-  /// The actor of a card that is active now. Thread-safe.
+  /// The actor of a card that is active now.
   std::optional<card_actor> find(const std::string& card_id) const;
 
-  /// Active card actors. Thread-safe.
-  std::size_t size() const;
+  /// Whether a sweep or a lookup waits for the owner. Cheap enough to ask
+  /// after every transaction: two relaxed atomic loads.
+  bool upkeep_due() const {
+    return sweep_at_ns_.load(std::memory_order_relaxed) != no_sweep
+           || lookups_.waiting();
+  }
+
+  /// Answers the lookups other threads are waiting for.
+  void answer_lookups();
+
+  /// One slice of the requested sweep: passivates at most `max_cards`
+  /// cards idle as of the request. Returns whether more may be left.
+  bool sweep_slice(std::size_t max_cards);
+
+  // --- any thread ---
+
+  /// Asks for a sweep as of `now_ns` (steady clock), done by the owner in
+  /// slices; a newer request replaces one not yet done.
+  void request_sweep(std::int64_t now_ns);
+
+  /// The actor of a card that is active now, as the owner answers: nullopt
+  /// if it is not, after close_lookups(), or if the owner does not answer
+  /// within `wait` (it answers between transactions and when idle).
+  std::optional<card_actor>
+  lookup(const std::string& card_id,
+         std::chrono::milliseconds wait = std::chrono::seconds(1)) const;
+
+  /// The owner has stopped for good: lookups are answered "not active".
+  void close_lookups() { lookups_.close(); }
+
+  /// Active card actors, as of the owner's last change.
+  std::size_t size() const { return active_.load(std::memory_order_relaxed); }
 
 private:
   struct entry {
@@ -58,21 +101,35 @@ private:
     std::list<const std::string*>::iterator lru;  // front: most recent
   };
 
+  static constexpr std::int64_t no_sweep =
+    std::numeric_limits<std::int64_t>::min();
+
   card_actor activate(const std::string& card_id);
   void passivate(std::unordered_map<std::string, entry>::iterator i);
+  std::size_t passivate_idle(std::int64_t now_ns, std::size_t max_cards);
 
+  // Immutable after construction.
   caf::actor_system& sys_;
-  const card_environment& env_;
-  directory_limits limits_;
-  mutable std::mutex mtx_;
+  const card_environment& env_;  // outlives the directory
+  const directory_limits limits_;
+  const bool run_inline_;
+
+  // Owner thread only: no lock guards them because no other thread touches
+  // them.
   std::unordered_map<std::string, entry> cards_;
-  std::list<const std::string*> lru_;
+  std::list<const std::string*> lru_;  // keys of cards_, by last use
   // Cards passivated lately, with the actor that may still be stopping: a
   // new actor for the card waits for it before loading the snapshot.
   std::unordered_map<std::string, card_actor> stopping_;
-  std::deque<std::string> stopping_order_;
-  bool run_inline_;
-  inline_unit unit_;
+  std::deque<std::string> stopping_order_;  // keys of stopping_, oldest first
+  inline_unit unit_;  // runs card actors on the owner thread
+
+  // Shared with other threads; each is thread-safe on its own.
+  std::atomic<std::size_t> active_{0};  // cards_.size(), stored by the owner
+  // The `now` of the sweep asked for (by request_sweep on any thread),
+  // no_sweep once the owner has done it.
+  std::atomic<std::int64_t> sweep_at_ns_{no_sweep};
+  mutable card_lookups lookups_;  // asked by any thread, answered by owner
 };
 
 } // namespace fraud::actors

@@ -5,6 +5,11 @@
 // changed since this thread last looked, takes the lock to refresh a
 // thread-local copy. Each call returns one whole ruleset, so a transaction
 // is always evaluated by exactly one version.
+//
+// Generations are drawn from one process-wide counter, for every slot's
+// construction and every set(): no two rulesets of any two slots ever
+// share one, so the thread-local copy is keyed by the generation alone and
+// a new slot built where a dead one lived cannot be taken for it.
 #pragma once
 
 #include <atomic>
@@ -29,9 +34,11 @@ public:
   const models::ruleset& current() const;
 
 private:
-  mutable std::mutex mtx_;
+  mutable std::mutex mtx_;  // guards rules_, and generation_'s changes
   std::shared_ptr<const models::ruleset> rules_;
-  std::atomic<std::uint64_t> generation_{1};
+  // Identifies rules_ among every ruleset of every slot; read without the
+  // lock by current().
+  std::atomic<std::uint64_t> generation_;
 };
 
 } // namespace fraud::actors
