@@ -238,7 +238,8 @@ void query_responder::answer_stats(natsMsg* msg) {
     std::lock_guard<std::mutex> guard{window_mtx_};
     s.latency_last_minute = summarize(now.since(window_.front()));
   }
-  s.store_backlog = ctx_.queue != nullptr ? ctx_.queue->size() : 0;
+  // Queued or being written (a batch in flight, or kept after a failure).
+  s.store_backlog = ctx_.queue != nullptr ? ctx_.queue->unsettled() : 0;
   s.store_written = c.store_written.get();
   s.store_dropped = c.store_dropped.get();
   s.store_errors = c.store_errors.get();
