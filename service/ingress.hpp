@@ -5,12 +5,14 @@
 //
 // Each ingress owns the card directory of its subscription, and the
 // callback thread is the directory's owner: routing takes no lock, and no
-// other thread can hold it up. Work other threads ask of the directory (the
-// idle sweep, a query's lookup) is done on this thread between messages:
-// after each one, and every idle_tick_ms when none comes. The sweep goes
-// on only while no message waits, one slice of sweep_slice cards at a time
-// (while transactions flow, one slice every sweep_pause_us at most), so
-// that a transaction waits for one slice at most.
+// other thread can hold it up (the one mutex this thread takes for each
+// message, after routing it, is shared only with drain() and the
+// destructor). Work other threads ask of the directory (the idle sweep, a
+// query's lookup) is done on this thread between messages: after each one,
+// and every idle_tick_ms when none comes. The sweep goes on only while no
+// message waits, one slice of sweep_slice cards at a time (while
+// transactions flow, one slice every sweep_pause_us at most), so that a
+// transaction waits for one slice at most.
 #pragma once
 
 #include <atomic>
