@@ -323,6 +323,44 @@ TEST_F(faults, sigterm_with_a_1_ms_drain_deadline) {
             : "FAIL"});
 }
 
+// SIGTERM while tens of thousands of re-sends wait for a store far behind
+// (the store once made each look-up wait for its whole backlog, with a CAF
+// request timeout per look-up; destroying the cards at shutdown then
+// deadlocked in CAF's clock, CAF 0.17.6). Exits 0 within the drain bound.
+TEST_F(faults, sigterm_with_50k_resends_and_a_store_backlog) {
+  auto db = dir.file("fraud.db");
+  test::fraudd_process fraudd;
+  auto a = args(db);
+  a.insert(a.end(), {"--store-flush-ms", "10000", "--drain-timeout-ms", "200"});
+  ASSERT_TRUE(fraudd.start(a));
+  client c{nats->url()};
+  constexpr int n = 50'000;
+  for (int i = 0; i < n; ++i)
+    c.fire(tx(i, 10'000));
+  c.flush();
+  test::eventually([&] { return c.answered().size() >= n; }, 30s);
+  for (int i = 0; i < n; ++i)
+    c.fire(tx(i, 10'000));  // every one re-sent
+  c.flush();
+  auto start = std::chrono::steady_clock::now();
+  auto rc = fraudd.stop(SIGTERM);  // blocks: a hang fails by the test timeout
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(rc, 0) << fraudd.output();
+  EXPECT_LT(took, 20s);
+  auto answered = c.answered();
+  auto stored = stored_ids(db);
+  auto l = lost(answered, stored);
+  EXPECT_EQ(l, 0u);
+  record({"SIGTERM, 50k re-sends, store behind", 2 * n, answered.size(),
+          stored.size(), l,
+          rc == 0 && l == 0
+            ? "PASS (" + std::to_string(std::chrono::duration_cast<
+                                          std::chrono::milliseconds>(took)
+                                          .count())
+                + " ms to exit)"
+            : "FAIL"});
+}
+
 // kill -9 loses what was answered in the last store flush interval (5 ms
 // by default): the documented price of write-behind. The file stays sound
 // and the next start uses it.

@@ -71,6 +71,10 @@ std::string nats_server_binary() {
 }
 
 std::string fraudd_binary() {
+  // FRAUD_TEST_FRAUDD runs the tests against another build of fraudd, e.g.
+  // an older one, to see a test fail before a fix.
+  if (const char* other = std::getenv("FRAUD_TEST_FRAUDD"))
+    return other;
   return FRAUDD_BINARY;
 }
 

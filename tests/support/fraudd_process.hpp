@@ -58,7 +58,8 @@ private:
 /// Path of the nats-server binary the build found.
 std::string nats_server_binary();
 
-/// Path of the fraudd binary under test.
+/// Path of the fraudd binary under test: this build's, or the one
+/// FRAUD_TEST_FRAUDD names.
 std::string fraudd_binary();
 
 /// Path of the fraudctl binary under test.
