@@ -44,8 +44,10 @@ void queue_snapshot(const card_actor_state& st, const card_environment& env,
 
 void score(card_actor_state& st, const card_environment& env,
            const score_request& request) {
-  // One scratch evaluation per worker thread: its vectors' capacity is
-  // reused by the next transaction on this thread.
+  // One scratch evaluation per thread, so that scoring allocates no
+  // evaluation; score_and_apply moves its reason vectors into the decision,
+  // so their capacity is not kept (a transaction with no reasons, the
+  // usual one, allocates none).
   thread_local models::evaluation scratch;
   auto decision = models::score_and_apply(st.card, request.tx,
                                           env.rules->current(), scratch);

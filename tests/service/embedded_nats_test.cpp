@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "service/client/nats_connection.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace {
@@ -27,18 +28,6 @@ service::embedded_nats_options options_in(const std::string& dir) {
   o.binary = test::nats_server_binary();
   o.work_dir = dir;
   return o;
-}
-
-template <class Condition>
-bool within(int timeout_ms, Condition condition) {
-  auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds(timeout_ms);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 bool answers(const std::string& url) {
@@ -100,9 +89,9 @@ TEST(embedded_nats, a_server_that_dies_is_started_again_on_its_port) {
   (*server)->supervise(3, [&](const error&) { gave_up = true; });
   auto first_pid = (*server)->pid();
   ASSERT_EQ(::kill(first_pid, SIGKILL), 0);
-  EXPECT_TRUE(within(10000, [&] { return (*server)->restarts() == 1; }));
+  EXPECT_TRUE(test::eventually([&] { return (*server)->restarts() == 1; }, std::chrono::milliseconds(10000)));
   EXPECT_NE((*server)->pid(), first_pid);
-  EXPECT_TRUE(within(5000, [&] { return answers((*server)->url()); }));
+  EXPECT_TRUE(test::eventually([&] { return answers((*server)->url()); }, std::chrono::milliseconds(5000)));
   EXPECT_FALSE(gave_up);
 }
 
@@ -120,11 +109,11 @@ TEST(embedded_nats, a_server_that_keeps_dying_is_given_up_once) {
     ASSERT_GT(pid, 0);
     ::kill(pid, SIGKILL);
     if (i < 2)
-      ASSERT_TRUE(within(10000, [&] {
+      ASSERT_TRUE(test::eventually([&] {
         return (*server)->restarts() == static_cast<std::uint64_t>(i + 1);
-      }));
+      }, std::chrono::milliseconds(10000)));
   }
-  EXPECT_TRUE(within(10000, [&] { return gave_up.load() == 1; }));
+  EXPECT_TRUE(test::eventually([&] { return gave_up.load() == 1; }, std::chrono::milliseconds(10000)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(gave_up.load(), 1);
   EXPECT_EQ((*server)->restarts(), 2u);
@@ -165,7 +154,7 @@ TEST(fraudd_embedded_nats, fraudd_restarts_its_nats_server_and_answers_again) {
   auto children = children_of(fraudd.pid());
   ASSERT_EQ(children.size(), 1u);
   ASSERT_EQ(::kill(children[0], SIGKILL), 0);
-  EXPECT_TRUE(within(15000, stats)) << out;
+  EXPECT_TRUE(test::eventually(stats, std::chrono::milliseconds(15000))) << out;
   EXPECT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
 }
 
