@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,15 +26,20 @@ public:
   }
 
   /// Encodes the decision as the service's sink does (its cost is part
-  /// of the path, and the card keeps the bytes for re-sends).
+  /// of the path, and the card keeps the bytes for re-sends). With
+  /// BENCH_NO_ENCODE set it does neither, as this sink did before
+  /// 2026-12-02: for comparisons with older builds.
   std::string_view deliver(const models::decision& d,
                            const actors::score_request& request) override {
     thread_local std::string payload;
-    protocol::decision_envelope env;
-    env.service_latency_ns = service::steady_ns() - request.received_ns;
-    protocol::encode_decision(d, env, payload);
+    static const bool skip = std::getenv("BENCH_NO_ENCODE") != nullptr;
+    if (!skip) {
+      protocol::decision_envelope env;
+      env.service_latency_ns = service::steady_ns() - request.received_ns;
+      protocol::encode_decision(d, env, payload);
+    }
     record(request);
-    return payload;
+    return skip ? std::string_view{} : std::string_view{payload};
   }
 
   void refuse(const fraud::error&,
