@@ -1,8 +1,5 @@
 #include "actors/card.hpp"
 
-#include <chrono>
-#include <cstdio>
-
 #include "actors/decision_reads.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/pending_snapshots.hpp"

@@ -109,7 +109,7 @@ std::size_t decision_writer::flush_all(clock::time_point deadline) {
     if (batch_.empty())
       return 0;
     auto now = clock::now();
-    if (!batch_.empty() && now < retry_at_)
+    if (now < retry_at_)
       std::this_thread::sleep_for(std::min(retry_at_, deadline) - now);
     if (clock::now() >= deadline && failures_in_a_row_ > 0)
       break;

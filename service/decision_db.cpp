@@ -35,8 +35,6 @@ decision_db::open(const std::string& path) {
                       "INSERT OR IGNORE INTO decision_shadow_rules(rule, "
                       "decision_id) VALUES (?, ?)"))
     return err;
-  if (auto err = prep(self->find_, find_decision_sql))
-    return err;
   if (auto err = prep(self->purge_,
                       "DELETE FROM decisions WHERE id IN (SELECT id FROM "
                       "decisions WHERE decided_at_ms < ? LIMIT 10000)"))
@@ -119,10 +117,6 @@ decision_db::write(const std::vector<std::string_view>& decisions) {
   for (auto& [rule, n] : batch_hits_)
     hits_[rule] += n;
   return added;
-}
-
-fraud::expected<std::string> decision_db::find(const std::string& tx_id) {
-  return db_->lookup_blob(find_, tx_id, "looking up");
 }
 
 fraud::expected<std::size_t> decision_db::purge_before(std::int64_t ms) {

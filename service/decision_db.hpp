@@ -22,8 +22,6 @@ public:
 
   fraud::expected<std::size_t>
   write(const std::vector<std::string_view>& decisions) override;
-  /// The first encoded decision for tx_id, or "" if there is none.
-  fraud::expected<std::string> find(const std::string& tx_id);
   fraud::expected<std::size_t> purge_before(std::int64_t ms) override;
 
   /// Rule name and how often it fired, most first. Thread-safe.
@@ -37,7 +35,6 @@ private:
   sqlite_statement insert_;
   sqlite_statement insert_rule_;
   sqlite_statement insert_shadow_rule_;  // shadow rules that fired
-  sqlite_statement find_;
   sqlite_statement purge_;
   std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own
   mutable std::mutex hits_mtx_;

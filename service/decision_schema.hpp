@@ -16,9 +16,8 @@ namespace fraud::service {
 inline constexpr std::int64_t decision_schema_version = 4;
 
 /// The stored decision of a tx_id, the encoded fraud.v1.Decision in column
-/// 0 (for sqlite_connection::lookup_blob): the writer asks it of
-/// re-sent transactions, the readers of queries. One text, so that both
-/// use the same index (tx_id's UNIQUE) and change together.
+/// 0 (for sqlite_connection::lookup_blob), as queries and re-sent
+/// transactions read it (decision_db_reader, decision_read_pool).
 inline constexpr const char* find_decision_sql =
   "SELECT payload FROM decisions WHERE tx_id = ?";
 

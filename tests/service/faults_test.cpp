@@ -212,13 +212,35 @@ models::transaction tx(int i, int cards = 50) {
                        "tx-" + std::to_string(i));
 }
 
-// Answered but not stored.
-std::uint64_t lost(const std::set<std::string>& answered,
-                   const std::set<std::string>& stored) {
-  std::uint64_t n = 0;
-  for (auto& id : answered)
-    n += stored.count(id) == 0 ? 1 : 0;
-  return n;
+/// Fires transactions 0..n-1 of tx(i, cards) without waiting for replies.
+void flood(client& c, int n, int cards = 50) {
+  for (int i = 0; i < n; ++i)
+    c.fire(tx(i, cards));
+  c.flush();
+}
+
+/// What a scenario came to: the tx_ids answered with a decision, those in
+/// the decisions file, and how many answered ones it lacks.
+struct outcome {
+  std::set<std::string> answered;
+  std::set<std::string> stored;
+  std::uint64_t lost = 0;
+};
+
+outcome tally(client& c, const std::string& db) {
+  outcome o{c.answered(), stored_ids(db)};
+  for (auto& id : o.answered)
+    o.lost += o.stored.count(id) == 0 ? 1 : 0;
+  return o;
+}
+
+/// Sends `sig` and waits for fraudd to exit: its exit code and how long
+/// that took.
+std::pair<int, std::chrono::steady_clock::duration>
+timed_stop(test::fraudd_process& fraudd, int sig) {
+  auto start = std::chrono::steady_clock::now();
+  auto rc = fraudd.stop(sig);
+  return {rc, std::chrono::steady_clock::now() - start};
 }
 
 class faults : public ::testing::Test {
@@ -260,9 +282,7 @@ TEST_F(faults, nats_server_restart_mid_traffic) {
   // fraudd answers again once both sides reconnected.
   EXPECT_TRUE(test::eventually([&] { return c.request(tx(n), 500); }, 10s));
   ASSERT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
-  auto answered = c.answered();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   record({"nats-server restart", n, answered.size(), stored.size(), l,
           l == 0 ? "PASS" : "FAIL"});
@@ -274,18 +294,12 @@ TEST_F(faults, sigterm_under_load) {
   ASSERT_TRUE(fraudd.start(args(db)));
   client c{nats->url()};
   constexpr int n = 20'000;
-  for (int i = 0; i < n; ++i)
-    c.fire(tx(i));
-  c.flush();
-  auto start = std::chrono::steady_clock::now();
-  auto rc = fraudd.stop(SIGTERM);
-  auto took = std::chrono::steady_clock::now() - start;
+  flood(c, n);
+  auto [rc, took] = timed_stop(fraudd, SIGTERM);
   EXPECT_EQ(rc, 0) << fraudd.output();
   EXPECT_LT(took, 15s);
-  test::eventually([&] { return false; }, 300ms);  // late replies land
-  auto answered = c.answered();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  std::this_thread::sleep_for(300ms);  // late replies land
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   record({"SIGTERM under load", n, answered.size(), stored.size(), l,
           l == 0 && rc == 0 ? "PASS" : "FAIL"});
@@ -301,17 +315,12 @@ TEST_F(faults, sigterm_with_a_1_ms_drain_deadline) {
   ASSERT_TRUE(fraudd.start(a));
   client c{nats->url()};
   constexpr int n = 20'000;
-  for (int i = 0; i < n; ++i)
-    c.fire(tx(i));
-  c.flush();
-  auto start = std::chrono::steady_clock::now();
-  auto rc = fraudd.stop(SIGTERM);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
-  test::eventually([&] { return false; }, 300ms);  // late replies land
-  auto answered = c.answered();
+  flood(c, n);
+  auto [rc, took] = timed_stop(fraudd, SIGTERM);
+  EXPECT_LT(took, 10s);
+  std::this_thread::sleep_for(300ms);  // late replies land
   auto refused = c.refused();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   EXPECT_EQ(answered.size() + refused.size(), std::size_t{n})
     << "left unanswered";
@@ -335,21 +344,14 @@ TEST_F(faults, sigterm_with_50k_resends_and_a_store_backlog) {
   ASSERT_TRUE(fraudd.start(a));
   client c{nats->url()};
   constexpr int n = 50'000;
-  for (int i = 0; i < n; ++i)
-    c.fire(tx(i, 10'000));
-  c.flush();
+  flood(c, n, 10'000);
   test::eventually([&] { return c.answered().size() >= n; }, 30s);
-  for (int i = 0; i < n; ++i)
-    c.fire(tx(i, 10'000));  // every one re-sent
-  c.flush();
-  auto start = std::chrono::steady_clock::now();
-  auto rc = fraudd.stop(SIGTERM);  // blocks: a hang fails by the test timeout
-  auto took = std::chrono::steady_clock::now() - start;
+  flood(c, n, 10'000);  // every one re-sent
+  // Blocks: a hang fails by the test timeout.
+  auto [rc, took] = timed_stop(fraudd, SIGTERM);
   EXPECT_EQ(rc, 0) << fraudd.output();
   EXPECT_LT(took, 20s);
-  auto answered = c.answered();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   record({"SIGTERM, 50k re-sends, store behind", 2 * n, answered.size(),
           stored.size(), l,
@@ -370,14 +372,10 @@ TEST_F(faults, kill_9_under_load) {
   ASSERT_TRUE(fraudd.start(args(db)));
   client c{nats->url()};
   constexpr int n = 5000;
-  for (int i = 0; i < n; ++i)
-    c.fire(tx(i));
-  c.flush();
+  flood(c, n);
   test::eventually([&] { return c.answered().size() >= n / 2; }, 10s);
   fraudd.stop(SIGKILL);
-  auto answered = c.answered();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   test::fraudd_process again;
   EXPECT_TRUE(again.start(args(db))) << again.output();
   EXPECT_EQ(again.stop(SIGTERM), 0);
@@ -414,9 +412,7 @@ TEST_F(faults, resends_with_a_store_backlog) {
   EXPECT_EQ(s.duplicates, std::uint64_t{2 * n / 5});
   EXPECT_EQ(s.duplicates + s.resend_refused, std::uint64_t{n});
   ASSERT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
-  auto stored = stored_ids(db);
-  auto answered = c.answered();
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   auto once = s.approved + s.reviewed + s.declined == n;
   record({"re-sends, store 10 s behind", 2 * n, n + std::uint64_t(again),
@@ -471,9 +467,7 @@ TEST_F(faults, full_disk_then_space_again) {
   auto after = c.stats();
   EXPECT_EQ(after.store_dropped, 0u);
   ASSERT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
-  auto answered = c.answered();
-  auto stored = stored_ids(db);
-  auto l = lost(answered, stored);
+  auto [answered, stored, l] = tally(c, db);
   EXPECT_EQ(l, 0u);
   record({"full disk, then space again", 1200, answered.size(),
           stored.size(), l, l == 0 ? "PASS" : "FAIL"});
