@@ -70,14 +70,11 @@ int main(int argc, char** argv) {
   // that blocks instead of failing), the process ends within the drain
   // timeout plus the bounded flushes, with a critical log line and exit
   // code 2 instead of waiting for a kill -9.
-  auto budget_ms = std::int64_t{cfg.drain_timeout_ms} + 1'000  // in flight
-                   + 2 * 10'000                            // store flushes
-                   + 2 * 2'000                             // NATS flushes
-                   + 5'000;                                // margin
-  std::thread{[budget_ms] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(budget_ms));
+  std::thread{[budget = service.stop_budget()] {
+    std::this_thread::sleep_for(budget);
     FRAUD_LOG(critical, "fraudd",
-              "shutdown did not finish within {} ms; exiting now", budget_ms);
+              "shutdown did not finish within {} ms; exiting now",
+              budget.count());
     std::fflush(stderr);
     std::fflush(stdout);
     ::_exit(2);

@@ -118,7 +118,7 @@ fraud::error live_rules::start(const std::string& rules_file) {
       if (auto err = store_->activate(version, "start", who))
         return err;
   }
-  if (auto err = affordable(compiled.program))
+  if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
     return with_context(err, rules_file.empty() ? version_name(version)
                                                 : rules_file);
   install(version, std::move(compiled.program));
@@ -132,9 +132,7 @@ fraud::error live_rules::start(const std::string& rules_file) {
   return fraud::error{};
 }
 
-fraud::error live_rules::affordable(
-  const std::shared_ptr<const models::rules::rule_program>& p) const {
-  compiled_ruleset candidate{p, lists_, "candidate"};
+fraud::error live_rules::affordable(const models::ruleset& candidate) const {
   auto us = models::rules::measure_cost_ns(candidate) / 1000.0;
   if (us <= budget_us_)
     return {};
@@ -195,7 +193,7 @@ live_rules::set(const protocol::rules_set_request& r) {
   }
   compiled_ruleset candidate{compiled.program, lists_, ""};
   warn_empty_lists(candidate, compiled.warnings);
-  if (auto err = affordable(compiled.program)) {
+  if (auto err = affordable(candidate)) {
     auto out = running_reply();
     out.error = err;
     out.warnings = std::move(compiled.warnings);
@@ -242,7 +240,7 @@ live_rules::rollback(const protocol::rules_rollback_request& r) {
     out.errors = std::move(compiled.errors);
     return out;
   }
-  if (auto err = affordable(compiled.program)) {
+  if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""})) {
     auto out = running_reply();
     out.error = err;
     return out;

@@ -55,10 +55,9 @@ private:
   live_rules(std::unique_ptr<rules_db> store, actors::ruleset_slot& slot,
              double budget_us);
 
-  // BAD_REQUEST (field "text") when scoring with `p` costs more than the
-  // budget on the sample traffic.
-  fraud::error affordable(
-    const std::shared_ptr<const models::rules::rule_program>& p) const;
+  // BAD_REQUEST (field "text") when scoring with `candidate` costs more
+  // than the budget on the sample traffic.
+  fraud::error affordable(const models::ruleset& candidate) const;
 
   fraud::error start(const std::string& rules_file);
   // Binds `p` to the current lists and puts it in the slot: the next

@@ -13,6 +13,16 @@
 
 namespace fraud::service {
 
+namespace {
+
+// The bounds of stop() beyond the drain timeout, named once: stop() keeps
+// to them, and stop_budget() adds them up for fraudd's watchdog.
+constexpr auto in_flight_grace = std::chrono::seconds(1);
+constexpr auto final_flush = std::chrono::milliseconds(10'000);  // per writer
+constexpr int nats_flush_ms = 2000;                              // per connection
+
+} // namespace
+
 scoring_service::scoring_service(config cfg)
   : cfg_(std::move(cfg)), rules_(models::make_default_ruleset()) {
 }
@@ -129,6 +139,7 @@ fraud::error scoring_service::spawn_writers() {
   se.flush_interval = std::chrono::milliseconds{cfg_.store_flush_ms};
   se.retention_days = cfg_.retention_days;
   se.thread_nice = cfg_.writer_nice;
+  se.final_flush = final_flush;
   store_actor_ = sys_->spawn<caf::detached>(actors::decision_store, se);
   pending_snapshots_ = std::make_unique<actors::pending_snapshots>(
     *snapshot_queue_, stats_);
@@ -302,6 +313,13 @@ fraud::error scoring_service::flush(Handle& actor, const char* what) {
   return result;
 }
 
+std::chrono::milliseconds scoring_service::stop_budget() const {
+  return std::chrono::milliseconds(cfg_.drain_timeout_ms) + in_flight_grace
+         + 2 * final_flush  // decisions, card snapshots
+         + 2 * std::chrono::milliseconds(nats_flush_ms)  // replies, stream
+         + std::chrono::seconds(5);                       // margin
+}
+
 fraud::error scoring_service::stop() {
   if (stopped_)
     return fraud::error{};
@@ -332,7 +350,7 @@ fraud::error scoring_service::stop() {
   // 2. Wait for the card actors to finish what was routed to them (at
   //    least a second more, should step 1 have used up the deadline).
   deadline = std::max(deadline, std::chrono::steady_clock::now()
-                                  + std::chrono::seconds(1));
+                                  + in_flight_grace);
   auto answered = [this] {
     return stats_.decided() + stats_.duplicates.get() + stats_.refused.get();
   };
@@ -356,9 +374,9 @@ fraud::error scoring_service::stop() {
   queues_.reset();
   rules_responder_.reset();
   if (conn_)
-    conn_->flush(2000);
+    conn_->flush(nats_flush_ms);
   if (stream_conn_)
-    stream_conn_->flush(2000);
+    stream_conn_->flush(nats_flush_ms);
   ingresses_.clear();
   env_.decisions = nullptr;
   env_.decision_queue = nullptr;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,10 @@ public:
   /// Graceful stop: refuse new transactions, score those already received,
   /// flush NATS. Returns an error if in-flight work did not finish in time.
   fraud::error stop();
+
+  /// The longest stop() may take when nothing hangs: the drain timeout,
+  /// then each bounded wait and flush, and a margin.
+  std::chrono::milliseconds stop_budget() const;
 
   const std::string& nats_url() const { return nats_url_; }
 
