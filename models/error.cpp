@@ -16,6 +16,10 @@ const char* to_string(ec x) {
       return "bad request";
     case ec::not_found:
       return "not found";
+    case ec::permission_denied:
+      return "permission denied";
+    case ec::limit_exceeded:
+      return "limit exceeded";
     case ec::shutting_down:
       return "shutting down";
     case ec::internal:

@@ -28,6 +28,8 @@ enum class ec : std::uint8_t {
   subject_mismatch,  // the subject's card token differs from card_id
   bad_request,       // a request that cannot be parsed or is invalid
   not_found,         // a request named something the service never saw
+  permission_denied, // a change not signed by a key the service trusts
+  limit_exceeded,    // a request larger or more frequent than allowed
   shutting_down,     // the service is draining and takes no new work
   // Ours: the service could not do what it should have (wire: INTERNAL).
   internal,          // a failure with no more specific code

@@ -30,6 +30,10 @@ v1::ErrorCode to_wire(ec c) {
       return v1::NOT_FOUND;
     case ec::bad_request:
       return v1::BAD_REQUEST;
+    case ec::permission_denied:
+      return v1::PERMISSION_DENIED;
+    case ec::limit_exceeded:
+      return v1::LIMIT_EXCEEDED;
     default:
       // The service's own failures: the caller did nothing wrong.
       return v1::INTERNAL;
@@ -52,6 +56,10 @@ ec from_wire(v1::ErrorCode c) {
       return ec::not_found;
     case v1::BAD_REQUEST:
       return ec::bad_request;
+    case v1::PERMISSION_DENIED:
+      return ec::permission_denied;
+    case v1::LIMIT_EXCEEDED:
+      return ec::limit_exceeded;
     case v1::INTERNAL:
       return ec::internal;
     default:

@@ -1,6 +1,8 @@
 // fraudctl's commands, shared pieces. Exit codes: 0 done, 1 failure
 // (no NATS, no answer), 2 usage or bad request, 3 the service rejected the
-// input, 4 not found, 5 the service failed (INTERNAL: its database, say).
+// input, 4 not found, 5 the service failed (INTERNAL: its database, say),
+// 6 permission denied (an unsigned or untrusted change, or a subject the
+// NATS user may not use), 7 a limit exceeded (too large, too often).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,8 @@ enum exit_code : int {
   rejected = 3,
   not_found = 4,
   service_failed = 5,
+  denied = 6,
+  limited = 7,
 };
 
 struct common_options {

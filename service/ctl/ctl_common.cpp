@@ -135,6 +135,10 @@ int exit_code(const fraud::error& e) {
       return not_found;
     case fraud::ec::bad_request:
       return usage;
+    case fraud::ec::permission_denied:
+      return denied;
+    case fraud::ec::limit_exceeded:
+      return limited;
     case fraud::ec::nats_error:  // no connection, no answer
       return failure;
     default:
