@@ -46,6 +46,8 @@ struct counters {
   counter snapshot_dropped;  // snapshots not queued: the queue was full
   counter queries;           // requests on fraud.query.* and fraud.stats
   counter query_errors;      // of those, answered NOT_FOUND or BAD_REQUEST
+  counter changes_denied;    // rules or lists changes not signed by a
+                             // trusted analyst (PERMISSION_DENIED)
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

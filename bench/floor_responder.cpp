@@ -27,8 +27,7 @@ int main(int argc, char** argv) {
   opts.name = "floor";
   CLI::App app{"floor_responder: a bare nats.c responder with a fixed "
                "decision"};
-  app.add_option("--nats", opts.url, "NATS server URL")->required();
-  app.add_option("--subject", opts.subject)->capture_default_str();
+  fraud::bench::declare_responder_options(app, opts);
   CLI11_PARSE(app, argc, argv);
 
   fraud::models::decision d;

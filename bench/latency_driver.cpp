@@ -113,12 +113,19 @@ int main(int argc, char** argv) {
   app.add_option("--send-asap", send_asap,
                  "flush every request at once (false: let nats.c batch)")
     ->capture_default_str();
+  service::nats_credentials auth;
+  service::declare_nats_credentials(app, auth);
   CLI11_PARSE(app, argc, argv);
+  if (auto err = service::resolve(auth)) {
+    std::fprintf(stderr, "latency_driver: %s\n", fraud::to_string(err).c_str());
+    return 2;
+  }
   // Sleeps between sends are otherwise rounded up by 50 us.
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 
   service::nats_options no;
   no.url = url;
+  no.auth = auth;
   no.name = "latency-driver";
   no.send_asap = send_asap;
   auto conn = service::nats_connection::connect(no);
@@ -132,7 +139,7 @@ int main(int argc, char** argv) {
   auto skipped = static_cast<std::size_t>(rate * warmup);
   auto n = skipped + static_cast<std::size_t>(rate * seconds);
   run r;
-  r.inbox = "_INBOX.drv." + std::to_string(getpid()) + ".";
+  r.inbox = (*conn)->new_inbox() + ".";
   r.due_ns.assign(n, 0);
   r.e2e_ns.assign(n, -1);
   r.svc_ns.assign(n, 0);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include <CLI/CLI.hpp>
+
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
 
@@ -21,6 +23,12 @@ sigset_t stop_signals() {
 
 } // namespace
 
+void declare_responder_options(CLI::App& app, responder_options& opts) {
+  app.add_option("--nats", opts.url, "NATS server URL")->required();
+  app.add_option("--subject", opts.subject)->capture_default_str();
+  service::declare_nats_credentials(app, opts.auth);
+}
+
 void block_stop_signals() {
   auto s = stop_signals();
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
@@ -31,7 +39,13 @@ int run_responder(const responder_options& opts, natsMsgHandler handler,
                   void* closure) {
   service::nats_options no;
   no.url = opts.url;
+  no.auth = opts.auth;
   no.name = opts.name;
+  if (auto err = service::resolve(no.auth)) {
+    std::fprintf(stderr, "%s: %s\n", opts.name.c_str(),
+                 fraud::to_string(err).c_str());
+    return 2;
+  }
   auto conn = service::nats_connection::connect(no);
   if (!conn) {
     std::fprintf(stderr, "%s: %s\n", opts.name.c_str(),

@@ -9,16 +9,21 @@
 #include <nats/nats.h>
 
 #include "protocol/subjects.hpp"
+#include "service/client/nats_credentials.hpp"
 
 namespace fraud::bench {
 
 struct responder_options {
   std::string name;                  // for the ready line and nats-server
   std::string url;
+  service::nats_credentials auth;    // declared by declare_responder_options
   std::string subject = protocol::subjects::tx_all;
   /// Called once connected, before subscribing.
   std::function<void(natsConnection*)> on_connect;
 };
+
+/// --nats, --subject and the credential options, on `app`.
+void declare_responder_options(CLI::App& app, responder_options& opts);
 
 /// Blocks the stop signals: call first in main, before any thread starts.
 void block_stop_signals();

@@ -135,8 +135,7 @@ int main(int argc, char** argv) {
   std::string db_path = "sqlite_scorer.db";
   CLI::App app{"sqlite_scorer: the stateless scorer with card state in "
                "SQLite"};
-  app.add_option("--nats", opts.url, "NATS server URL")->required();
-  app.add_option("--subject", opts.subject)->capture_default_str();
+  bench::declare_responder_options(app, opts);
   app.add_option("--db", db_path, "SQLite file (created)")
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

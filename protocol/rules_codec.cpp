@@ -29,11 +29,13 @@ void fill(v1::RulesVersion& m, const rules_version& v) {
   m.set_created_at_ms(v.created_at_ms);
   m.set_rules(v.rules);
   m.set_running(v.running);
+  m.set_signer(v.signer);
 }
 
 rules_version read(const v1::RulesVersion& m) {
-  return rules_version{m.version(),       m.name(),  m.author(), m.reason(),
-                       m.created_at_ms(), m.rules(), m.running()};
+  return rules_version{m.version(),       m.name(),  m.author(),
+                       m.reason(),        m.created_at_ms(), m.rules(),
+                       m.running(),       m.signer()};
 }
 
 void fill(google::protobuf::RepeatedPtrField<v1::RuleError>& out,
@@ -241,6 +243,7 @@ void encode(const rules_history_reply& r, std::string& out) {
     m->set_reason(a.reason);
     m->set_activated_at_ms(a.activated_at_ms);
     m->set_kind(a.kind);
+    m->set_signer(a.signer);
   }
   set_error(msg, r.error);
   serialize(msg, out);
@@ -285,6 +288,7 @@ void encode(const lists_reply& r, std::string& out) {
       me->set_author(e.author);
       me->set_reason(e.reason);
       me->set_added_at_ms(e.added_at_ms);
+      me->set_signer(e.signer);
     }
   }
   set_error(msg, r.error);
@@ -348,7 +352,8 @@ bool read_ruleshistoryreply(const void* data, std::size_t size, rules_history_re
   out.activations.clear();
   for (auto& a : msg.activations())
     out.activations.push_back(rules_activation{
-      a.version(), a.author(), a.reason(), a.activated_at_ms(), a.kind()});
+      a.version(), a.author(), a.reason(), a.activated_at_ms(), a.kind(),
+      a.signer()});
   out.error = get_error(msg);
   return true;
 }
@@ -421,7 +426,8 @@ bool read_listsreply(const void* data, std::size_t size, lists_reply& out) {
     named_list n{l.name(), l.size(), {}};
     for (auto& e : l.entries())
       n.entries.push_back(
-        list_entry{e.value(), e.author(), e.reason(), e.added_at_ms()});
+        list_entry{e.value(), e.author(), e.reason(), e.added_at_ms(),
+                   e.signer()});
     out.lists.push_back(std::move(n));
   }
   out.error = get_error(msg);

@@ -27,6 +27,7 @@ struct rules_version {
   std::int64_t created_at_ms = 0;
   std::uint32_t rules = 0;
   bool running = false;
+  std::string signer;  // the analyst fraudd verified: "alice (UABC...)"
 };
 
 struct rules_set_request {
@@ -70,6 +71,7 @@ struct rules_activation {
   std::string reason;
   std::int64_t activated_at_ms = 0;
   std::string kind;  // "set", "rollback", "start"
+  std::string signer;
 };
 
 struct rules_history_reply {
@@ -122,6 +124,7 @@ struct list_entry {
   std::string author;
   std::string reason;
   std::int64_t added_at_ms = 0;
+  std::string signer;
 };
 
 struct named_list {

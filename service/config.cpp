@@ -18,6 +18,13 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--nats", cfg.nats_url,
                  "NATS server URL; without it fraudd starts its own "
                  "nats-server on loopback");
+  declare_nats_credentials(app, cfg.nats_auth);
+  app.add_option("--analyst-keys", cfg.analyst_keys,
+                 "file of '<name> <NKey public key>' lines: the analysts whose "
+                 "signed rule and list changes fraudd accepts (default: the "
+                 "embedded server's analyst key; with --nats and none, every "
+                 "change is refused)")
+    ->check(CLI::ExistingFile);
   app.add_option("--nats-server", cfg.nats_server_binary,
                  "nats-server binary for the embedded server")
     ->capture_default_str();

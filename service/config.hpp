@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "protocol/subjects.hpp"
+#include "service/client/nats_credentials.hpp"
 
 namespace CLI {
 class App;
@@ -21,6 +22,8 @@ namespace fraud::service {
 struct config {
   // NATS
   std::string nats_url;  // empty: start an embedded nats-server
+  nats_credentials nats_auth;  // with --nats: who fraudd is, and TLS
+  std::string analyst_keys;    // "name key" lines; "" = the embedded one's
   std::string nats_server_binary;
   int nats_port = 0;     // embedded server's port, 0 = a free one
   std::vector<std::string> subjects{protocol::subjects::tx_all};

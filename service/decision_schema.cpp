@@ -107,6 +107,17 @@ DROP INDEX decisions_by_action;
 CREATE INDEX decisions_by_action ON decisions(action, id) WHERE action != 0;
 )sql";
 
+// Version 5: who made each rules or lists change, as fraudd verified it
+// (the analyst whose NKey signed the request: README "Who changed the
+// rules"), beside the free-text author the request names. Empty for the
+// changes made before signatures were required, and for "start".
+const char* schema_v5 = R"sql(
+ALTER TABLE rule_versions ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+ALTER TABLE rule_activations ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+ALTER TABLE list_entries ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+ALTER TABLE list_changes ADD COLUMN signer TEXT NOT NULL DEFAULT '';
+)sql";
+
 fraud::error backfill_rules(sqlite_connection& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -145,6 +156,8 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v3);
     case 4:
       return db.exec(schema_v4);
+    case 5:
+      return db.exec(schema_v5);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));

@@ -74,8 +74,11 @@ embedded_nats::start(const embedded_nats_options& opts) {
   self->dir_ = templ;
   self->config_path_ = self->dir_ + "/nats.conf";
   self->log_path_ = self->dir_ + "/nats-server.log";
-  std::string conf = "listen: 127.0.0.1:" + std::to_string(self->port_)
-                     + "\nmax_payload: 1048576\n" + opts.extra_config + "\n";
+  // Our listen address last: it wins over one in extra_config (the
+  // shipped configuration's), so the embedded server is loopback only.
+  std::string conf = "max_payload: 1048576\n" + opts.extra_config
+                     + "\nlisten: 127.0.0.1:" + std::to_string(self->port_)
+                     + "\n";
   int fd = ::open(self->config_path_.c_str(),
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   bool written = fd >= 0

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fraudd: %s\n", problem.c_str());
     return 2;
   }
+  if (auto err = resolve(cfg.nats_auth)) {
+    std::fprintf(stderr, "fraudd: %s\n", fraud::to_string(err).c_str());
+    return 2;
+  }
   fraud::log::configure_logging(cfg.log_level);
   // libprotobuf logs a line per bad string field: input can trigger it.
   fraud::protocol::set_protobuf_log_handler([](const std::string& message) {
@@ -54,7 +58,12 @@ int main(int argc, char** argv) {
     FRAUD_LOG(critical, "fraudd", "cannot start: {}", fraud::to_string(err));
     return 1;
   }
-  std::printf("fraudd: ready on %s, subjects:", service.nats_url().c_str());
+  if (!service.credentials_dir().empty())
+    std::printf("fraudd: credentials for the local server (scorer, "
+                "authoriser, analyst, viewer) in %s\n",
+                service.credentials_dir().c_str());
+  std::printf("fraudd: ready on %s, subjects:",
+              redact_url(service.nats_url()).c_str());
   for (auto& s : cfg.subjects)
     std::printf(" %s", s.c_str());
   std::printf("\n");

@@ -169,7 +169,7 @@ protocol::rules_version live_rules::info(const stored_version& v) const {
   return protocol::rules_version{v.version,       version_name(v.version),
                                  v.author,        v.reason,
                                  v.created_at_ms, v.rules,
-                                 v.version == version_};
+                                 v.version == version_, v.signer};
 }
 
 protocol::rules_change_reply live_rules::running_reply() {
@@ -183,7 +183,8 @@ protocol::rules_change_reply live_rules::running_reply() {
 }
 
 protocol::rules_change_reply
-live_rules::set(const protocol::rules_set_request& r) {
+live_rules::set(const protocol::rules_set_request& r,
+                const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto compiled = models::rules::compile(r.text);
   if (!compiled.program) {
@@ -207,7 +208,7 @@ live_rules::set(const protocol::rules_set_request& r) {
         0, 0, "this is the running version's text: nothing changed"});
     return out;
   }
-  signature who{r.author, r.reason, wall_ms()};
+  signature who{r.author, r.reason, wall_ms(), signer};
   auto added = store_->add_version(
     r.text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
   fraud::error err = added ? store_->activate(*added, "set", who)
@@ -222,7 +223,8 @@ live_rules::set(const protocol::rules_set_request& r) {
 }
 
 protocol::rules_change_reply
-live_rules::rollback(const protocol::rules_rollback_request& r) {
+live_rules::rollback(const protocol::rules_rollback_request& r,
+                     const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto v = store_->version(r.version);
   if (!v || !*v) {
@@ -246,7 +248,7 @@ live_rules::rollback(const protocol::rules_rollback_request& r) {
     return out;
   }
   auto err = store_->activate(r.version, "rollback",
-                              signature{r.author, r.reason, wall_ms()});
+                              signature{r.author, r.reason, wall_ms(), signer});
   if (!err)
     install(r.version, std::move(compiled.program));
   auto out = running_reply();
@@ -292,16 +294,18 @@ live_rules::history(const protocol::rules_history_request& r) {
     out.versions.push_back(info(v));
   for (auto& a : *activations)
     out.activations.push_back(protocol::rules_activation{
-      a.version, a.author, a.reason, a.activated_at_ms, a.kind});
+      a.version, a.author, a.reason, a.activated_at_ms, a.kind, a.signer});
   return out;
 }
 
 protocol::list_change_reply
-live_rules::change_list(const protocol::list_change& c, bool add) {
+live_rules::change_list(const protocol::list_change& c, bool add,
+                        const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
   protocol::list_change_reply out;
   auto changed = store_->change_list(c.list, c.values, add,
-                                     signature{c.author, c.reason, wall_ms()});
+                                     signature{c.author, c.reason, wall_ms(),
+                                               signer});
   if (!changed) {
     out.error = changed.error();
     return out;
@@ -343,7 +347,8 @@ protocol::lists_reply live_rules::lists(const protocol::lists_query& q) {
   protocol::named_list l{q.list, entries->size(), {}};
   for (auto& e : *entries)
     l.entries.push_back(
-      protocol::list_entry{e.value, e.author, e.reason, e.added_at_ms});
+      protocol::list_entry{e.value, e.author, e.reason, e.added_at_ms,
+                           e.signer});
   out.lists.push_back(std::move(l));
   return out;
 }

@@ -38,14 +38,19 @@ public:
   open(const std::string& db_path, const std::string& rules_file,
        actors::ruleset_slot& slot, double budget_us = 50);
 
-  protocol::rules_change_reply set(const protocol::rules_set_request& r);
+  /// The changes. `signer` is who fraudd verified made it (the analyst's
+  /// name and key), kept beside the request's free-text author.
+  protocol::rules_change_reply set(const protocol::rules_set_request& r,
+                                   const std::string& signer = {});
   protocol::rules_change_reply
-  rollback(const protocol::rules_rollback_request& r);
+  rollback(const protocol::rules_rollback_request& r,
+           const std::string& signer = {});
   protocol::rules_get_reply get(const protocol::rules_get_request& r);
   protocol::rules_history_reply
   history(const protocol::rules_history_request& r);
   protocol::list_change_reply change_list(const protocol::list_change& c,
-                                          bool add);
+                                          bool add,
+                                          const std::string& signer = {});
   protocol::lists_reply lists(const protocol::lists_query& q);
 
   /// The running version's number.

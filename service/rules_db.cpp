@@ -13,14 +13,16 @@ stored_version version_row(const sqlite_statement& st, bool with_text) {
   v.reason = st.text(2);
   v.created_at_ms = st.int64(3);
   v.rules = static_cast<std::uint32_t>(st.int64(4));
+  v.signer = st.text(5);
   if (with_text)
-    v.text = st.text(5);
+    v.text = st.text(6);
   return v;
 }
 
 stored_activation activation_row(const sqlite_statement& st) {
   return stored_activation{static_cast<std::uint64_t>(st.int64(0)),
-                           st.text(1), st.text(2), st.int64(3), st.text(4)};
+                           st.text(1),  st.text(2), st.int64(3),
+                           st.text(4),  st.text(5)};
 }
 
 // Every row of `st` through `row`; an error when stepping fails.
@@ -57,7 +59,8 @@ fraud::expected<std::uint64_t> rules_db::add_version(const std::string& text,
                                                       std::uint32_t rules,
                                                       const signature& who) {
   auto st = db_->prepare("INSERT INTO rule_versions(text, author, reason, "
-                         "created_at_ms, rules) VALUES (?, ?, ?, ?, ?)");
+                         "created_at_ms, rules, signer) VALUES "
+                         "(?, ?, ?, ?, ?, ?)");
   if (!st)
     return st.error();
   st->bind(1, text);
@@ -65,6 +68,7 @@ fraud::expected<std::uint64_t> rules_db::add_version(const std::string& text,
   st->bind(3, who.reason);
   st->bind(4, who.at_ms);
   st->bind(5, std::int64_t{rules});
+  st->bind(6, who.signer);
   if (auto err = run(*st, "storing a rule version"))
     return err;
   return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db_->get()));
@@ -74,8 +78,8 @@ fraud::error rules_db::activate(std::uint64_t version,
                                  const std::string& kind,
                                  const signature& who) {
   auto st = db_->prepare("INSERT INTO rule_activations(version, author, "
-                         "reason, activated_at_ms, kind) VALUES "
-                         "(?, ?, ?, ?, ?)");
+                         "reason, activated_at_ms, kind, signer) VALUES "
+                         "(?, ?, ?, ?, ?, ?)");
   if (!st)
     return st.error();
   st->bind(1, static_cast<std::int64_t>(version));
@@ -83,13 +87,15 @@ fraud::error rules_db::activate(std::uint64_t version,
   st->bind(3, who.reason);
   st->bind(4, who.at_ms);
   st->bind(5, kind);
+  st->bind(6, who.signer);
   return run(*st, "storing a rule activation");
 }
 
 fraud::expected<std::optional<stored_version>>
 rules_db::version(std::uint64_t v) {
   auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
-                         "rules, text FROM rule_versions WHERE version = ?");
+                         "rules, signer, text FROM rule_versions WHERE "
+                         "version = ?");
   if (!st)
     return st.error();
   st->bind(1, static_cast<std::int64_t>(v));
@@ -127,8 +133,8 @@ rules_db::last_activation() {
 fraud::expected<std::vector<stored_version>>
 rules_db::versions(std::uint32_t limit) {
   auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
-                         "rules FROM rule_versions ORDER BY version DESC "
-                         "LIMIT ?");
+                         "rules, signer FROM rule_versions ORDER BY version "
+                         "DESC LIMIT ?");
   if (!st)
     return st.error();
   st->bind(1, std::int64_t{limit});
@@ -143,7 +149,7 @@ rules_db::versions(std::uint32_t limit) {
 fraud::expected<std::vector<stored_activation>>
 rules_db::activations(std::uint32_t limit) {
   auto st = db_->prepare("SELECT version, author, reason, activated_at_ms, "
-                         "kind FROM rule_activations ORDER BY id DESC "
+                         "kind, signer FROM rule_activations ORDER BY id DESC "
                          "LIMIT ?");
   if (!st)
     return st.error();
@@ -163,10 +169,11 @@ rules_db::change_list(const std::string& list,
                          const signature& who) {
   auto change = db_->prepare(
     add ? "INSERT OR IGNORE INTO list_entries(list, value, author, reason, "
-          "added_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+          "added_at_ms, signer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         : "DELETE FROM list_entries WHERE list = ?1 AND value = ?2");
   auto log = db_->prepare("INSERT INTO list_changes(list, value, change, "
-                          "author, reason, at_ms) VALUES (?, ?, ?, ?, ?, ?)");
+                          "author, reason, at_ms, signer) VALUES "
+                          "(?, ?, ?, ?, ?, ?, ?)");
   if (!change)
     return change.error();
   if (!log)
@@ -181,6 +188,7 @@ rules_db::change_list(const std::string& list,
       change->bind(3, who.author);
       change->bind(4, who.reason);
       change->bind(5, who.at_ms);
+      change->bind(6, who.signer);
     }
     auto err = run(*change, "changing a list");
     change->reset();
@@ -197,6 +205,7 @@ rules_db::change_list(const std::string& list,
     log->bind(4, who.author);
     log->bind(5, who.reason);
     log->bind(6, who.at_ms);
+    log->bind(7, who.signer);
     err = run(*log, "logging a list change");
     log->reset();
     if (err) {
@@ -225,15 +234,16 @@ fraud::expected<models::rules::named_lists::map_type> rules_db::lists() {
 
 fraud::expected<std::vector<stored_list_entry>>
 rules_db::list_entries(const std::string& list) {
-  auto st = db_->prepare("SELECT value, author, reason, added_at_ms FROM "
-                         "list_entries WHERE list = ? ORDER BY value");
+  auto st = db_->prepare("SELECT value, author, reason, added_at_ms, signer "
+                         "FROM list_entries WHERE list = ? ORDER BY value");
   if (!st)
     return st.error();
   st->bind(1, list);
   std::vector<stored_list_entry> out;
   if (auto err = each_row(*db_, *st, "reading a list", [&](auto& row) {
         out.push_back(stored_list_entry{row.text(0), row.text(1),
-                                        row.text(2), row.int64(3)});
+                                        row.text(2), row.int64(3),
+                                        row.text(4)});
       }))
     return err;
   return out;

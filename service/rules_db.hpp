@@ -26,6 +26,7 @@ struct stored_version {
   std::string reason;
   std::int64_t created_at_ms = 0;
   std::uint32_t rules = 0;
+  std::string signer;
 };
 
 struct stored_activation {
@@ -34,6 +35,7 @@ struct stored_activation {
   std::string reason;
   std::int64_t activated_at_ms = 0;
   std::string kind;  // "set", "rollback", "start"
+  std::string signer;
 };
 
 struct stored_list_entry {
@@ -41,13 +43,16 @@ struct stored_list_entry {
   std::string author;
   std::string reason;
   std::int64_t added_at_ms = 0;
+  std::string signer;
 };
 
-/// Who changes something, why, and when.
+/// Who changes something, why, and when. `signer` is the identity fraudd
+/// verified ("alice (UABC...)"); `author` is what the request says.
 struct signature {
   std::string author;
   std::string reason;
   std::int64_t at_ms = 0;
+  std::string signer;
 };
 
 class rules_db {

@@ -6,6 +6,7 @@
 
 #include "protocol/rules_codec.hpp"
 #include "models/error.hpp"
+#include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
 
 namespace fraud::service {
@@ -46,8 +47,27 @@ void log_change(const char* what, const protocol::rules_change_reply& r,
 } // namespace
 
 rules_responder::rules_responder(natsConnection* conn, live_rules& rules,
-                                 actors::counters& stats, std::string db_path)
-  : conn_(conn), rules_(rules), stats_(stats), db_path_(std::move(db_path)) {
+                                 actors::counters& stats, std::string db_path,
+                                 change_verifier& verifier)
+  : conn_(conn),
+    rules_(rules),
+    stats_(stats),
+    db_path_(std::move(db_path)),
+    verifier_(verifier) {
+}
+
+fraud::expected<std::string> rules_responder::signer_of(natsMsg* msg) {
+  std::string_view body{natsMsg_GetData(msg),
+                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
+  auto who = verifier_.verify(natsMsg_GetSubject(msg), body,
+                              read_change_headers(msg), wall_ms());
+  if (!who) {
+    stats_.changes_denied.add();
+    FRAUD_LOG_LIMITED(6, warn, "rules", "refused a change on {}: {}",
+                      natsMsg_GetSubject(msg), who.error().what());
+    return who.error();
+  }
+  return who->name + " (" + who->public_key + ")";
 }
 
 rules_responder::~rules_responder() {
@@ -128,13 +148,24 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
   std::string out;
   bool failed = false;
   bool rejected = false;  // a text that did not compile
+  std::string signer;
+  if (verb == "set" || verb == "rollback") {
+    auto who = signer_of(msg);
+    if (!who) {
+      protocol::rules_change_reply r;
+      r.error = who.error();
+      protocol::encode(r, out);
+      return reply(msg, out, true);
+    }
+    signer = std::move(*who);
+  }
   if (verb == "set") {
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_set_request& q) {
-        auto r = rules_.set(q);
+        auto r = rules_.set(q, signer);
         if (!q.dry_run)
-          log_change("set", r, q.author, q.reason);
+          log_change("set", r, signer, q.reason);
         rejected = !r.errors.empty();
         return r;
       },
@@ -144,8 +175,8 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
                    protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_rollback_request& q) {
-        auto r = rules_.rollback(q);
-        log_change("rolled back", r, q.author, q.reason);
+        auto r = rules_.rollback(q, signer);
+        log_change("rolled back", r, signer, q.reason);
         rejected = !r.errors.empty();
         return r;
       },
@@ -208,15 +239,22 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
     return reply(msg, out, true);
   }
   bool add = verb == "add";
+  auto signer = signer_of(msg);
+  if (!signer) {
+    protocol::list_change_reply r;
+    r.error = signer.error();
+    protocol::encode(r, out);
+    return reply(msg, out, true);
+  }
   bool failed = serve<protocol::list_change, protocol::list_change_reply>(
     msg,
     [&](const protocol::list_change& q) {
-      auto r = rules_.change_list(q, add);
+      auto r = rules_.change_list(q, add, *signer);
       if (!r.error) {
         FRAUD_LOG_LIMITED(60, info, "rules",
                           "list {}: {} {} value(s), now {} (by {}: {})",
                   q.list, add ? "added" : "removed", r.changed, r.size,
-                  q.author, q.reason);
+                  *signer, q.reason);
       }
       return r;
     },

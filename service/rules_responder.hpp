@@ -6,6 +6,12 @@
 // scoring or queries, and scoring never waits for it (the switch is one
 // swap in the ruleset slot). Not in a queue group: every fraudd on the
 // subjects applies a change. Every request gets a reply.
+//
+// A change (rules set and rollback, lists add and remove) must be signed
+// by an analyst key fraudd trusts (service/client/signed_change.hpp): it
+// is checked before anything is decoded or compiled, refused with
+// PERMISSION_DENIED otherwise, and the verified analyst is kept with the
+// change beside the request's free-text author.
 #pragma once
 
 #include <memory>
@@ -15,6 +21,7 @@
 #include <nats/nats.h>
 
 #include "actors/counters.hpp"
+#include "service/client/signed_change.hpp"
 #include "service/live_rules.hpp"
 #include "service/shadow_queries.hpp"
 
@@ -22,9 +29,10 @@ namespace fraud::service {
 
 class rules_responder {
 public:
-  /// `rules` and `stats` must outlive this.
+  /// `rules`, `stats` and `verifier` must outlive this.
   rules_responder(natsConnection* conn, live_rules& rules,
-                  actors::counters& stats, std::string db_path);
+                  actors::counters& stats, std::string db_path,
+                  change_verifier& verifier);
   ~rules_responder();
 
   fraud::error start();
@@ -38,11 +46,14 @@ private:
   bool answer_shadow(const std::string& verb, natsMsg* msg, std::string& out);
   void answer_lists(const std::string& verb, natsMsg* msg);
   void reply(natsMsg* msg, const std::string& payload, bool failed);
+  // Who signed a change, as "name (key)", or why it may not be made.
+  fraud::expected<std::string> signer_of(natsMsg* msg);
 
   natsConnection* conn_;
   live_rules& rules_;
   actors::counters& stats_;
   std::string db_path_;
+  change_verifier& verifier_;
   std::unique_ptr<shadow_queries> shadow_;  // used on the rules thread only
   std::vector<std::unique_ptr<handler>> handlers_;
 };

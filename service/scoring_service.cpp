@@ -1,5 +1,8 @@
 #include "service/scoring_service.hpp"
 
+#include "service/client/local_credentials.hpp"
+#include "service/embedded_auth.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -102,13 +105,21 @@ fraud::error scoring_service::open_rules() {
 }
 
 fraud::error scoring_service::start_nats_server() {
+  nats_auth_ = cfg_.nats_auth;
+  analyst_keys_ = cfg_.analyst_keys;
   if (!cfg_.nats_url.empty()) {
     nats_url_ = cfg_.nats_url;
     return {};
   }
+  // The embedded default is as locked down as a deployment: the shipped
+  // configuration, a key per role, nothing anonymous (README: Security).
+  auto auth = prepare_embedded_auth(credentials_dir_for(cfg_.db_path));
+  if (!auth)
+    return auth.error();
   embedded_nats_options o;
   o.binary = cfg_.nats_server_binary;
   o.port = cfg_.nats_port;
+  o.extra_config = auth->server_config;
   auto slash = cfg_.db_path.rfind('/');
   o.work_dir = slash == std::string::npos ? "." : cfg_.db_path.substr(0, slash);
   auto server = embedded_nats::start(o);
@@ -116,6 +127,16 @@ fraud::error scoring_service::start_nats_server() {
     return server.error();
   embedded_ = std::move(*server);
   nats_url_ = embedded_->url();
+  credentials_dir_ = auth->dir;
+  nats_auth_ = nats_credentials{};
+  nats_auth_.nkey_file = auth->scorer_key;
+  if (analyst_keys_.empty())
+    analyst_keys_ = auth->analysts;
+  if (auto err = write_server_url(*auth, nats_url_))
+    return err;
+  if (auto err = register_local_server(embedded_->port(), credentials_dir_))
+    FRAUD_LOG(warn, "nats", "clients will need --credentials {}: {}",
+              credentials_dir_, to_string(err));
   // A server that dies is started again on its port (our connections
   // reconnect); one that keeps dying is a reason to stop, loudly.
   embedded_->supervise(3, [this](const fraud::error& err) {
@@ -124,8 +145,9 @@ fraud::error scoring_service::start_nats_server() {
     failed_.store(true);
     ::kill(::getpid(), SIGTERM);
   });
-  FRAUD_LOG(info, "nats", "started nats-server at {} (log: {})", nats_url_,
-            embedded_->log_path());
+  FRAUD_LOG(info, "nats", "started nats-server at {} (log: {}; credentials "
+            "for each role in {})", nats_url_, embedded_->log_path(),
+            credentials_dir_);
   return {};
 }
 
@@ -156,6 +178,7 @@ fraud::error scoring_service::spawn_writers() {
 fraud::error scoring_service::connect_nats() {
   nats_options no;
   no.url = nats_url_;
+  no.auth = nats_auth_;
   no.name = cfg_.name;
   no.send_asap = cfg_.send_asap;
   auto conn = nats_connection::connect(no);
@@ -254,8 +277,17 @@ fraud::error scoring_service::start_responders() {
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
     return err;
+  auto keyring = analyst_keys_.empty()
+                   ? fraud::expected<analyst_keyring>{analyst_keyring{}}
+                   : analyst_keyring::load(analyst_keys_);
+  if (!keyring)
+    return with_context(keyring.error(), "--analyst-keys");
+  if (keyring->empty())
+    FRAUD_LOG(warn, "rules", "no analyst keys (--analyst-keys): every rules "
+              "and lists change will be refused");
+  verifier_ = std::make_unique<change_verifier>(std::move(*keyring));
   rules_responder_ = std::make_unique<rules_responder>(
-    conn_->get(), *live_rules_, stats_, cfg_.db_path);
+    conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_);
   if (auto err = rules_responder_->start())
     return err;
   if (auto s = conn_->flush(2000); s != NATS_OK)
@@ -386,6 +418,8 @@ fraud::error scoring_service::stop() {
   sink_.reset();
   stream_conn_.reset();
   conn_.reset();
+  if (embedded_ && !credentials_dir_.empty())
+    unregister_local_server(embedded_->port(), credentials_dir_);
   embedded_.reset();
   store_queue_.reset();
   decision_reads_.reset();

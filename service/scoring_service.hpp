@@ -53,7 +53,11 @@ public:
   /// then each bounded wait and flush, and a margin.
   std::chrono::milliseconds stop_budget() const;
 
+  /// The NATS URL fraudd uses; may hold user info: print redact_url(it).
   const std::string& nats_url() const { return nats_url_; }
+
+  /// The embedded server's credentials directory ("" with --nats).
+  const std::string& credentials_dir() const { return credentials_dir_; }
 
   /// Why the service could not go on by itself (its embedded nats-server
   /// kept dying), after it raised SIGTERM to stop; empty otherwise.
@@ -91,6 +95,9 @@ private:
   // start() and stop(); torn down by stop() in reverse. Not thread-safe:
   // start(), stop() and the destructor are called from one thread.
   std::string nats_url_;
+  nats_credentials nats_auth_;    // how fraudd's connections authenticate
+  std::string analyst_keys_;      // the keyring changes are checked against
+  std::string credentials_dir_;   // the embedded server's keys, if any
   std::unique_ptr<embedded_nats> embedded_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
@@ -130,6 +137,7 @@ private:
   std::vector<std::unique_ptr<ingress>> ingresses_;
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
+  std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
 
   // The idle sweep: a thread that wakes once a second until stopped and

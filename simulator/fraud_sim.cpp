@@ -49,8 +49,10 @@ void generator_flags(CLI::App& app, cli& c) {
 }
 
 void replay_flags(CLI::App& app, cli& c) {
-  app.add_option("--nats", c.rep.nats_url, "NATS server URL")
-    ->capture_default_str();
+  app.add_option("--nats", c.rep.nats_url,
+                 "NATS server URL (default: the local fraudd's embedded "
+                 "server, with its credentials; else nats://127.0.0.1:4222)");
+  fraud::service::declare_nats_credentials(app, c.rep.auth);
   auto* rate = app.add_option("--rate", c.rep.rate_tps,
                               "open-loop schedule, transactions per second")
                  ->capture_default_str()
@@ -128,7 +130,11 @@ int replay_file(cli c, const std::string& path) {
   c.rep.progress = !c.no_progress
                    && (c.force_progress || progress_line::stderr_is_terminal());
   std::printf("fraud-sim: replaying %zu transactions to %s (%s mode, %s)\n",
-              txs.size(), c.rep.nats_url.c_str(), c.mode.c_str(),
+              txs.size(),
+              c.rep.nats_url.empty()
+                ? "the local server"
+                : fraud::service::redact_url(c.rep.nats_url).c_str(),
+              c.mode.c_str(),
               c.max_rate ? "as fast as possible"
                          : (std::to_string(static_cast<long long>(
                               c.rep.rate_tps))
@@ -203,6 +209,8 @@ int main(int argc, char** argv) {
     ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+  if (auto err = fraud::service::resolve(c.rep.auth))
+    return fail(fraud::to_string(err));
   if (*gen)
     return generate(c, c.out_path);
   if (*rep)

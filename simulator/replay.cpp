@@ -9,6 +9,7 @@
 
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
+#include "service/client/local_credentials.hpp"
 #include "service/client/nats_connection.hpp"
 #include "simulator/answer_collector.hpp"
 #include "simulator/progress_line.hpp"
@@ -93,34 +94,52 @@ bool replay(const replay_set& txs, const replay_options& opts,
             std::string& error) {
   figures.mode = opts.request_mode ? "request" : "publish";
   figures.target_tps = opts.rate_tps;
-  service::nats_options no;
-  no.url = opts.nats_url;
-  no.name = "fraud-sim";
-  no.send_asap = opts.send_asap;
-  // Reconnects like any client: an outage costs the transactions that went
-  // unanswered meanwhile (counted as lost), not the rest of the run.
-  no.max_reconnect = -1;
-  auto conn = service::nats_connection::connect(no);
+  // Transactions go as the authoriser; in publish mode the decisions are
+  // watched on a second connection, as a viewer (an authoriser may not).
+  auto connect = [&](service::nats_role role, const char* name)
+    -> fraud::expected<std::unique_ptr<service::nats_connection>> {
+    service::nats_options no;
+    no.url = opts.nats_url;
+    no.auth = opts.auth;
+    no.name = name;
+    no.send_asap = opts.send_asap;
+    // Reconnects like any client: an outage costs the transactions that
+    // went unanswered meanwhile (counted as lost), not the rest of the run.
+    no.max_reconnect = -1;
+    if (auto err = service::use_local_credentials(no.auth, no.url, role))
+      return err;
+    return service::nats_connection::connect(no);
+  };
+  auto conn = connect(service::nats_role::authoriser, "fraud-sim");
   if (!conn) {
     error = fraud::to_string(conn.error());
     return false;
   }
+  fraud::expected<std::unique_ptr<service::nats_connection>> watcher{nullptr};
+  if (!opts.request_mode) {
+    watcher = connect(service::nats_role::viewer, "fraud-sim-watch");
+    if (!watcher) {
+      error = fraud::to_string(watcher.error());
+      return false;
+    }
+  }
   auto* nc = (*conn)->get();
+  auto* wc = opts.request_mode ? nc : (*watcher)->get();
   auto timeout_ns = static_cast<std::int64_t>(opts.timeout_ms) * 1'000'000;
   answer_collector answers{txs, timeout_ns, !opts.request_mode};
   subscriptions subs;
-  natsInbox* inbox = nullptr;
-  natsStatus s = natsInbox_Create(&inbox);
-  std::string reply_prefix = s == NATS_OK ? std::string{inbox} + "." : "";
-  natsInbox_Destroy(inbox);
+  auto reply_prefix = (*conn)->new_inbox() + ".";
+  natsStatus s = reply_prefix.size() > 1 ? NATS_OK : NATS_ERR;
   if (s == NATS_OK && opts.request_mode)
     s = subs.add(nc, (reply_prefix + "*").c_str(), on_reply, &answers);
   if (s == NATS_OK && !opts.request_mode)
-    s = subs.add(nc, protocol::subjects::decisions_all,
+    s = subs.add(wc, protocol::subjects::decisions_all,
                  on_publication<&answer_collector::on_decision>, &answers);
   if (s == NATS_OK && !opts.request_mode)
-    s = subs.add(nc, protocol::subjects::rejected,
+    s = subs.add(wc, protocol::subjects::rejected,
                  on_publication<&answer_collector::on_rejection>, &answers);
+  if (s == NATS_OK && !opts.request_mode)
+    s = (*watcher)->flush(5000);
   if (s == NATS_OK)
     s = (*conn)->flush(5000);
   if (s != NATS_OK) {

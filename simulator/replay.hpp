@@ -12,6 +12,8 @@
 
 #include <string>
 
+#include "service/client/nats_credentials.hpp"
+
 #include "simulator/detection.hpp"
 #include "simulator/replay_set.hpp"
 #include "simulator/report.hpp"
@@ -19,7 +21,10 @@
 namespace fraud::simulator {
 
 struct replay_options {
-  std::string nats_url = "nats://127.0.0.1:4222";
+  // "" = the local fraudd's server, with its authoriser (and, to collect
+  // publications, viewer) key; else nats://127.0.0.1:4222.
+  std::string nats_url;
+  service::nats_credentials auth;  // resolve()d
   double rate_tps = 1000;  // 0: as fast as possible
   bool request_mode = true;
   int timeout_ms = 5000;   // an answer later than this after its due time is lost

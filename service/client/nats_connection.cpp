@@ -40,8 +40,12 @@ nats_connection::connect(const nats_options& opts) {
       || (s = natsOptions_SetReconnectedCB(o, on_reconnected, self.get()))
            != NATS_OK)
     return fail("cannot set NATS options", s);
+  if (auto err = apply(opts.auth, o))
+    return err;
+  if (!opts.auth.inbox_prefix.empty())
+    self->inbox_prefix_ = opts.auth.inbox_prefix;
   if ((s = natsConnection_Connect(&self->conn_, o)) != NATS_OK)
-    return fail(("cannot connect to " + opts.url).c_str(), s);
+    return fail(("cannot connect to " + redact_url(opts.url)).c_str(), s);
   return self;
 }
 
@@ -52,6 +56,15 @@ nats_connection::~nats_connection() {
   }
   if (opts_ != nullptr)
     natsOptions_Destroy(opts_);
+}
+
+std::string nats_connection::new_inbox() const {
+  natsInbox* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK)
+    return {};
+  std::string unique = inbox;  // "_INBOX.<nuid>"
+  natsInbox_Destroy(inbox);
+  return inbox_prefix_ + unique.substr(unique.find('.'));
 }
 
 natsStatus nats_connection::flush(int timeout_ms) {

@@ -11,12 +11,14 @@
 #include <string>
 
 #include "models/error.hpp"
+#include "service/client/nats_credentials.hpp"
 #include <nats/nats.h>
 
 namespace fraud::service {
 
 struct nats_options {
-  std::string url = "nats://127.0.0.1:4222";
+  std::string url = "nats://127.0.0.1:4222";  // may hold user info: see redact_url
+  nats_credentials auth;     // resolve()d: who we are, and TLS
   std::string name = "fraud";
   bool send_asap = true;     // flush each publish now instead of batching
   int connect_timeout_ms = 2000;
@@ -41,6 +43,11 @@ public:
   std::uint64_t disconnects() const { return disconnects_.load(); }
   std::uint64_t reconnects() const { return reconnects_.load(); }
 
+  /// A new unique inbox subject under this connection's inbox prefix
+  /// (_INBOX, or --nats-inbox-prefix), for a client that subscribes to
+  /// its replies itself; "" if nats.c cannot make one.
+  std::string new_inbox() const;
+
   /// Flushes what was published, waiting at most timeout_ms.
   natsStatus flush(int timeout_ms);
 
@@ -51,6 +58,7 @@ private:
   static void on_disconnected(natsConnection*, void* closure);
   static void on_reconnected(natsConnection*, void* closure);
 
+  std::string inbox_prefix_ = "_INBOX";
   natsOptions* opts_ = nullptr;
   natsConnection* conn_ = nullptr;
   std::atomic<std::uint64_t> async_errors_{0};

@@ -13,6 +13,7 @@
 #include "models/error.hpp"
 #include "models/transaction.hpp"
 #include "protocol/codec.hpp"
+#include "service/client/local_credentials.hpp"
 #include "service/client/nats_connection.hpp"
 
 namespace fraud::ctl {
@@ -29,7 +30,11 @@ enum exit_code : int {
 };
 
 struct common_options {
-  std::string nats_url = "nats://127.0.0.1:4222";
+  // "" = the local fraudd's server (its registered credentials directory),
+  // else nats://127.0.0.1:4222.
+  std::string nats_url;
+  service::nats_credentials auth;  // resolve()d in main
+  std::string sign_key;  // the NKey seed that signs changes ("" = --nats-nkey)
   int timeout_ms = 2000;
   bool json = false;
 };
@@ -37,8 +42,14 @@ struct common_options {
 /// Prints "fraudctl: what" to stderr and returns the usage exit code.
 int usage_error(const std::string& what);
 
-/// Connects, or prints why not and returns null.
-std::unique_ptr<service::nats_connection> connect(const common_options& c);
+/// The least role that may do what a request on `subject` does:
+/// authoriser for transactions, analyst for changes, viewer for the rest.
+service::nats_role role_for(const std::string& subject);
+
+/// Connects as `role` (with the local server's key for it when no
+/// credentials were given), or prints why not and returns null.
+std::unique_ptr<service::nats_connection> connect(const common_options& c,
+                                                  service::nats_role role);
 
 /// Sends a request and returns the reply's bytes, or prints why there is
 /// none and returns nothing.
@@ -63,7 +74,7 @@ ask(service::nats_connection& conn, const common_options& c,
 template <class Reply, class Query>
 [[nodiscard]] fraud::expected<Reply>
 ask(const common_options& c, const std::string& subject, const Query& query) {
-  auto conn = connect(c);
+  auto conn = connect(c, role_for(subject));
   if (!conn)  // connect() has said why
     return fraud::error{fraud::ec::nats_error, "not connected"};
   return ask<Reply>(*conn, c, subject, query);

@@ -9,7 +9,10 @@
 #include "models/transaction.hpp"
 #include "protocol/query_codec.hpp"
 #include "protocol/rules_codec.hpp"
+#include "protocol/subjects.hpp"
 #include "service/client/clock.hpp"
+#include "service/client/nkey.hpp"
+#include "service/client/signed_change.hpp"
 
 namespace fraud::ctl {
 
@@ -51,12 +54,57 @@ int usage_error(const std::string& what) {
   return usage;
 }
 
-std::unique_ptr<service::nats_connection> connect(const common_options& c) {
+service::nats_role role_for(const std::string& subject) {
+  namespace subjects = protocol::subjects;
+  if (subject.rfind(subjects::tx_prefix, 0) == 0)
+    return service::nats_role::authoriser;
+  if (subject == subjects::rules_set || subject == subjects::rules_rollback
+      || subject == subjects::lists_add || subject == subjects::lists_remove)
+    return service::nats_role::analyst;
+  return service::nats_role::viewer;
+}
+
+namespace {
+
+// Signs a change with the analyst's seed: --sign-key, --nats-nkey, or the
+// local server's analyst key.
+fraud::error sign(const common_options& c, const std::string& subject,
+                  const std::string& payload, natsMsg* msg) {
+  auto auth = c.auth;
+  auto url = c.nats_url;
+  if (!c.sign_key.empty())
+    auth.nkey_file = c.sign_key;
+  else if (auto err = service::use_local_credentials(
+             auth, url, service::nats_role::analyst))
+    return err;
+  if (auth.nkey_file.empty())
+    return fraud::error{fraud::ec::permission_denied,
+                        "a change must be signed with an analyst's NKey: "
+                        "give --sign-key (or --nats-nkey) <seed file>"};
+  auto seed = service::nkey::read_seed_file(auth.nkey_file);
+  if (!seed)
+    return seed.error();
+  auto sig = service::sign_change(*seed, subject, payload,
+                                  service::wall_ms());
+  if (!sig)
+    return sig.error();
+  return service::set_change_headers(msg, *sig);
+}
+
+} // namespace
+
+std::unique_ptr<service::nats_connection> connect(const common_options& c,
+                                                  service::nats_role role) {
   service::nats_options no;
   no.url = c.nats_url;
+  no.auth = c.auth;
   no.name = "fraudctl";
   no.max_reconnect = 0;
-  auto conn = service::nats_connection::connect(no);
+  auto conn = [&]() -> fraud::expected<std::unique_ptr<service::nats_connection>> {
+    if (auto err = service::use_local_credentials(no.auth, no.url, role))
+      return err;
+    return service::nats_connection::connect(no);
+  }();
   if (!conn) {
     std::fprintf(stderr, "fraudctl: %s\n",
                  fraud::to_string(conn.error()).c_str());
@@ -69,11 +117,22 @@ std::optional<std::string> request(service::nats_connection& conn,
                                    const common_options& c,
                                    const std::string& subject,
                                    const std::string& payload) {
+  natsMsg* msg = nullptr;
+  auto s = natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
+                          static_cast<int>(payload.size()));
+  if (s == NATS_OK && role_for(subject) == service::nats_role::analyst) {
+    // A change carries its analyst's signature (README: Who changed the
+    // rules), made with the same NKey the connection authenticated with.
+    if (auto err = sign(c, subject, payload, msg)) {
+      natsMsg_Destroy(msg);
+      std::fprintf(stderr, "fraudctl: %s\n", fraud::to_string(err).c_str());
+      return std::nullopt;
+    }
+  }
   natsMsg* reply = nullptr;
-  auto s = natsConnection_Request(&reply, conn.get(), subject.c_str(),
-                                  payload.data(),
-                                  static_cast<int>(payload.size()),
-                                  c.timeout_ms);
+  if (s == NATS_OK)
+    s = natsConnection_RequestMsg(&reply, conn.get(), msg, c.timeout_ms);
+  natsMsg_Destroy(msg);
   if (s != NATS_OK) {
     std::fprintf(stderr, "fraudctl: no answer on %s within %d ms: %s%s\n",
                  subject.c_str(), c.timeout_ms, service::describe(s).c_str(),

@@ -146,7 +146,7 @@ int run_decisions(const common_options& c, const decisions_options& o) {
   q.rule = o.rule;
   q.limit = o.limit;
   q.cursor = o.cursor;
-  auto conn = connect(c);
+  auto conn = connect(c, service::nats_role::viewer);
   if (!conn)
     return failure;
   std::vector<protocol::decision_view> all;

@@ -39,9 +39,15 @@ std::string author_or_user(const std::string& author) {
   return user != nullptr ? user : "";
 }
 
+// The verified analyst's name, without the key; "-" for none.
+std::string signer_name(const std::string& signer) {
+  return signer.empty() ? "-" : signer.substr(0, signer.find(" ("));
+}
+
 json version_json(const protocol::rules_version& v) {
   return {{"version", v.version},   {"name", v.name},
           {"author", v.author},     {"reason", v.reason},
+          {"signer", v.signer},
           {"created_at_ms", v.created_at_ms},
           {"rules", v.rules},       {"running", v.running}};
 }
@@ -110,9 +116,11 @@ int run_get(const common_options& c, const rules_cli& o) {
     return ok;
   }
   if (r.version)
-    std::fprintf(stderr, "%s%s, by %s at %s: %s\n", r.version->name.c_str(),
+    std::fprintf(stderr, "%s%s, by %s (signed by %s) at %s: %s\n",
+                 r.version->name.c_str(),
                  r.version->running ? " (running)" : "",
                  r.version->author.c_str(),
+                 signer_name(r.version->signer).c_str(),
                  format_time(r.version->created_at_ms).c_str(),
                  r.version->reason.c_str());
   if (o.out.empty()) {
@@ -186,26 +194,28 @@ int run_history(const common_options& c, const rules_cli& o) {
       activations.push_back({{"version", a.version}, {"author", a.author},
                              {"reason", a.reason},
                              {"activated_at_ms", a.activated_at_ms},
-                             {"kind", a.kind}});
+                             {"kind", a.kind}, {"signer", a.signer}});
     std::printf("%s\n", json{{"versions", versions},
                              {"activations", activations}}
                           .dump(2)
                           .c_str());
     return ok;
   }
-  std::printf("%-10s %-23s %-16s %5s  %s\n", "version", "created (UTC)",
-              "author", "rules", "reason");
+  std::printf("%-10s %-23s %-16s %-16s %5s  %s\n", "version",
+              "created (UTC)", "signed by", "author", "rules", "reason");
   for (auto& v : r.versions)
-    std::printf("%-10s %-23s %-16s %5u  %s%s\n", v.name.c_str(),
-                format_time(v.created_at_ms).c_str(), v.author.c_str(),
-                v.rules, v.reason.c_str(), v.running ? "  [running]" : "");
-  std::printf("\n%-23s %-10s %-9s %-16s %s\n", "ran from (UTC)", "version",
-              "how", "author", "reason");
+    std::printf("%-10s %-23s %-16s %-16s %5u  %s%s\n", v.name.c_str(),
+                format_time(v.created_at_ms).c_str(),
+                signer_name(v.signer).c_str(), v.author.c_str(), v.rules,
+                v.reason.c_str(), v.running ? "  [running]" : "");
+  std::printf("\n%-23s %-10s %-9s %-16s %-16s %s\n", "ran from (UTC)",
+              "version", "how", "signed by", "author", "reason");
   for (auto& a : r.activations)
-    std::printf("%-23s rules-%-4llu %-9s %-16s %s\n",
+    std::printf("%-23s rules-%-4llu %-9s %-16s %-16s %s\n",
                 format_time(a.activated_at_ms).c_str(),
                 static_cast<unsigned long long>(a.version), a.kind.c_str(),
-                a.author.c_str(), a.reason.c_str());
+                signer_name(a.signer).c_str(), a.author.c_str(),
+                a.reason.c_str());
   return ok;
 }
 
@@ -283,6 +293,7 @@ int run_lists_get(const common_options& c, const rules_cli& o) {
       json entries = json::array();
       for (auto& e : l.entries)
         entries.push_back({{"value", e.value}, {"author", e.author},
+                           {"signer", e.signer},
                            {"reason", e.reason},
                            {"added_at_ms", e.added_at_ms}});
       lists.push_back({{"name", l.name}, {"size", l.size},
@@ -299,11 +310,12 @@ int run_lists_get(const common_options& c, const rules_cli& o) {
     return ok;
   }
   for (auto& l : r.lists) {
-    std::printf("%-40s %-23s %-16s %s\n", "value", "added (UTC)", "author",
-                "reason");
+    std::printf("%-40s %-23s %-16s %-16s %s\n", "value", "added (UTC)",
+                "signed by", "author", "reason");
     for (auto& e : l.entries)
-      std::printf("%-40s %-23s %-16s %s\n", e.value.c_str(),
-                  format_time(e.added_at_ms).c_str(), e.author.c_str(),
+      std::printf("%-40s %-23s %-16s %-16s %s\n", e.value.c_str(),
+                  format_time(e.added_at_ms).c_str(),
+                  signer_name(e.signer).c_str(), e.author.c_str(),
                   e.reason.c_str());
   }
   return ok;

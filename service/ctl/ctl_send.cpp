@@ -157,7 +157,7 @@ int run_send(const common_options& c, send_options& o) {
   // answer to bad input is what this command is for showing.
   std::string payload;
   protocol::encode_transaction(tx, payload);
-  auto conn = connect(c);
+  auto conn = connect(c, service::nats_role::authoriser);
   if (!conn)
     return failure;
   auto subject = std::string{protocol::subjects::tx_prefix} + tx.card_id;

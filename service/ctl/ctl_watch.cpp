@@ -34,7 +34,7 @@ struct tally {
 } // namespace
 
 int run_watch(const common_options& c, const watch_options& o) {
-  auto conn = connect(c);
+  auto conn = connect(c, service::nats_role::viewer);
   if (!conn)
     return failure;
   natsSubscription* decisions = nullptr;

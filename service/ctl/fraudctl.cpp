@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "service/ctl/ctl.hpp"
+#include "service/ctl/ctl_keys.hpp"
 #include "service/ctl/ctl_rules.hpp"
 
 int main(int argc, char** argv) {
@@ -10,11 +11,19 @@ int main(int argc, char** argv) {
   common_options c;
   CLI::App app{"fraudctl: ask the fraud service, as a person or a script.\n"
                "Exit codes: 0 done, 1 failure, 2 usage, 3 input rejected, "
-               "4 not found."};
+               "4 not found, 5 the service failed, 6 permission denied, "
+               "7 limit exceeded."};
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--nats", c.nats_url, "NATS server URL")
-    ->capture_default_str();
+  app.add_option("--nats", c.nats_url,
+                 "NATS server URL (default: the local fraudd's embedded "
+                 "server, with its credentials; else nats://127.0.0.1:4222)");
+  fraud::service::declare_nats_credentials(app, c.auth);
+  app.add_option("--sign-key", c.sign_key,
+                 "the analyst's NKey seed file that signs rule and list "
+                 "changes (default: --nats-nkey, or the local fraudd's "
+                 "analyst key)")
+    ->check(CLI::ExistingFile);
   app.add_option("--timeout-ms", c.timeout_ms, "how long to wait for answers")
     ->capture_default_str()
     ->check(CLI::Range(1, 600000));
@@ -95,12 +104,15 @@ int main(int argc, char** argv) {
   watch->add_option("--count", wo.count, "stop after this many decisions");
 
   auto rules = add_rules_commands(app);
+  auto keys = add_keys_commands(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? ok : usage;
   }
+  if (auto err = fraud::service::resolve(c.auth))
+    return usage_error(fraud::to_string(err));
   if (send->parsed())
     return run_send(c, so);
   if (decision->parsed())
@@ -114,6 +126,8 @@ int main(int argc, char** argv) {
   if (watch->parsed())
     return run_watch(c, wo);
   if (auto rc = run_rules_commands(c, *rules))
+    return *rc;
+  if (auto rc = run_keys_commands(*keys))
     return *rc;
   return usage;
 }

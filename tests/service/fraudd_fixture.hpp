@@ -11,6 +11,7 @@
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
 #include "tests/models/sample_transaction.hpp"
+#include "tests/support/analyst.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace fraud::test {
@@ -26,6 +27,7 @@ protected:
   void SetUp() override {
     nats = start_nats(dir.path());
     ASSERT_TRUE(nats);
+    alice = make_analyst(dir);
     ASSERT_TRUE(fraudd.start(args()))
       << "fraudd did not start:\n" << fraudd.output();
     service::nats_options o;
@@ -51,16 +53,16 @@ protected:
   }
 
   virtual std::vector<std::string> args() {
-    return {"--nats", nats->url(), "--db", dir.file("fraud.db")};
+    return {"--nats", nats->url(), "--db", dir.file("fraud.db"),
+            "--analyst-keys", alice.keyring};
   }
 
-  // The reply's bytes, or "" (and a test failure) when none came.
+  // The reply's bytes, or "" (and a test failure) when none came. A
+  // change is signed by alice.
   std::string raw_request(const std::string& subject,
                           const std::string& payload) {
     natsMsg* msg = nullptr;
-    auto s = natsConnection_Request(&msg, conn->get(), subject.c_str(),
-                                    payload.data(),
-                                    static_cast<int>(payload.size()), 5000);
+    auto s = signed_request(&msg, conn->get(), subject, payload, alice, 5000);
     if (s != NATS_OK) {
       ADD_FAILURE() << "no reply on " << subject << ": "
                     << service::describe(s);
@@ -106,8 +108,9 @@ protected:
   /// fraudctl against this fraudd: its stdout and stderr, `rc` its exit code.
   std::string ctl(const std::string& args, int& rc) {
     std::string out;
-    rc = run_command(fraudctl_binary() + " --nats " + nats->url() + " "
-                       + args + " 2>&1",
+    rc = run_command(fraudctl_binary() + " --nats " + nats->url()
+                       + " --sign-key " + alice.seed_file + " " + args
+                       + " 2>&1",
                      out);
     return out;
   }
@@ -133,6 +136,7 @@ protected:
   temp_dir dir;
   std::unique_ptr<service::embedded_nats> nats;
   fraudd_process fraudd;
+  analyst alice;  // signs the changes raw_request sends
   std::unique_ptr<service::nats_connection> conn;
   natsSubscription* decisions = nullptr;
   natsSubscription* rejections = nullptr;

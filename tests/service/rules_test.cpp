@@ -349,9 +349,8 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
                                                    "load", "switch"},
                        payload);
       natsMsg* msg = nullptr;
-      if (natsConnection_Request(&msg, (*c)->get(), "fraud.rules.set",
-                                 payload.data(),
-                                 static_cast<int>(payload.size()), 5000)
+      if (test::signed_request(&msg, (*c)->get(), "fraud.rules.set", payload,
+                               alice, 5000)
           != NATS_OK)
         continue;
       protocol::rules_change_reply r;
