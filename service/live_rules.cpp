@@ -66,7 +66,7 @@ fraud::error live_rules::start(const std::string& rules_file) {
   if (!lists)
     return lists.error();
   lists_ = std::make_shared<named_lists>(std::move(*lists));
-  signature who{"fraudd", "", wall_ms()};
+  signature who{"fraudd", "", wall_ms(), ""};
   std::string text;
   std::uint64_t version = 0;
   if (!rules_file.empty()) {

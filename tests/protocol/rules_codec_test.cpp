@@ -72,7 +72,8 @@ TEST(rules_codec, list_changes_are_checked) {
 
 TEST(rules_codec, replies_round_trip_with_errors_at_their_positions) {
   rules_change_reply r;
-  r.version = rules_version{3, "rules-3", "alice", "why", 1234, 7, true};
+  r.version = rules_version{3, "rules-3", "alice", "why", 1234, 7, true,
+                            "alice (UABC)"};
   r.errors.push_back({2, 14, "expected a value"});
   r.warnings.push_back({0, 0, "list 'x' has no entries"});
   std::string bytes;
@@ -82,6 +83,7 @@ TEST(rules_codec, replies_round_trip_with_errors_at_their_positions) {
   ASSERT_TRUE(out.version);
   EXPECT_EQ(out.version->name, "rules-3");
   EXPECT_TRUE(out.version->running);
+  EXPECT_EQ(out.version->signer, "alice (UABC)");
   ASSERT_EQ(out.errors.size(), 1u);
   EXPECT_EQ(out.errors[0].line, 2);
   EXPECT_EQ(out.errors[0].column, 14);

@@ -336,6 +336,7 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
   std::map<std::string, std::string> kind_of;  // version name -> "a" / "b"
   std::mutex kinds_mtx;
   std::atomic<bool> sending{true};
+  std::atomic<int> switches{0};
   std::thread switcher{[&] {
     // its own connection: requests must not queue behind the publishes
     service::nats_options o;
@@ -361,6 +362,7 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
       if (r.version) {
         std::lock_guard<std::mutex> guard{kinds_mtx};
         kind_of[r.version->name] = a ? "a" : "b";
+        switches.fetch_add(1);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -378,6 +380,16 @@ TEST_F(rules, a_switch_under_load_loses_nothing_and_mixes_no_versions) {
     if (i % 1000 == 999)  // about 20,000 tx/s, as the issue asks
       std::this_thread::sleep_until(began + std::chrono::milliseconds(
                                               (i + 1) / 20));
+    // Each eighth of the traffic goes out under a version of its own, on
+    // however loaded a machine: the next waits for the next switch.
+    if (i % (total / 8) == total / 8 - 1) {
+      auto after = switches.load();
+      EXPECT_TRUE(test::eventually([&] { return switches.load() > after; },
+                                   std::chrono::seconds(10)))
+        << "the rules did not switch";
+      began = std::chrono::steady_clock::now()
+              - std::chrono::milliseconds((i + 1) / 20);
+    }
   }
   ASSERT_EQ(conn->flush(5000), NATS_OK);
   auto sent_in = std::chrono::steady_clock::now() - began;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <sys/stat.h>
 
 #include "protocol/codec.hpp"
@@ -75,9 +76,13 @@ protected:
     service::embedded_nats_options o;
     o.binary = test::nats_server_binary();
     o.work_dir = dir.path();
-    o.extra_config = "include \"" FRAUD_SOURCE_DIR
-                     "/deploy/nats/nats-server.conf\"\n"
-                     + extra;
+    // The shipped file, as it is (an include would be resolved relative
+    // to the server's private directory).
+    std::ifstream shipped{FRAUD_SOURCE_DIR "/deploy/nats/nats-server.conf"};
+    std::stringstream text;
+    text << shipped.rdbuf();
+    ASSERT_FALSE(text.str().empty());
+    o.extra_config = text.str() + "\n" + extra;
     auto server = service::embedded_nats::start(o);
     ASSERT_TRUE(server) << to_string(server.error());
     nats = std::move(*server);
