@@ -53,6 +53,8 @@ fi
 PORT=${URL##*:}
 CTL="$BUILD/service/fraudctl --nats $URL"
 echo "== fraudd is ready on $URL (log: $LOG, decisions: $DB)"
+echo "   its nats-server lets in only the keys in $BUILD/demo-credentials;"
+echo "   fraudctl and fraud-sim on this machine find them by themselves"
 
 "$BUILD/simulator/fraud-sim" run --cards "$CARDS" --days "$DAYS" \
   --seed "$SEED" --nats "$URL" --rate "$RATE" \
