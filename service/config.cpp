@@ -18,7 +18,7 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--nats", cfg.nats_url,
                  "NATS server URL; without it fraudd starts its own "
                  "nats-server on loopback");
-  declare_nats_credentials(app, cfg.nats_auth);
+  declare_nats_credentials(app, cfg.nats_auth, false);
   app.add_option("--analyst-keys", cfg.analyst_keys,
                  "file of '<name> <NKey public key>' lines: the analysts whose "
                  "signed rule and list changes fraudd accepts (default: the "

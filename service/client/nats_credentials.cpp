@@ -10,7 +10,8 @@
 
 namespace fraud::service {
 
-void declare_nats_credentials(CLI::App& app, nats_credentials& c) {
+void declare_nats_credentials(CLI::App& app, nats_credentials& c,
+                              bool local_clients) {
   const char* group = "NATS credentials (secrets only from files or the "
                       "environment, never on the command line)";
   app.add_option("--nats-user", c.user,
@@ -57,6 +58,8 @@ void declare_nats_credentials(CLI::App& app, nats_credentials& c) {
                  "permissions allow (e.g. _INBOX.switch-1; or "
                  "FRAUD_NATS_INBOX_PREFIX)")
     ->group(group);
+  if (!local_clients)
+    return;
   app.add_option("--credentials", c.credentials_dir,
                  "the credentials directory of a local fraudd's embedded "
                  "server (found by itself for a loopback URL; or "

@@ -42,8 +42,10 @@ struct nats_credentials {
 };
 
 /// Declares the options above on `app`, with --help text saying where
-/// secrets may come from.
-void declare_nats_credentials(CLI::App& app, nats_credentials& c);
+/// secrets may come from; --credentials only for `local_clients` (fraudd
+/// makes that directory, it does not read one).
+void declare_nats_credentials(CLI::App& app, nats_credentials& c,
+                              bool local_clients = true);
 
 /// Fills what the environment gives (FRAUD_NATS_USER, FRAUD_NATS_PASSWORD,
 /// FRAUD_NATS_TOKEN, FRAUD_NATS_NKEY, FRAUD_NATS_CREDS,
