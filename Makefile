@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps configure build test chaos demo bench clean
+.PHONY: all deps configure build test chaos demo bench bench-security clean
 
 all: build
 
@@ -34,6 +34,11 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# What the shipped security configuration costs: fraudd behind an open
+# nats-server and behind deploy/nats/nats-server.conf, side by side.
+bench-security: build
+	@scripts/security_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
