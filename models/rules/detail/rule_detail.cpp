@@ -53,6 +53,13 @@ bool add_placeholder(std::vector<detail_part>& parts, std::string_view inner,
 std::vector<detail_part> compile_say(std::string_view say, position at,
                                      std::vector<rule_diagnostic>& errors) {
   std::vector<detail_part> parts;
+  if (say.size() > max_say_bytes) {
+    errors.push_back(error_at(at, "a 'say' text is at most "
+                                    + std::to_string(max_say_bytes)
+                                    + " characters, this one has "
+                                    + std::to_string(say.size())));
+    return {};
+  }
   std::size_t i = 0;
   auto where = [&](std::size_t offset) {
     // +1 for the opening quote; escapes before it shift this a little
@@ -93,7 +100,13 @@ std::vector<detail_part>
 default_detail(const std::string& condition_text,
                const std::vector<const feature_info*>& read) {
   std::vector<detail_part> parts;
-  add_text(parts, condition_text);
+  if (condition_text.size() > max_condition_in_detail) {
+    add_text(parts, std::string_view{condition_text}.substr(
+                      0, max_condition_in_detail - 3));
+    add_text(parts, "...");
+  } else {
+    add_text(parts, condition_text);
+  }
   const char* separator = ": ";
   for (auto* f : read) {
     add_text(parts, separator);

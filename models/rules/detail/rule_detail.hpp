@@ -7,6 +7,7 @@
 // are braces. Without N, whole numbers show no decimals and others two.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -15,13 +16,23 @@
 
 namespace fraud::models::rules {
 
+/// The longest `say` text. A reason's detail travels in every decision
+/// that rule fires on (up to 32 reasons and 32 shadow reasons each), in
+/// the reply to the transaction and in the store: a sentence for a person
+/// fits in this, and it keeps a decision far below NATS's 1 MiB payload.
+inline constexpr std::size_t max_say_bytes = 200;
+
+/// How much of a condition a reason without `say` quotes; longer ones are
+/// cut with "...", for the same reason.
+inline constexpr std::size_t max_condition_in_detail = 120;
+
 /// `say` compiled, or empty with errors added. `at` is where the string
 /// starts (its opening quote).
 std::vector<detail_part> compile_say(std::string_view say, position at,
                                      std::vector<rule_diagnostic>& errors);
 
 /// "<condition as written>: feature=value, ...", for the features the
-/// condition reads.
+/// condition reads; the condition cut at max_condition_in_detail.
 std::vector<detail_part>
 default_detail(const std::string& condition_text,
                const std::vector<const feature_info*>& read);

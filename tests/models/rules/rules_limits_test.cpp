@@ -1,10 +1,12 @@
 // What one ruleset may hold and cost: rules per text, reasons
-// per decision, and the measured cost of scoring with it.
+// per decision and the length of each, and the measured cost of scoring
+// with it.
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/detail/rule_detail.hpp"
 #include "models/rules/rule_compiler.hpp"
 #include "models/rules/rule_cost.hpp"
 #include "models/ruleset.hpp"
@@ -65,6 +67,37 @@ TEST(rules_limits, cost_is_measured_and_grows_with_the_rules) {
   ASSERT_TRUE(heavy_rules);
   auto heavy = measure_cost_ns(**heavy_rules, 500);
   EXPECT_GT(heavy, light) << "light " << light << " ns, heavy " << heavy;
+}
+
+TEST(rules_limits, a_say_text_is_at_most_max_say_bytes) {
+  auto say = [](std::size_t n) {
+    return "rule a: review when amount > 1 say \"" + std::string(n, 's')
+           + "\"\n";
+  };
+  EXPECT_TRUE(compile(say(max_say_bytes)).program);
+  auto r = compile(say(max_say_bytes + 1));
+  EXPECT_FALSE(r.program);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("at most 200"), std::string::npos)
+    << r.errors[0].message;
+}
+
+TEST(rules_limits, a_long_condition_is_cut_in_the_reason) {
+  std::string condition = "amount > 1";
+  for (int i = 0; i < 100; ++i)
+    condition += " and amount > 1";
+  auto rules = make_compiled_ruleset("rule a: review when " + condition,
+                                     "t-1", nullptr);
+  ASSERT_TRUE(rules) << rules.error().what();
+  features f;
+  f.amount = 10;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  ASSERT_EQ(e.reasons.size(), 1u);
+  auto& detail = e.reasons[0].detail;
+  EXPECT_EQ(detail.substr(0, max_condition_in_detail),
+            condition.substr(0, max_condition_in_detail - 3) + "...");
+  EXPECT_LT(detail.size(), max_condition_in_detail + 40) << detail;
 }
 
 } // namespace
