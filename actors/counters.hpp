@@ -46,6 +46,7 @@ struct counters {
   counter snapshot_dropped;  // snapshots not queued: the queue was full
   counter queries;           // requests on fraud.query.* and fraud.stats
   counter query_errors;      // of those, answered NOT_FOUND or BAD_REQUEST
+  counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();
