@@ -351,10 +351,10 @@ TEST_F(limits, a_limit_over_the_most_rows_is_limit_exceeded) {
 }
 
 // 32 rules and 32 shadow rules that fire on every transaction, each saying
-// as much as a rule may: decisions of about 14 KB.
+// as much as a reason keeps: decisions of about 18 KB.
 std::string wordy_rules() {
   std::string text;
-  std::string say(models::rules::max_say_bytes - 12, 'w');
+  std::string say(models::rules::max_detail_bytes - 12, 'w');
   for (int i = 0; i < 32; ++i) {
     text += "score r" + std::to_string(i) + ": +1 when amount > 0 say \""
             + say + " {amount:2}\"\n";

@@ -53,13 +53,6 @@ bool add_placeholder(std::vector<detail_part>& parts, std::string_view inner,
 std::vector<detail_part> compile_say(std::string_view say, position at,
                                      std::vector<rule_diagnostic>& errors) {
   std::vector<detail_part> parts;
-  if (say.size() > max_say_bytes) {
-    errors.push_back(error_at(at, "a 'say' text is at most "
-                                    + std::to_string(max_say_bytes)
-                                    + " characters, this one has "
-                                    + std::to_string(say.size())));
-    return {};
-  }
   std::size_t i = 0;
   auto where = [&](std::size_t offset) {
     // +1 for the opening quote; escapes before it shift this a little

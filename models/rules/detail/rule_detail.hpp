@@ -16,11 +16,14 @@
 
 namespace fraud::models::rules {
 
-/// The longest `say` text. A reason's detail travels in every decision
-/// that rule fires on (up to 32 reasons and 32 shadow reasons each), in
-/// the reply to the transaction and in the store: a sentence for a person
-/// fits in this, and it keeps a decision far below NATS's 1 MiB payload.
-inline constexpr std::size_t max_say_bytes = 200;
+/// The longest detail a reason carries; a longer one is cut with "...".
+/// It travels in every decision its rule fires on (up to 32 reasons and
+/// 32 shadow reasons each), in the reply to the transaction and in the
+/// store: a sentence for a person fits, and a decision stays far below
+/// NATS's 1 MiB payload whatever a rule text says. A `say` text longer
+/// than this gets a warning, not an error, so that texts kept before
+/// the limit still compile.
+inline constexpr std::size_t max_detail_bytes = 256;
 
 /// How much of a condition a reason without `say` quotes; longer ones are
 /// cut with "...", for the same reason.

@@ -69,17 +69,39 @@ TEST(rules_limits, cost_is_measured_and_grows_with_the_rules) {
   EXPECT_GT(heavy, light) << "light " << light << " ns, heavy " << heavy;
 }
 
-TEST(rules_limits, a_say_text_is_at_most_max_say_bytes) {
-  auto say = [](std::size_t n) {
-    return "rule a: review when amount > 1 say \"" + std::string(n, 's')
-           + "\"\n";
-  };
-  EXPECT_TRUE(compile(say(max_say_bytes)).program);
-  auto r = compile(say(max_say_bytes + 1));
-  EXPECT_FALSE(r.program);
-  ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].message.find("at most 200"), std::string::npos)
-    << r.errors[0].message;
+// A reason's detail for a `say` text of `n` characters, and the warnings.
+std::string detail_of(const std::string& say,
+                      std::vector<rule_diagnostic>* warnings = nullptr) {
+  auto text = "rule a: review when amount > 1 say \"" + say + "\"\n";
+  auto c = compile(text);
+  EXPECT_TRUE(c.program);
+  if (warnings != nullptr)
+    *warnings = c.warnings;
+  auto rules = make_compiled_ruleset(text, "t-1", nullptr);
+  features f;
+  f.amount = 10;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  return e.reasons.at(0).detail;
+}
+
+TEST(rules_limits, a_long_say_text_is_cut_in_the_reason_with_a_warning) {
+  std::vector<rule_diagnostic> warnings;
+  std::string fits(max_detail_bytes, 's');
+  EXPECT_EQ(detail_of(fits, &warnings), fits);
+  EXPECT_TRUE(warnings.empty());
+  auto cut = detail_of(std::string(5000, 's'), &warnings);
+  EXPECT_EQ(cut, std::string(max_detail_bytes - 3, 's') + "...");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].message.find("the rest is cut"), std::string::npos)
+    << warnings[0].message;
+  // placeholders count as what they show; a character is never split
+  EXPECT_EQ(detail_of(std::string(max_detail_bytes - 5, 's') + "{amount:2}")
+              .size(),
+            max_detail_bytes);
+  auto accents = detail_of(std::string(max_detail_bytes - 4, 's')
+                           + "\xc3\xa9\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(accents, std::string(max_detail_bytes - 4, 's') + "...");
 }
 
 TEST(rules_limits, a_long_condition_is_cut_in_the_reason) {
