@@ -48,6 +48,7 @@ struct counters {
   counter query_errors;      // of those, answered NOT_FOUND or BAD_REQUEST
   counter changes_denied;    // rules or lists changes not signed by a
                              // trusted analyst (PERMISSION_DENIED)
+  counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

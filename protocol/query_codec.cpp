@@ -16,13 +16,28 @@ fraud::error malformed(const char* what) {
                            + " protobuf message");
 }
 
+fraud::error check_cursor(const std::string& cursor) {
+  if (cursor.size() > 18
+      || cursor.find_first_not_of("0123456789") != std::string::npos)
+    return bad_request("cursor", "must be a next_cursor from an earlier "
+                                 "reply");
+  return {};
+}
+
+fraud::error limit_exceeded(const char* field, std::string message) {
+  return fraud::error::in_field(fraud::ec::limit_exceeded, field,
+                                std::move(message));
+}
+
 fraud::error check_limit(std::uint32_t& limit,
                                       std::uint32_t fallback) {
   if (limit == 0)
     limit = fallback;
   if (limit > max_query_limit)
-    return bad_request("limit", "must be at most "
-                                  + std::to_string(max_query_limit));
+    return limit_exceeded("limit", "at most "
+                                     + std::to_string(max_query_limit)
+                                     + " rows a request, asked for "
+                                     + std::to_string(limit));
   return {};
 }
 
@@ -124,10 +139,8 @@ fraud::error decode(const void* data, std::size_t size,
     return bad_request("rule", "must be at most 64 characters");
   out.limit = msg.limit();
   out.cursor = msg.cursor();
-  if (out.cursor.size() > 18
-      || out.cursor.find_first_not_of("0123456789") != std::string::npos)
-    return bad_request("cursor", "must be a next_cursor from an earlier "
-                                 "reply");
+  if (auto err = detail::check_cursor(out.cursor))
+    return err;
   return check_limit(out.limit, 50);
 }
 
@@ -176,6 +189,7 @@ void encode_decision_reply(const std::string& decision,
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
                        const std::vector<std::string>& decisions,
+                       const std::string& next_cursor,
                        const fraud::error& error,
                        std::string& out) {
   v1::CardReply msg;
@@ -197,6 +211,7 @@ void encode_card_reply(const std::string& card_id, bool active,
   c->set_count_24h(card.count_24h);
   for (auto& d : decisions)
     add_decision(msg.add_decisions(), d);
+  msg.set_next_cursor(next_cursor);
   set_error(msg, error);
   serialize(msg, out);
 }
@@ -257,6 +272,7 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_slow_consumer_events(s.slow_consumer_events);
   msg.set_resend_reads(s.resend_reads);
   msg.set_resend_refused(s.resend_refused);
+  msg.set_requests_limited(s.requests_limited);
   serialize(msg, out);
 }
 
@@ -309,6 +325,7 @@ bool read_cardreply(const void* data, std::size_t size, card_reply& out) {
   out.card.count_24h = c.count_24h();
   if (!views_of(msg.decisions(), out.decisions))
     return false;
+  out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
   return true;
 }
@@ -388,6 +405,7 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.slow_consumer_events = msg.slow_consumer_events();
   out.resend_reads = msg.resend_reads();
   out.resend_refused = msg.resend_refused();
+  out.requests_limited = msg.requests_limited();
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include "models/card_state.hpp"
 #include "models/decision.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/request_limits.hpp"
 
 namespace fraud::protocol {
 
@@ -39,8 +40,6 @@ struct decisions_query {
 
 /// fraud.stats asks for everything there is: its request is empty.
 struct stats_query {};
-
-inline constexpr std::uint32_t max_query_limit = 1000;
 
 /// Each decoder checks the request: a bad one is BAD_REQUEST with the field.
 fraud::error decode(const void* data, std::size_t size,
@@ -73,6 +72,7 @@ struct card_reply {
   bool active = false;
   models::card_summary card;
   std::vector<decision_view> decisions;
+  std::string next_cursor;  // older decisions: a decisions_query's cursor
   fraud::error error;
 };
 
@@ -107,6 +107,7 @@ struct stats_reply {
   double queue_delay_ms = 0, queue_delay_max_ms = 0;
   std::uint64_t slow_consumer_events = 0;
   std::uint64_t resend_reads = 0, resend_refused = 0;
+  std::uint64_t requests_limited = 0;
 };
 
 /// `decision` is an encoded fraud.v1.Decision, or "" with an error.
@@ -116,6 +117,7 @@ void encode_decision_reply(const std::string& decision,
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
                        const std::vector<std::string>& decisions,
+                       const std::string& next_cursor,
                        const fraud::error& error,
                        std::string& out);
 void encode_decisions_reply(const std::vector<std::string>& decisions,

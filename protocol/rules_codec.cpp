@@ -6,17 +6,39 @@
 
 namespace fraud::protocol {
 
+static_assert(max_rules_text_bytes == models::rules::max_text_size,
+              "a request may carry no more text than the compiler takes");
+
 namespace {
 
 using namespace detail;
 
+// Who and why, each within its bound (also on a dry run, which keeps
+// neither: the bound is on what a request may carry).
+fraud::error check_lengths(const std::string& author,
+                           const std::string& reason) {
+  if (author.size() > max_author_bytes)
+    return limit_exceeded("author", "at most "
+                                      + std::to_string(max_author_bytes)
+                                      + " bytes, this one has "
+                                      + std::to_string(author.size()));
+  if (reason.size() > max_reason_bytes)
+    return limit_exceeded("reason", "at most "
+                                      + std::to_string(max_reason_bytes)
+                                      + " bytes, this one has "
+                                      + std::to_string(reason.size()));
+  return {};
+}
+
 // Who and why: every change to rules or lists must say both.
 fraud::error check_signature(const std::string& author,
                                           const std::string& reason) {
-  if (author.empty() || author.size() > 128)
+  if (auto err = check_lengths(author, reason))
+    return err;
+  if (author.empty())
     return bad_request("author", "must be 1 to 128 characters: who makes "
                                  "the change");
-  if (reason.empty() || reason.size() > 1000)
+  if (reason.empty())
     return bad_request("reason", "must be 1 to 1000 characters: why");
   return {};
 }
@@ -71,9 +93,13 @@ fraud::error decode(const void* data, std::size_t size,
   out.author = msg.author();
   out.reason = msg.reason();
   out.dry_run = msg.dry_run();
-  if (out.text.size() > models::rules::max_text_size)
-    return bad_request("text", "must be at most 1 MiB");
-  return out.dry_run ? fraud::error{} : check_signature(out.author, out.reason);
+  if (out.text.size() > max_rules_text_bytes)
+    return limit_exceeded("text", "a rule text is at most "
+                                    + std::to_string(max_rules_text_bytes)
+                                    + " bytes, this one has "
+                                    + std::to_string(out.text.size()));
+  return out.dry_run ? check_lengths(out.author, out.reason)
+                     : check_signature(out.author, out.reason);
 }
 
 fraud::error decode(const void* data, std::size_t size,
@@ -115,10 +141,13 @@ fraud::error decode(const void* data, std::size_t size,
   out.rule = msg.rule();
   out.since_ms = msg.since_ms();
   out.limit = msg.limit();
+  out.cursor = msg.cursor();
   if (out.rule.size() > 64)
     return bad_request("rule", "must be at most 64 characters");
   if (out.since_ms < 0)
     return bad_request("since_ms", "must not be negative");
+  if (auto err = check_cursor(out.cursor))
+    return err;
   return check_limit(out.limit, 20);
 }
 
@@ -134,15 +163,27 @@ fraud::error decode(const void* data, std::size_t size,
   if (!models::rules::valid_list_name(out.list))
     return bad_request("list", "must be [a-z_][a-z0-9_]*, up to 64 "
                                "characters");
-  if (out.values.empty() || out.values.size() > max_list_change)
+  if (out.values.size() > max_list_change)
+    return limit_exceeded("values", "at most "
+                                      + std::to_string(max_list_change)
+                                      + " values a request, this one has "
+                                      + std::to_string(out.values.size()));
+  if (out.values.empty())
     return bad_request("values", "must hold 1 to "
                                    + std::to_string(max_list_change)
                                    + " values");
-  for (auto& v : out.values)
+  for (auto& v : out.values) {
+    if (v.size() > max_list_value_bytes)
+      return limit_exceeded("values", "a value is at most "
+                                        + std::to_string(max_list_value_bytes)
+                                        + " bytes, '" + v.substr(0, 40)
+                                        + "...' has "
+                                        + std::to_string(v.size()));
     if (!models::rules::valid_list_value(v))
       return bad_request("values", "'" + v.substr(0, 140)
                                      + "' is not 1 to 128 printable "
                                        "characters without spaces");
+  }
   return check_signature(out.author, out.reason);
 }
 
@@ -152,10 +193,15 @@ fraud::error decode(const void* data, std::size_t size,
   if (!parse(msg, data, size))
     return malformed("ListsQuery");
   out.list = msg.list();
+  out.limit = msg.limit();
+  out.cursor = msg.cursor();
   if (!out.list.empty() && !models::rules::valid_list_name(out.list))
     return bad_request("list", "must be [a-z_][a-z0-9_]*, up to 64 "
                                "characters");
-  return {};
+  if (!out.cursor.empty() && !models::rules::valid_list_value(out.cursor))
+    return bad_request("cursor", "must be a next_cursor from an earlier "
+                                 "reply");
+  return check_limit(out.limit, max_query_limit);
 }
 
 void encode(const rules_set_request& r, std::string& out) {
@@ -192,6 +238,7 @@ void encode(const shadow_query& r, std::string& out) {
   msg.set_rule(r.rule);
   msg.set_since_ms(r.since_ms);
   msg.set_limit(r.limit);
+  msg.set_cursor(r.cursor);
   serialize(msg, out);
 }
 
@@ -208,6 +255,8 @@ void encode(const list_change& r, std::string& out) {
 void encode(const lists_query& r, std::string& out) {
   v1::ListsQuery msg;
   msg.set_list(r.list);
+  msg.set_limit(r.limit);
+  msg.set_cursor(r.cursor);
   serialize(msg, out);
 }
 
@@ -251,6 +300,7 @@ void encode(const rules_history_reply& r, std::string& out) {
 
 void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
                          const std::vector<std::string>& decisions,
+                         const std::string& next_cursor,
                          const fraud::error& error,
                          std::string& out) {
   v1::ShadowReply msg;
@@ -264,6 +314,7 @@ void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
   }
   for (auto& d : decisions)
     msg.add_decisions()->ParseFromString(d);
+  msg.set_next_cursor(next_cursor);
   set_error(msg, error);
   serialize(msg, out);
 }
@@ -291,6 +342,7 @@ void encode(const lists_reply& r, std::string& out) {
       me->set_signer(e.signer);
     }
   }
+  msg.set_next_cursor(r.next_cursor);
   set_error(msg, r.error);
   serialize(msg, out);
 }
@@ -383,6 +435,7 @@ bool read_shadowreply(const void* data, std::size_t size, shadow_reply& out) {
       return false;
     out.decisions.push_back(std::move(v));
   }
+  out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
   return true;
 }
@@ -430,6 +483,7 @@ bool read_listsreply(const void* data, std::size_t size, lists_reply& out) {
                    e.signer()});
     out.lists.push_back(std::move(n));
   }
+  out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
   return true;
 }

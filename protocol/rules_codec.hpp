@@ -84,6 +84,7 @@ struct shadow_query {
   std::string rule;
   std::int64_t since_ms = 0;
   std::uint32_t limit = 20;
+  std::string cursor{};  // a shadow_reply's next_cursor
 };
 
 struct shadow_rule_hits {
@@ -97,6 +98,7 @@ struct shadow_rule_hits {
 struct shadow_reply {
   std::vector<shadow_rule_hits> rules;
   std::vector<decision_view> decisions;
+  std::string next_cursor;  // "" when these are the last decisions
   fraud::error error;
 };
 
@@ -117,6 +119,8 @@ struct list_change_reply {
 
 struct lists_query {
   std::string list;  // "": every list's name and size
+  std::uint32_t limit = 0;  // entries; 0: max_query_limit
+  std::string cursor{};  // a lists_reply's next_cursor
 };
 
 struct list_entry {
@@ -134,12 +138,10 @@ struct named_list {
 };
 
 struct lists_reply {
-  std::vector<named_list> lists;
+  std::vector<named_list> lists;  // each size counts every entry
+  std::string next_cursor;  // "" when these are the last entries
   fraud::error error;
 };
-
-/// The most values one fraud.lists.add or .remove may carry.
-inline constexpr std::size_t max_list_change = 10'000;
 
 // ---- requests: the service decodes and checks, clients encode ----------
 
@@ -174,6 +176,7 @@ void encode(const rules_history_reply& r, std::string& out);
 /// `decisions` are encoded fraud.v1.Decision, as the store keeps them.
 void encode_shadow_reply(const std::vector<shadow_rule_hits>& rules,
                          const std::vector<std::string>& decisions,
+                         const std::string& next_cursor,
                          const fraud::error& error,
                          std::string& out);
 void encode(const list_change_reply& r, std::string& out);

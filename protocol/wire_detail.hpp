@@ -27,7 +27,12 @@ bool parse(google::protobuf::MessageLite& msg, const void* data,
 fraud::error bad_request(const char* field, std::string message);
 /// BAD_REQUEST: "not a fraud.v1.<what> protobuf message".
 fraud::error malformed(const char* what);
-/// 0 becomes `fallback`; more than max_query_limit is a bad request.
+/// BAD_REQUEST unless `cursor` is "" or a decision cursor (digits) as
+/// replies give them.
+fraud::error check_cursor(const std::string& cursor);
+/// LIMIT_EXCEEDED naming `field` (protocol/request_limits.hpp).
+fraud::error limit_exceeded(const char* field, std::string message);
+/// 0 becomes `fallback`; more than max_query_limit is LIMIT_EXCEEDED.
 fraud::error check_limit(std::uint32_t& limit,
                                       std::uint32_t fallback);
 

@@ -160,6 +160,7 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error",
                            "critical", "off"}));
+  declare_limit_options(app, cfg.limits);
 }
 
 void apply_actor_settings(const config& cfg, caf::actor_system_config& sys) {

@@ -8,6 +8,7 @@
 
 #include "protocol/subjects.hpp"
 #include "service/client/nats_credentials.hpp"
+#include "service/request_limits.hpp"
 
 namespace CLI {
 class App;
@@ -64,6 +65,9 @@ struct config {
 
   // operations
   std::string log_level = "info";  // trace debug info warn error critical off
+
+  // what one request may cost (README: Limits)
+  request_limits limits;
 };
 
 /// Declares every option of `cfg` on `app`, with its default, so that

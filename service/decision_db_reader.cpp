@@ -61,21 +61,9 @@ decision_db_reader::search(const decision_filter& f) {
   bind(":until", f.until_ms);
   bind(":cursor", f.cursor);
   // one more than asked tells whether there is a next page
-  bind(":limit", static_cast<std::int64_t>(f.limit) + 1);
-  decision_page page;
-  std::int64_t last_id = 0;
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW) {
-    if (page.decisions.size() == f.limit) {
-      page.next_cursor = last_id;
-      break;
-    }
-    last_id = st->int64(0);
-    page.decisions.emplace_back(st->blob(1));
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_->error("searching decisions");
-  return page;
+  bind(":limit", static_cast<std::int64_t>(f.bounds.limit) + 1);
+  return read_decision_page(*db_, *st, f.bounds, "searching decisions",
+                            "narrow it with card_id, rule or a time range");
 }
 
 decision_read_pool::decision_read_pool(std::string path)

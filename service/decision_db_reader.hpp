@@ -12,6 +12,7 @@
 #include "actors/decision_reads.hpp"
 #include "models/decision.hpp"
 #include "models/error.hpp"
+#include "service/decision_page.hpp"
 #include "service/per_thread.hpp"
 #include "service/sqlite_connection.hpp"
 
@@ -23,13 +24,8 @@ struct decision_filter {
   std::int64_t since_ms = 0;  // decided_at_ms >= since_ms
   std::int64_t until_ms = 0;  // decided_at_ms < until_ms; 0 = no bound
   std::string rule;           // a rule that fired
-  std::uint32_t limit = 50;
   std::int64_t cursor = 0;    // rows older than this id; 0 = the newest
-};
-
-struct decision_page {
-  std::vector<std::string> decisions;  // encoded fraud.v1.Decision, newest first
-  std::int64_t next_cursor = 0;        // 0 on the last page
+  page_bounds bounds;         // limit, bytes and steps of the page
 };
 
 class decision_db_reader {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "actors/runtime/log.hpp"
@@ -44,18 +45,21 @@ std::string version_name(std::uint64_t version) {
 }
 
 live_rules::live_rules(std::unique_ptr<rules_db> store,
-                       actors::ruleset_slot& slot, double budget_us)
-  : store_(std::move(store)), slot_(slot), budget_us_(budget_us) {
+                       actors::ruleset_slot& slot, double budget_us,
+                       const request_limits& limits)
+  : store_(std::move(store)), slot_(slot), budget_us_(budget_us),
+    limits_(limits), changes_(limits, token_bucket::clock::now()) {
 }
 
 fraud::expected<std::unique_ptr<live_rules>>
 live_rules::open(const std::string& db_path, const std::string& rules_file,
-                 actors::ruleset_slot& slot, double budget_us) {
+                 actors::ruleset_slot& slot, double budget_us,
+                 const request_limits& limits) {
   auto store = rules_db::open(db_path);
   if (!store)
     return store.error();
   std::unique_ptr<live_rules> self{
-    new live_rules(std::move(*store), slot, budget_us)};
+    new live_rules(std::move(*store), slot, budget_us, limits)};
   if (auto err = self->start(rules_file))
     return err;
   return self;
@@ -153,7 +157,7 @@ void live_rules::install(std::uint64_t version,
   slot_.set(rules_);
 }
 
-void live_rules::rebind_lists(named_lists::map_type lists) {
+void live_rules::rebind_lists(named_lists lists) {
   lists_ = std::make_shared<named_lists>(std::move(lists));
   rules_ = std::make_shared<compiled_ruleset>(rules_->program(), lists_,
                                               rules_->version());
@@ -186,6 +190,11 @@ protocol::rules_change_reply
 live_rules::set(const protocol::rules_set_request& r,
                 const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
+  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now())) {
+    auto out = running_reply();
+    out.error = err;
+    return out;
+  }
   auto compiled = models::rules::compile(r.text);
   if (!compiled.program) {
     auto out = running_reply();
@@ -234,6 +243,11 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
                                           "version",
                                           "there is no rule version "
                                             + std::to_string(r.version));
+    return out;
+  }
+  if (auto err = changes_.rollback(token_bucket::clock::now())) {
+    auto out = running_reply();
+    out.error = err;
     return out;
   }
   auto compiled = models::rules::compile((*v)->text);
@@ -303,6 +317,14 @@ live_rules::change_list(const protocol::list_change& c, bool add,
                         const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
   protocol::list_change_reply out;
+  auto* current = lists_->find(c.list);
+  if (add) {
+    if (auto err = changes_.add(*lists_, c.list, c.values)) {
+      out.error = err;
+      out.size = current == nullptr ? 0 : current->size();
+      return out;
+    }
+  }
   auto changed = store_->change_list(c.list, c.values, add,
                                      signature{c.author, c.reason, wall_ms(),
                                                signer});
@@ -311,45 +333,64 @@ live_rules::change_list(const protocol::list_change& c, bool add,
     return out;
   }
   out.changed = *changed;
-  auto lists = lists_->all();
-  auto& entries = lists[c.list];
+  auto entries = current == nullptr ? models::rules::list_entries{}
+                                    : *current;
   if (add) {
-    entries.insert(entries.end(), c.values.begin(), c.values.end());
+    // Merged in order, so that the new snapshot need not sort the list.
+    auto fresh = c.values;
+    std::sort(fresh.begin(), fresh.end());
+    models::rules::list_entries merged;
+    merged.reserve(entries.size() + fresh.size());
+    std::merge(std::make_move_iterator(entries.begin()),
+               std::make_move_iterator(entries.end()),
+               std::make_move_iterator(fresh.begin()),
+               std::make_move_iterator(fresh.end()),
+               std::back_inserter(merged));
+    entries = std::move(merged);
   } else {
-    for (auto& v : c.values)
-      entries.erase(std::remove(entries.begin(), entries.end(), v),
-                    entries.end());
+    // Sorted once, so that removing k values from n costs n log k, not n k.
+    auto gone = c.values;
+    std::sort(gone.begin(), gone.end());
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const std::string& e) {
+                                   return models::rules::contains(gone, e);
+                                 }),
+                  entries.end());
   }
-  rebind_lists(std::move(lists));
+  rebind_lists(lists_->with(c.list, std::move(entries)));
   auto* now = lists_->find(c.list);
   out.size = now == nullptr ? 0 : now->size();
   return out;
 }
 
-protocol::lists_reply live_rules::lists(const protocol::lists_query& q) {
+protocol::lists_reply live_rules::lists(const protocol::lists_query& q,
+                                        std::size_t max_bytes) {
   std::lock_guard<std::mutex> guard{mtx_};
   protocol::lists_reply out;
   if (q.list.empty()) {
-    for (auto& [name, entries] : lists_->all())
+    lists_->each([&](const std::string& name, const auto& entries) {
       out.lists.push_back(protocol::named_list{name, entries.size(), {}});
+    });
     return out;
   }
-  auto entries = store_->list_entries(q.list);
-  if (!entries) {
-    out.error = entries.error();
-    return out;
-  }
-  if (entries->empty()) {
+  auto* entries = lists_->find(q.list);
+  if (entries == nullptr) {
     out.error = fraud::error::in_field(fraud::ec::not_found, "list",
                                      "list '" + q.list + "' has no entries");
     return out;
   }
+  auto page = store_->list_entries(q.list, q.cursor, q.limit, max_bytes);
+  if (!page) {
+    out.error = page.error();
+    return out;
+  }
   protocol::named_list l{q.list, entries->size(), {}};
-  for (auto& e : *entries)
+  for (auto& e : page->entries)
     l.entries.push_back(
       protocol::list_entry{e.value, e.author, e.reason, e.added_at_ms,
                            e.signer});
   out.lists.push_back(std::move(l));
+  out.next_cursor = std::move(page->next_cursor);
   return out;
 }
 

@@ -65,6 +65,7 @@ fraud::error query_responder::start() {
     const char* subject;
     void (query_responder::*answer)(natsMsg*, decision_db_reader&);
   };
+  reply_bytes_ = reply_budget(natsConnection_GetMaxPayload(conn_));
   const spec specs[] = {
     {protocol::subjects::query_decision, &query_responder::answer_decision},
     {protocol::subjects::query_card, &query_responder::answer_card},
@@ -125,6 +126,19 @@ void query_responder::reply(natsMsg* msg, const std::string& payload) {
     ctx_.stats->publish_errors.add();
 }
 
+void query_responder::count_error(const fraud::error& error) {
+  if (!error)
+    return;
+  ctx_.stats->query_errors.add();
+  if (error.code() == ec::limit_exceeded)
+    ctx_.stats->requests_limited.add();
+}
+
+page_bounds query_responder::bounds(std::uint32_t limit) const {
+  return page_bounds{limit, row_budget(reply_bytes_),
+                     ctx_.limits.query_max_steps};
+}
+
 void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
   protocol::decision_query q;
   std::string found;
@@ -141,8 +155,7 @@ void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
     else
       found = std::move(*r);
   }
-  if (error)
-    ctx_.stats->query_errors.add();
+  count_error(error);
   std::string out;
   protocol::encode_decision_reply(found, error, out);
   reply(msg, out);
@@ -154,7 +167,7 @@ void query_responder::answer_card(natsMsg* msg, decision_db_reader& db) {
                                 natsMsg_GetDataLength(msg), q);
   models::card_summary summary;
   bool active = false;
-  std::vector<std::string> decisions;
+  decision_page page;
   if (!error) {
     if (auto actor = ctx_.find_card(q.card_id)) {
       caf::scoped_actor self{*ctx_.sys};
@@ -167,22 +180,23 @@ void query_responder::answer_card(natsMsg* msg, decision_db_reader& db) {
     }
     decision_filter f;
     f.card_id = q.card_id;
-    f.limit = q.limit;
-    auto page = db.search(f);
-    if (!page)
-      error = page.error();
+    f.bounds = bounds(q.limit);
+    auto found = db.search(f);
+    if (!found)
+      error = found.error();
     else
-      decisions = std::move(page->decisions);
-    if (!error && !active && decisions.empty())
+      page = std::move(*found);
+    if (!error && !active && page.decisions.empty())
       error = fraud::error::in_field(fraud::ec::not_found, "card_id",
                                    "card '" + q.card_id
                                      + "' has no state and no decisions");
   }
-  if (error)
-    ctx_.stats->query_errors.add();
+  count_error(error);
   std::string out;
-  protocol::encode_card_reply(q.card_id, active, summary, decisions, error,
-                              out);
+  protocol::encode_card_reply(
+    q.card_id, active, summary, page.decisions,
+    page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
+    error, out);
   reply(msg, out);
 }
 
@@ -198,7 +212,7 @@ void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
     f.since_ms = q.since_ms;
     f.until_ms = q.until_ms;
     f.rule = q.rule;
-    f.limit = q.limit;
+    f.bounds = bounds(q.limit);
     f.cursor = q.cursor.empty() ? 0 : std::stoll(q.cursor);
     auto r = db.search(f);
     if (!r)
@@ -206,8 +220,7 @@ void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
     else
       page = std::move(*r);
   }
-  if (error)
-    ctx_.stats->query_errors.add();
+  count_error(error);
   std::string out;
   protocol::encode_decisions_reply(
     page.decisions,
@@ -243,8 +256,11 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.store_written = c.store_written.get();
   s.store_dropped = c.store_dropped.get();
   s.store_errors = c.store_errors.get();
-  if (ctx_.store != nullptr)
+  if (ctx_.store != nullptr) {
     s.rule_hits = ctx_.store->rule_hits();
+    if (s.rule_hits.size() > protocol::max_stats_rule_hits)
+      s.rule_hits.resize(protocol::max_stats_rule_hits);  // the fewest go
+  }
   s.ruleset_version = ctx_.rules->get()->version();
   s.nats_dropped = ctx_.nats_dropped();
   s.publish_errors = c.publish_errors.get();
@@ -268,6 +284,7 @@ void query_responder::answer_stats(natsMsg* msg) {
   }
   s.resend_reads = c.resend_reads.get();
   s.resend_refused = c.refused.get();
+  s.requests_limited = c.requests_limited.get();
   std::string out;
   protocol::encode(s, out);
   reply(msg, out);

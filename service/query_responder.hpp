@@ -5,7 +5,9 @@
 // thread; each thread reads SQLite through its own read-only connection,
 // and a slow search never holds up a stats request (or scoring, which has
 // its own subscriptions). Every request gets a reply: an answer, NOT_FOUND,
-// or BAD_REQUEST naming the field.
+// BAD_REQUEST naming the field, or LIMIT_EXCEEDED naming the limit. A
+// search stops at its limit, at what fits in one reply, or at
+// --query-max-steps, whichever comes first, and says where to go on.
 #pragma once
 
 #include <condition_variable>
@@ -29,6 +31,7 @@
 #include "service/decision_db.hpp"
 #include "service/latency_histogram.hpp"
 #include "service/queue_monitor.hpp"
+#include "service/request_limits.hpp"
 
 namespace fraud::service {
 
@@ -48,6 +51,7 @@ struct query_context {
   const queue_monitor* queues = nullptr;
   std::int64_t started_at_ms = 0;
   std::string db_path;
+  request_limits limits;
 };
 
 class query_responder {
@@ -67,11 +71,14 @@ private:
   void answer_decisions(natsMsg* msg, decision_db_reader& db);
   void answer_stats(natsMsg* msg);
   void reply(natsMsg* msg, const std::string& payload);
+  void count_error(const fraud::error& error);
+  page_bounds bounds(std::uint32_t limit) const;
   void sample_latency();
 
   natsConnection* conn_;
   query_context ctx_;
   std::vector<std::unique_ptr<handler>> handlers_;
+  std::size_t reply_bytes_ = protocol::max_reply_bytes;  // set by start()
 
   // "the last minute": a snapshot every 10 s, kept for 60 s
   std::mutex window_mtx_;

@@ -232,20 +232,37 @@ fraud::expected<models::rules::named_lists::map_type> rules_db::lists() {
   return out;
 }
 
-fraud::expected<std::vector<stored_list_entry>>
-rules_db::list_entries(const std::string& list) {
-  auto st = db_->prepare("SELECT value, author, reason, added_at_ms, signer "
-                         "FROM list_entries WHERE list = ? ORDER BY value");
+fraud::expected<stored_list_page>
+rules_db::list_entries(const std::string& list, const std::string& cursor,
+                       std::uint32_t limit, std::size_t max_bytes) {
+  // The primary key (list, value) gives the order and the start; one row
+  // more than asked tells whether there is a next page.
+  auto st = db_->prepare("SELECT value, author, reason, added_at_ms, "
+                         "signer FROM list_entries WHERE list = ? AND "
+                         "value > ? ORDER BY value LIMIT ?");
   if (!st)
     return st.error();
   st->bind(1, list);
-  std::vector<stored_list_entry> out;
-  if (auto err = each_row(*db_, *st, "reading a list", [&](auto& row) {
-        out.push_back(stored_list_entry{row.text(0), row.text(1),
-                                        row.text(2), row.int64(3),
-                                        row.text(4)});
-      }))
-    return err;
+  st->bind(2, cursor);
+  st->bind(3, std::int64_t{limit} + 1);
+  stored_list_page out;
+  std::size_t bytes = 0;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) {
+    stored_list_entry e{st->text(0), st->text(1), st->text(2), st->int64(3),
+                        st->text(4)};
+    // the text, and room for the timestamp and protobuf framing
+    bytes += e.value.size() + e.author.size() + e.reason.size()
+             + e.signer.size() + 24;
+    if (out.entries.size() == limit
+        || (max_bytes > 0 && bytes > max_bytes && !out.entries.empty())) {
+      out.next_cursor = out.entries.back().value;
+      return out;
+    }
+    out.entries.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE)
+    return db_->error("reading a list");
   return out;
 }
 

@@ -46,6 +46,12 @@ struct stored_list_entry {
   std::string signer;
 };
 
+/// A page of a list's entries, in value order.
+struct stored_list_page {
+  std::vector<stored_list_entry> entries;
+  std::string next_cursor;  // the last value here when there are more
+};
+
 /// Who changes something, why, and when. `signer` is the identity fraudd
 /// verified ("alice (UABC...)"); `author` is what the request says.
 struct signature {
@@ -89,8 +95,13 @@ public:
                                          bool add, const signature& who);
 
   fraud::expected<models::rules::named_lists::map_type> lists();
-  fraud::expected<std::vector<stored_list_entry>>
-  list_entries(const std::string& list);
+
+  /// Entries of `list` after the value `cursor` ("": from the first): at
+  /// most `limit`, and no more than `max_bytes` of text (0: no bound;
+  /// always at least one entry, so that paging moves on).
+  fraud::expected<stored_list_page>
+  list_entries(const std::string& list, const std::string& cursor,
+               std::uint32_t limit, std::size_t max_bytes);
 
 private:
   rules_db() = default;

@@ -8,6 +8,7 @@
 #include "models/error.hpp"
 #include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/request_limits.hpp"
 
 namespace fraud::service {
 
@@ -79,6 +80,7 @@ fraud::error rules_responder::start() {
   if (!db)
     return db.error();
   shadow_ = std::move(*db);
+  reply_bytes_ = reply_budget(natsConnection_GetMaxPayload(conn_));
   for (const char* prefix :
        {protocol::subjects::rules_prefix, protocol::subjects::lists_prefix}) {
     auto h = std::make_unique<handler>();
@@ -124,12 +126,13 @@ void rules_responder::reply(natsMsg* msg, const std::string& payload,
     stats_.publish_errors.add();
 }
 
-namespace {
+void rules_responder::count_limited(const fraud::error& error) {
+  if (error.code() == ec::limit_exceeded)
+    stats_.requests_limited.add();
+}
 
-// Decodes a Request, answers it, encodes the Reply into `out`; true when
-// the reply is an error.
 template <class Request, class Reply, class Answer>
-bool serve(natsMsg* msg, Answer answer, std::string& out) {
+bool rules_responder::serve(natsMsg* msg, Answer answer, std::string& out) {
   Request q;
   Reply r;
   r.error = protocol::decode(natsMsg_GetData(msg),
@@ -139,10 +142,23 @@ bool serve(natsMsg* msg, Answer answer, std::string& out) {
   if (!r.error)
     r = answer(q);
   protocol::encode(r, out);
+  // Lists and shadow decisions are paged to fit; what is left (a long
+  // history, an old rule text larger than replies now carry) is refused
+  // here rather than published and lost. A change's own reply is small
+  // (at most 20 errors, a warning a rule), far below any payload limit.
+  if (out.size() > reply_bytes_) {
+    auto size = out.size();
+    r = Reply{};
+    r.error = fraud::error::in_field(
+      ec::limit_exceeded, "reply",
+      "the reply would be " + std::to_string(size) + " bytes, more than the "
+        + std::to_string(reply_bytes_) + " one reply may carry: ask for "
+        "less (a smaller limit)");
+    protocol::encode(r, out);
+  }
+  count_limited(r.error);
   return static_cast<bool>(r.error);
 }
-
-} // namespace
 
 void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
   std::string out;
@@ -198,7 +214,7 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
                                     std::string& out) {
   fraud::error error;
   std::vector<protocol::shadow_rule_hits> hits;
-  std::vector<std::string> decisions;
+  decision_page page;
   protocol::shadow_query q;
   if (verb != "shadow")
     error = unknown_subject(natsMsg_GetSubject(msg));
@@ -208,20 +224,27 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
                                natsMsg_GetDataLength(msg)),
                              q);
   if (!error) {
-    auto h = shadow_->hits(q.since_ms);
+    auto h = shadow_->hits(q.since_ms, rules_.limits().query_max_steps);
     if (h)
       hits = std::move(*h);
     else
       error = h.error();
   }
   if (!error && !q.rule.empty()) {
-    auto d = shadow_->decisions(q.rule, q.since_ms, q.limit);
+    page_bounds b{q.limit, row_budget(reply_bytes_),
+                  rules_.limits().query_max_steps};
+    auto d = shadow_->decisions(
+      q.rule, q.since_ms, q.cursor.empty() ? 0 : std::stoll(q.cursor), b);
     if (d)
-      decisions = std::move(*d);
+      page = std::move(*d);
     else
       error = d.error();
   }
-  protocol::encode_shadow_reply(hits, decisions, error, out);
+  protocol::encode_shadow_reply(
+    hits, page.decisions,
+    page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
+    error, out);
+  count_limited(error);
   return static_cast<bool>(error);
 }
 
@@ -229,7 +252,8 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
   std::string out;
   if (verb == "get") {
     bool failed = serve<protocol::lists_query, protocol::lists_reply>(
-      msg, [&](auto& q) { return rules_.lists(q); }, out);
+      msg, [&](auto& q) { return rules_.lists(q, row_budget(reply_bytes_)); },
+      out);
     return reply(msg, out, failed);
   }
   if (verb != "add" && verb != "remove") {

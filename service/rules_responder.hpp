@@ -42,6 +42,11 @@ private:
 
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure);
+  // Decodes a Request, answers it, encodes the Reply into `out` (within
+  // reply_bytes_) and counts it; true when the reply is an error.
+  template <class Request, class Reply, class Answer>
+  bool serve(natsMsg* msg, Answer answer, std::string& out);
+  void count_limited(const fraud::error& error);
   void answer_rules(const std::string& verb, natsMsg* msg);
   bool answer_shadow(const std::string& verb, natsMsg* msg, std::string& out);
   void answer_lists(const std::string& verb, natsMsg* msg);
@@ -54,6 +59,7 @@ private:
   actors::counters& stats_;
   std::string db_path_;
   change_verifier& verifier_;
+  std::size_t reply_bytes_ = protocol::max_reply_bytes;  // set by start()
   std::unique_ptr<shadow_queries> shadow_;  // used on the rules thread only
   std::vector<std::unique_ptr<handler>> handlers_;
 };

@@ -97,7 +97,7 @@ fraud::error scoring_service::open_decisions() {
 
 fraud::error scoring_service::open_rules() {
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
-                               cfg_.rules_budget_us);
+                               cfg_.rules_budget_us, cfg_.limits);
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);
@@ -274,6 +274,7 @@ fraud::error scoring_service::start_responders() {
   qc.queues = queues_.get();
   qc.started_at_ms = started_at_ms_;
   qc.db_path = cfg_.db_path;
+  qc.limits = cfg_.limits;
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
     return err;

@@ -1,5 +1,9 @@
 #include "service/shadow_queries.hpp"
 
+#include <limits>
+
+#include "service/scan_budget.hpp"
+
 namespace fraud::service {
 
 fraud::expected<std::unique_ptr<shadow_queries>>
@@ -13,15 +17,17 @@ shadow_queries::open(const std::string& path) {
 }
 
 fraud::expected<std::vector<protocol::shadow_rule_hits>>
-shadow_queries::hits(std::int64_t since_ms) {
+shadow_queries::hits(std::int64_t since_ms, std::uint64_t max_steps) {
   auto st = db_->prepare(
     "SELECT s.rule, count(*), sum(d.action = 0), sum(d.action = 1), "
     "sum(d.action = 2) FROM decision_shadow_rules s JOIN decisions d ON "
     "d.id = s.decision_id WHERE d.decided_at_ms >= ? GROUP BY s.rule "
-    "ORDER BY count(*) DESC, s.rule");
+    "ORDER BY count(*) DESC, s.rule LIMIT ?");
   if (!st)
     return st.error();
   st->bind(1, since_ms);
+  st->bind(2, static_cast<std::int64_t>(protocol::max_shadow_rules_listed));
+  scan_budget budget{db_->get(), max_steps};
   std::vector<protocol::shadow_rule_hits> out;
   int rc;
   auto count = [&](int col) {
@@ -30,30 +36,31 @@ shadow_queries::hits(std::int64_t since_ms) {
   while ((rc = st->step()) == SQLITE_ROW)
     out.push_back(protocol::shadow_rule_hits{st->text(0), count(1), count(2),
                                              count(3), count(4)});
+  // Counting is all or nothing: there is no part of it to return.
+  if (rc == SQLITE_INTERRUPT && budget.exhausted())
+    return budget.exceeded("ask for a later since_ms");
   if (rc != SQLITE_DONE)
     return db_->error("counting shadow rule hits");
   return out;
 }
 
-fraud::expected<std::vector<std::string>>
+fraud::expected<decision_page>
 shadow_queries::decisions(const std::string& rule, std::int64_t since_ms,
-                          std::uint32_t limit) {
+                          std::int64_t cursor, const page_bounds& bounds) {
+  // Without a cursor, the newest: every id is below the largest int64.
   auto st = db_->prepare(
-    "SELECT d.payload FROM decision_shadow_rules s JOIN decisions d ON "
-    "d.id = s.decision_id WHERE s.rule = ? AND d.decided_at_ms >= ? ORDER "
-    "BY s.decision_id DESC LIMIT ?");
+    "SELECT d.id, d.payload FROM decision_shadow_rules s JOIN decisions d "
+    "ON d.id = s.decision_id WHERE s.rule = ? AND d.decided_at_ms >= ? AND "
+    "s.decision_id < ? ORDER BY s.decision_id DESC LIMIT ?");
   if (!st)
     return st.error();
   st->bind(1, rule);
   st->bind(2, since_ms);
-  st->bind(3, std::int64_t{limit});
-  std::vector<std::string> out;
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW)
-    out.emplace_back(st->blob(0));
-  if (rc != SQLITE_DONE)
-    return db_->error("reading decisions of shadow rule " + rule);
-  return out;
+  st->bind(3, cursor > 0 ? cursor : std::numeric_limits<std::int64_t>::max());
+  st->bind(4, static_cast<std::int64_t>(bounds.limit) + 1);
+  return read_decision_page(*db_, *st, bounds,
+                            "reading decisions of a shadow rule",
+                            "ask for a later since_ms");
 }
 
 } // namespace fraud::service

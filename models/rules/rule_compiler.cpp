@@ -49,8 +49,14 @@ std::int32_t compile_rule(const rule_decl& d, std::int32_t next,
                                          + describe(*t)));
   }
   compiled_rule r;
-  if (d.say)
+  if (d.say) {
     r.detail = compile_say(*d.say, d.say_at, errors);
+    if (d.say->size() > max_detail_bytes)
+      warnings.push_back(error_at(
+        d.say_at, "reasons keep " + std::to_string(max_detail_bytes)
+                    + " characters of this 'say' text ("
+                    + std::to_string(d.say->size()) + "): the rest is cut"));
+  }
   if (errors.size() != before)
     return next;
   r.name = d.name;

@@ -32,18 +32,41 @@ bool contains(const list_entries& entries, std::string_view value) {
   return it != entries.end() && std::string_view{*it} == value;
 }
 
+namespace {
+
+void sort_unique(list_entries& entries) {
+  // A change usually hands over entries already in order: checking costs
+  // n comparisons, sorting n log n of them.
+  if (!std::is_sorted(entries.begin(), entries.end()))
+    std::sort(entries.begin(), entries.end());
+  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+}
+
+} // namespace
+
 named_lists::named_lists(map_type lists) {
   for (auto& [name, entries] : lists) {
-    std::sort(entries.begin(), entries.end());
-    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    sort_unique(entries);
     if (!entries.empty())
-      lists_.emplace(name, std::move(entries));
+      lists_.emplace(name, std::make_shared<const list_entries>(
+                             std::move(entries)));
   }
+}
+
+named_lists named_lists::with(const std::string& name,
+                              list_entries entries) const {
+  named_lists out{*this};
+  sort_unique(entries);
+  if (entries.empty())
+    out.lists_.erase(name);
+  else
+    out.lists_[name] = std::make_shared<const list_entries>(std::move(entries));
+  return out;
 }
 
 const list_entries* named_lists::find(std::string_view name) const {
   auto it = lists_.find(name);
-  return it == lists_.end() ? nullptr : &it->second;
+  return it == lists_.end() ? nullptr : it->second.get();
 }
 
 } // namespace fraud::models::rules

@@ -1,13 +1,17 @@
 // Named lists of values (cards, devices, merchants, IPs, countries) that
 // rules test with `x in list NAME`. A named_lists is an immutable snapshot:
 // a change builds a new one, and the ruleset that uses it is rebuilt, so a
-// transaction sees one whole version of every list.
+// transaction sees one whole version of every list. Snapshots share the
+// lists a change leaves alone, so a change costs the list it changes, not
+// all of them.
 //
 // Thread-safe once built (const).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,13 +39,26 @@ public:
   /// Sorts each list and drops repeats and empty lists.
   explicit named_lists(map_type lists);
 
+  /// This snapshot with `name` holding `entries` instead (sorted here;
+  /// none: the list goes); every other list is shared, not copied.
+  named_lists with(const std::string& name, list_entries entries) const;
+
   /// The list `name`, or null when it has no entries.
   const list_entries* find(std::string_view name) const;
 
-  const map_type& all() const { return lists_; }
+  /// How many lists have entries.
+  std::size_t size() const { return lists_.size(); }
+
+  /// Calls f(name, entries) for each list, in name order.
+  template <class F>
+  void each(F f) const {
+    for (auto& [name, entries] : lists_)
+      f(name, *entries);
+  }
 
 private:
-  map_type lists_;
+  std::map<std::string, std::shared_ptr<const list_entries>, std::less<>>
+    lists_;
 };
 
 } // namespace fraud::models::rules

@@ -1,5 +1,7 @@
 #include "models/rules/rule_program.hpp"
 
+#include "models/rules/detail/rule_detail.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -262,6 +264,14 @@ void render_detail(const std::vector<detail_part>& parts, const features& f,
         append_number(limit, p.decimals, out);
         break;
     }
+  }
+  if (out.size() > max_detail_bytes) {
+    // Cut where a character starts: a string field must stay UTF-8.
+    auto end = max_detail_bytes - 3;
+    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80)
+      --end;
+    out.resize(end);
+    out += "...";
   }
 }
 

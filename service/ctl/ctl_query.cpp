@@ -106,6 +106,7 @@ int run_card(const common_options& c, const std::string& card_id,
                     {"count_1h", s.count_1h},
                     {"count_24h", s.count_24h}};
     j["decisions"] = rows_json(r.decisions);
+    j["next_cursor"] = r.next_cursor;
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
   }
@@ -127,6 +128,9 @@ int run_card(const common_options& c, const std::string& card_id,
   }
   std::printf("\nlatest decisions:\n");
   print_rows(r.decisions);
+  if (!r.next_cursor.empty())
+    std::printf("older: fraudctl decisions --card %s --cursor %s\n",
+                r.card_id.c_str(), r.next_cursor.c_str());
   return ok;
 }
 
@@ -225,7 +229,8 @@ int run_stats(const common_options& c) {
            {"resends", {{"duplicates", s.duplicates},
                         {"read_from_store", s.resend_reads},
                         {"refused", s.resend_refused}}},
-           {"publish_errors", s.publish_errors}};
+           {"publish_errors", s.publish_errors},
+           {"requests_limited", s.requests_limited}};
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
   }
@@ -284,6 +289,8 @@ int run_stats(const common_options& c) {
   std::printf("nats             dropped %llu, publish errors %llu\n",
               (unsigned long long)s.nats_dropped,
               (unsigned long long)s.publish_errors);
+  std::printf("limited          %llu requests (LIMIT_EXCEEDED)\n",
+              (unsigned long long)s.requests_limited);
   std::printf("rule hits       ");
   if (s.rule_hits.empty())
     std::printf(" none");

@@ -282,11 +282,27 @@ int run_shadow(const common_options& c, const rules_cli& o) {
 }
 
 int run_lists_get(const common_options& c, const rules_cli& o) {
-  protocol::lists_query q{o.list};
+  protocol::lists_query q;
+  q.list = o.list;
   auto reply = ask<protocol::lists_reply>(c, protocol::subjects::lists_get, q);
   if (!reply)
     return exit_code(reply.error());
   auto& r = *reply;
+  // A list comes a page at a time (each reply fits in one NATS message):
+  // read them all, as one list.
+  while (!r.next_cursor.empty() && r.lists.size() == 1) {
+    q.cursor = r.next_cursor;
+    auto more =
+      ask<protocol::lists_reply>(c, protocol::subjects::lists_get, q);
+    if (!more)
+      return exit_code(more.error());
+    if (more->lists.size() != 1 || more->next_cursor == q.cursor)
+      break;
+    auto& entries = r.lists.front().entries;
+    for (auto& e : more->lists.front().entries)
+      entries.push_back(std::move(e));
+    r.next_cursor = more->next_cursor;
+  }
   if (c.json) {
     json lists = json::array();
     for (auto& l : r.lists) {

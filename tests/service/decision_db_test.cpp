@@ -148,7 +148,7 @@ TEST_F(decision_store, pages_follow_the_cursor_without_gaps_or_repeats) {
                            models::action::approve, 1000 + i));
   write(rows);
   service::decision_filter f;
-  f.limit = 10;
+  f.bounds.limit = 10;
   std::vector<std::string> seen;
   int pages = 0;
   for (;;) {

@@ -93,7 +93,13 @@ std::vector<detail_part>
 default_detail(const std::string& condition_text,
                const std::vector<const feature_info*>& read) {
   std::vector<detail_part> parts;
-  add_text(parts, condition_text);
+  if (condition_text.size() > max_condition_in_detail) {
+    add_text(parts, std::string_view{condition_text}.substr(
+                      0, max_condition_in_detail - 3));
+    add_text(parts, "...");
+  } else {
+    add_text(parts, condition_text);
+  }
   const char* separator = ": ";
   for (auto* f : read) {
     add_text(parts, separator);

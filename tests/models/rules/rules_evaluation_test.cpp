@@ -179,6 +179,21 @@ TEST(rules_evaluation, a_list_change_needs_no_recompilation) {
   EXPECT_EQ(e.action, action::decline);
 }
 
+TEST(rules_evaluation, a_list_change_shares_the_lists_it_leaves_alone) {
+  named_lists::map_type m;
+  m["blocked"] = {"card-2", "card-1", "card-1"};
+  m["trusted"] = {"m-1"};
+  named_lists before{std::move(m)};
+  auto after = before.with("blocked", {"card-3", "card-1"});
+  EXPECT_EQ(*after.find("blocked"), (list_entries{"card-1", "card-3"}));
+  EXPECT_EQ(*before.find("blocked"), (list_entries{"card-1", "card-2"}))
+    << "a snapshot never changes";
+  EXPECT_EQ(after.find("trusted"), before.find("trusted")) << "not copied";
+  auto gone = after.with("blocked", {});
+  EXPECT_EQ(gone.find("blocked"), nullptr);
+  EXPECT_EQ(gone.size(), 1u);
+}
+
 TEST(rules_evaluation, scores_add_up_and_the_thresholds_decide) {
   auto r = build("threshold review 30\nthreshold decline 60\n"
                  "score a: +20 when amount > 50\n"

@@ -1,10 +1,12 @@
 // What one ruleset may hold and cost: rules per text, reasons
-// per decision, and the measured cost of scoring with it.
+// per decision and the length of each, and the measured cost of scoring
+// with it.
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/detail/rule_detail.hpp"
 #include "models/rules/rule_compiler.hpp"
 #include "models/rules/rule_cost.hpp"
 #include "models/ruleset.hpp"
@@ -65,6 +67,59 @@ TEST(rules_limits, cost_is_measured_and_grows_with_the_rules) {
   ASSERT_TRUE(heavy_rules);
   auto heavy = measure_cost_ns(**heavy_rules, 500);
   EXPECT_GT(heavy, light) << "light " << light << " ns, heavy " << heavy;
+}
+
+// A reason's detail for a `say` text of `n` characters, and the warnings.
+std::string detail_of(const std::string& say,
+                      std::vector<rule_diagnostic>* warnings = nullptr) {
+  auto text = "rule a: review when amount > 1 say \"" + say + "\"\n";
+  auto c = compile(text);
+  EXPECT_TRUE(c.program);
+  if (warnings != nullptr)
+    *warnings = c.warnings;
+  auto rules = make_compiled_ruleset(text, "t-1", nullptr);
+  features f;
+  f.amount = 10;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  return e.reasons.at(0).detail;
+}
+
+TEST(rules_limits, a_long_say_text_is_cut_in_the_reason_with_a_warning) {
+  std::vector<rule_diagnostic> warnings;
+  std::string fits(max_detail_bytes, 's');
+  EXPECT_EQ(detail_of(fits, &warnings), fits);
+  EXPECT_TRUE(warnings.empty());
+  auto cut = detail_of(std::string(5000, 's'), &warnings);
+  EXPECT_EQ(cut, std::string(max_detail_bytes - 3, 's') + "...");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].message.find("the rest is cut"), std::string::npos)
+    << warnings[0].message;
+  // placeholders count as what they show; a character is never split
+  EXPECT_EQ(detail_of(std::string(max_detail_bytes - 5, 's') + "{amount:2}")
+              .size(),
+            max_detail_bytes);
+  auto accents = detail_of(std::string(max_detail_bytes - 4, 's')
+                           + "\xc3\xa9\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(accents, std::string(max_detail_bytes - 4, 's') + "...");
+}
+
+TEST(rules_limits, a_long_condition_is_cut_in_the_reason) {
+  std::string condition = "amount > 1";
+  for (int i = 0; i < 100; ++i)
+    condition += " and amount > 1";
+  auto rules = make_compiled_ruleset("rule a: review when " + condition,
+                                     "t-1", nullptr);
+  ASSERT_TRUE(rules) << rules.error().what();
+  features f;
+  f.amount = 10;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  ASSERT_EQ(e.reasons.size(), 1u);
+  auto& detail = e.reasons[0].detail;
+  EXPECT_EQ(detail.substr(0, max_condition_in_detail),
+            condition.substr(0, max_condition_in_detail - 3) + "...");
+  EXPECT_LT(detail.size(), max_condition_in_detail + 40) << detail;
 }
 
 } // namespace

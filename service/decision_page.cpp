@@ -1,0 +1,48 @@
+#include "service/decision_page.hpp"
+
+#include "service/scan_budget.hpp"
+
+namespace fraud::service {
+
+namespace {
+
+// What a decision adds to a reply beside its bytes: the repeated field's
+// tag and length.
+constexpr std::size_t framing_bytes = 8;
+
+} // namespace
+
+fraud::expected<decision_page>
+read_decision_page(sqlite_connection& db, sqlite_statement& st,
+                   const page_bounds& bounds, const char* doing,
+                   const std::string& narrow) {
+  scan_budget budget{db.get(), bounds.max_steps};
+  decision_page page;
+  std::size_t bytes = 0;
+  std::int64_t last_id = 0;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    auto payload = st.blob(1);
+    bytes += payload.size() + framing_bytes;
+    // A page holds at least one decision, so that paging always moves on.
+    if (page.decisions.size() == bounds.limit
+        || (bounds.max_bytes > 0 && bytes > bounds.max_bytes
+            && !page.decisions.empty())) {
+      page.next_cursor = last_id;
+      return page;
+    }
+    last_id = st.int64(0);
+    page.decisions.emplace_back(payload);
+  }
+  if (rc == SQLITE_INTERRUPT && budget.exhausted()) {
+    if (page.decisions.empty())
+      return budget.exceeded(narrow);
+    page.next_cursor = last_id;
+    return page;
+  }
+  if (rc != SQLITE_DONE)
+    return db.error(doing);
+  return page;
+}
+
+} // namespace fraud::service
