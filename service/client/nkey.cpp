@@ -214,8 +214,9 @@ fraud::error decode_seed(std::string_view text, key_type type, secret& seed) {
     auto* found = kind_with_prefix(prefix);
     std::string is = "not an operator, account or user seed either";
     if (seed_byte == seed_prefix && found)
-      is = std::string{"it is "} + (found->type == key_type::user ? "a " : "an ")
-           + found->name + " seed";
+      is = std::string{"it is "}
+           + (found->type == key_type::user ? "a " : "an ") + found->name
+           + " seed";
     return make_error(ec::config_error,
                       "not " + what + " (" + is + "; " + what + " starts S"
                         + base32_alphabet[prefix_of(type) >> 3] + ")");
