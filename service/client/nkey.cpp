@@ -19,12 +19,7 @@ namespace fraud::service::nkey {
 
 namespace {
 
-constexpr unsigned char user_prefix = 20 << 3;  // 'U'
 constexpr unsigned char seed_prefix = 18 << 3;  // 'S'
-// nkeys' EncodeSeed spreads the seed and key-type prefixes over two bytes
-// so that both show in the text: "SU".
-constexpr unsigned char user_seed_b1 = seed_prefix | (user_prefix >> 5);
-constexpr unsigned char user_seed_b2 = (user_prefix & 31) << 3;
 constexpr std::size_t key_bytes = 32;
 constexpr std::size_t signature_bytes = 64;
 constexpr std::size_t seed_chars = 58;        // base32 of 2 + 32 + 2 bytes
@@ -61,6 +56,50 @@ struct md_ctx_free {
 };
 using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_free>;
 
+// Each kind with nkeys' PrefixByte for it: the letter its public key
+// starts with.
+struct kind {
+  key_type type;
+  unsigned char prefix;
+  const char* name;
+};
+constexpr kind kinds[] = {
+  {key_type::user, 20 << 3, "user"},           // 'U'
+  {key_type::account, 0, "account"},           // 'A'
+  {key_type::operator_, 14 << 3, "operator"},  // 'O'
+};
+
+const kind& kind_of(key_type type) {
+  for (auto& k : kinds)
+    if (k.type == type)
+      return k;
+  return kinds[0];
+}
+
+unsigned char prefix_of(key_type type) {
+  return kind_of(type).prefix;
+}
+
+const char* name_of(key_type type) {
+  return kind_of(type).name;
+}
+
+// The kind whose prefix is `prefix`, if any of ours.
+const kind* kind_with_prefix(unsigned char prefix) {
+  for (auto& k : kinds)
+    if (k.prefix == prefix)
+      return &k;
+  return nullptr;
+}
+
+// nkeys' EncodeSeed spreads the seed and key-type prefixes over two bytes
+// so that both show in the text: "SU", "SA", "SO".
+std::string seed_prefix_bytes(key_type type) {
+  auto p = prefix_of(type);
+  return {static_cast<char>(seed_prefix | (p >> 5)),
+          static_cast<char>((p & 31) << 3)};
+}
+
 // CRC-16/XMODEM, as nkeys' crc16.go computes it from a table.
 std::uint16_t crc16(const unsigned char* p, std::size_t n) {
   std::uint16_t crc = 0;
@@ -75,7 +114,9 @@ std::uint16_t crc16(const unsigned char* p, std::size_t n) {
 
 constexpr char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-std::string base32_encode(const std::string& raw) {
+} // namespace
+
+std::string base32_encode(std::string_view raw) {
   std::string out;
   out.reserve((raw.size() * 8 + 4) / 5);  // no reallocation: it may be a seed
   std::uint32_t acc = 0;
@@ -92,6 +133,8 @@ std::string base32_encode(const std::string& raw) {
     out += base32_alphabet[(acc << (5 - bits)) & 31];
   return out;
 }
+
+namespace {
 
 // Decodes unpadded RFC 4648 base32 into `out` (reserved first, so that no
 // reallocation leaves a copy of a seed behind). Only the canonical text of
@@ -154,37 +197,49 @@ fraud::error decode_checked(std::string_view text, std::size_t chars,
   return {};
 }
 
-// The 32-byte ed25519 seed inside the text of a user seed.
-fraud::error decode_user_seed(std::string_view text, secret& seed) {
+// The 32-byte ed25519 seed inside the text of a seed of kind `type`.
+fraud::error decode_seed(std::string_view text, key_type type, secret& seed) {
+  auto what = std::string{"a "} + name_of(type) + " seed";
   secret raw;
-  if (auto err = decode_checked(text, seed_chars, "a user seed", raw.bytes))
+  if (auto err = decode_checked(text, seed_chars, what.c_str(), raw.bytes))
     return err;
   auto* p = raw.data();
   // nkeys' DecodeSeed, undone the same way.
-  auto kind = static_cast<unsigned char>(p[0] & 248);
-  auto type = static_cast<unsigned char>(((p[0] & 7) << 5) | ((p[1] & 248) >> 3));
-  if (kind != seed_prefix || type != user_prefix)
+  auto seed_byte = static_cast<unsigned char>(p[0] & 248);
+  auto prefix =
+    static_cast<unsigned char>(((p[0] & 7) << 5) | ((p[1] & 248) >> 3));
+  if (seed_byte != seed_prefix || prefix != prefix_of(type)) {
+    // Which kind it is, so that whoever swapped two key files sees it;
+    // the letters of the kind are no secret.
+    auto* found = kind_with_prefix(prefix);
+    std::string is = "not an operator, account or user seed either";
+    if (seed_byte == seed_prefix && found)
+      is = std::string{"it is "}
+           + (found->type == key_type::user ? "a " : "an ") + found->name
+           + " seed";
     return make_error(ec::config_error,
-                      "not a user seed (a seed starts SU; an account or "
-                      "operator key cannot be used here)");
+                      "not " + what + " (" + is + "; " + what + " starts S"
+                        + base32_alphabet[prefix_of(type) >> 3] + ")");
+  }
   seed.bytes.assign(raw.bytes, 2, key_bytes);
   return {};
 }
 
-bool decode_user_public_key(std::string_view text,
-                            std::array<unsigned char, key_bytes>& key) {
+bool decode_public_key(std::string_view text, key_type type,
+                       std::array<unsigned char, key_bytes>& key) {
   std::string raw;
   if (decode_checked(text, public_key_chars, "a public key", raw))
     return false;
-  if (static_cast<unsigned char>(raw[0]) != user_prefix)
+  if (static_cast<unsigned char>(raw[0]) != prefix_of(type))
     return false;
   std::memcpy(key.data(), raw.data() + 1, key_bytes);
   return true;
 }
 
-fraud::expected<pkey_ptr> private_key(const std::string& seed_text) {
+fraud::expected<pkey_ptr> private_key(const std::string& seed_text,
+                                      key_type type) {
   secret seed;
-  if (auto err = decode_user_seed(seed_text, seed))
+  if (auto err = decode_seed(seed_text, type, seed))
     return err;
   pkey_ptr key{EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
                                             seed.data(), key_bytes)};
@@ -199,22 +254,25 @@ std::string errno_text() {
 
 } // namespace
 
-std::string generate_user_seed() {
+std::string generate_seed(key_type type) {
   std::array<unsigned char, key_bytes> seed{};
   if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
     std::fputs("fraud: the random source failed while making a key\n",
                stderr);
     std::abort();
   }
-  auto out = encode(std::string{static_cast<char>(user_seed_b1),
-                                static_cast<char>(user_seed_b2)},
-                    seed.data());
+  auto out = encode(seed_prefix_bytes(type), seed.data());
   OPENSSL_cleanse(seed.data(), seed.size());
   return out;
 }
 
-fraud::expected<std::string> public_key(const std::string& seed) {
-  auto key = private_key(seed);
+std::string generate_user_seed() {
+  return generate_seed(key_type::user);
+}
+
+fraud::expected<std::string> public_key(const std::string& seed,
+                                        key_type type) {
+  auto key = private_key(seed, type);
   if (!key)
     return key.error();
   std::array<unsigned char, key_bytes> pub{};
@@ -222,17 +280,18 @@ fraud::expected<std::string> public_key(const std::string& seed) {
   if (EVP_PKEY_get_raw_public_key(key->get(), pub.data(), &len) != 1
       || len != pub.size())
     return make_error(ec::internal, "OpenSSL cannot derive a public key");
-  return encode(std::string(1, static_cast<char>(user_prefix)), pub.data());
+  return encode(std::string(1, static_cast<char>(prefix_of(type))),
+                pub.data());
 }
 
 bool is_user_public_key(std::string_view key) {
   std::array<unsigned char, key_bytes> raw{};
-  return decode_user_public_key(key, raw);
+  return decode_public_key(key, key_type::user, raw);
 }
 
 fraud::expected<std::string> sign(const std::string& seed,
-                                  std::string_view data) {
-  auto key = private_key(seed);
+                                  std::string_view data, key_type type) {
+  auto key = private_key(seed, type);
   if (!key)
     return key.error();
   md_ctx_ptr ctx{EVP_MD_CTX_new()};
@@ -252,10 +311,10 @@ fraud::expected<std::string> sign(const std::string& seed,
 }
 
 bool verify(const std::string& public_key, std::string_view data,
-            std::string_view signature) {
+            std::string_view signature, key_type type) {
   std::array<unsigned char, key_bytes> raw{};
   if (signature.size() != signature_bytes
-      || !decode_user_public_key(public_key, raw))
+      || !decode_public_key(public_key, type, raw))
     return false;
   pkey_ptr key{EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                            raw.data(), raw.size())};
@@ -343,7 +402,7 @@ fraud::expected<std::string> read_seed_file(const std::string& path) {
     // The first SU line is the one nats.c would use: if it is not a seed,
     // say so rather than look further and sign with another.
     secret raw;
-    if (auto err = decode_user_seed(line, raw))
+    if (auto err = decode_seed(line, key_type::user, raw))
       return with_context(err, path + ", line " + std::to_string(line_no));
     return std::string{line};
   }
@@ -353,7 +412,7 @@ fraud::expected<std::string> read_seed_file(const std::string& path) {
 
 fraud::error write_seed_file(const std::string& path, const std::string& seed) {
   secret raw;
-  if (auto err = decode_user_seed(seed, raw))
+  if (auto err = decode_seed(seed, key_type::user, raw))
     return with_context(err, "not writing " + path);
   // O_EXCL refuses any existing name, a dangling link included; O_NOFOLLOW
   // says the same again for whoever reads this.

@@ -1,4 +1,4 @@
-// NATS user NKeys: the encoding nats-io/nkeys publishes, signatures nats.c
+// NATS NKeys: the encoding nats-io/nkeys publishes, signatures nats.c
 // makes from our seeds, key files kept private, and a real nats-server
 // letting in the holder of a configured key and nobody else.
 #include <cstdlib>
@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -40,8 +41,29 @@ constexpr char account_seed[] =
 constexpr char account_public[] =
   "AADWLTHICV4SUAGF6EKNVEW5BBP7YRDIBGWGGHZ5JBDOQYA7GUFM6AQU";
 
-std::string public_of(const std::string& seed) {
-  auto pub = nkey::public_key(seed);
+// From nats-io/nats-server: operator keys of v2.9.10's
+// test/configs/nkeys/sigkeys.txt (seeds and their public keys, in order)
+// and test.seed (the operator op.jwt names); the account that issues
+// server/auth_callout_test.go's tokens (the comments beside the accounts
+// of config_check_test.go name seeds that are not those accounts').
+const std::pair<const char*, const char*> operator_pairs[] = {
+  {"SOAO7RDW6CLJORHHBS4DPYYIIIAASEIUJ5WWS5FMWLNTFHUCKQ5CAC45AA",
+   "ODSKR7MYFQZ5MMAJ6FPMEETCTE3RIHOFLTYPJRMAVVN4OLV2YYAMHCAC"},
+  {"SOAEL3NFOTU6YK3DBTEKQYZ2C5IWSVZWWZCQDASBUOHJKBFLVANK27JMMQ",
+   "ODSKACSRBWP537DZDRVJ657JOIGOPOQ6KG7T4HN6OK4F6IECGXDAHNP2"},
+  {"SOACSMP662P2BZDKVF6WCB6FIQYORADDWWWEAI55QY24CQRTY4METUING4",
+   "ODSKI36LZB44OY5IVCR6P52FZJZYMYWZVWNUDTLEZ5TK2PN3OEMRTABR"},
+  {"SOAFYNORQLQFJYBYNUGC5D7SH2MXMUX5BFEWWGHN3EK4VGG5TPT5DZP7QU",
+   "OCAT33MTVU2VUOIMGNGUNXJ66AH2RLSDAF3MUBCYAY5QMIL65NQM6XQG"},
+};
+const std::pair<const char*, const char*> account_pairs[] = {
+  {"SAANDLKMXL6CUS3CP52WIXBEDN6YJ545GDKC65U5JZPPV6WH6ESWUA6YAI",
+   "ABJHLOVMPA4CI6R5KLNGOB4GSLNIY7IOUPAJC4YFNDLQVIOBYQGUWVLA"},
+};
+
+std::string public_of(const std::string& seed,
+                      nkey::key_type type = nkey::key_type::user) {
+  auto pub = nkey::public_key(seed, type);
   EXPECT_TRUE(pub) << to_string(pub.error());
   return pub ? *pub : std::string{};
 }
@@ -163,12 +185,84 @@ TEST(nkey, signatures_verify_only_for_the_same_key_and_bytes) {
   }
 }
 
+TEST(nkey, derives_the_operator_and_account_keys_nats_server_publishes) {
+  for (auto [seed, pub] : operator_pairs)
+    EXPECT_EQ(public_of(seed, nkey::key_type::operator_), pub) << seed;
+  for (auto [seed, pub] : account_pairs)
+    EXPECT_EQ(public_of(seed, nkey::key_type::account), pub) << seed;
+}
+
+TEST(nkey, generates_operator_and_account_seeds_in_nkeys_form) {
+  struct kind {
+    nkey::key_type type;
+    const char* seed_prefix;
+    char key_prefix;
+  };
+  for (auto k : {kind{nkey::key_type::operator_, "SO", 'O'},
+                 kind{nkey::key_type::account, "SA", 'A'},
+                 kind{nkey::key_type::user, "SU", 'U'}}) {
+    auto seed = nkey::generate_seed(k.type);
+    EXPECT_EQ(seed.size(), 58u);
+    EXPECT_EQ(seed.substr(0, 2), k.seed_prefix);
+    auto pub = public_of(seed, k.type);
+    EXPECT_EQ(pub.size(), 56u);
+    EXPECT_EQ(pub[0], k.key_prefix);
+    EXPECT_EQ(public_of(seed, k.type), pub) << "one seed, one key";
+    EXPECT_NE(nkey::generate_seed(k.type), seed);
+    EXPECT_EQ(nkey::is_user_public_key(pub), k.type == nkey::key_type::user);
+    auto sig = nkey::sign(seed, "claims", k.type);
+    ASSERT_TRUE(sig) << to_string(sig.error());
+    EXPECT_TRUE(nkey::verify(pub, "claims", *sig, k.type));
+    EXPECT_FALSE(nkey::verify(pub, "claimz", *sig, k.type));
+  }
+}
+
+// A key of one kind never passes for another: an account seed cannot sign
+// a change as if it were an analyst's, nor a user's an account's JWT.
+TEST(nkey, refuses_a_key_of_another_kind) {
+  using nkey::key_type;
+  auto op = nkey::generate_seed(key_type::operator_);
+  auto acct = nkey::generate_seed(key_type::account);
+  auto user = nkey::generate_user_seed();
+  struct mismatch {
+    std::string seed;
+    key_type wanted;
+    const char* says;
+  };
+  for (auto& m : {mismatch{op, key_type::user, "it is an operator seed"},
+                  mismatch{acct, key_type::user, "it is an account seed"},
+                  mismatch{user, key_type::account, "it is a user seed"},
+                  mismatch{acct, key_type::operator_, "it is an account seed"},
+                  mismatch{op, key_type::account, "it is an operator seed"}}) {
+    auto pub = nkey::public_key(m.seed, m.wanted);
+    ASSERT_FALSE(pub) << m.says;
+    EXPECT_EQ(pub.error().code(), ec::config_error);
+    EXPECT_NE(pub.error().what().find(m.says), std::string::npos)
+      << pub.error().what();
+    EXPECT_EQ(pub.error().what().find(m.seed.substr(2, 20)), std::string::npos)
+      << "the seed is in the error: " << pub.error().what();
+    EXPECT_FALSE(nkey::sign(m.seed, "data", m.wanted)) << m.says;
+  }
+  // Nor do public keys: a signature checks out only under its own kind.
+  auto acct_pub = public_of(acct, key_type::account);
+  auto sig = nkey::sign(acct, "data", key_type::account);
+  ASSERT_TRUE(sig);
+  EXPECT_FALSE(nkey::verify(acct_pub, "data", *sig));
+  EXPECT_FALSE(nkey::verify(acct_pub, "data", *sig, key_type::operator_));
+  EXPECT_TRUE(nkey::verify(acct_pub, "data", *sig, key_type::account));
+}
+
 // nats.c reads our seeds as nkeys does: what it signs with one, we verify,
 // and since ed25519 is deterministic its signature is ours byte for byte.
+// nats.c signs with account seeds too (not operator ones).
 TEST(nkey, nats_c_signs_with_our_seeds) {
   ASSERT_EQ(nats_Open(-1), NATS_OK);
-  for (std::string seed : {nkey::generate_user_seed(),
-                           std::string{readme_seed}}) {
+  using nkey::key_type;
+  for (auto [seed, type] :
+       {std::pair{nkey::generate_user_seed(), key_type::user},
+        std::pair{std::string{readme_seed}, key_type::user},
+        std::pair{nkey::generate_seed(key_type::account), key_type::account},
+        std::pair{std::string{account_pairs[0].first}, key_type::account}}) {
     std::string text = "fraud-change-v1\nfraud.rules.set\n1700000000000\n";
     unsigned char* sig = nullptr;
     int len = 0;
@@ -177,9 +271,9 @@ TEST(nkey, nats_c_signs_with_our_seeds) {
     std::string theirs{reinterpret_cast<char*>(sig),
                        static_cast<std::size_t>(len)};
     std::free(sig);
-    EXPECT_TRUE(nkey::verify(public_of(seed), text, theirs));
-    auto ours = nkey::sign(seed, text);
-    ASSERT_TRUE(ours);
+    EXPECT_TRUE(nkey::verify(public_of(seed, type), text, theirs, type));
+    auto ours = nkey::sign(seed, text, type);
+    ASSERT_TRUE(ours) << to_string(ours.error());
     EXPECT_EQ(*ours, theirs);
   }
 }
