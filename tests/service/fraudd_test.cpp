@@ -155,6 +155,23 @@ TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
   expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
 }
 
+TEST_F(fraudd_service, a_subject_token_that_is_not_utf8_is_rejected_readably) {
+  // Found by the hostile-input test: the mismatch error quoted the token,
+  // and the reply and the rejection (which names the subject) could not
+  // be parsed by anyone.
+  std::string payload;
+  protocol::encode_transaction(card_tx("card-1", 0, "tx-utf"), payload);
+  auto r = request("fraud.tx.card\xc3", payload);
+  expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
+  auto* msg = next(rejections);
+  ASSERT_NE(msg, nullptr);
+  protocol::rejection rej;
+  EXPECT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
+                                         natsMsg_GetDataLength(msg), rej).ok());
+  EXPECT_EQ(rej.subject, "fraud.tx.card\\xc3");
+  natsMsg_Destroy(msg);
+}
+
 TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {
   score(card_tx("card-3", 0, "tx-ny"));
   auto bad = test::located(card_tx("card-3", 5, "tx-bad"), test::london);
