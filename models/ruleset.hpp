@@ -22,6 +22,12 @@ struct thresholds {
 /// fire beyond them still count, and one last reason, "more_reasons",
 /// says how many were left out.
 inline constexpr std::size_t max_reasons = 32;
+/// The longest reason detail, in bytes: a longer sentence (a `say` text
+/// that repeats a feature a thousand times) is cut there and ends in
+/// "...". With max_reasons this bounds a decision's size, so that it fits
+/// a NATS message: a decision too big to send is an answer the
+/// authoriser never gets.
+inline constexpr std::size_t max_detail_size = 1024;
 
 struct evaluation {
   models::action action = action::approve;

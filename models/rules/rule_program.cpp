@@ -248,6 +248,8 @@ void render_detail(const std::vector<detail_part>& parts, const features& f,
   out.clear();
   out.reserve(160);
   for (auto& p : parts) {
+    if (out.size() > max_detail_size)
+      break;
     switch (p.what) {
       case detail_part::kind::text:
         out += p.text;
@@ -262,6 +264,13 @@ void render_detail(const std::vector<detail_part>& parts, const features& f,
         append_number(limit, p.decimals, out);
         break;
     }
+  }
+  if (out.size() > max_detail_size) {
+    auto cut = max_detail_size;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 character
+    out.resize(cut);
+    out += "...";
   }
 }
 
