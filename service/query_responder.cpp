@@ -7,6 +7,7 @@
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/reply_size.hpp"
 
 namespace fraud::service {
 
@@ -29,6 +30,7 @@ namespace {
 
 constexpr auto sample_every = std::chrono::seconds(10);
 constexpr std::size_t samples_per_minute = 6;
+constexpr std::size_t max_rule_hits = 1000;  // 64-byte names: ~80 KiB
 
 protocol::latency_summary
 summarize(const latency_histogram::snapshot_type& s) {
@@ -141,10 +143,12 @@ void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
     else
       found = std::move(*r);
   }
-  if (error)
-    ctx_.stats->query_errors.add();
   std::string out;
   protocol::encode_decision_reply(found, error, out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_decision_reply({}, error, out);
+  if (error)
+    ctx_.stats->query_errors.add();
   reply(msg, out);
 }
 
@@ -178,11 +182,13 @@ void query_responder::answer_card(natsMsg* msg, decision_db_reader& db) {
                                    "card '" + q.card_id
                                      + "' has no state and no decisions");
   }
-  if (error)
-    ctx_.stats->query_errors.add();
   std::string out;
   protocol::encode_card_reply(q.card_id, active, summary, decisions, error,
                               out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_card_reply(q.card_id, false, {}, {}, error, out);
+  if (error)
+    ctx_.stats->query_errors.add();
   reply(msg, out);
 }
 
@@ -206,13 +212,15 @@ void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
     else
       page = std::move(*r);
   }
-  if (error)
-    ctx_.stats->query_errors.add();
   std::string out;
   protocol::encode_decisions_reply(
     page.decisions,
     page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
     error, out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_decisions_reply({}, {}, error, out);
+  if (error)
+    ctx_.stats->query_errors.add();
   reply(msg, out);
 }
 
@@ -245,6 +253,10 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.store_errors = c.store_errors.get();
   if (ctx_.store != nullptr)
     s.rule_hits = ctx_.store->rule_hits();
+  // Most hits first; every rule name ever fired would, after enough rule
+  // changes, make a reply larger than NATS carries (Stats has no error).
+  if (s.rule_hits.size() > max_rule_hits)
+    s.rule_hits.resize(max_rule_hits);
   s.ruleset_version = ctx_.rules->get()->version();
   s.nats_dropped = ctx_.nats_dropped();
   s.publish_errors = c.publish_errors.get();

@@ -7,6 +7,7 @@
 #include "protocol/rules_codec.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/reply_size.hpp"
 
 namespace fraud::service {
 
@@ -106,10 +107,11 @@ void rules_responder::reply(natsMsg* msg, const std::string& payload,
 
 namespace {
 
-// Decodes a Request, answers it, encodes the Reply into `out`; true when
-// the reply is an error.
+// Decodes a Request, answers it, encodes the Reply into `out` (an error
+// when NATS would not carry it); true when the reply is an error.
 template <class Request, class Reply, class Answer>
-bool serve(natsMsg* msg, Answer answer, std::string& out) {
+bool serve(natsConnection* conn, natsMsg* msg, Answer answer,
+           std::string& out) {
   Request q;
   Reply r;
   r.error = protocol::decode(natsMsg_GetData(msg),
@@ -119,6 +121,11 @@ bool serve(natsMsg* msg, Answer answer, std::string& out) {
   if (!r.error)
     r = answer(q);
   protocol::encode(r, out);
+  if (auto big = check_reply_size(conn, out.size())) {
+    r = Reply{};
+    r.error = big;
+    protocol::encode(r, out);
+  }
   return static_cast<bool>(r.error);
 }
 
@@ -130,7 +137,7 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
   bool rejected = false;  // a text that did not compile
   if (verb == "set") {
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
-      msg,
+      conn_, msg,
       [&](const protocol::rules_set_request& q) {
         auto r = rules_.set(q);
         if (!q.dry_run)
@@ -142,7 +149,7 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
   } else if (verb == "rollback") {
     failed = serve<protocol::rules_rollback_request,
                    protocol::rules_change_reply>(
-      msg,
+      conn_, msg,
       [&](const protocol::rules_rollback_request& q) {
         auto r = rules_.rollback(q);
         log_change("rolled back", r, q.author, q.reason);
@@ -152,11 +159,11 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
       out);
   } else if (verb == "get") {
     failed = serve<protocol::rules_get_request, protocol::rules_get_reply>(
-      msg, [&](auto& q) { return rules_.get(q); }, out);
+      conn_, msg, [&](auto& q) { return rules_.get(q); }, out);
   } else if (verb == "history") {
     failed = serve<protocol::rules_history_request,
                    protocol::rules_history_reply>(
-      msg, [&](auto& q) { return rules_.history(q); }, out);
+      conn_, msg, [&](auto& q) { return rules_.history(q); }, out);
   } else {
     failed = answer_shadow(verb, msg, out);
   }
@@ -191,6 +198,8 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
       error = d.error();
   }
   protocol::encode_shadow_reply(hits, decisions, error, out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_shadow_reply({}, {}, error, out);
   return static_cast<bool>(error);
 }
 
@@ -198,7 +207,7 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
   std::string out;
   if (verb == "get") {
     bool failed = serve<protocol::lists_query, protocol::lists_reply>(
-      msg, [&](auto& q) { return rules_.lists(q); }, out);
+      conn_, msg, [&](auto& q) { return rules_.lists(q); }, out);
     return reply(msg, out, failed);
   }
   if (verb != "add" && verb != "remove") {
@@ -209,7 +218,7 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
   }
   bool add = verb == "add";
   bool failed = serve<protocol::list_change, protocol::list_change_reply>(
-    msg,
+    conn_, msg,
     [&](const protocol::list_change& q) {
       auto r = rules_.change_list(q, add);
       if (!r.error) {

@@ -147,6 +147,17 @@ TEST_F(rules, bad_requests_are_refused_with_the_field) {
   EXPECT_EQ(g.error.code(), fraud::ec::not_found);
 }
 
+TEST_F(rules, an_unknown_request_is_refused_readably_whatever_its_bytes) {
+  // Found by the hostile-input test: the error quoted the subject, and a
+  // verb that is not UTF-8 made a reply no client could parse.
+  for (const char* subject : {"fraud.rules.set\xc3", "fraud.lists.\xff\xfe"}) {
+    auto r = ask<protocol::list_change_reply>(subject, protocol::lists_query{});
+    ASSERT_TRUE(r.error) << subject;
+    EXPECT_EQ(r.error.code(), fraud::ec::bad_request);
+    EXPECT_NE(r.error.what().find("no such request"), std::string::npos);
+  }
+}
+
 TEST_F(rules, rollback_runs_an_earlier_version_again_and_history_says_so) {
   ASSERT_EQ(set(big_declines).version->version, 2u);
   EXPECT_EQ(score(big_tx("t1", "card-1", 0)).decision.action,
@@ -449,6 +460,77 @@ TEST_F(rules, decisions_keep_a_bounded_number_of_reasons) {
   ASSERT_EQ(d.decision.reasons.size(), models::max_reasons + 1);
   EXPECT_EQ(d.decision.reasons.back().rule, "more_reasons");
   EXPECT_EQ(d.decision.action, models::action::decline) << "200 points";
+}
+
+// 32 rules and 32 shadow rules that fire on every transaction, each
+// saying the device id `n` times.
+std::string loud_rules(int n) {
+  std::string say;
+  for (int i = 0; i < n; ++i)
+    say += "{device_id}";
+  std::string text;
+  for (int i = 0; i < 32; ++i)
+    text += "rule r" + std::to_string(i) + ": review when true say \"" + say
+            + "\"\nrule s" + std::to_string(i)
+            + ": shadow review when true say \"" + say + "\"\n";
+  return text;
+}
+
+models::transaction loud_tx(const std::string& card, int minute) {
+  return test::online(card_tx(card, minute), std::string(128, 'd'));
+}
+
+TEST_F(rules, a_decision_with_long_reasons_still_reaches_the_authoriser) {
+  // Found by hostile input: these rules cost little on the budget's sample
+  // traffic, whose device ids are short, and ran; with a 128-character
+  // device id a decision was 1.1 MB, more than NATS carries, and the
+  // authoriser's request timed out.
+  auto changed = set(loud_rules(140));
+  ASSERT_TRUE(changed.errors.empty() && !changed.error)
+    << fraud::to_string(changed.error);
+  auto d = score(loud_tx("card-loud", 0));
+  ASSERT_TRUE(d.ok);
+  EXPECT_EQ(d.decision.action, models::action::review);
+  ASSERT_EQ(d.decision.reasons.size(), 32u);
+  EXPECT_EQ(d.decision.shadow_reasons.size(), 32u);
+  for (auto& r : d.decision.reasons)
+    EXPECT_LE(r.detail.size(), models::max_detail_size + 3) << r.rule;
+}
+
+TEST_F(rules, an_answer_too_big_for_nats_is_refused_with_limit_exceeded) {
+  // Found by hostile input: a reply larger than NATS's max_payload (1 MiB)
+  // could not be sent, and the requester waited for its timeout with no
+  // word why.
+  std::vector<std::string> values;
+  for (int i = 0; i < 9000; ++i)
+    values.push_back("value-" + std::to_string(i));
+  auto added = ask<protocol::list_change_reply>(
+    "fraud.lists.add", protocol::list_change{"big", values,
+                                             std::string(128, 'a'),
+                                             std::string(1000, 'r')});
+  ASSERT_FALSE(added.error) << fraud::to_string(added.error);
+  auto l = ask<protocol::lists_reply>("fraud.lists.get",
+                                      protocol::lists_query{"big"});
+  EXPECT_EQ(l.error.code(), fraud::ec::limit_exceeded);
+  EXPECT_EQ(l.error.field(), "max_payload");
+  EXPECT_FALSE(l.error.what().empty());
+
+  // A page of decisions: too big at 20 (about 70 KB each), fine at 5.
+  ASSERT_TRUE(set(loud_rules(20)).errors.empty());
+  for (int m = 0; m < 20; ++m)
+    ASSERT_TRUE(score(loud_tx("card-big", m)).ok);
+  protocol::decisions_query q;
+  q.card_id = "card-big";
+  q.limit = 20;
+  protocol::decisions_reply page;
+  EXPECT_TRUE(test::eventually([&] {
+    page = ask<protocol::decisions_reply>("fraud.query.decisions", q);
+    return page.error.code() == fraud::ec::limit_exceeded;
+  })) << fraud::to_string(page.error);
+  q.limit = 5;
+  page = ask<protocol::decisions_reply>("fraud.query.decisions", q);
+  EXPECT_FALSE(page.error) << fraud::to_string(page.error);
+  EXPECT_EQ(page.decisions.size(), 5u);
 }
 
 // A budget the default rules meet (about 0.5 us here) and 500 firing
