@@ -29,6 +29,13 @@ score online: +10 when channel == ECOM
 
 class rules : public fraudd_service {
 protected:
+  std::vector<std::string> args() override {
+    auto a = fraudd_service::args();
+    if (!budget_us_.empty())
+      a.insert(a.end(), {"--rules-budget-us", budget_us_});
+    return a;
+  }
+
   protocol::rules_change_reply set(const std::string& text,
                                    bool dry_run = false) {
     return ask<protocol::rules_change_reply>(
@@ -78,6 +85,8 @@ protected:
       << rule << " never reached " << fired << " hits";
     return r;
   }
+
+  std::string budget_us_;  // fraudd's --rules-budget-us, when set
 };
 
 TEST_F(rules, a_new_database_runs_the_default_rules_as_version_1) {
@@ -483,12 +492,8 @@ models::transaction loud_tx(const std::string& card, int minute) {
 // What these rules cost is not the point here, and on a loaded machine
 // they measure over the default budget.
 class rules_without_a_budget : public rules {
-protected:
-  std::vector<std::string> args() override {
-    auto a = rules::args();
-    a.insert(a.end(), {"--rules-budget-us", "1000000"});
-    return a;
-  }
+public:
+  rules_without_a_budget() { budget_us_ = "1000000"; }
 };
 
 TEST_F(rules_without_a_budget, a_decision_with_long_reasons_still_reaches_the_authoriser) {
@@ -547,12 +552,8 @@ TEST_F(rules_without_a_budget, an_answer_too_big_for_nats_is_refused_with_limit_
 // A budget the default rules meet (about 0.5 us here) and 500 firing
 // rules do not (about 10 us).
 class rules_on_a_budget : public rules {
-protected:
-  std::vector<std::string> args() override {
-    auto a = rules::args();
-    a.insert(a.end(), {"--rules-budget-us", "4"});
-    return a;
-  }
+public:
+  rules_on_a_budget() { budget_us_ = "4"; }
 };
 
 TEST_F(rules_on_a_budget, a_ruleset_too_costly_to_run_is_refused_with_its_cost) {
