@@ -22,7 +22,6 @@ struct thresholds {
 /// fire beyond them still count, and one last reason, "more_reasons",
 /// says how many were left out.
 inline constexpr std::size_t max_reasons = 32;
-
 struct evaluation {
   models::action action = action::approve;
   int score = 0;  // 0..100

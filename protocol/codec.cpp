@@ -91,8 +91,60 @@ void fill(v1::Reason& w, const models::reason& r) {
 
 void fill(v1::Error& e, const fraud::error& error) {
   e.set_code(to_wire(error.code()));
-  e.set_field(error.field());
-  e.set_message(error.what());
+  e.set_field(valid_utf8(error.field()));
+  e.set_message(valid_utf8(error.what()));
+}
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, nothing past U+10FFFF) that starts s[i], or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  auto continued = [&](std::size_t n) {
+    for (std::size_t k = 1; k < n; ++k)
+      if (i + k >= s.size() || (at(k) & 0xC0) != 0x80)
+        return false;
+    return true;
+  };
+  auto c = at(0);
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    return continued(2) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!continued(3) || (c == 0xE0 && at(1) < 0xA0)
+        || (c == 0xED && at(1) > 0x9F))
+      return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!continued(4) || (c == 0xF0 && at(1) < 0x90)
+        || (c == 0xF4 && at(1) > 0x8F))
+      return 0;
+    return 4;
+  }
+  return 0;
+}
+
+} // namespace
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  static const char hex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < s.size();) {
+    if (auto n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    auto c = static_cast<unsigned char>(s[i++]);
+    out += "\\x";
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
 }
 
 void serialize(const google::protobuf::MessageLite& msg, std::string& out) {
@@ -283,7 +335,7 @@ void encode_rejection(const std::string& subject, const std::string& tx_id,
                       const std::string& card_id, const fraud::error& error,
                       std::int64_t rejected_at_ms, std::string& out) {
   v1::Rejection msg;
-  msg.set_subject(subject);
+  msg.set_subject(detail::valid_utf8(subject));  // any bytes but '.' and space
   msg.set_tx_id(tx_id);
   msg.set_card_id(card_id);
   fill(*msg.mutable_error(), error);

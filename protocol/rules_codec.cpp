@@ -66,7 +66,7 @@ void fill(google::protobuf::RepeatedPtrField<v1::RuleError>& out,
     auto* m = out.Add();
     m->set_line(static_cast<std::uint32_t>(e.line));
     m->set_column(static_cast<std::uint32_t>(e.column));
-    m->set_message(e.message);
+    m->set_message(valid_utf8(e.message));
   }
 }
 

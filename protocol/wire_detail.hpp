@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "models/decision.hpp"
 #include "protocol/codec.hpp"
@@ -18,6 +20,11 @@ void fill(v1::Reason& w, const models::reason& r);
 /// False when the action is out of range.
 bool from_message(const v1::Decision& msg, models::decision& out,
                   decision_envelope& env);
+/// `s` as valid UTF-8: each byte that starts no well-formed sequence
+/// becomes the four characters \xNN. For the text we send back (an error
+/// that quotes a subject token, a list value cut short): a proto3 string
+/// that is not UTF-8 makes the whole message unreadable to the client.
+std::string valid_utf8(std::string_view s);
 void serialize(const google::protobuf::MessageLite& msg, std::string& out);
 /// Parses with a size check; false when malformed.
 bool parse(google::protobuf::MessageLite& msg, const void* data,

@@ -7,6 +7,7 @@
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/reply_size.hpp"
 
 namespace fraud::service {
 
@@ -155,9 +156,11 @@ void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
     else
       found = std::move(*r);
   }
-  count_error(error);
   std::string out;
   protocol::encode_decision_reply(found, error, out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_decision_reply({}, error, out);
+  count_error(error);
   reply(msg, out);
 }
 
@@ -220,12 +223,14 @@ void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
     else
       page = std::move(*r);
   }
-  count_error(error);
   std::string out;
   protocol::encode_decisions_reply(
     page.decisions,
     page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
     error, out);
+  if (!error && (error = check_reply_size(conn_, out.size())))
+    protocol::encode_decisions_reply({}, {}, error, out);
+  count_error(error);
   reply(msg, out);
 }
 

@@ -250,6 +250,8 @@ void render_detail(const std::vector<detail_part>& parts, const features& f,
   out.clear();
   out.reserve(160);
   for (auto& p : parts) {
+    if (out.size() > max_detail_bytes)
+      break;
     switch (p.what) {
       case detail_part::kind::text:
         out += p.text;

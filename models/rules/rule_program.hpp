@@ -131,7 +131,8 @@ private:
             bool& allowed) const;
 };
 
-/// Writes a fired rule's detail sentence into `out`.
+/// Writes a fired rule's detail sentence into `out`: at most
+/// max_detail_bytes bytes, cut between characters and ending "...".
 void render_detail(const std::vector<detail_part>& parts, const features& f,
                    double value, double limit, std::string& out);
 

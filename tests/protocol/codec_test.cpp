@@ -501,6 +501,39 @@ TEST(codec, an_unknown_error_code_reads_as_internal) {
   EXPECT_EQ(out.error.what(), "m");
 }
 
+TEST(codec, an_error_quoting_bytes_that_are_not_utf8_still_decodes) {
+  // Found by the hostile-input test: a subject token (any bytes NATS
+  // carries) quoted in an error made a reply, and the rejection naming the
+  // subject, that no client could parse: proto3 strings must be UTF-8.
+  auto error = fraud::error::in_field(fraud::ec::subject_mismatch,
+                                      "card_\xc3", "token 'ab\xed\xa0\x80'");
+  std::string bytes;
+  encode_rejected_decision("", "", error, decision_envelope{}, bytes);
+  models::decision d;
+  decision_envelope env;
+  ASSERT_TRUE(decode_decision(bytes.data(), bytes.size(), d, env).ok());
+  EXPECT_EQ(env.error.field(), "card_\\xc3");
+  EXPECT_EQ(env.error.what(), "token 'ab\\xed\\xa0\\x80'");
+  EXPECT_EQ(d.action, models::action::decline);
+  encode_rejection("fraud.tx.\xff\xc0\xaf", "", "", error, 1, bytes);
+  rejection out;
+  ASSERT_TRUE(decode(bytes, out));
+  EXPECT_EQ(out.subject, "fraud.tx.\\xff\\xc0\\xaf");
+}
+
+TEST(codec, an_error_in_utf8_travels_as_it_is) {
+  const std::string text = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \\x41";
+  std::string bytes;
+  encode_rejection(text, "", "",
+                   fraud::error::in_field(fraud::ec::bad_request, text, text),
+                   1, bytes);
+  rejection out;
+  ASSERT_TRUE(decode(bytes, out));
+  EXPECT_EQ(out.subject, text);
+  EXPECT_EQ(out.error.field(), text);
+  EXPECT_EQ(out.error.what(), text);
+}
+
 TEST(codec, bytes_that_are_not_a_rejection_are_refused) {
   rejection out;
   EXPECT_FALSE(decode("\xff\xff\xff", out));

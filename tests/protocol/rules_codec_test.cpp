@@ -70,6 +70,37 @@ TEST(rules_codec, list_changes_are_checked) {
   EXPECT_TRUE(round_trip(lists_query{"no-dashes"}, q));
 }
 
+TEST(rules_codec, a_refused_list_value_is_quoted_in_readable_text) {
+  // Found by the hostile-input test: the error quotes a too-long value cut
+  // at 140 bytes, which split a two-byte character, and the reply was not
+  // UTF-8 any more, so no client could read it.
+  std::string value = "a";
+  for (int i = 0; i < 70; ++i)
+    value += "\xc3\xa9";  // é
+  list_change in{"blocked_cards", {value}, "a", "b"};
+  list_change out;
+  list_change_reply r;
+  r.error = round_trip(in, out);
+  ASSERT_EQ(r.error.field(), "values");
+  std::string bytes;
+  encode(r, bytes);
+  list_change_reply back;
+  ASSERT_TRUE(decode(bytes.data(), bytes.size(), back).ok());
+  EXPECT_EQ(back.error.code(), fraud::ec::limit_exceeded);
+  EXPECT_EQ(back.error.field(), "values");
+}
+
+TEST(rules_codec, rule_errors_quoting_bytes_that_are_not_utf8_still_decode) {
+  rules_change_reply r;
+  r.errors.push_back({1, 3, "found 'x\xc3'"});
+  std::string bytes;
+  encode(r, bytes);
+  rules_change_reply out;
+  ASSERT_TRUE(decode(bytes.data(), bytes.size(), out).ok());
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].message, "found 'x\\xc3'");
+}
+
 TEST(rules_codec, replies_round_trip_with_errors_at_their_positions) {
   rules_change_reply r;
   r.version = rules_version{3, "rules-3", "alice", "why", 1234, 7, true,

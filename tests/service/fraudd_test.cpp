@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -86,17 +87,27 @@ void expect_rejected(const reply& r, fraud::ec code,
   EXPECT_EQ(r.decision.action, models::action::decline);
 }
 
+// A publication on fraud.rejected, decoded (and destroyed); nothing when
+// none came or it is not a fraud.v1.Rejection.
+std::optional<protocol::rejection> rejection_in(natsMsg* msg) {
+  if (msg == nullptr)
+    return std::nullopt;
+  protocol::rejection rej;
+  auto ok = protocol::decode_rejection(natsMsg_GetData(msg),
+                                       natsMsg_GetDataLength(msg), rej).ok();
+  natsMsg_Destroy(msg);
+  if (!ok)
+    return std::nullopt;
+  return rej;
+}
+
 TEST_F(fraudd_service, rejects_bytes_that_are_not_a_transaction) {
   auto r = request("fraud.tx.card-1", "\xff\xff\xff garbage");
   expect_rejected(r, fraud::ec::malformed, "");
-  auto* msg = next(rejections);
-  ASSERT_NE(msg, nullptr);
-  protocol::rejection rej;
-  EXPECT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
-                                         natsMsg_GetDataLength(msg), rej).ok());
-  EXPECT_EQ(rej.error.code(), fraud::ec::malformed);
-  EXPECT_EQ(rej.subject, "fraud.tx.card-1");
-  natsMsg_Destroy(msg);
+  auto rej = rejection_in(next(rejections));
+  ASSERT_TRUE(rej);
+  EXPECT_EQ(rej->error.code(), fraud::ec::malformed);
+  EXPECT_EQ(rej->subject, "fraud.tx.card-1");
   EXPECT_EQ(next(decisions, 200), nullptr) << "a rejection is no decision";
 }
 
@@ -138,14 +149,10 @@ TEST_F(fraudd_service, rejects_invalid_fields_naming_the_field) {
   auto r = score(tx);
   expect_rejected(r, fraud::ec::invalid_field, "amount_minor");
   EXPECT_EQ(r.decision.tx_id, "tx-bad");
-  auto* msg = next(rejections);
-  ASSERT_NE(msg, nullptr);
-  protocol::rejection rej;
-  ASSERT_TRUE(protocol::decode_rejection(natsMsg_GetData(msg),
-                                         natsMsg_GetDataLength(msg), rej).ok());
-  EXPECT_EQ(rej.tx_id, "tx-bad");
-  EXPECT_EQ(rej.error.field(), "amount_minor");
-  natsMsg_Destroy(msg);
+  auto rej = rejection_in(next(rejections));
+  ASSERT_TRUE(rej);
+  EXPECT_EQ(rej->tx_id, "tx-bad");
+  EXPECT_EQ(rej->error.field(), "amount_minor");
 }
 
 TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
@@ -153,6 +160,19 @@ TEST_F(fraudd_service, rejects_a_card_that_disagrees_with_the_subject) {
   protocol::encode_transaction(card_tx("card-1", 0, "tx-x"), payload);
   auto r = request("fraud.tx.card-2", payload);
   expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
+}
+
+TEST_F(fraudd_service, a_subject_token_that_is_not_utf8_is_rejected_readably) {
+  // Found by the hostile-input test: the mismatch error quoted the token,
+  // and the reply and the rejection (which names the subject) could not
+  // be parsed by anyone.
+  std::string payload;
+  protocol::encode_transaction(card_tx("card-1", 0, "tx-utf"), payload);
+  auto r = request("fraud.tx.card\xc3", payload);
+  expect_rejected(r, fraud::ec::subject_mismatch, "card_id");
+  auto rej = rejection_in(next(rejections));
+  ASSERT_TRUE(rej) << "not a fraud.v1.Rejection";
+  EXPECT_EQ(rej->subject, "fraud.tx.card\\xc3");
 }
 
 TEST_F(fraudd_service, rejected_input_does_not_touch_the_card) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "models/rules/compiled_ruleset.hpp"
+#include "models/rules/detail/rule_detail.hpp"
 #include "models/rules/rule_compiler.hpp"
 #include "protocol/rules_codec.hpp"
 #include "tests/service/fraudd_fixture.hpp"
@@ -29,6 +30,13 @@ score online: +10 when channel == ECOM
 
 class rules : public fraudd_service {
 protected:
+  std::vector<std::string> args() override {
+    auto a = fraudd_service::args();
+    if (!budget_us_.empty())
+      a.insert(a.end(), {"--rules-budget-us", budget_us_});
+    return a;
+  }
+
   protocol::rules_change_reply set(const std::string& text,
                                    bool dry_run = false) {
     return ask<protocol::rules_change_reply>(
@@ -78,6 +86,8 @@ protected:
       << rule << " never reached " << fired << " hits";
     return r;
   }
+
+  std::string budget_us_;  // fraudd's --rules-budget-us, when set
 };
 
 TEST_F(rules, a_new_database_runs_the_default_rules_as_version_1) {
@@ -145,6 +155,17 @@ TEST_F(rules, bad_requests_are_refused_with_the_field) {
   auto g = get(99);
   ASSERT_TRUE(g.error);
   EXPECT_EQ(g.error.code(), fraud::ec::not_found);
+}
+
+TEST_F(rules, an_unknown_request_is_refused_readably_whatever_its_bytes) {
+  // Found by the hostile-input test: the error quoted the subject, and a
+  // verb that is not UTF-8 made a reply no client could parse.
+  for (const char* subject : {"fraud.rules.set\xc3", "fraud.lists.\xff\xfe"}) {
+    auto r = ask<protocol::list_change_reply>(subject, protocol::lists_query{});
+    ASSERT_TRUE(r.error) << subject;
+    EXPECT_EQ(r.error.code(), fraud::ec::bad_request);
+    EXPECT_NE(r.error.what().find("no such request"), std::string::npos);
+  }
 }
 
 TEST_F(rules, rollback_runs_an_earlier_version_again_and_history_says_so) {
@@ -463,15 +484,99 @@ TEST_F(rules, decisions_keep_a_bounded_number_of_reasons) {
   EXPECT_EQ(d.decision.action, models::action::decline) << "200 points";
 }
 
+// 32 rules and 32 shadow rules that fire on every transaction, each
+// saying the device id `n` times.
+std::string loud_rules(int n) {
+  std::string say;
+  for (int i = 0; i < n; ++i)
+    say += "{device_id}";
+  std::string text;
+  for (int i = 0; i < 32; ++i)
+    text += "rule r" + std::to_string(i) + ": review when true say \"" + say
+            + "\"\nrule s" + std::to_string(i)
+            + ": shadow review when true say \"" + say + "\"\n";
+  return text;
+}
+
+models::transaction loud_tx(const std::string& card, int minute) {
+  return test::online(card_tx(card, minute), std::string(128, 'd'));
+}
+
+// What these rules cost is not the point here, and on a loaded machine
+// they measure over the default budget.
+class rules_without_a_budget : public rules {
+public:
+  rules_without_a_budget() { budget_us_ = "1000000"; }
+};
+
+TEST_F(rules_without_a_budget, a_decision_with_long_reasons_still_reaches_the_authoriser) {
+  // Found by hostile input: these rules cost little on the budget's sample
+  // traffic, whose device ids are short, and ran; with a 128-character
+  // device id a decision was 1.1 MB, more than NATS carries, and the
+  // authoriser's request timed out.
+  auto changed = set(loud_rules(140));
+  ASSERT_TRUE(changed.errors.empty() && !changed.error)
+    << fraud::to_string(changed.error);
+  auto d = score(loud_tx("card-loud", 0));
+  ASSERT_TRUE(d.ok);
+  EXPECT_EQ(d.decision.action, models::action::review);
+  ASSERT_EQ(d.decision.reasons.size(), 32u);
+  EXPECT_EQ(d.decision.shadow_reasons.size(), 32u);
+  for (auto& r : d.decision.reasons)
+    EXPECT_LE(r.detail.size(), models::rules::max_detail_bytes) << r.rule;
+}
+
+TEST_F(rules_without_a_budget, an_answer_too_big_for_nats_comes_in_pages) {
+  // Found by hostile input: a reply larger than NATS's max_payload (1 MiB)
+  // could not be sent, and the requester waited for its timeout with no
+  // word why. Now such answers come in pages that fit.
+  std::vector<std::string> values;
+  for (int i = 0; i < 9000; ++i)
+    values.push_back("value-" + std::to_string(i));
+  auto added = ask<protocol::list_change_reply>(
+    "fraud.lists.add", protocol::list_change{"big", values,
+                                             std::string(128, 'a'),
+                                             std::string(1000, 'r')});
+  ASSERT_FALSE(added.error) << fraud::to_string(added.error);
+  protocol::lists_query lq;
+  lq.list = "big";
+  lq.limit = 1000;
+  std::size_t entries = 0;
+  for (int pages = 0; pages < 100; ++pages) {
+    std::string payload;
+    encode(lq, payload);
+    auto bytes = raw_request("fraud.lists.get", payload);
+    ASSERT_LE(bytes.size(), 1u << 20);
+    protocol::lists_reply l;
+    ASSERT_TRUE(decode(bytes.data(), bytes.size(), l).ok());
+    ASSERT_FALSE(l.error) << fraud::to_string(l.error);
+    ASSERT_EQ(l.lists.size(), 1u);
+    entries += l.lists[0].entries.size();
+    if (l.next_cursor.empty())
+      break;
+    lq.cursor = l.next_cursor;
+  }
+  EXPECT_EQ(entries, values.size());
+
+  // A page of large decisions: answered, within what NATS carries.
+  ASSERT_TRUE(set(loud_rules(20)).errors.empty());
+  for (int m = 0; m < 20; ++m)
+    ASSERT_TRUE(score(loud_tx("card-big", m)).ok);
+  protocol::decisions_query q;
+  q.card_id = "card-big";
+  q.limit = 20;
+  protocol::decisions_reply page;
+  EXPECT_TRUE(test::eventually([&] {
+    page = ask<protocol::decisions_reply>("fraud.query.decisions", q);
+    return !page.error && page.decisions.size() == 20;
+  })) << fraud::to_string(page.error);
+}
+
 // A budget the default rules meet (about 0.5 us here) and 500 firing
 // rules do not (about 10 us).
 class rules_on_a_budget : public rules {
-protected:
-  std::vector<std::string> args() override {
-    auto a = rules::args();
-    a.insert(a.end(), {"--rules-budget-us", "4"});
-    return a;
-  }
+public:
+  rules_on_a_budget() { budget_us_ = "4"; }
 };
 
 TEST_F(rules_on_a_budget, a_ruleset_too_costly_to_run_is_refused_with_its_cost) {

@@ -49,6 +49,52 @@ TEST(rules_limits, a_decision_keeps_max_reasons_and_says_how_many_more) {
   EXPECT_EQ(e.action, action::decline) << "a rule past the cap still acts";
 }
 
+TEST(rules_limits, a_reason_detail_is_cut_at_max_detail_bytes) {
+  // Found by hostile input: 64 rules whose say repeats {device_id} 140
+  // times cost little on the sample traffic (short device ids) and passed
+  // the budget, but a 128-character device id made a decision of 1.1 MB,
+  // more than NATS carries: the authoriser got no answer at all.
+  std::string say;
+  for (int i = 0; i < 140; ++i)
+    say += "{device_id}";
+  auto rules = make_compiled_ruleset(
+    "rule big: review when true say \"" + say + "\"\n"
+      "rule wide: shadow review when true say \"" + std::string(2000, 'x')
+      + "\"\n"
+      "rule accents: shadow review when true say \"a"
+      + [] { std::string s; for (int i = 0; i < 600; ++i) s += "\xc3\xa9"; return s; }()
+      + "\"\n",
+    "t-1", nullptr);
+  ASSERT_TRUE(rules) << rules.error().what();
+  features f;
+  std::string device(128, 'd');
+  f.device_id = device;
+  evaluation e;
+  (*rules)->evaluate(f, e);
+  ASSERT_EQ(e.reasons.size(), 1u);
+  ASSERT_EQ(e.shadow_reasons.size(), 2u);
+  for (auto* r : {&e.reasons[0], &e.shadow_reasons[0], &e.shadow_reasons[1]}) {
+    EXPECT_LE(r->detail.size(), max_detail_bytes) << r->rule;
+    EXPECT_GT(r->detail.size(), max_detail_bytes - 5) << r->rule;
+    EXPECT_EQ(r->detail.substr(r->detail.size() - 3), "...") << r->rule;
+  }
+  // "a" and then two-byte characters: the cut falls between two of them.
+  EXPECT_EQ(e.shadow_reasons[1].detail.size(), max_detail_bytes);
+  EXPECT_EQ(e.reasons[0].detail.substr(0, 128), device);
+}
+
+TEST(rules_limits, a_short_detail_is_left_whole) {
+  auto rules = make_compiled_ruleset(
+    "rule a: review when true say \"" + std::string(max_detail_bytes, 'x')
+      + "\"\n",
+    "t-1", nullptr);
+  ASSERT_TRUE(rules) << rules.error().what();
+  evaluation e;
+  (*rules)->evaluate(features{}, e);
+  ASSERT_EQ(e.reasons.size(), 1u);
+  EXPECT_EQ(e.reasons[0].detail, std::string(max_detail_bytes, 'x'));
+}
+
 TEST(rules_limits, scores_past_the_cap_still_count) {
   auto rules = make_compiled_ruleset(always_firing(60, 1), "t-1", nullptr);
   ASSERT_TRUE(rules);
