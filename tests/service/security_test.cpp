@@ -65,7 +65,15 @@ protected:
                                   alice.keyring};
     for (auto& a : client_tls())
       args.push_back(a);
-    ASSERT_TRUE(fraudd.start(args)) << fraudd.output();
+    ASSERT_TRUE(fraudd.start(args))
+      << fraudd.output() << "\nnats-server's log:\n" << server_log();
+  }
+
+  std::string server_log() const {
+    std::ifstream in{nats->log_path()};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
   }
 
   virtual std::string server_extra() { return {}; }
