@@ -77,6 +77,8 @@ protected:
   }
 
   virtual std::string server_extra() { return {}; }
+  // Entries added to the shipped `users` list, as an operator adds them.
+  virtual std::string more_users() { return {}; }
   virtual std::vector<std::string> client_tls() { return {}; }
   virtual std::string url() { return nats->url(); }
 
@@ -90,7 +92,14 @@ protected:
     std::stringstream text;
     text << shipped.rdbuf();
     ASSERT_FALSE(text.str().empty());
-    o.extra_config = text.str() + "\n" + extra;
+    auto config = text.str();
+    if (auto more = more_users(); !more.empty()) {
+      const std::string last = "permissions: $VIEWER }\n";
+      auto at = config.find(last);
+      ASSERT_NE(at, std::string::npos);
+      config.insert(at + last.size(), "    " + more + "\n");
+    }
+    o.extra_config = config + "\n" + extra;
     auto server = service::embedded_nats::start(o);
     ASSERT_TRUE(server) << to_string(server.error());
     nats = std::move(*server);
@@ -288,6 +297,56 @@ TEST_F(shipped_config, a_change_not_signed_by_a_trusted_analyst_is_refused) {
     EXPECT_EQ(r.error.code(), ec::permission_denied) << to_string(r.error);
   }
   EXPECT_EQ(running_rules(), "rules-1");
+}
+
+// A second payment switch, added as README "Security" says: its key and
+// users entry from `fraudctl keys new`.
+class two_authorisers : public shipped_config {
+protected:
+  std::string more_users() override {
+    std::string out;
+    EXPECT_EQ(test::run_command(test::fraudctl_binary() + " keys new "
+                                  "authoriser switch-2 --dir " + dir.path(),
+                                out),
+              0)
+      << out;
+    // The line after "nats-server, authorization.users:".
+    auto at = out.find("authorization.users:\n");
+    if (at == std::string::npos)
+      return {};
+    auto begin = out.find('{', at);
+    auto end = out.find('\n', begin);
+    return out.substr(begin, end - begin);
+  }
+};
+
+TEST_F(two_authorisers, neither_reads_the_others_replies) {
+  auto switch1 = connect_as("authoriser");
+  service::nats_options o;
+  o.url = url();
+  o.max_reconnect = 0;
+  o.auth.nkey_file = dir.file("switch-2.nk");
+  o.auth.inbox_prefix = "_INBOX.switch-2";
+  auto switch2 = service::nats_connection::connect(o);
+  ASSERT_TRUE(switch1 && switch2) << to_string(switch2.error());
+  // Each scores ...
+  EXPECT_TRUE(ask(**switch2, "fraud.tx.card-2", tx_payload("card-2", "s2"),
+                  {}));
+  // ... and may not listen where the other's replies arrive.
+  auto before = (*switch2)->async_errors();
+  natsSubscription* spy = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&spy, (*switch2)->get(),
+                                         "_INBOX.authoriser.>"),
+            NATS_OK);
+  (*switch2)->flush(2000);
+  EXPECT_TRUE(test::eventually(
+    [&] { return (*switch2)->async_errors() > before; }, 2s));
+  EXPECT_TRUE(ask(*switch1, "fraud.tx.card-1", tx_payload("card-1", "s1"),
+                  {}));
+  natsMsg* seen = nullptr;
+  EXPECT_NE(natsSubscription_NextMsg(&seen, spy, 300), NATS_OK)
+    << "switch-2 read switch-1's decision";
+  natsSubscription_Destroy(spy);
 }
 
 // ---- TLS -------------------------------------------------------------------
