@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "protocol/codec.hpp"
+#include "protocol/rules_codec.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
 #include "tests/models/sample_transaction.hpp"
@@ -97,6 +98,14 @@ protected:
     Reply r;
     EXPECT_TRUE(decode(bytes.data(), bytes.size(), r).ok()) << subject;
     return r;
+  }
+
+  /// A new rule text, as alice sets it (signed), and fraudd's answer.
+  protocol::rules_change_reply set_rules(const std::string& text,
+                                         bool dry_run = false) {
+    return ask<protocol::rules_change_reply>(
+      "fraud.rules.set",
+      protocol::rules_set_request{text, "alice", "a test", dry_run});
   }
 
   reply score(const models::transaction& tx) {

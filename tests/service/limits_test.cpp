@@ -50,9 +50,7 @@ protected:
 
   protocol::rules_change_reply set(const std::string& text,
                                    bool dry_run = false) {
-    return ask<protocol::rules_change_reply>(
-      "fraud.rules.set",
-      protocol::rules_set_request{text, "alice", "a test", dry_run});
+    return set_rules(text, dry_run);
   }
 
   protocol::list_change_reply add(const std::string& list,

@@ -39,9 +39,7 @@ protected:
 
   protocol::rules_change_reply set(const std::string& text,
                                    bool dry_run = false) {
-    return ask<protocol::rules_change_reply>(
-      "fraud.rules.set",
-      protocol::rules_set_request{text, "alice", "a test", dry_run});
+    return set_rules(text, dry_run);
   }
 
   protocol::rules_change_reply rollback(std::uint64_t version) {
