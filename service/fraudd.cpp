@@ -19,13 +19,15 @@
 
 int main(int argc, char** argv) {
   using namespace fraud::service;
-  // Block the stop signals before any thread starts, so that every thread
+  // Block the signals we wait for before any thread starts, so that every thread
   // inherits the mask and only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  // SIGHUP reads --analyst-keys again (README: Security).
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   config cfg;
@@ -69,7 +71,11 @@ int main(int argc, char** argv) {
   std::printf("\n");
   std::fflush(stdout);
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (auto err = service.reload_analyst_keys())
+      FRAUD_LOG(err, "fraudd", "SIGHUP: {}; the analyst keys in use stay",
+                fraud::to_string(err));
+  }
   std::printf("fraudd: %s received, draining\n",
               service.failure() ? "failure"
               : sig == SIGINT   ? "SIGINT"

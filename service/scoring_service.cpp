@@ -151,6 +151,22 @@ fraud::error scoring_service::start_nats_server() {
   return {};
 }
 
+fraud::error scoring_service::reload_analyst_keys() {
+  if (!verifier_)
+    return make_error(ec::config_error, "fraudd has not started");
+  if (analyst_keys_.empty())
+    return make_error(ec::config_error, "there is no --analyst-keys file to "
+                                        "read again");
+  auto keyring = analyst_keyring::load(analyst_keys_);
+  if (!keyring)
+    return with_context(keyring.error(), "--analyst-keys " + analyst_keys_);
+  auto count = keyring->size();
+  verifier_->replace_keyring(std::move(*keyring));
+  FRAUD_LOG(info, "rules", "analyst keys read again from {}: {} trusted",
+            analyst_keys_, count);
+  return {};
+}
+
 fraud::error scoring_service::spawn_writers() {
   apply_actor_settings(cfg_, sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(sys_cfg_);

@@ -56,6 +56,10 @@ public:
   /// The NATS URL fraudd uses; may hold user info: print redact_url(it).
   const std::string& nats_url() const { return nats_url_; }
 
+  /// Reads the analyst keyring (--analyst-keys) again and trusts it from
+  /// now on; on an error the keys in use stay. Thread-safe once started.
+  fraud::error reload_analyst_keys();
+
   /// The embedded server's credentials directory ("" with --nats).
   const std::string& credentials_dir() const { return credentials_dir_; }
 

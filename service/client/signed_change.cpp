@@ -281,9 +281,20 @@ analyst_keyring::name_of(const std::string& public_key) const {
 change_verifier::change_verifier(analyst_keyring keyring,
                                  std::int64_t max_skew_ms,
                                  std::size_t max_nonces)
-  : keyring_(std::move(keyring)),
+  : keyring_(std::make_shared<const analyst_keyring>(std::move(keyring))),
     max_skew_ms_(max_skew_ms < 0 ? 0 : max_skew_ms),
     max_nonces_(max_nonces) {
+}
+
+std::shared_ptr<const analyst_keyring> change_verifier::keyring() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return keyring_;
+}
+
+void change_verifier::replace_keyring(analyst_keyring keyring) {
+  auto fresh = std::make_shared<const analyst_keyring>(std::move(keyring));
+  std::lock_guard<std::mutex> guard{mtx_};
+  keyring_ = std::move(fresh);
 }
 
 std::size_t change_verifier::remembered_nonces() const {
@@ -294,7 +305,8 @@ std::size_t change_verifier::remembered_nonces() const {
 fraud::expected<analyst_identity>
 change_verifier::verify(std::string_view subject, std::string_view body,
                         const change_signature& sig, std::int64_t now_ms) {
-  if (keyring_.empty())
+  auto keys = keyring();
+  if (keys->empty())
     return denied("no analyst keys are configured (--analyst-keys): every "
                   "change is refused");
   if (sig.signer.empty() && sig.signed_at.empty() && sig.nonce.empty()
@@ -313,7 +325,7 @@ change_verifier::verify(std::string_view subject, std::string_view body,
   if (!nkey::is_user_public_key(sig.signer))
     return denied(std::string{signer_header}
                   + " is not a user public key (56 characters starting U)");
-  auto* name = keyring_.name_of(sig.signer);
+  auto* name = keys->name_of(sig.signer);
   if (name == nullptr)
     return denied("signer " + sig.signer
                   + " is not an analyst key fraudd trusts");

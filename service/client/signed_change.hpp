@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -131,15 +132,21 @@ public:
                                            const change_signature& sig,
                                            std::int64_t now_ms);
 
-  const analyst_keyring& keyring() const {
-    return keyring_;
-  }
+  /// The keyring changes are checked against now.
+  std::shared_ptr<const analyst_keyring> keyring() const;
+
+  /// Trusts `keyring` from now on instead (fraudd reloads --analyst-keys
+  /// on SIGHUP); a change being verified meanwhile uses the old one. The
+  /// nonces remembered stay: a replay is refused across a reload.
+  void replace_keyring(analyst_keyring keyring);
 
   /// Nonces remembered now.
   std::size_t remembered_nonces() const;
 
 private:
-  const analyst_keyring keyring_;  // immutable: read without the lock
+  // Guarded by mtx_; each verify() takes its own reference, so that the
+  // signature is checked outside the lock.
+  std::shared_ptr<const analyst_keyring> keyring_;
   const std::int64_t max_skew_ms_;
   const std::size_t max_nonces_;
 

@@ -589,3 +589,54 @@ TEST_F(rules_on_a_budget, a_ruleset_too_costly_to_run_is_refused_with_its_cost) 
 }
 
 } // namespace
+
+namespace {
+
+// A change signed by `who`, decoded.
+protocol::rules_change_reply set_as(natsConnection* conn,
+                                    const test::analyst& who,
+                                    const std::string& text) {
+  std::string payload;
+  protocol::encode(protocol::rules_set_request{text, who.name, "why"},
+                   payload);
+  natsMsg* msg = nullptr;
+  protocol::rules_change_reply r;
+  if (test::signed_request(&msg, conn, "fraud.rules.set", payload, who, 5000)
+      != NATS_OK) {
+    r.error = fraud::error{fraud::ec::timeout, "no reply"};
+    return r;
+  }
+  EXPECT_TRUE(protocol::decode(natsMsg_GetData(msg),
+                               natsMsg_GetDataLength(msg), r)
+                .ok());
+  natsMsg_Destroy(msg);
+  return r;
+}
+
+} // namespace
+
+// An analyst joins without a restart: SIGHUP reads --analyst-keys again;
+// a keyring that does not load leaves the keys in use.
+TEST_F(rules, analyst_keys_are_read_again_on_sighup) {
+  auto bob = test::make_analyst(dir, "bob");
+  auto r = set_as(conn->get(), bob, "score b1: +1 when amount > 1\n");
+  EXPECT_EQ(r.error.code(), fraud::ec::permission_denied);
+  std::ofstream{alice.keyring, std::ios::trunc}
+    << "alice " << alice.public_key << "\nbob " << bob.public_key << "\n";
+  ASSERT_EQ(::kill(fraudd.pid(), SIGHUP), 0);
+  EXPECT_TRUE(test::eventually([&] {
+    r = set_as(conn->get(), bob, "score b2: +1 when amount > 2\n");
+    return !r.error;
+  })) << fraud::to_string(r.error);
+  ASSERT_TRUE(r.version);
+  EXPECT_EQ(r.version->signer, "bob (" + bob.public_key + ")");
+  // A broken file: refused, and both still trusted.
+  std::ofstream{alice.keyring, std::ios::trunc} << "not a keyring\n";
+  ASSERT_EQ(::kill(fraudd.pid(), SIGHUP), 0);
+  EXPECT_TRUE(test::eventually([&] {
+    return fraudd.output().find("the analyst keys in use stay")
+           != std::string::npos;
+  })) << fraudd.output();
+  EXPECT_FALSE(set_as(conn->get(), bob, "score b3: +1 when amount > 3\n").error);
+  EXPECT_FALSE(set_as(conn->get(), alice, "score a1: +1 when amount > 4\n").error);
+}
