@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# What least privilege costs (issue 13): fraudd behind an open nats-server
-# and behind the shipped configuration (deploy/nats/nats-server.conf: NKey
-# users, per-role permissions, replies through allow_responses), driven
-# side by side at the same rates, rounds alternating. Prints end-to-end
-# p50/p99 and the CPU fraudd and nats-server spent per transaction.
+# What least privilege costs (issue 13): fraudd behind an open nats-server,
+# behind the shipped configuration (deploy/nats/nats-server.conf: NKey
+# users, per-role permissions, replies through allow_responses), and behind
+# the same with TLS (deploy/nats/tls.conf, certificates made here with
+# openssl), driven side by side at the same rates, rounds alternating.
+# Prints end-to-end p50/p99 and the CPU fraudd and nats-server spent per
+# transaction.
 #
 #   scripts/security_bench.sh BUILD_DIR
 #
@@ -48,8 +50,22 @@ start_nats() { # name [config]
   NATS_PID[$name]=$!
   URL[$name]=nats://127.0.0.1:$(loopback_nats_port "$log")
 }
+# A private CA and the server's certificate for 127.0.0.1.
+(cd "$WORK" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench-ca \
+    -keyout ca.key -out ca.pem &&
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+    -keyout server.key -out server.csr &&
+  printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+    -CAcreateserial -days 2 -extfile san.ext -out server.pem) >/dev/null 2>&1
+export FRAUD_NATS_TLS_CERT=$WORK/server.pem FRAUD_NATS_TLS_KEY=$WORK/server.key
+export FRAUD_NATS_TLS_CA=$WORK/ca.pem
+
 start_nats open
 start_nats shipped -c "$ROOT/deploy/nats/nats-server.conf"
+start_nats tls -c "$ROOT/deploy/nats/tls.conf"
+URL[tls]=${URL[tls]/nats:/tls:}
 start_fraudd() { # name fraudd-options...
   local name=$1
   shift
@@ -62,13 +78,15 @@ start_fraudd() { # name fraudd-options...
 }
 start_fraudd open
 start_fraudd shipped --nats-nkey "$WORK/keys/scorer.nk"
+start_fraudd tls --nats-nkey "$WORK/keys/scorer.nk" --nats-ca "$WORK/ca.pem"
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 drive() { # name rate
   local name=$1 rate=$2 auth=()
-  [[ $name == shipped ]] && auth=(--nats-nkey "$WORK/keys/authoriser.nk"
-                                  --nats-inbox-prefix _INBOX.authoriser)
+  [[ $name != open ]] && auth=(--nats-nkey "$WORK/keys/authoriser.nk"
+                               --nats-inbox-prefix _INBOX.authoriser)
+  [[ $name == tls ]] && auth+=(--nats-ca "$WORK/ca.pem")
   local s0 n0 s1 n1
   s0=$(ticks "${FRAUDD_PID[$name]}"); n0=$(ticks "${NATS_PID[$name]}")
   local line
@@ -89,7 +107,7 @@ printf "%-8s %7s %9s %9s %6s %9s %9s\n" server rate "p50 us" "p99 us" lost \
 for round in $(seq "$REPEAT"); do
   for rate in $RATES; do
     say "round $round, $rate tx/s"
-    if (( round % 2 )); then order="open shipped"; else order="shipped open"; fi
+    if (( round % 2 )); then order="open shipped tls"; else order="tls shipped open"; fi
     for name in $order; do drive "$name" "$rate"; done
   done
 done
