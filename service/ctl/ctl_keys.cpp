@@ -23,7 +23,8 @@ std::string permissions(const std::string& role, const std::string& inbox) {
   if (role == "scorer")
     return "$SCORER";
   if (role == "authoriser")
-    return R"({ publish: { allow: ["fraud.tx.*"] }, subscribe: { allow: [")"
+    return R"({ publish: { allow: ["fraud.tx.*", "fraud.p.*.*"] }, )"
+           R"(subscribe: { allow: [")"
            + inbox + R"("] } })";
   if (role == "analyst")
     return R"({ publish: { allow: ["fraud.rules.*", "fraud.lists.*", )"
