@@ -2,6 +2,11 @@
 
 namespace fraud::protocol::subjects {
 
+bool is_change(std::string_view subject) {
+  return subject == rules_set || subject == rules_rollback
+         || subject == lists_add || subject == lists_remove;
+}
+
 std::string_view card_token(std::string_view subject, int position) {
   if (position <= 0) {
     auto dot = subject.rfind('.');

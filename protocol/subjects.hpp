@@ -40,6 +40,11 @@ inline constexpr const char* lists_add = "fraud.lists.add";
 inline constexpr const char* lists_remove = "fraud.lists.remove";
 inline constexpr const char* lists_get = "fraud.lists.get";
 
+/// True for the subjects whose requests change rules or lists: set,
+/// rollback, add, remove. They must carry an analyst's signature (README:
+/// Security).
+bool is_change(std::string_view subject);
+
 /// The card token of a transaction subject: token `position` counted from
 /// 1, or the last token when position is 0. Empty when there is none.
 std::string_view card_token(std::string_view subject, int position);

@@ -32,24 +32,6 @@ fraud::expected<std::string> role_key(const std::string& dir, nats_role r) {
   return nkey::public_key(*seed);
 }
 
-fraud::error write_file(const std::string& path, const std::string& text) {
-  auto temp = path + ".tmp";
-  ::unlink(temp.c_str());
-  int fd = ::open(temp.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  bool written = fd >= 0
-                 && ::write(fd, text.data(), text.size())
-                      == static_cast<ssize_t>(text.size());
-  if (fd >= 0)
-    ::close(fd);
-  if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
-    auto why = std::strerror(errno);
-    ::unlink(temp.c_str());
-    return make_error(ec::config_error, "cannot write " + path + ": " + why);
-  }
-  return {};
-}
-
 // The login name of who runs fraudd: the local analyst's identity.
 std::string login_name() {
   if (auto* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name)
@@ -107,17 +89,17 @@ fraud::expected<embedded_auth> prepare_embedded_auth(const std::string& dir) {
   }
   out.scorer_key = out.dir + "/scorer.nk";
   out.analysts = out.dir + "/analysts";
-  if (auto err = write_file(out.analysts, "# The analyst keys fraudd trusts "
-                                          "for rule and list changes.\n"
-                                            + login_name() + "@local "
-                                            + analyst_key + "\n"))
+  auto keyring = std::string{"# The analyst keys fraudd trusts for rule "
+                              "and list changes.\n"}
+                 + login_name() + "@local " + analyst_key + "\n";
+  if (auto err = write_private_file(out.analysts, keyring))
     return err;
   return out;
 }
 
 fraud::error write_server_url(const embedded_auth& auth,
                               const std::string& url) {
-  return write_file(auth.dir + "/server", url + "\n");
+  return write_private_file(auth.dir + "/server", url + "\n");
 }
 
 } // namespace fraud::service

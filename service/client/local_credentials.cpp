@@ -80,6 +80,27 @@ std::optional<std::string> only_registered(const std::string& registry) {
 
 } // namespace
 
+fraud::error write_private_file(const std::string& path,
+                                const std::string& text) {
+  // A fresh temporary (O_EXCL, never through a link) renamed over `path`:
+  // a reader sees the old text or the new, never half of it.
+  auto temp = path + ".tmp" + std::to_string(::getpid());
+  ::unlink(temp.c_str());
+  int fd = ::open(temp.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  bool written = fd >= 0
+                 && ::write(fd, text.data(), text.size())
+                      == static_cast<ssize_t>(text.size());
+  if (fd >= 0)
+    ::close(fd);
+  if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
+    auto why = std::strerror(errno);
+    ::unlink(temp.c_str());
+    return make_error(ec::config_error, "cannot write " + path + ": " + why);
+  }
+  return {};
+}
+
 const char* to_string(nats_role r) {
   switch (r) {
     case nats_role::scorer:
@@ -110,22 +131,8 @@ fraud::error register_local_server(int port, const std::string& dir) {
     return err;
   if (auto err = make_private_dir(registry))
     return err;
-  auto entry = registry + "/" + std::to_string(port);
-  auto temp = entry + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(),
-                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  auto text = dir + "\n";
-  bool written = fd >= 0
-                 && ::write(fd, text.data(), text.size())
-                      == static_cast<ssize_t>(text.size());
-  if (fd >= 0)
-    ::close(fd);
-  if (!written || ::rename(temp.c_str(), entry.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return make_error(ec::config_error, "cannot write " + entry + ": "
-                                          + std::strerror(errno));
-  }
-  return {};
+  return write_private_file(registry + "/" + std::to_string(port),
+                            dir + "\n");
 }
 
 void unregister_local_server(int port, const std::string& dir) {

@@ -29,6 +29,11 @@ enum class nats_role { scorer, authoriser, analyst, viewer };
 /// "scorer", "authoriser", "analyst", "viewer".
 const char* to_string(nats_role r);
 
+/// Replaces `path` with `text` at once, readable only by this user (0600);
+/// never writes through a symbolic link.
+fraud::error write_private_file(const std::string& path,
+                                const std::string& text);
+
 /// $HOME/.fraud/local: where local servers are registered by port; "" when
 /// there is no HOME.
 std::string local_registry_dir();

@@ -58,8 +58,7 @@ service::nats_role role_for(const std::string& subject) {
   namespace subjects = protocol::subjects;
   if (subject.rfind(subjects::tx_prefix, 0) == 0)
     return service::nats_role::authoriser;
-  if (subject == subjects::rules_set || subject == subjects::rules_rollback
-      || subject == subjects::lists_add || subject == subjects::lists_remove)
+  if (subjects::is_change(subject))
     return service::nats_role::analyst;
   return service::nats_role::viewer;
 }

@@ -30,3 +30,14 @@ TEST(decision_subject, action_in_lower_case_then_card) {
 }
 
 } // namespace
+
+TEST(subjects, changes_are_the_rules_and_lists_verbs_that_write) {
+  namespace s = fraud::protocol::subjects;
+  for (auto* change : {s::rules_set, s::rules_rollback, s::lists_add,
+                       s::lists_remove})
+    EXPECT_TRUE(s::is_change(change)) << change;
+  for (auto* read : {s::rules_get, s::rules_history, s::rules_shadow,
+                     s::lists_get, s::stats, s::query_card, "fraud.tx.c1",
+                     "fraud.rules.set.x", "fraud.rules"})
+    EXPECT_FALSE(s::is_change(read)) << read;
+}

@@ -31,12 +31,6 @@ analyst make_analyst(const temp_dir& dir, const std::string& name) {
   return a;
 }
 
-bool is_change(const std::string& subject) {
-  namespace s = protocol::subjects;
-  return subject == s::rules_set || subject == s::rules_rollback
-         || subject == s::lists_add || subject == s::lists_remove;
-}
-
 natsStatus signed_request(natsMsg** reply, natsConnection* conn,
                           const std::string& subject,
                           const std::string& payload, const analyst& who,
@@ -46,7 +40,7 @@ natsStatus signed_request(natsMsg** reply, natsConnection* conn,
                           static_cast<int>(payload.size()));
   if (s != NATS_OK)
     return s;
-  if (is_change(subject) && !who.seed.empty()) {
+  if (protocol::subjects::is_change(subject) && !who.seed.empty()) {
     auto sig = service::sign_change(who.seed, subject, payload,
                                     service::wall_ms());
     if (!sig || service::set_change_headers(msg, *sig)) {

@@ -23,9 +23,6 @@ struct analyst {
 /// test (and returns an empty analyst) if it cannot be made.
 analyst make_analyst(const temp_dir& dir, const std::string& name = "alice");
 
-/// True for the subjects whose requests must be signed.
-bool is_change(const std::string& subject);
-
 /// A request on `subject`, signed by `who` when it is a change (an empty
 /// seed sends it unsigned); the reply is the caller's to destroy.
 natsStatus signed_request(natsMsg** reply, natsConnection* conn,
