@@ -1,0 +1,92 @@
+// A JetStream key-value bucket, owned: the JetStream context and the
+// bucket handle of nats.c 3.4.1, created when missing and bound when not,
+// with the calls the cluster is made of (leases, card snapshots, the rules'
+// source of truth) returning fraud::error instead of natsStatus.
+//
+// Thread-safe as nats.c's kvStore is: any thread may call any member. The
+// connection must outlive the bucket.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nats/nats.h>
+
+#include "models/error.hpp"
+
+namespace fraud::service {
+
+struct kv_bucket_options {
+  std::string name;
+  int replicas = 1;          // 3 on a three-server cluster
+  std::int64_t ttl_ms = 0;   // the whole bucket's: entries older expire; 0 = never
+  int history = 1;           // revisions kept per key
+  std::int64_t max_bytes = -1;
+  int timeout_ms = 5000;     // each call's wait for JetStream (a quorum)
+};
+
+/// A key's value and its revision (the bucket's sequence number of the
+/// write that made it: the fencing token of a lease).
+struct kv_value {
+  std::string value;
+  std::uint64_t revision = 0;
+};
+
+class kv_bucket {
+public:
+  /// Binds to the bucket, creating it with `opts` when it does not exist.
+  /// A bucket that exists keeps its own settings (nats-server 2.9 cannot
+  /// change a stream's replicas or TTL in place).
+  static fraud::expected<std::unique_ptr<kv_bucket>>
+  open(natsConnection* conn, const kv_bucket_options& opts);
+
+  ~kv_bucket();
+  kv_bucket(const kv_bucket&) = delete;
+  kv_bucket& operator=(const kv_bucket&) = delete;
+
+  /// The key's value; not_found when it has none (never written, deleted
+  /// or expired).
+  fraud::expected<kv_value> get(const std::string& key) const;
+
+  /// Writes the key only if it has no value: the revision written, or
+  /// kv_taken() when it has one.
+  fraud::expected<std::uint64_t> create(const std::string& key,
+                                        std::string_view value);
+
+  /// Writes the key only if its last revision is `last`: a compare-and-set.
+  /// kv_taken() when someone wrote it since.
+  fraud::expected<std::uint64_t> update(const std::string& key,
+                                        std::string_view value,
+                                        std::uint64_t last);
+
+  /// Writes the key whatever it held.
+  fraud::expected<std::uint64_t> put(const std::string& key,
+                                     std::string_view value);
+
+  /// Deletes the key (a delete marker, as nats.c does).
+  fraud::error erase(const std::string& key);
+
+  const std::string& name() const { return name_; }
+  kvStore* get() const { return kv_; }
+  jsCtx* jetstream() const { return js_; }
+
+private:
+  kv_bucket() = default;
+
+  std::string name_;
+  jsCtx* js_ = nullptr;
+  kvStore* kv_ = nullptr;
+};
+
+/// True for the error create() and update() return when the key was
+/// written by someone else ("wrong last sequence"), as against JetStream
+/// being unavailable (a timeout, no responders).
+bool kv_taken(const fraud::error& e);
+
+/// Whether `key` is a valid key-value key: non-empty, letters, digits and
+/// "-_=/." with no empty token (nats.c checks the same before writing).
+bool valid_kv_key(std::string_view key);
+
+} // namespace fraud::service
