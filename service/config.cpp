@@ -161,6 +161,38 @@ void declare_options(CLI::App& app, config& cfg) {
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error",
                            "critical", "off"}));
   declare_limit_options(app, cfg.limits);
+  auto* c = app.add_option_group(
+    "Cluster", "several fraudd share the cards over a NATS cluster with "
+               "JetStream (README: Cluster)");
+  c->add_flag("--cluster", cfg.cluster.enabled,
+              "take partitions by lease instead of --subject, keep card "
+              "state and rules in JetStream key-value buckets; needs --nats");
+  c->add_option("--instance-id", cfg.cluster.instance_id,
+                "this instance's name in the cluster (default: "
+                "<hostname>-<pid>)");
+  c->add_option("--partitions", cfg.cluster.partitions,
+                "partitions of the cards: the servers' mapping's "
+                "partition(N,1)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 4096));
+  c->add_option("--lease-ttl-ms", cfg.cluster.lease_ttl_ms,
+                "a partition lease lasts this long unless renewed: how long "
+                "a dead instance's cards wait for a new owner")
+    ->capture_default_str()
+    ->check(CLI::Range(500, 600000));
+  c->add_option("--replicas", cfg.cluster.replicas,
+                "replicas of each bucket fraudd creates (1..5)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 5));
+  c->add_option("--lease-bucket", cfg.cluster.lease_bucket,
+                "key-value bucket of partition leases and live instances")
+    ->capture_default_str();
+  c->add_option("--card-bucket", cfg.cluster.card_bucket,
+                "key-value bucket of card snapshots")
+    ->capture_default_str();
+  c->add_option("--rules-bucket", cfg.cluster.rules_bucket,
+                "key-value bucket of the rules and lists")
+    ->capture_default_str();
 }
 
 void apply_actor_settings(const config& cfg, caf::actor_system_config& sys) {
@@ -177,6 +209,9 @@ std::string check(const config& cfg) {
   for (auto& s : cfg.subjects)
     if (s.empty() || s.find(' ') != std::string::npos)
       return "bad subject '" + s + "'";
+  if (cfg.cluster.enabled && cfg.nats_url.empty())
+    return "--cluster needs --nats: the servers of a NATS cluster with "
+           "JetStream (deploy/nats/cluster)";
   return {};
 }
 

@@ -20,6 +20,20 @@ class actor_system_config;
 
 namespace fraud::service {
 
+/// Cluster mode (README: Cluster): instances share the cards' partitions
+/// through leases in JetStream key-value buckets. Off by default: a single
+/// fraudd needs none of it.
+struct cluster_options {
+  bool enabled = false;
+  std::string instance_id;     // "" = <hostname>-<pid>
+  int partitions = 64;         // must match the servers' mapping
+  int lease_ttl_ms = 3000;     // a dead owner's partitions wait this long
+  int replicas = 3;            // of each bucket, on creation
+  std::string lease_bucket = "fraud-leases";   // partitions and instances
+  std::string card_bucket = "fraud-cards";     // card snapshots
+  std::string rules_bucket = "fraud-rules";    // rules and lists
+};
+
 struct config {
   // NATS
   std::string nats_url;  // empty: start an embedded nats-server
@@ -68,6 +82,8 @@ struct config {
 
   // what one request may cost (README: Limits)
   request_limits limits;
+
+  cluster_options cluster;
 };
 
 /// Declares every option of `cfg` on `app`, with its default, so that
