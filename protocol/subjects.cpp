@@ -32,4 +32,8 @@ void decision_subject(models::action a, const std::string& card_id,
   out.append(card_id);
 }
 
+std::string partition(std::uint32_t p) {
+  return partition_prefix + std::to_string(p) + ".*";
+}
+
 } // namespace fraud::protocol::subjects

@@ -4,6 +4,7 @@
 // through these.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,9 @@ namespace fraud::protocol::subjects {
 // Decision as the reply.
 inline constexpr const char* tx_prefix = "fraud.tx.";
 inline constexpr const char* tx_all = "fraud.tx.*";
+// In a cluster the servers map fraud.tx.<card> to fraud.p.<partition>.<card>
+// (deploy/nats/cluster/cluster.conf; protocol/partition.hpp).
+inline constexpr const char* partition_prefix = "fraud.p.";
 
 // What fraudd publishes for everyone: fraud.decisions.<action>.<card_id>
 // (Decision) and fraud.rejected (Rejection).
@@ -44,6 +48,9 @@ inline constexpr const char* lists_get = "fraud.lists.get";
 /// rollback, add, remove. They must carry an analyst's signature (README:
 /// Security).
 bool is_change(std::string_view subject);
+
+/// "fraud.p.<p>.*": the transactions of partition p.
+std::string partition(std::uint32_t p);
 
 /// The card token of a transaction subject: token `position` counted from
 /// 1, or the last token when position is 0. Empty when there is none.

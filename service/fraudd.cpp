@@ -64,11 +64,17 @@ int main(int argc, char** argv) {
     std::printf("fraudd: credentials for the local server (scorer, "
                 "authoriser, analyst, viewer) in %s\n",
                 service.credentials_dir().c_str());
-  std::printf("fraudd: ready on %s, subjects:",
-              redact_url(service.nats_url()).c_str());
-  for (auto& s : cfg.subjects)
-    std::printf(" %s", s.c_str());
-  std::printf("\n");
+  std::printf("fraudd: ready on %s, ", redact_url(service.nats_url()).c_str());
+  if (auto c = service.cluster()) {
+    std::printf("cluster instance %s: partitions of %d by lease in %s\n",
+                c->instance.c_str(), cfg.cluster.partitions,
+                cfg.cluster.lease_bucket.c_str());
+  } else {
+    std::printf("subjects:");
+    for (auto& s : cfg.subjects)
+      std::printf(" %s", s.c_str());
+    std::printf("\n");
+  }
   std::fflush(stdout);
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {

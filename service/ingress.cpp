@@ -8,6 +8,7 @@
 #include "actors/runtime/thread_setup.hpp"
 #include "models/error.hpp"
 #include "models/validation.hpp"
+#include "protocol/partition.hpp"
 #include "protocol/subjects.hpp"
 #include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
@@ -190,6 +191,24 @@ void ingress::handle(natsMsg* msg) {
         fraud::ec::subject_mismatch, "card_id",
         "card_id '" + request.tx.card_id + "' differs from the subject's "
           + "card token '" + std::string{token} + "'");
+  }
+  if (!error && opts_.partition >= 0) {
+    auto belongs = protocol::partition_of(request.tx.card_id,
+                                          static_cast<std::uint32_t>(
+                                            opts_.partitions));
+    if (belongs != static_cast<std::uint32_t>(opts_.partition))
+      error = fraud::error::in_field(
+        fraud::ec::subject_mismatch, "card_id",
+        "card '" + request.tx.card_id + "' belongs to partition "
+          + std::to_string(belongs) + ", not "
+          + std::to_string(opts_.partition));
+    else if (opts_.serve_until_ns != nullptr
+             && received_ns > opts_.serve_until_ns->load(
+                                std::memory_order_relaxed))
+      error = fraud::error::in_field(
+        fraud::ec::shutting_down, "",
+        "this instance no longer holds partition "
+          + std::to_string(opts_.partition) + "'s lease; retry");
   }
   if (!error)
     error = models::check_event_time(request.tx, wall_ms(),

@@ -46,6 +46,13 @@ struct ingress_options {
   int idle_tick_ms = 10;     // with no message this long, upkeep anyway
   std::size_t sweep_slice = 16;  // cards passivated between two looks
   int sweep_pause_us = 1000;     // between slices while transactions flow
+  // Cluster mode (README: Cluster): the partition this subscription serves
+  // (-1: none), out of `partitions`; a card of another partition is
+  // refused. While the steady clock (ns) is past *serve_until_ns, the
+  // partition's lease may be gone: transactions are refused, not scored.
+  int partition = -1;
+  int partitions = 0;
+  const std::atomic<std::int64_t>* serve_until_ns = nullptr;
 };
 
 class ingress {

@@ -37,9 +37,14 @@ scoring_service::~scoring_service() {
 
 std::uint64_t scoring_service::active_cards() const {
   std::uint64_t n = 0;
-  for (auto& in : ingresses_)
-    n += in->cards().size();
+  for_each_ingress([&](const ingress& in) { n += in.cards().size(); });
   return n;
+}
+
+std::optional<cluster_status> scoring_service::cluster() const {
+  if (!owner_)
+    return std::nullopt;
+  return owner_->status();
 }
 
 fraud::error scoring_service::start() {
@@ -59,6 +64,7 @@ fraud::error scoring_service::start() {
     &scoring_service::start_ingresses,
     &scoring_service::start_responders,
     &scoring_service::start_sweeper,
+    &scoring_service::start_cluster,  // last: partitions come once all is up
   };
   started_at_ms_ = wall_ms();
   for (auto s : steps) {
@@ -197,6 +203,8 @@ fraud::error scoring_service::connect_nats() {
   no.auth = nats_auth_;
   no.name = cfg_.name;
   no.send_asap = cfg_.send_asap;
+  if (cfg_.cluster.enabled)
+    no.reconnect_buffer_bytes = 1;
   auto conn = nats_connection::connect(no);
   if (!conn)
     return conn.error();
@@ -219,6 +227,25 @@ fraud::error scoring_service::connect_nats() {
   return {};
 }
 
+ingress_options scoring_service::ingress_defaults() const {
+  actors::directory_limits limits;
+  // The cap is shared out over the partitions, each owning its cards.
+  auto shares = cfg_.cluster.enabled
+                  ? static_cast<std::size_t>(fair_share(cfg_.cluster.partitions, 1))
+                  : cfg_.subjects.size();
+  limits.max_cards = cfg_.max_cards == 0
+                       ? 0
+                       : std::max<std::size_t>(1, cfg_.max_cards / shares);
+  limits.idle_ns = std::int64_t{cfg_.idle_timeout_s} * 1'000'000'000;
+  ingress_options io;
+  io.card_token = cfg_.card_token;
+  io.max_event_ahead_ms = cfg_.max_clock_skew_ms;
+  io.queue_group = cfg_.queue_group;
+  io.limits = limits;
+  io.run_inline = cfg_.dispatch == "inline";
+  return io;
+}
+
 fraud::error scoring_service::start_ingresses() {
   env_.sink = sink_.get();
   env_.rules = &rules_;
@@ -230,27 +257,139 @@ fraud::error scoring_service::start_ingresses() {
   env_.pending = pending_snapshots_.get();
   env_.snapshot_reads = snapshot_reads_.get();
   env_.filter = filter_.get();
-  actors::directory_limits limits;
-  // The cap is shared out over the partitions, each owning its cards.
-  limits.max_cards = cfg_.max_cards == 0
-                       ? 0
-                       : std::max<std::size_t>(1, cfg_.max_cards
-                                                    / cfg_.subjects.size());
-  limits.idle_ns = std::int64_t{cfg_.idle_timeout_s} * 1'000'000'000;
+  if (cfg_.cluster.enabled) {
+    // Subscriptions come with leases (start_cluster).
+    std::lock_guard<std::mutex> guard{ingresses_mtx_};
+    ingresses_.resize(static_cast<std::size_t>(cfg_.cluster.partitions));
+    return {};
+  }
   for (auto& subject : cfg_.subjects) {
-    ingress_options io;
+    auto io = ingress_defaults();
     io.subject = subject;
-    io.card_token = cfg_.card_token;
-    io.max_event_ahead_ms = cfg_.max_clock_skew_ms;
-    io.queue_group = cfg_.queue_group;
-    io.limits = limits;
-    io.run_inline = cfg_.dispatch == "inline";
-    ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
-                                                   stats_, io));
-    if (auto err = ingresses_.back()->start())
+    ingress* in_started = nullptr;
+    {
+      std::lock_guard<std::mutex> guard{ingresses_mtx_};
+      ingresses_.push_back(std::make_unique<ingress>(*sys_, env_, conn_->get(),
+                                                     stats_, io));
+      in_started = ingresses_.back().get();
+    }
+    if (auto err = in_started->start())
       return err;
   }
   return {};
+}
+
+fraud::error scoring_service::start_cluster() {
+  // Answered outside a cluster too ("not a cluster"); started after owner_
+  // is set, which it reads.
+  auto answer_cluster_queries = [this] {
+    cluster_responder_ = std::make_unique<cluster_responder>(
+      conn_->get(), stats_, [this] { return cluster_view(); });
+    return cluster_responder_->start();
+  };
+  if (!cfg_.cluster.enabled)
+    return answer_cluster_queries();
+  partition_owner_options o;
+  o.instance_id = cfg_.cluster.instance_id.empty() ? default_instance_id()
+                                                   : cfg_.cluster.instance_id;
+  o.partitions = cfg_.cluster.partitions;
+  o.ttl = std::chrono::milliseconds{cfg_.cluster.lease_ttl_ms};
+  o.replicas = cfg_.cluster.replicas;
+  o.bucket = cfg_.cluster.lease_bucket;
+  partition_callbacks cb;
+  cb.serve = [this](int p, const std::atomic<std::int64_t>* deadline) {
+    return serve_partition(p, deadline);
+  };
+  cb.stop_serving = [this](int p, bool planned) {
+    stop_serving_partition(p, planned);
+  };
+  auto owner = partition_owner::start(conn_->get(), std::move(o), std::move(cb));
+  if (!owner)
+    return owner.error();
+  owner_ = std::move(*owner);
+  return answer_cluster_queries();
+}
+
+fraud::error
+scoring_service::serve_partition(int p,
+                                 const std::atomic<std::int64_t>* deadline) {
+  auto io = ingress_defaults();
+  io.subject = protocol::subjects::partition(static_cast<std::uint32_t>(p));
+  io.queue_group.clear();  // the lease makes this instance the only one
+  io.card_token = 0;
+  io.partition = p;
+  io.partitions = cfg_.cluster.partitions;
+  io.serve_until_ns = deadline;
+  // A partition with no traffic need not wake its thread every 10 ms.
+  io.idle_tick_ms = 50;
+  auto in = std::make_unique<ingress>(*sys_, env_, conn_->get(), stats_, io);
+  if (auto err = in->start())
+    return err;
+  // Confirmed by the server before the lease counts as served: a
+  // requester that finds this partition owned finds it subscribed too.
+  if (auto s = conn_->flush(2000); s != NATS_OK)
+    return make_error(ec::nats_error, "subscribing to " + io.subject + ": "
+                                        + describe(s));
+  std::lock_guard<std::mutex> guard{ingresses_mtx_};
+  ingresses_[static_cast<std::size_t>(p)] = std::move(in);
+  return {};
+}
+
+void scoring_service::stop_serving_partition(int p, bool planned) {
+  std::unique_ptr<ingress> in;
+  {
+    std::lock_guard<std::mutex> guard{ingresses_mtx_};
+    in = std::move(ingresses_[static_cast<std::size_t>(p)]);
+  }
+  if (!in)
+    return;
+  if (planned) {
+    // Finish what NATS delivered; the new owner subscribes only after the
+    // lease is released, so nothing is lost between the two.
+    if (auto err = in->drain(cfg_.drain_timeout_ms))
+      FRAUD_LOG(warn, "cluster", "partition {}: {}", p, to_string(err));
+  } else {
+    // The lease is gone or about to be: what waits is refused (the
+    // requester retries on the new owner), not scored.
+    in->refuse_new();
+    if (auto err = in->drain(1, 500))
+      FRAUD_LOG(warn, "cluster", "partition {}: {}", p, to_string(err));
+  }
+  // The cards finish what was routed to them (their mailboxes keep the
+  // order) and stop; each queued its state with its last transaction.
+  auto cards = in->cards().release_all();
+  if (!cards.empty()) {
+    caf::scoped_actor self{*sys_};
+    for (auto& c : cards) {
+      self->monitor(c);
+      caf::anon_send(c, actors::passivate_atom::value);
+    }
+    stats_.passivations.add(cards.size());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::size_t down = 0;
+    bool late = false;
+    while (down < cards.size() && !late)
+      self->receive([&](const caf::down_msg&) { ++down; },
+                    caf::after(std::max(std::chrono::steady_clock::duration{0},
+                                        deadline - std::chrono::steady_clock::now()))
+                      >> [&] { late = true; });
+    if (late)
+      FRAUD_LOG(warn, "cluster", "partition {}: {} of {} cards still busy "
+                "after 5 s", p, cards.size() - down, cards.size());
+  }
+  if (planned && snapshot_writer_) {
+    // Written before the lease is released: the new owner reads it.
+    caf::scoped_actor self{*sys_};
+    self->request(snapshot_writer_, std::chrono::seconds(10),
+                  actors::flush_atom::value)
+      .receive([](std::uint64_t) {},
+               [&](caf::error& err) {
+                 FRAUD_LOG(err, "cluster", "partition {}: card state not "
+                           "written before the handover: {}", p,
+                           caf::to_string(err));
+               });
+  }
+  in.reset();
 }
 
 fraud::error scoring_service::start_responders() {
@@ -264,22 +403,26 @@ fraud::error scoring_service::start_responders() {
   qc.rules = &rules_;
   qc.find_card = [this](const std::string& id)
     -> std::optional<actors::card_actor> {
-    for (auto& in : ingresses_)
-      if (auto found = in->cards().lookup(id))
-        return found;
-    return std::nullopt;
+    std::optional<actors::card_actor> found;
+    for_each_ingress([&](ingress& in) {
+      if (!found)
+        found = in.cards().lookup(id);
+    });
+    return found;
   };
   qc.active_cards = [this] { return active_cards(); };
   qc.nats_dropped = [this] {
     std::uint64_t n = 0;
-    for (auto& in : ingresses_)
-      n += static_cast<std::uint64_t>(in->dropped());
+    for_each_ingress([&](ingress& in) {
+      n += static_cast<std::uint64_t>(in.dropped());
+    });
     return n;
   };
   queues_ = std::make_unique<queue_monitor>([this] {
     queue_sample s;
-    for (auto& in : ingresses_)
-      in->pending(s.pending_msgs, s.pending_bytes);
+    for_each_ingress([&](ingress& in) {
+      in.pending(s.pending_msgs, s.pending_bytes);
+    });
     s.taken = stats_.received.get();
     s.slow_consumers = conn_->slow_consumer_events();
     std::int64_t rtt_ns = 0;
@@ -313,6 +456,42 @@ fraud::error scoring_service::start_responders() {
   return {};
 }
 
+protocol::cluster_view scoring_service::cluster_view() const {
+  protocol::cluster_view v;
+  v.instance = cfg_.cluster.instance_id.empty() ? cfg_.name
+                                                : cfg_.cluster.instance_id;
+  auto c = cluster();
+  if (!c)
+    return v;  // owner_ is set before any partition is served
+  v.clustered = true;
+  v.instance = c->instance;
+  v.partitions = static_cast<std::uint32_t>(cfg_.cluster.partitions);
+  for (auto& [id, age] : c->instances)
+    v.instances.push_back({id, age});
+  for (auto& ps : c->partitions) {
+    protocol::cluster_partition_view pv;
+    pv.partition = static_cast<std::uint32_t>(ps.partition);
+    pv.owner = ps.owner;
+    pv.revision = ps.revision;
+    pv.written_ms_ago = ps.age_ms;
+    v.leases.push_back(std::move(pv));
+  }
+  {
+    std::lock_guard<std::mutex> guard{ingresses_mtx_};
+    for (std::size_t p = 0; p < ingresses_.size() && p < v.leases.size(); ++p)
+      if (ingresses_[p])
+        v.leases[p].active_cards = ingresses_[p]->cards().size();
+  }
+  for (int p : c->owned)
+    v.owned.push_back(static_cast<std::uint32_t>(p));
+  v.claims = c->claims;
+  v.releases = c->releases;
+  v.renewals = c->renewals;
+  v.renewal_failures = c->renewal_failures;
+  v.lost = c->lost;
+  return v;
+}
+
 fraud::error scoring_service::start_sweeper() {
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
@@ -342,8 +521,9 @@ void scoring_service::sweep_idle_cards() {
   std::unique_lock<std::mutex> guard{sweeper_mtx_};
   while (!sweeper_cv_.wait_for(guard, std::chrono::seconds(1),
                                [this] { return sweeper_stop_; }))
-    for (auto& in : ingresses_)
-      in->cards().request_sweep(steady_ns());
+    for_each_ingress([](ingress& in) {
+      in.cards().request_sweep(steady_ns());
+    });
 }
 
 template <class Handle>
@@ -382,6 +562,10 @@ fraud::error scoring_service::stop() {
     sweeper_cv_.notify_all();
     sweeper_.join();
   }
+  // 0. In a cluster, hand every partition over: each is drained, its
+  //    cards' state written, then its lease released for another instance.
+  if (owner_)
+    owner_->stop();
   // 1. Stop intake: whatever NATS already delivered is still scored, as
   //    long as the drain timeout allows (one deadline for all
   //    subscriptions); then the rest is answered SHUTTING_DOWN.
@@ -393,9 +577,10 @@ fraud::error scoring_service::stop() {
            deadline - std::chrono::steady_clock::now())
            .count()));
   };
-  for (auto& in : ingresses_)
-    if (auto err = in->drain(left_ms()); err && !result)
+  for_each_ingress([&](ingress& in) {
+    if (auto err = in.drain(left_ms()); err && !result)
       result = err;
+  });
   // 2. Wait for the card actors to finish what was routed to them (at
   //    least a second more, should step 1 have used up the deadline).
   deadline = std::max(deadline, std::chrono::steady_clock::now()
@@ -419,6 +604,7 @@ fraud::error scoring_service::stop() {
       result = err;
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
+  cluster_responder_.reset();
   queries_.reset();
   queues_.reset();
   rules_responder_.reset();
@@ -426,7 +612,11 @@ fraud::error scoring_service::stop() {
     conn_->flush(nats_flush_ms);
   if (stream_conn_)
     stream_conn_->flush(nats_flush_ms);
-  ingresses_.clear();
+  {
+    std::lock_guard<std::mutex> guard{ingresses_mtx_};
+    ingresses_.clear();
+  }
+  owner_.reset();
   env_.decisions = nullptr;
   env_.decision_queue = nullptr;
   env_.pending = nullptr;

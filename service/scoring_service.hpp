@@ -28,6 +28,8 @@
 #include "service/live_rules.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
+#include "service/cluster_responder.hpp"
+#include "service/partition_owner.hpp"
 #include "service/query_responder.hpp"
 #include "service/queue_monitor.hpp"
 #include "service/rules_responder.hpp"
@@ -74,6 +76,10 @@ public:
   /// Active card actors, over all partitions. Thread-safe.
   std::uint64_t active_cards() const;
 
+  /// The cluster as this instance sees it; nullopt outside a cluster.
+  /// Thread-safe.
+  std::optional<cluster_status> cluster() const;
+
 private:
   // Locks a database file for this instance and checks it is sound.
   fraud::error claim(const std::string& path, std::optional<file_lock>& lock);
@@ -88,6 +94,22 @@ private:
   fraud::error start_ingresses();
   fraud::error start_responders();
   fraud::error start_sweeper();
+  fraud::error start_cluster();
+  // The partition callbacks (service/partition_owner.hpp), on the lease
+  // thread.
+  fraud::error serve_partition(int p,
+                               const std::atomic<std::int64_t>* deadline);
+  void stop_serving_partition(int p, bool planned);
+  ingress_options ingress_defaults() const;
+  protocol::cluster_view cluster_view() const;  // for fraud.query.cluster
+  // Calls f with each ingress, holding ingresses_mtx_.
+  template <class F>
+  void for_each_ingress(F&& f) const {
+    std::lock_guard<std::mutex> guard{ingresses_mtx_};
+    for (auto& in : ingresses_)
+      if (in)
+        f(*in);
+  }
   void sweep_idle_cards();
   template <class Handle>
   fraud::error flush(Handle& actor, const char* what);
@@ -138,11 +160,19 @@ private:
   // handle must go before sys_, which it refers to. If the drain timed out,
   // a card actor may still be running: stop() reports that as an error.
   actors::card_environment env_;
+  // Outside a cluster, one per --subject, fixed from start to stop; in a
+  // cluster, one slot per partition, filled while this instance holds the
+  // partition's lease. ingresses_mtx_ guards the vector (not the ingresses)
+  // against the lease thread; it is taken by queries, the sweeper and the
+  // lease thread, never on the scoring path.
+  mutable std::mutex ingresses_mtx_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
+  std::unique_ptr<partition_owner> owner_;  // cluster mode only
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
+  std::unique_ptr<cluster_responder> cluster_responder_;
 
   // The idle sweep: a thread that wakes once a second until stopped and
   // asks each ingress for a sweep, which its own thread does.

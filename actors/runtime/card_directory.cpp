@@ -120,6 +120,21 @@ bool card_directory::sweep_slice(std::size_t max_cards) {
                                                std::memory_order_relaxed);
 }
 
+std::vector<card_actor> card_directory::release_all() {
+  std::vector<card_actor> all;
+  all.reserve(cards_.size() + stopping_.size());
+  for (auto& [id, e] : cards_)
+    all.push_back(std::move(e.handle));
+  for (auto& [id, handle] : stopping_)
+    all.push_back(std::move(handle));
+  cards_.clear();
+  lru_.clear();
+  stopping_.clear();
+  stopping_order_.clear();
+  active_.store(0, std::memory_order_relaxed);
+  return all;
+}
+
 void card_directory::answer_lookups() {
   lookups_.answer([this](const std::string& id) { return find(id); });
 }

@@ -71,6 +71,11 @@ public:
   /// Answers the lookups other threads are waiting for.
   void answer_lookups();
 
+  /// Forgets every card and returns their actors (the stopping ones too),
+  /// for a caller that stops them all: a partition handed over. Only once
+  /// nothing routes any more.
+  std::vector<card_actor> release_all();
+
   /// One slice of the requested sweep: passivates at most `max_cards`
   /// cards idle as of the request. Returns whether more may be left.
   bool sweep_slice(std::size_t max_cards);

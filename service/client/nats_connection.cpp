@@ -1,5 +1,7 @@
 #include "service/client/nats_connection.hpp"
 
+#include <vector>
+
 #include <cstdio>
 
 #include "actors/runtime/log.hpp"
@@ -27,8 +29,28 @@ nats_connection::connect(const nats_options& opts) {
   if (s != NATS_OK)
     return fail("cannot create NATS options", s);
   auto* o = self->opts_;
-  if ((s = natsOptions_SetURL(o, opts.url.c_str())) != NATS_OK)
+  // "nats://a:4222,nats://b:4222": the servers of a cluster, tried in
+  // turn and on reconnect (natsOptions_SetURL takes one URL only).
+  std::vector<std::string> urls;
+  for (std::size_t at = 0; at <= opts.url.size();) {
+    auto comma = opts.url.find(',', at);
+    if (comma == std::string::npos)
+      comma = opts.url.size();
+    if (comma > at)
+      urls.push_back(opts.url.substr(at, comma - at));
+    at = comma + 1;
+  }
+  if (urls.size() > 1) {
+    std::vector<const char*> list;
+    for (auto& u : urls)
+      list.push_back(u.c_str());
+    if ((s = natsOptions_SetServers(o, list.data(),
+                                    static_cast<int>(list.size())))
+        != NATS_OK)
+      return fail("bad NATS URL", s);
+  } else if ((s = natsOptions_SetURL(o, opts.url.c_str())) != NATS_OK) {
     return fail("bad NATS URL", s);
+  }
   if ((s = natsOptions_SetName(o, opts.name.c_str())) != NATS_OK
       || (s = natsOptions_SetSendAsap(o, opts.send_asap)) != NATS_OK
       || (s = natsOptions_SetTimeout(o, opts.connect_timeout_ms)) != NATS_OK
@@ -38,6 +60,10 @@ nats_connection::connect(const nats_options& opts) {
       || (s = natsOptions_SetDisconnectedCB(o, on_disconnected, self.get()))
            != NATS_OK
       || (s = natsOptions_SetReconnectedCB(o, on_reconnected, self.get()))
+           != NATS_OK)
+    return fail("cannot set NATS options", s);
+  if (opts.reconnect_buffer_bytes > 0
+      && (s = natsOptions_SetReconnectBufSize(o, opts.reconnect_buffer_bytes))
            != NATS_OK)
     return fail("cannot set NATS options", s);
   if (auto err = apply(opts.auth, o))

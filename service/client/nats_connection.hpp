@@ -23,6 +23,11 @@ struct nats_options {
   bool send_asap = true;     // flush each publish now instead of batching
   int connect_timeout_ms = 2000;
   int max_reconnect = -1;    // forever
+  // What nats.c keeps of publications made while reconnecting, to send
+  // once reconnected (0: its default, 8 MB). 1 keeps none: a cluster
+  // instance must not deliver an answer after another may have taken the
+  // card over (README: Cluster).
+  int reconnect_buffer_bytes = 0;
 };
 
 class nats_connection {

@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "protocol/codec.hpp"
+#include "protocol/partition.hpp"
 #include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
 #include "tests/actors/runtime/threaded_cards.hpp"
@@ -42,7 +43,8 @@ class ingress_upkeep : public ::testing::Test, protected test::threaded_cards {
 protected:
   ingress_upkeep() : nats(test::start_nats(dir.path())) {}
 
-  void start(std::size_t sweep_slice = 32) {
+  void start(std::size_t sweep_slice = 32, int partition = -1,
+             const std::atomic<std::int64_t>* serve_until = nullptr) {
     ASSERT_TRUE(nats);
     service::nats_options no;
     no.url = nats->url();
@@ -55,6 +57,13 @@ protected:
     io.limits.idle_ns = 60'000'000'000;  // swept only when the test asks
     io.idle_tick_ms = 5;
     io.sweep_slice = sweep_slice;
+    if (partition >= 0) {
+      io.subject = protocol::subjects::partition(
+        static_cast<std::uint32_t>(partition));
+      io.partition = partition;
+      io.partitions = 64;
+      io.serve_until_ns = serve_until;
+    }
     in = std::make_unique<service::ingress>(*sys, env, conn->get(), stats,
                                             io);
     ASSERT_FALSE(in->start());
@@ -168,6 +177,40 @@ TEST_F(ingress_upkeep, after_a_drain_lookups_are_answered_at_once) {
   activate(1);
   ASSERT_FALSE(in->drain(2000));
   EXPECT_FALSE(in->cards().lookup("card-0", 1h));  // an hour if not
+}
+
+// Cluster mode: a partition's subscription scores only its own cards, and
+// only while the lease deadline it was given lies ahead.
+TEST_F(ingress_upkeep, a_partition_ingress_checks_the_card_and_the_lease) {
+  std::atomic<std::int64_t> serve_until{service::steady_ns() + 3'600'000'000'000};
+  start(32, 5, &serve_until);
+  auto send = [&](const std::string& card) {
+    auto tx = test::sample_tx();
+    tx.card_id = card;
+    std::string payload;
+    protocol::encode_transaction(tx, payload);
+    auto subject = "fraud.p.5." + card;
+    ASSERT_EQ(natsConnection_Publish(conn->get(), subject.c_str(),
+                                     payload.data(),
+                                     static_cast<int>(payload.size())),
+              NATS_OK);
+    ASSERT_EQ(conn->flush(2000), NATS_OK);
+  };
+  std::string mine, other;
+  for (int i = 0; mine.empty() || other.empty(); ++i) {
+    auto card = "card-" + std::to_string(i);
+    (protocol::partition_of(card, 64) == 5 ? mine : other) = card;
+  }
+  send(mine);
+  ASSERT_TRUE(eventually([&] { return stats.decided() == 1; }));
+  send(other);
+  ASSERT_TRUE(eventually([&] { return stats.rejected_subject.get() == 1; }));
+  // The lease's deadline passed: refused, for the requester to retry on
+  // the partition's next owner.
+  serve_until.store(service::steady_ns() - 1);
+  send(mine);
+  ASSERT_TRUE(eventually([&] { return stats.rejected_shutdown.get() == 1; }));
+  EXPECT_EQ(stats.decided(), 1u);
 }
 
 } // namespace

@@ -1,0 +1,473 @@
+#include "service/partition_owner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <unistd.h>
+
+#include "actors/runtime/log.hpp"
+#include "service/client/clock.hpp"
+#include "service/client/nats_connection.hpp"
+
+namespace fraud::service {
+
+namespace {
+
+constexpr const char* instance_prefix = "i.";
+constexpr const char* partition_prefix = "p.";
+
+std::string partition_key(int p) {
+  return partition_prefix + std::to_string(p);
+}
+
+std::int64_t ms_to_ns(std::int64_t ms) { return ms * 1'000'000; }
+
+} // namespace
+
+std::string default_instance_id() {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == 0)
+    std::snprintf(host, sizeof(host), "fraudd");
+  std::string id;
+  for (char* c = host; *c != 0; ++c)  // a valid key token
+    id += (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_')
+            ? *c
+            : '-';
+  return id + "-" + std::to_string(::getpid());
+}
+
+partition_owner::partition_owner(partition_owner_options opts,
+                                 partition_callbacks cb)
+  : opts_(std::move(opts)), cb_(std::move(cb)),
+    deadlines_(new std::atomic<std::int64_t>[static_cast<std::size_t>(
+      opts_.partitions)]),
+    leases_(static_cast<std::size_t>(opts_.partitions)) {
+  for (int p = 0; p < opts_.partitions; ++p)
+    deadlines_[static_cast<std::size_t>(p)].store(0);
+  std::random_device rd;
+  char nonce[17];
+  std::snprintf(nonce, sizeof(nonce), "%08x%08x", rd(), rd());
+  incarnation_ = opts_.instance_id + "/" + nonce;
+  counts_.instance = opts_.instance_id;
+}
+
+fraud::expected<std::unique_ptr<partition_owner>>
+partition_owner::start(natsConnection* conn, partition_owner_options opts,
+                       partition_callbacks callbacks) {
+  if (!valid_kv_key(opts.instance_id) || opts.instance_id.find('.') != std::string::npos
+      || opts.instance_id.find('/') != std::string::npos)
+    return make_error(ec::config_error,
+                      "instance id '" + opts.instance_id
+                        + "': letters, digits, '-', '_' and '=' only");
+  std::unique_ptr<partition_owner> self{
+    new partition_owner(std::move(opts), std::move(callbacks))};
+  const auto& o = self->opts_;
+  // Created (or found) with a generous wait: a new R3 stream needs its
+  // servers to agree. The handle used from then on waits at most TTL/6
+  // for each call (see the timing argument in the header).
+  kv_bucket_options bo;
+  bo.name = o.bucket;
+  bo.replicas = o.replicas;
+  bo.ttl_ms = o.ttl.count();
+  bo.history = 1;
+  bo.timeout_ms = 10'000;
+  {
+    auto created = kv_bucket::open(conn, bo);
+    if (!created)
+      return with_context(created.error(), "lease bucket");
+  }
+  bo.timeout_ms = static_cast<int>(std::max<std::int64_t>(100, o.ttl.count() / 8));
+  auto bucket = kv_bucket::open(conn, bo);
+  if (!bucket)
+    return with_context(bucket.error(), "lease bucket");
+  self->bucket_ = std::move(*bucket);
+  if (auto err = self->watch())
+    return err;
+  // Announced before the thread starts: the others count this instance
+  // from now on.
+  auto announced = self->bucket_->put(instance_prefix + self->opts_.instance_id,
+                                      self->incarnation_);
+  if (!announced)
+    return with_context(announced.error(), "announcing this instance");
+  self->announced_ns_ = steady_ns();
+  self->started_ns_ = self->announced_ns_;
+  self->thread_ = std::thread{[s = self.get()] { s->run(); }};
+  FRAUD_LOG(info, "cluster", "instance {} joined (bucket {}, {} partitions, "
+            "lease TTL {} ms)", self->opts_.instance_id, self->opts_.bucket,
+            self->opts_.partitions, self->opts_.ttl.count());
+  return self;
+}
+
+partition_owner::~partition_owner() {
+  stop();
+}
+
+void partition_owner::stop() {
+  if (stopping_.exchange(true))
+    return;
+  if (thread_.joinable())
+    thread_.join();
+  if (watcher_ != nullptr) {
+    kvWatcher_Destroy(watcher_);
+    watcher_ = nullptr;
+  }
+}
+
+fraud::error partition_owner::watch() {
+  if (watcher_ != nullptr) {
+    kvWatcher_Destroy(watcher_);
+    watcher_ = nullptr;
+  }
+  initial_done_ = false;
+  auto s = kvStore_WatchAll(&watcher_, bucket_->get(), nullptr);
+  if (s != NATS_OK) {
+    watcher_ = nullptr;
+    return make_error(ec::nats_error, "watching the lease bucket: " + describe(s));
+  }
+  last_own_echo_ns_ = steady_ns();
+  return {};
+}
+
+std::int64_t partition_owner::margin_ns() const {
+  return ms_to_ns(opts_.ttl.count()) / 4;
+}
+
+void partition_owner::check_deadlines() {
+  auto now = steady_ns();
+  for (int p = 0; p < opts_.partitions; ++p) {
+    auto& l = leases_[static_cast<std::size_t>(p)];
+    if (l.own && now > l.renewed_sent_ns + ms_to_ns(opts_.ttl.count())
+                         - margin_ns())
+      lose(p, "lease not renewed in time");
+  }
+}
+
+std::int64_t partition_owner::earliest_deadline() const {
+  auto earliest = std::numeric_limits<std::int64_t>::max();
+  for (auto& l : leases_)
+    if (l.own)
+      earliest = std::min(earliest, l.renewed_sent_ns
+                                      + ms_to_ns(opts_.ttl.count())
+                                      - margin_ns());
+  return earliest;
+}
+
+std::string partition_owner::instance_of(const std::string& incarnation) const {
+  return incarnation.substr(0, incarnation.find('/'));
+}
+
+void partition_owner::run() {
+  const std::int64_t tick_ns = ms_to_ns(opts_.ttl.count()) / 4;
+  std::int64_t next_tick = steady_ns() + tick_ns;
+  while (!stopping_.load()) {
+    auto now = steady_ns();
+    // Awake at the next tick, or at the first lease deadline if sooner.
+    auto wake = std::min(next_tick, earliest_deadline() + 1'000'000);
+    auto wait_ms = std::max<std::int64_t>(1, (wake - now) / 1'000'000);
+    kvEntry* e = nullptr;
+    natsStatus s = watcher_ != nullptr
+                     ? kvWatcher_Next(&e, watcher_, wait_ms)
+                     : NATS_TIMEOUT;
+    if (watcher_ == nullptr)
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    now = steady_ns();
+    if (s == NATS_OK) {
+      if (e == nullptr) {
+        initial_done_ = true;
+      } else {
+        on_entry(e, now);
+        kvEntry_Destroy(e);
+      }
+    } else if (s != NATS_TIMEOUT) {
+      FRAUD_LOG_LIMITED(6, warn, "cluster", "lease watch: {}; watching again",
+                        describe(s));
+      if (auto err = watch())
+        FRAUD_LOG_LIMITED(6, err, "cluster", "{}", to_string(err));
+    }
+    // Deadlines first: whatever else happens, an expiring lease stops
+    // being served (the ingresses refuse on their own already).
+    check_deadlines();
+    if (now >= next_tick) {
+      tick(now);
+      next_tick = steady_ns() + tick_ns;
+    } else if (s == NATS_OK && initial_done_) {
+      // A release or an instance coming or going: act now, not at the
+      // next tick (this is what makes a planned handover fast).
+      auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()),
+                                  [this] {
+                                    std::vector<partition_view> v(leases_.size());
+                                    for (std::size_t i = 0; i < v.size(); ++i)
+                                      v[i].owner = leases_[i].owner;
+                                    return v;
+                                  }());
+      if (now - started_ns_ >= tick_ns) {
+        for (int p : plan.release)
+          release(p);
+        for (int p : plan.claim)
+          claim(p);
+      }
+    }
+  }
+  leave();
+}
+
+void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
+  std::string key = kvEntry_Key(e);
+  auto op = kvEntry_Operation(e);
+  std::string value;
+  if (op == kvOp_Put && kvEntry_ValueLen(e) > 0)
+    value.assign(static_cast<const char*>(kvEntry_Value(e)),
+                 static_cast<std::size_t>(kvEntry_ValueLen(e)));
+  auto rev = kvEntry_Revision(e);
+  if (key.rfind(instance_prefix, 0) == 0) {
+    auto id = key.substr(2);
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = std::find_if(instances_.begin(), instances_.end(),
+                           [&](auto& x) { return instance_of(x.first) == id; });
+    if (op != kvOp_Put || value.empty()) {
+      if (it != instances_.end())
+        instances_.erase(it);
+    } else if (it != instances_.end()) {
+      *it = {value, now};
+    } else {
+      instances_.emplace_back(value, now);
+    }
+    if (value == incarnation_)
+      last_own_echo_ns_ = now;
+    std::uint32_t live = 1;
+    for (auto& x : instances_)
+      if (x.first != incarnation_)
+        ++live;
+    live_.store(live);
+    return;
+  }
+  if (key.rfind(partition_prefix, 0) != 0)
+    return;
+  int p = -1;
+  try {
+    p = std::stoi(key.substr(2));
+  } catch (...) {
+    return;
+  }
+  if (p < 0 || p >= opts_.partitions)
+    return;  // another deployment's P: README says how to change P
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  if (l.own && rev <= l.revision)
+    return;  // the echo of our own write, or of one before it
+  if (l.own && value != incarnation_)
+    lose(p, "taken by another instance");
+  std::lock_guard<std::mutex> guard{mtx_};
+  l.owner = value;
+  l.revision = rev;
+  l.seen_ns = now;
+}
+
+void partition_owner::tick(std::int64_t now) {
+  // The watch shows our own announcements: when it has not for a while,
+  // it is stuck (a lost consumer): watch again.
+  const std::int64_t ttl_ns = ms_to_ns(opts_.ttl.count());
+  if (now - last_own_echo_ns_ > ttl_ns) {
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "lease watch silent for {} ms; "
+                      "watching again", (now - last_own_echo_ns_) / 1'000'000);
+    if (auto err = watch())
+      FRAUD_LOG_LIMITED(6, err, "cluster", "{}", to_string(err));
+  }
+  if (auto r = bucket_->put(instance_prefix + opts_.instance_id, incarnation_))
+    announced_ns_ = now;
+  else
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "announcing: {}",
+                      to_string(r.error()));
+  for (int p = 0; p < opts_.partitions; ++p) {
+    if (!leases_[static_cast<std::size_t>(p)].own)
+      continue;
+    // JetStream unavailable: the other renewals would wait as long each;
+    // the next tick tries again, deadlines permitting.
+    bool answered = renew(p, now);
+    check_deadlines();
+    if (!answered)
+      break;
+  }
+  // Expiries: nothing reports them, so a write not seen for a TTL (and a
+  // tick, for the watch's delay) is taken as expired. Claiming a partition
+  // whose lease has not expired after all only fails.
+  now = steady_ns();
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto& l : leases_)
+      if (!l.own && !l.owner.empty() && now - l.seen_ns > ttl_ns + ttl_ns / 4)
+        l.owner.clear();
+    instances_.erase(std::remove_if(instances_.begin(), instances_.end(),
+                                    [&](auto& x) {
+                                      return x.first != incarnation_
+                                             && now - x.second
+                                                  > ttl_ns + ttl_ns / 4;
+                                    }),
+                     instances_.end());
+    std::uint32_t live = 1;
+    for (auto& x : instances_)
+      if (x.first != incarnation_)
+        ++live;
+    live_.store(live);
+  }
+  if (!initial_done_ || now - started_ns_ < ttl_ns / 4)
+    return;
+  std::vector<partition_view> view(leases_.size());
+  for (std::size_t i = 0; i < view.size(); ++i)
+    view[i].owner = leases_[i].owner;
+  auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()), view);
+  for (int p : plan.release)
+    release(p);
+  for (int p : plan.claim)
+    claim(p);
+}
+
+bool partition_owner::renew(int p, std::int64_t) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  auto sent = steady_ns();
+  auto r = bucket_->update(partition_key(p), incarnation_, l.revision);
+  if (r) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.revision = *r;
+    l.renewed_sent_ns = sent;
+    l.seen_ns = sent;
+    ++counts_.renewals;
+    deadlines_[static_cast<std::size_t>(p)].store(
+      sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
+    return true;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ++counts_.renewal_failures;
+  }
+  if (kv_taken(r.error())) {
+    lose(p, "taken by another instance");
+    return true;
+  }
+  FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal failed ({}); "
+                    "retrying until its deadline", p, to_string(r.error()));
+  return false;
+}
+
+void partition_owner::claim(int p) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  auto sent = steady_ns();
+  // A released lease holds "" at a revision: take it with a
+  // compare-and-set on that revision; a never-taken or expired one has no
+  // value at all: create.
+  auto r = l.revision > 0 && l.owner.empty()
+             ? bucket_->update(partition_key(p), incarnation_, l.revision)
+             : bucket_->create(partition_key(p), incarnation_);
+  if (!r && kv_taken(r.error()) && l.revision > 0)
+    r = bucket_->create(partition_key(p), incarnation_);  // expired since
+  if (!r) {
+    if (!kv_taken(r.error()))
+      FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: claim failed: {}",
+                        p, to_string(r.error()));
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.owner = "?";  // someone has it: the watch says who
+    l.seen_ns = steady_ns();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.own = true;
+    l.owner = incarnation_;
+    l.revision = *r;
+    l.renewed_sent_ns = sent;
+    l.seen_ns = sent;
+    ++counts_.claims;
+  }
+  deadlines_[static_cast<std::size_t>(p)].store(
+    sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
+  if (auto err = cb_.serve(p, deadline(p))) {
+    FRAUD_LOG(err, "cluster", "partition {}: cannot serve ({}); released",
+              p, to_string(err));
+    deadlines_[static_cast<std::size_t>(p)].store(0);
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.own = false;
+    if (auto rr = bucket_->update(partition_key(p), "", l.revision))
+      l.revision = *rr;
+    l.owner.clear();
+    return;
+  }
+  FRAUD_LOG(info, "cluster", "partition {}: owned (lease revision {})", p,
+            l.revision);
+}
+
+void partition_owner::release(int p) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  if (!l.own)
+    return;
+  auto began = steady_ns();
+  // Stop taking the partition's transactions, finish those in flight,
+  // write its cards' state; only then let another instance have it.
+  cb_.stop_serving(p, true);
+  deadlines_[static_cast<std::size_t>(p)].store(0);
+  // Once JetStream did not answer, the remaining releases of a leave are
+  // not written (each would wait as long): those leases expire by TTL.
+  fraud::expected<std::uint64_t> r =
+    make_error(ec::nats_error, "JetStream did not answer");
+  if (!unanswered_release_)
+    r = bucket_->update(partition_key(p), "", l.revision);
+  if (!r && !kv_taken(r.error()) && stopping_.load())
+    unanswered_release_ = true;
+  std::lock_guard<std::mutex> guard{mtx_};
+  l.own = false;
+  l.owner.clear();
+  if (r)
+    l.revision = *r;
+  ++counts_.releases;
+  FRAUD_LOG(info, "cluster", "partition {}: handed over in {} ms{}", p,
+            (steady_ns() - began) / 1'000'000,
+            r ? "" : " (release not written: it expires by TTL)");
+}
+
+void partition_owner::lose(int p, const char* why) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  if (!l.own)
+    return;
+  deadlines_[static_cast<std::size_t>(p)].store(0);
+  cb_.stop_serving(p, false);
+  std::lock_guard<std::mutex> guard{mtx_};
+  l.own = false;
+  ++counts_.lost;
+  FRAUD_LOG(warn, "cluster", "partition {}: lost ({}); no longer answered", p,
+            why);
+}
+
+void partition_owner::leave() {
+  // Not counted from now on: the others' shares grow before the first
+  // release reaches them, so they claim what is released at once.
+  if (auto err = bucket_->erase(instance_prefix + opts_.instance_id))
+    FRAUD_LOG(warn, "cluster", "leaving: {}", to_string(err));
+  for (int p = 0; p < opts_.partitions; ++p)
+    release(p);
+  FRAUD_LOG(info, "cluster", "instance {} left", opts_.instance_id);
+}
+
+cluster_status partition_owner::status() const {
+  auto now = steady_ns();
+  std::lock_guard<std::mutex> guard{mtx_};
+  cluster_status s = counts_;
+  for (auto& [inc, seen] : instances_)
+    s.instances.emplace_back(instance_of(inc), (now - seen) / 1'000'000);
+  if (std::none_of(instances_.begin(), instances_.end(),
+                   [&](auto& x) { return x.first == incarnation_; }))
+    s.instances.emplace_back(opts_.instance_id, (now - announced_ns_) / 1'000'000);
+  for (int p = 0; p < opts_.partitions; ++p) {
+    auto& l = leases_[static_cast<std::size_t>(p)];
+    partition_status ps;
+    ps.partition = p;
+    ps.owner = l.owner == "?" ? "?" : instance_of(l.owner);
+    ps.revision = l.revision;
+    ps.age_ms = l.seen_ns == 0 ? -1 : (now - l.seen_ns) / 1'000'000;
+    s.partitions.push_back(std::move(ps));
+    if (l.own)
+      s.owned.push_back(p);
+  }
+  return s;
+}
+
+} // namespace fraud::service

@@ -1,0 +1,274 @@
+// Issue 14 at the level a user sees it: real fraudd processes in cluster
+// mode (--cluster) on a real three-server nats-server cluster with the
+// shipped configuration, an authoriser sending fraud.tx.<card> and
+// retrying as fraud-sim replay does (the same transaction again after "no
+// responders", a timeout or SHUTTING_DOWN). Every card is answered by
+// whichever instance holds its partition; a killed instance's partitions
+// are answered again once its leases expire; a rolling restart loses
+// nothing; one nats-server of three may stop.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "protocol/codec.hpp"
+#include "protocol/partition.hpp"
+#include "service/client/clock.hpp"
+#include "service/client/nats_connection.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/fraudd_process.hpp"
+#include "tests/support/nats_cluster.hpp"
+
+namespace {
+
+using namespace fraud;
+using namespace std::chrono_literals;
+
+struct outcome {
+  bool answered = false;
+  models::decision decision;
+  protocol::decision_envelope env;
+  int attempts = 0;
+  std::string last_problem;
+};
+
+// The same transaction until an instance decides it, for at most `patience`:
+// what a retrying authoriser does across a handover or a failover.
+outcome score_retrying(natsConnection* conn, const models::transaction& tx,
+                       std::chrono::milliseconds patience = 30s) {
+  outcome out;
+  std::string payload;
+  protocol::encode_transaction(tx, payload);
+  auto subject = "fraud.tx." + tx.card_id;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ++out.attempts;
+    natsMsg* msg = nullptr;
+    auto s = natsConnection_Request(&msg, conn, subject.c_str(), payload.data(),
+                                    static_cast<int>(payload.size()), 2000);
+    if (s == NATS_OK) {
+      auto err = protocol::decode_decision(natsMsg_GetData(msg),
+                                           natsMsg_GetDataLength(msg),
+                                           out.decision, out.env);
+      natsMsg_Destroy(msg);
+      if (err) {
+        out.last_problem = to_string(err);
+        return out;  // not a decision at all: the test fails on it
+      }
+      if (!out.env.error) {
+        out.answered = true;
+        return out;
+      }
+      out.last_problem = to_string(out.env.error);
+      if (out.env.error.code() != ec::shutting_down
+          && out.env.error.code() != ec::store_error)
+        return out;
+    } else {
+      out.last_problem = service::describe(s);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return out;
+}
+
+class cluster_fraudd : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = new test::temp_dir;
+    auto c = test::nats_cluster::start(dir->path());
+    ASSERT_TRUE(c) << to_string(c.error());
+    nats = c->release();
+  }
+  static void TearDownTestSuite() {
+    delete nats;
+    nats = nullptr;
+    delete dir;
+    dir = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(nats) << "the cluster did not start";
+    // Each test its own buckets: the cluster outlives the tests.
+    static int run = 0;
+    suffix = "-" + std::to_string(++run);
+    service::nats_options o;
+    o.url = nats->urls();
+    o.name = "cluster-fraudd-test";
+    o.auth.nkey_file = nats->seed_file("authoriser");
+    o.auth.inbox_prefix = "_INBOX.authoriser";
+    auto c = service::nats_connection::connect(o);
+    ASSERT_TRUE(c) << to_string(c.error());
+    authoriser = std::move(*c);
+  }
+
+  void TearDown() override {
+    for (auto& [id, f] : instances)
+      if (f)
+        f->stop(SIGTERM);
+  }
+
+  std::vector<std::string> args(const std::string& id) const {
+    return {"--nats", nats->urls(), "--nats-nkey", nats->seed_file("scorer"),
+            "--nats-inbox-prefix", "_INBOX.scorer", "--cluster",
+            "--instance-id", id, "--db", local.file(id + ".db"),
+            "--lease-ttl-ms", "2000", "--lease-bucket", "leases" + suffix,
+            "--card-bucket", "cards" + suffix, "--rules-bucket",
+            "rules" + suffix, "--drain-timeout-ms", "2000"};
+  }
+
+  void start(const std::string& id) {
+    auto f = std::make_unique<test::fraudd_process>();
+    ASSERT_TRUE(f->start(args(id), 30000)) << id << ":\n" << f->output();
+    instances[id] = std::move(f);
+  }
+
+  // A transaction of `card` at now (event time), with a fresh id.
+  static models::transaction tx_of(const std::string& card) {
+    auto tx = test::sample_tx(service::wall_ms());
+    tx.card_id = card;
+    tx.account_id = "acct-" + card;
+    static std::atomic<int> next{0};
+    tx.tx_id = "ctx-" + std::to_string(service::wall_ms()) + "-"
+               + std::to_string(++next);
+    return tx;
+  }
+
+  // Cards covering every one of the 64 partitions.
+  static std::vector<std::string> cards_in_every_partition() {
+    std::map<std::uint32_t, std::string> by_partition;
+    for (int i = 0; by_partition.size() < 64; ++i) {
+      auto card = "card-" + std::to_string(i);
+      by_partition.emplace(protocol::partition_of(card, 64), card);
+    }
+    std::vector<std::string> cards;
+    for (auto& [p, c] : by_partition)
+      cards.push_back(c);
+    return cards;
+  }
+
+  // Every card answered (retrying); a failure names the first that was not.
+  void expect_every_card_answered(const std::vector<std::string>& cards) {
+    for (auto& card : cards) {
+      auto o = score_retrying(authoriser->get(), tx_of(card));
+      ASSERT_TRUE(o.answered)
+        << card << " (partition " << protocol::partition_of(card, 64)
+        << ") not answered after " << o.attempts << " attempts: "
+        << o.last_problem << "\n" << outputs();
+    }
+  }
+
+  std::string outputs() const {
+    std::string all;
+    for (auto& [id, f] : instances)
+      if (f)
+        all += "--- " + id + ":\n" + f->output().substr(
+          f->output().size() > 4000 ? f->output().size() - 4000 : 0);
+    return all;
+  }
+
+  static test::temp_dir* dir;
+  static test::nats_cluster* nats;
+  test::temp_dir local;
+  std::string suffix;
+  std::unique_ptr<service::nats_connection> authoriser;
+  std::map<std::string, std::unique_ptr<test::fraudd_process>> instances;
+};
+
+test::temp_dir* cluster_fraudd::dir = nullptr;
+test::nats_cluster* cluster_fraudd::nats = nullptr;
+
+TEST_F(cluster_fraudd, every_card_is_answered_and_a_killed_instance_is_taken_over) {
+  start("f1");
+  start("f2");
+  start("f3");
+  auto cards = cards_in_every_partition();
+  expect_every_card_answered(cards);
+  // A card whose partition is not the one it is sent to is refused: an
+  // authoriser may publish to fraud.p.*.* directly.
+  {
+    auto tx = tx_of("card-0");
+    auto wrong = (protocol::partition_of("card-0", 64) + 1) % 64;
+    std::string payload;
+    protocol::encode_transaction(tx, payload);
+    auto subject = "fraud.p." + std::to_string(wrong) + ".card-0";
+    natsMsg* msg = nullptr;
+    ASSERT_TRUE(test::eventually(
+      [&] {
+        return natsConnection_Request(&msg, authoriser->get(), subject.c_str(),
+                                      payload.data(),
+                                      static_cast<int>(payload.size()), 2000)
+               == NATS_OK;
+      },
+      20s));
+    models::decision d;
+    protocol::decision_envelope env;
+    ASSERT_TRUE(protocol::decode_decision(natsMsg_GetData(msg),
+                                          natsMsg_GetDataLength(msg), d, env)
+                  .ok());
+    natsMsg_Destroy(msg);
+    EXPECT_EQ(env.error.code(), ec::subject_mismatch) << to_string(env.error);
+  }
+  instances["f2"]->stop(SIGKILL);
+  instances.erase("f2");
+  // Its partitions wait for its leases to expire, then f1 and f3 answer.
+  expect_every_card_answered(cards);
+  auto out = instances["f1"]->output() + instances["f3"]->output();
+  EXPECT_NE(out.find("owned"), std::string::npos);
+}
+
+TEST_F(cluster_fraudd, a_rolling_restart_under_load_loses_nothing) {
+  start("r1");
+  start("r2");
+  start("r3");
+  auto cards = cards_in_every_partition();
+  expect_every_card_answered(cards);
+  std::atomic<bool> done{false};
+  std::atomic<int> sent{0}, answered{0}, lost{0};
+  std::vector<std::string> problems;
+  std::mutex problems_mtx;
+  std::thread load{[&] {
+    for (std::size_t i = 0; !done.load(); ++i) {
+      auto o = score_retrying(authoriser->get(),
+                              tx_of(cards[i % cards.size()]));
+      ++sent;
+      if (o.answered) {
+        ++answered;
+      } else {
+        ++lost;
+        std::lock_guard<std::mutex> guard{problems_mtx};
+        problems.push_back(o.last_problem);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }};
+  for (auto id : {"r1", "r2", "r3"}) {
+    EXPECT_EQ(instances[id]->stop(SIGTERM), 0) << instances[id]->output();
+    instances.erase(id);
+    std::this_thread::sleep_for(1s);
+    start(id);
+    std::this_thread::sleep_for(2s);
+  }
+  done = true;
+  load.join();
+  EXPECT_GT(sent.load(), 100);
+  EXPECT_EQ(lost.load(), 0) << (problems.empty() ? "" : problems.front())
+                            << "\n" << outputs();
+  EXPECT_EQ(answered.load(), sent.load());
+}
+
+TEST_F(cluster_fraudd, scoring_goes_on_when_one_nats_server_stops) {
+  start("s1");
+  start("s2");
+  auto cards = cards_in_every_partition();
+  expect_every_card_answered(cards);
+  nats->kill(2);
+  expect_every_card_answered(cards);
+  ASSERT_FALSE(nats->restart(2));
+  expect_every_card_answered(cards);
+}
+
+} // namespace
