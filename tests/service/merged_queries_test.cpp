@@ -35,7 +35,7 @@ protected:
       std::vector<std::string> args{
         "--nats", nats->url(), "--db", dir->file(std::string{name} + ".db"),
         "--analyst-keys", alice.keyring, "--subject",
-        "fraud.p." + std::to_string(i) + ".*", "--card-token", "3",
+        "fraud.p." + std::to_string(i) + ".*", "--card-token", "4",
         // One names itself by --name, the other as a cluster would.
         i == 0 ? "--name" : "--instance-id", name};
       instances[i] = new test::fraudd_process;
@@ -65,13 +65,16 @@ protected:
     }
     score(0, test::card_tx("only-a", 0));
     // Decisions are stored a few milliseconds after they are made.
+    std::string last;
     ASSERT_TRUE(test::eventually(
-      [] {
+      [&] {
         int rc = 0;
-        auto j = ctl_json("stats", rc);
-        return rc == 0 && j["store"]["written"] == 9;
+        last = ctl("--json stats", rc);
+        auto j = json::parse(last, nullptr, false);
+        return rc == 0 && !j.is_discarded() && j["store"]["written"] == 9;
       },
-      std::chrono::seconds(10)));
+      std::chrono::seconds(10)))
+      << last;
   }
 
   static void TearDownTestSuite() {
