@@ -95,8 +95,8 @@ fraud::expected<gathered> gather(nats_connection& conn,
     out.expected = std::max(out.expected, r.instances);
     out.replies.push_back(std::move(r));
     if (out.replies.size() >= out.expected) {
-      if (out.expected > 1)
-        break;
+      if (out.expected > 1 || options.min_instances > 0)
+        break;  // as many as the answers (or the caller) know of
       if (grace_end == clock_type::time_point::max())
         grace_end = clock_type::now()
                     + std::chrono::milliseconds(options.grace_ms);

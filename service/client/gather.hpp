@@ -24,7 +24,8 @@ struct gather_options {
   int timeout_ms = 2000;  // for all the answers
   int grace_ms = 20;      // after the first answer, when it says one
   /// Wait for at least this many instances (when the caller knows more
-  /// than the answers say: instances that do not count their peers).
+  /// than the answers say: instances that do not count their peers), and
+  /// without the grace once they answered.
   std::uint32_t min_instances = 0;
 };
 
