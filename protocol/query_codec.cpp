@@ -1,6 +1,7 @@
 #include "protocol/query_codec.hpp"
 
 #include "models/validation.hpp"
+#include "protocol/merged_cursor.hpp"
 #include "protocol/wire_detail.hpp"
 
 namespace fraud::protocol {
@@ -17,6 +18,10 @@ fraud::error malformed(const char* what) {
 }
 
 fraud::error check_cursor(const std::string& cursor) {
+  if (is_merged_cursor(cursor)) {
+    merged_cursor parsed;
+    return parse_merged_cursor(cursor, parsed);
+  }
   if (cursor.size() > 18
       || cursor.find_first_not_of("0123456789") != std::string::npos)
     return bad_request("cursor", "must be a next_cursor from an earlier "
@@ -80,6 +85,26 @@ void fill_latency(v1::LatencySummary& m, const latency_summary& l) {
   m.set_p99_us(l.p99_us);
   m.set_p999_us(l.p999_us);
   m.set_max_us(l.max_us);
+}
+
+template <class Reply>
+void set_origin(Reply& msg, const reply_origin& origin) {
+  msg.set_instance(origin.instance);
+  msg.set_instances(origin.instances);
+}
+
+template <class Reply>
+reply_origin get_origin(const Reply& msg) {
+  return reply_origin{msg.instance(), msg.instances()};
+}
+
+template <class Reply>
+void add_page(Reply& msg, const encoded_page& page) {
+  for (auto& d : page.decisions)
+    add_decision(msg.add_decisions(), d);
+  for (auto& c : page.cursors)
+    msg.add_cursors(c);
+  msg.set_next_cursor(page.next_cursor);
 }
 
 latency_summary read_latency(const v1::LatencySummary& m) {
@@ -178,20 +203,19 @@ void encode(const stats_query&, std::string& out) {
 
 void encode_decision_reply(const std::string& decision,
                            const fraud::error& error,
-                           std::string& out) {
+                           const reply_origin& origin, std::string& out) {
   v1::DecisionReply msg;
   if (!decision.empty())
     add_decision(msg.mutable_decision(), decision);
   set_error(msg, error);
+  set_origin(msg, origin);
   serialize(msg, out);
 }
 
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
-                       const std::vector<std::string>& decisions,
-                       const std::string& next_cursor,
-                       const fraud::error& error,
-                       std::string& out) {
+                       const encoded_page& page, const fraud::error& error,
+                       const reply_origin& origin, std::string& out) {
   v1::CardReply msg;
   auto* c = msg.mutable_card();
   c->set_card_id(card_id);
@@ -209,22 +233,19 @@ void encode_card_reply(const std::string& card_id, bool active,
   c->set_home_country(card.home_country);
   c->set_count_1h(card.count_1h);
   c->set_count_24h(card.count_24h);
-  for (auto& d : decisions)
-    add_decision(msg.add_decisions(), d);
-  msg.set_next_cursor(next_cursor);
+  add_page(msg, page);
   set_error(msg, error);
+  set_origin(msg, origin);
   serialize(msg, out);
 }
 
-void encode_decisions_reply(const std::vector<std::string>& decisions,
-                            const std::string& next_cursor,
+void encode_decisions_reply(const encoded_page& page,
                             const fraud::error& error,
-                            std::string& out) {
+                            const reply_origin& origin, std::string& out) {
   v1::DecisionsReply msg;
-  for (auto& d : decisions)
-    add_decision(msg.add_decisions(), d);
-  msg.set_next_cursor(next_cursor);
+  add_page(msg, page);
   set_error(msg, error);
+  set_origin(msg, origin);
   serialize(msg, out);
 }
 
@@ -273,6 +294,7 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_resend_reads(s.resend_reads);
   msg.set_resend_refused(s.resend_refused);
   msg.set_requests_limited(s.requests_limited);
+  set_origin(msg, s.origin);
   serialize(msg, out);
 }
 
@@ -290,6 +312,7 @@ bool read_decisionreply(const void* data, std::size_t size, decision_reply& out)
     out.decision = std::move(v);
   }
   out.error = get_error(msg);
+  out.origin = get_origin(msg);
   return true;
 }
 
@@ -327,6 +350,8 @@ bool read_cardreply(const void* data, std::size_t size, card_reply& out) {
     return false;
   out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
+  out.origin = get_origin(msg);
+  out.cursors.assign(msg.cursors().begin(), msg.cursors().end());
   return true;
 }
 
@@ -348,6 +373,8 @@ bool read_decisionsreply(const void* data, std::size_t size, decisions_reply& ou
     return false;
   out.next_cursor = msg.next_cursor();
   out.error = get_error(msg);
+  out.origin = get_origin(msg);
+  out.cursors.assign(msg.cursors().begin(), msg.cursors().end());
   return true;
 }
 
@@ -406,6 +433,7 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.resend_reads = msg.resend_reads();
   out.resend_refused = msg.resend_refused();
   out.requests_limited = msg.requests_limited();
+  out.origin = get_origin(msg);
   return true;
 }
 
@@ -414,6 +442,14 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
 fraud::error decode(const void* data, std::size_t size, stats_reply& out) {
   if (!read_stats(data, size, out))
     return fraud::error{ec::malformed, "not a fraud.v1.Stats protobuf message"};
+  return {};
+}
+
+fraud::error decode(const void* data, std::size_t size, reply_origin& out) {
+  v1::ReplyOrigin msg;
+  if (!parse(msg, data, size))
+    return fraud::error{ec::malformed, "not a fraud.v1 query reply"};
+  out = get_origin(msg);
   return {};
 }
 

@@ -56,6 +56,12 @@ void encode(const stats_query& q, std::string& out);
 
 // ---- replies -----------------------------------------------------------
 
+/// Who answered: every reply of fraud.query.* and fraud.stats says it.
+struct reply_origin {
+  std::string instance;         // the answering instance's name
+  std::uint32_t instances = 0;  // live instances it knows of; 0/1: alone
+};
+
 /// A decoded decision as clients read it.
 struct decision_view {
   models::decision decision;
@@ -65,6 +71,7 @@ struct decision_view {
 struct decision_reply {
   std::optional<decision_view> decision;
   fraud::error error;
+  reply_origin origin;
 };
 
 struct card_reply {
@@ -74,12 +81,16 @@ struct card_reply {
   std::vector<decision_view> decisions;
   std::string next_cursor;  // older decisions: a decisions_query's cursor
   fraud::error error;
+  reply_origin origin;
+  std::vector<std::string> cursors;  // cursors[i]: a page from decisions[i]
 };
 
 struct decisions_reply {
   std::vector<decision_view> decisions;
   std::string next_cursor;
   fraud::error error;
+  reply_origin origin;
+  std::vector<std::string> cursors;  // cursors[i]: a page from decisions[i]
 };
 
 struct latency_summary {
@@ -108,22 +119,28 @@ struct stats_reply {
   std::uint64_t slow_consumer_events = 0;
   std::uint64_t resend_reads = 0, resend_refused = 0;
   std::uint64_t requests_limited = 0;
+  reply_origin origin;
+};
+
+/// Encoded decisions, newest first, with the cursor of a page that starts
+/// at each (`cursors` is empty or as long as `decisions`).
+struct encoded_page {
+  std::vector<std::string> decisions;  // encoded fraud.v1.Decision
+  std::vector<std::string> cursors;
+  std::string next_cursor;
 };
 
 /// `decision` is an encoded fraud.v1.Decision, or "" with an error.
 void encode_decision_reply(const std::string& decision,
                            const fraud::error& error,
-                           std::string& out);
+                           const reply_origin& origin, std::string& out);
 void encode_card_reply(const std::string& card_id, bool active,
                        const models::card_summary& card,
-                       const std::vector<std::string>& decisions,
-                       const std::string& next_cursor,
-                       const fraud::error& error,
-                       std::string& out);
-void encode_decisions_reply(const std::vector<std::string>& decisions,
-                            const std::string& next_cursor,
+                       const encoded_page& page, const fraud::error& error,
+                       const reply_origin& origin, std::string& out);
+void encode_decisions_reply(const encoded_page& page,
                             const fraud::error& error,
-                            std::string& out);
+                            const reply_origin& origin, std::string& out);
 void encode(const stats_reply& s, std::string& out);
 
 /// Client-side decoders; MALFORMED when the bytes are not that message.
@@ -131,5 +148,7 @@ fraud::error decode(const void* data, std::size_t size, decision_reply& out);
 fraud::error decode(const void* data, std::size_t size, card_reply& out);
 fraud::error decode(const void* data, std::size_t size, decisions_reply& out);
 fraud::error decode(const void* data, std::size_t size, stats_reply& out);
+/// Who answered, from any of the replies above.
+fraud::error decode(const void* data, std::size_t size, reply_origin& out);
 
 } // namespace fraud::protocol

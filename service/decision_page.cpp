@@ -7,8 +7,8 @@ namespace fraud::service {
 namespace {
 
 // What a decision adds to a reply beside its bytes: the repeated field's
-// tag and length.
-constexpr std::size_t framing_bytes = 8;
+// tag and length (8), and its row cursor (a tag, a length, 19 digits).
+constexpr std::size_t framing_bytes = 8 + 21;
 
 } // namespace
 
@@ -33,6 +33,7 @@ read_decision_page(sqlite_connection& db, sqlite_statement& st,
     }
     last_id = st.int64(0);
     page.decisions.emplace_back(payload);
+    page.ids.push_back(last_id);
   }
   if (rc == SQLITE_INTERRUPT && budget.exhausted()) {
     if (page.decisions.empty())

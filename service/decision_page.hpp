@@ -17,6 +17,9 @@ namespace fraud::service {
 
 struct decision_page {
   std::vector<std::string> decisions;  // encoded fraud.v1.Decision, newest first
+  std::vector<std::int64_t> ids;       // each one's row id: a page that
+                                       // starts at decisions[i] has cursor
+                                       // ids[i] + 1
   std::int64_t next_cursor = 0;        // 0 on the last page
 };
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "protocol/merged_cursor.hpp"
 #include "protocol/query_codec.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
@@ -43,6 +44,17 @@ summarize(const latency_histogram::snapshot_type& s) {
   return out;
 }
 
+// The page as the wire carries it: cursors as text, one for each row.
+protocol::encoded_page encoded(decision_page&& page) {
+  protocol::encoded_page out;
+  out.decisions = std::move(page.decisions);
+  out.cursors.reserve(page.ids.size());
+  for (auto id : page.ids)
+    out.cursors.push_back(std::to_string(id + 1));
+  if (page.next_cursor > 0)
+    out.next_cursor = std::to_string(page.next_cursor);
+  return out;
+}
 
 } // namespace
 
@@ -140,6 +152,11 @@ page_bounds query_responder::bounds(std::uint32_t limit) const {
                      ctx_.limits.query_max_steps};
 }
 
+protocol::reply_origin query_responder::origin() const {
+  return protocol::reply_origin{
+    ctx_.instance, ctx_.live_instances ? ctx_.live_instances() : 1};
+}
+
 void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
   protocol::decision_query q;
   std::string found;
@@ -157,9 +174,10 @@ void query_responder::answer_decision(natsMsg* msg, decision_db_reader& db) {
       found = std::move(*r);
   }
   std::string out;
-  protocol::encode_decision_reply(found, error, out);
+  auto from = origin();
+  protocol::encode_decision_reply(found, error, from, out);
   if (!error && (error = check_reply_size(conn_, out.size())))
-    protocol::encode_decision_reply({}, error, out);
+    protocol::encode_decision_reply({}, error, from, out);
   count_error(error);
   reply(msg, out);
 }
@@ -196,10 +214,8 @@ void query_responder::answer_card(natsMsg* msg, decision_db_reader& db) {
   }
   count_error(error);
   std::string out;
-  protocol::encode_card_reply(
-    q.card_id, active, summary, page.decisions,
-    page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
-    error, out);
+  protocol::encode_card_reply(q.card_id, active, summary,
+                              encoded(std::move(page)), error, origin(), out);
   reply(msg, out);
 }
 
@@ -216,20 +232,31 @@ void query_responder::answer_decisions(natsMsg* msg, decision_db_reader& db) {
     f.until_ms = q.until_ms;
     f.rule = q.rule;
     f.bounds = bounds(q.limit);
-    f.cursor = q.cursor.empty() ? 0 : std::stoll(q.cursor);
-    auto r = db.search(f);
-    if (!r)
-      error = r.error();
-    else
-      page = std::move(*r);
+    bool done = false;
+    protocol::merged_cursor merged;
+    if (!protocol::is_merged_cursor(q.cursor)) {
+      f.cursor = q.cursor.empty() ? 0 : std::stoll(q.cursor);
+    } else if (!(error = protocol::parse_merged_cursor(q.cursor, merged))) {
+      // Merged over several instances: this one's own position in it.
+      auto at = protocol::position_of(merged, ctx_.instance);
+      f.cursor = at.cursor;
+      if (at.until_ms > 0 && (f.until_ms == 0 || at.until_ms < f.until_ms))
+        f.until_ms = at.until_ms;
+      done = at.done || (f.until_ms > 0 && f.until_ms <= f.since_ms);
+    }
+    if (!error && !done) {
+      auto r = db.search(f);
+      if (!r)
+        error = r.error();
+      else
+        page = std::move(*r);
+    }
   }
   std::string out;
-  protocol::encode_decisions_reply(
-    page.decisions,
-    page.next_cursor > 0 ? std::to_string(page.next_cursor) : std::string{},
-    error, out);
+  auto from = origin();
+  protocol::encode_decisions_reply(encoded(std::move(page)), error, from, out);
   if (!error && (error = check_reply_size(conn_, out.size())))
-    protocol::encode_decisions_reply({}, {}, error, out);
+    protocol::encode_decisions_reply({}, error, from, out);
   count_error(error);
   reply(msg, out);
 }
@@ -290,6 +317,7 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.resend_reads = c.resend_reads.get();
   s.resend_refused = c.refused.get();
   s.requests_limited = c.requests_limited.get();
+  s.origin = origin();
   std::string out;
   protocol::encode(s, out);
   reply(msg, out);

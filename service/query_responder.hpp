@@ -27,6 +27,7 @@
 #include "actors/messages.hpp"
 #include "actors/runtime/ruleset_slot.hpp"
 #include "actors/runtime/store_queue.hpp"
+#include "protocol/query_codec.hpp"
 #include "service/decision_db_reader.hpp"
 #include "service/decision_db.hpp"
 #include "service/latency_histogram.hpp"
@@ -52,6 +53,11 @@ struct query_context {
   std::int64_t started_at_ms = 0;
   std::string db_path;
   request_limits limits;
+  // Who answers: every reply names this instance (cfg.cluster.instance_id,
+  // else cfg.name) and how many live instances it knows of, so a client
+  // can gather the answers of all (README: Queries across instances).
+  std::string instance;
+  std::function<std::uint32_t()> live_instances;  // empty: 1, alone
 };
 
 class query_responder {
@@ -73,6 +79,7 @@ private:
   void reply(natsMsg* msg, const std::string& payload);
   void count_error(const fraud::error& error);
   page_bounds bounds(std::uint32_t limit) const;
+  protocol::reply_origin origin() const;
   void sample_latency();
 
   natsConnection* conn_;

@@ -434,6 +434,8 @@ fraud::error scoring_service::start_responders() {
   qc.started_at_ms = started_at_ms_;
   qc.db_path = cfg_.db_path;
   qc.limits = cfg_.limits;
+  qc.instance = cfg_.cluster.instance_id.empty() ? cfg_.name
+                                                 : cfg_.cluster.instance_id;
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
     return err;

@@ -36,6 +36,7 @@ struct common_options {
   service::nats_credentials auth;  // resolve()d in main
   std::string sign_key;  // the NKey seed that signs changes ("" = --nats-nkey)
   int timeout_ms = 2000;
+  std::uint32_t instances = 0;  // queries wait for this many (0: as they say)
   bool json = false;
 };
 
@@ -69,6 +70,15 @@ template <class Reply, class Query>
 [[nodiscard]] fraud::expected<Reply>
 ask(service::nats_connection& conn, const common_options& c,
     const std::string& subject, const Query& query);
+
+/// Decodes a reply on `subject` as a `Reply`; when it is not one, says so
+/// on stderr and returns MALFORMED. Leaves the service's error in it.
+template <class Reply>
+[[nodiscard]] fraud::expected<Reply> decode_reply(const std::string& subject,
+                                                  const std::string& bytes);
+
+/// Says the service's error on stderr, as ask() does.
+void report_service_error(const fraud::error& e);
 
 /// The same on a connection of its own, for a command that asks once.
 template <class Reply, class Query>

@@ -41,13 +41,13 @@ std::string not_the_reply(const std::string& subject) {
     return "the reply on " + subject + " is not the expected message";
 }
 
+} // namespace
+
 void report_service_error(const fraud::error& e) {
   std::fprintf(stderr, "fraudctl: %s%s%s: %s\n", protocol::wire_name(e.code()),
                e.field().empty() ? "" : " ", e.field().c_str(),
                e.what().c_str());
 }
-
-} // namespace
 
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
@@ -144,6 +144,19 @@ std::optional<std::string> request(service::nats_connection& conn,
   return out;
 }
 
+template <class Reply>
+fraud::expected<Reply> decode_reply(const std::string& subject,
+                                    const std::string& bytes) {
+  Reply reply;
+  if (protocol::decode(bytes.data(), bytes.size(), reply)) {
+    auto what = not_the_reply<Reply>(subject);
+    std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
+    // Ours to report, whatever the decoder's code: exit 1, not 5.
+    return fraud::error{fraud::ec::malformed, what};
+  }
+  return reply;
+}
+
 template <class Reply, class Query>
 fraud::expected<Reply> ask(service::nats_connection& conn,
                            const common_options& c,
@@ -153,13 +166,10 @@ fraud::expected<Reply> ask(service::nats_connection& conn,
   auto bytes = request(conn, c, subject, payload);
   if (!bytes)  // request() has said why
     return fraud::error{fraud::ec::nats_error, "no answer on " + subject};
-  Reply reply;
-  if (protocol::decode(bytes->data(), bytes->size(), reply)) {
-    auto what = not_the_reply<Reply>(subject);
-    std::fprintf(stderr, "fraudctl: %s\n", what.c_str());
-    // Ours to report, whatever the decoder's code: exit 1, not 5.
-    return fraud::error{fraud::ec::malformed, what};
-  }
+  auto decoded = decode_reply<Reply>(subject, *bytes);
+  if (!decoded)
+    return decoded.error();
+  auto& reply = *decoded;
   if constexpr (carries_error<Reply>::value) {
     if (reply.error) {
       report_service_error(reply.error);
@@ -186,6 +196,16 @@ FRAUD_CTL_ASKS(shadow_reply, shadow_query)
 FRAUD_CTL_ASKS(lists_reply, lists_query)
 FRAUD_CTL_ASKS(list_change_reply, list_change)
 #undef FRAUD_CTL_ASKS
+
+// The replies fraudctl gathers from every instance (ctl_query.cpp).
+#define FRAUD_CTL_GATHERS(Reply)                                         \
+  template fraud::expected<protocol::Reply> decode_reply<protocol::Reply>( \
+    const std::string&, const std::string&);
+FRAUD_CTL_GATHERS(decision_reply)
+FRAUD_CTL_GATHERS(card_reply)
+FRAUD_CTL_GATHERS(decisions_reply)
+FRAUD_CTL_GATHERS(stats_reply)
+#undef FRAUD_CTL_GATHERS
 
 int exit_code(const fraud::error& e) {
   switch (e.code()) {

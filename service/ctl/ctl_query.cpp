@@ -1,14 +1,20 @@
 // fraudctl decision | card | decisions | stats: ask the decision store and
 // the live service, print tables for people or JSON for scripts.
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/query_codec.hpp"
 #include "protocol/subjects.hpp"
+#include "protocol/merged_cursor.hpp"
 #include "service/client/clock.hpp"
+#include "service/client/query_merge.hpp"
 #include "service/ctl/ctl.hpp"
+#include "service/ctl/ctl_gather.hpp"
 #include "service/ctl/decision_json.hpp"
 
 namespace fraud::ctl {
@@ -64,29 +70,79 @@ bool parse_action(const std::string& s, models::action& out) {
   return true;
 }
 
+// Every instance's answer, merged by `merge`; nothing (and the exit code
+// in `rc`) when there is no answer or the merged one is an error.
+template <class Reply, class Query, class Merge>
+std::optional<Reply> ask_merged(service::nats_connection& conn,
+                                const common_options& c,
+                                const std::string& subject,
+                                const Query& query, answered_by& who,
+                                Merge merge, int& rc) {
+  auto all = ask_all<Reply>(conn, c, subject, query, who);
+  if (!all) {
+    rc = exit_code(all.error());
+    return std::nullopt;
+  }
+  auto merged = merge(all->replies);
+  if constexpr (!std::is_same_v<Reply, protocol::stats_reply>) {
+    if (merged.error) {
+      report_service_error(merged.error);
+      print_answered(who);  // a NOT_FOUND is from every instance that answered
+      rc = exit_code(merged.error);
+      return std::nullopt;
+    }
+  }
+  return merged;
+}
+
+// The same on a connection of its own, for a command that asks once.
+template <class Reply, class Query, class Merge>
+std::optional<Reply> ask_merged(const common_options& c,
+                                const std::string& subject,
+                                const Query& query, answered_by& who,
+                                Merge merge, int& rc) {
+  auto conn = connect(c, service::nats_role::viewer);
+  if (!conn) {  // connect() has said why
+    rc = failure;
+    return std::nullopt;
+  }
+  return ask_merged<Reply>(*conn, c, subject, query, who, merge, rc);
+}
+
 } // namespace
 
 int run_decision(const common_options& c, const std::string& tx_id) {
-  auto r = ask<protocol::decision_reply>(c, protocol::subjects::query_decision,
-                                         protocol::decision_query{tx_id});
+  answered_by who;
+  int rc = ok;
+  auto r = ask_merged<protocol::decision_reply>(
+    c, protocol::subjects::query_decision,
+    protocol::decision_query{tx_id}, who, service::merge_decision, rc);
   if (!r)
-    return exit_code(r.error());
+    return rc;
   if (!r->decision)
     return failure;
   auto& v = *r->decision;
-  if (c.json)
-    std::printf("%s\n", service::to_json(v.decision, v.env).dump(2).c_str());
-  else
-    std::printf("%s", service::to_table(v.decision, v.env).c_str());
+  if (c.json) {
+    auto j = service::to_json(v.decision, v.env);
+    add_answered(j, who);
+    std::printf("%s\n", j.dump(2).c_str());
+    return ok;
+  }
+  std::printf("%s", service::to_table(v.decision, v.env).c_str());
+  print_answered(who);
   return ok;
 }
 
 int run_card(const common_options& c, const std::string& card_id,
              std::uint32_t limit) {
-  auto reply = ask<protocol::card_reply>(c, protocol::subjects::query_card,
-                                        protocol::card_query{card_id, limit});
+  answered_by who;
+  int rc = ok;
+  auto reply = ask_merged<protocol::card_reply>(
+    c, protocol::subjects::query_card,
+    protocol::card_query{card_id, limit}, who,
+    [&](auto& replies) { return service::merge_card(replies, limit); }, rc);
   if (!reply)
-    return exit_code(reply.error());
+    return rc;
   auto& r = *reply;
   auto& s = r.card;
   if (c.json) {
@@ -107,6 +163,7 @@ int run_card(const common_options& c, const std::string& card_id,
                     {"count_24h", s.count_24h}};
     j["decisions"] = rows_json(r.decisions);
     j["next_cursor"] = r.next_cursor;
+    add_answered(j, who);
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
   }
@@ -131,6 +188,7 @@ int run_card(const common_options& c, const std::string& card_id,
   if (!r.next_cursor.empty())
     std::printf("older: fraudctl decisions --card %s --cursor %s\n",
                 r.card_id.c_str(), r.next_cursor.c_str());
+  print_answered(who);
   return ok;
 }
 
@@ -153,13 +211,25 @@ int run_decisions(const common_options& c, const decisions_options& o) {
   auto conn = connect(c, service::nats_role::viewer);
   if (!conn)
     return failure;
+  answered_by who;
   std::vector<protocol::decision_view> all;
   std::string next;
   for (;;) {
-    auto r = ask<protocol::decisions_reply>(
-      *conn, c, protocol::subjects::query_decisions, q);
+    int rc = ok;
+    auto r = ask_merged<protocol::decisions_reply>(
+      *conn, c, protocol::subjects::query_decisions, q, who,
+      [&](auto& replies) {
+        return service::merge_decisions(replies, q.limit, q.cursor);
+      },
+      rc);
     if (!r)
-      return exit_code(r.error());
+      return rc;
+    if (!q.cursor.empty() && !protocol::is_merged_cursor(q.cursor)
+        && who.several())
+      std::fprintf(stderr, "fraudctl: --cursor %s is a position in one "
+                           "instance's store, but several answered: page "
+                           "with the cursors fraudctl prints here\n",
+                   q.cursor.c_str());
     for (auto& d : r->decisions)
       all.push_back(std::move(d));
     next = r->next_cursor;
@@ -169,6 +239,7 @@ int run_decisions(const common_options& c, const decisions_options& o) {
   }
   if (c.json) {
     json j{{"decisions", rows_json(all)}, {"next_cursor", next}};
+    add_answered(j, who);
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
   }
@@ -177,14 +248,18 @@ int run_decisions(const common_options& c, const decisions_options& o) {
   if (!next.empty())
     std::printf("; more with --cursor %s (or --all)", next.c_str());
   std::printf("\n");
+  print_answered(who);
   return ok;
 }
 
 int run_stats(const common_options& c) {
-  auto reply = ask<protocol::stats_reply>(c, protocol::subjects::stats,
-                                         protocol::stats_query{});
+  answered_by who;
+  int rc = ok;
+  auto reply = ask_merged<protocol::stats_reply>(
+    c, protocol::subjects::stats, protocol::stats_query{}, who,
+    service::merge_stats, rc);
   if (!reply)
-    return exit_code(reply.error());
+    return rc;
   auto& s = *reply;
   if (c.json) {
     json hits = json::object();
@@ -231,11 +306,15 @@ int run_stats(const common_options& c) {
                         {"refused", s.resend_refused}}},
            {"publish_errors", s.publish_errors},
            {"requests_limited", s.requests_limited}};
+    add_answered(j, who);
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
   }
   std::printf("uptime           %.1f s\n", s.uptime_ms / 1000.0);
-  std::printf("ruleset          %s\n", s.ruleset_version.c_str());
+  std::printf("ruleset          %s%s\n", s.ruleset_version.c_str(),
+              s.ruleset_version.find(',') != std::string::npos
+                ? " (the instances run different ones)"
+                : "");
   std::printf("received         %llu\n", (unsigned long long)s.received);
   std::printf("decided          approve %llu, review %llu, decline %llu\n",
               (unsigned long long)s.approved, (unsigned long long)s.reviewed,
@@ -297,6 +376,10 @@ int run_stats(const common_options& c) {
   for (auto& [rule, n] : s.rule_hits)
     std::printf(" %s=%llu", rule.c_str(), (unsigned long long)n);
   std::printf("\n");
+  if (who.instances.size() > 1)
+    std::printf("(summed over the instances; uptime, queue delays and "
+                "latency percentiles are the largest instance's)\n");
+  print_answered(who);
   return ok;
 }
 

@@ -27,6 +27,11 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", c.timeout_ms, "how long to wait for answers")
     ->capture_default_str()
     ->check(CLI::Range(1, 600000));
+  app.add_option("--instances", c.instances,
+                 "queries wait for this many fraudd instances' answers "
+                 "(default: as many as the answers say are live, and "
+                 "20 ms more after a lone answer)")
+    ->check(CLI::Range(0, 4096));
   app.add_flag("--json", c.json, "print JSON instead of a table");
 
   send_options so;
