@@ -63,10 +63,11 @@ void answer_collector::on_no_responders(std::size_t i, std::int64_t now) {
     attempt_failed(i, now);
 }
 
-void answer_collector::on_timeout(std::size_t i, std::int64_t now) {
+void answer_collector::on_timeout(std::size_t i, std::int64_t attempt_ns,
+                                  std::int64_t now) {
   timeouts_.fetch_add(1, std::memory_order_relaxed);
   timeline_->add(timeline_event::timeout, now);
-  attempt_failed(i, now);
+  attempt_failed(i, attempt_ns);
 }
 
 void answer_collector::on_resent(std::size_t i, std::int64_t now) {
@@ -75,10 +76,13 @@ void answer_collector::on_resent(std::size_t i, std::int64_t now) {
   resent_[i].store(1, std::memory_order_release);
 }
 
-void answer_collector::attempt_failed(std::size_t i, std::int64_t now) {
-  std::int64_t none = 0;
-  first_failure_[i].compare_exchange_strong(none, now,
-                                            std::memory_order_relaxed);
+void answer_collector::attempt_failed(std::size_t i, std::int64_t since_ns) {
+  // the earliest, whatever order the failures are reported in
+  auto first = first_failure_[i].load(std::memory_order_relaxed);
+  while ((first == 0 || since_ns < first)
+         && !first_failure_[i].compare_exchange_weak(
+           first, since_ns, std::memory_order_relaxed)) {
+  }
 }
 
 bool answer_collector::decode(const void* data, int size,

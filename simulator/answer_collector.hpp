@@ -55,8 +55,9 @@ public:
   /// nats-server's "no responders" answer to a request for transaction i
   /// (SIZE_MAX when the reply subject named none): not a decision.
   void on_no_responders(std::size_t i, std::int64_t now);
-  /// An attempt for transaction i got no answer within the attempt timeout.
-  void on_timeout(std::size_t i, std::int64_t now);
+  /// The attempt for transaction i sent at `attempt_ns` got no answer
+  /// within the attempt timeout: it has been unanswered since then.
+  void on_timeout(std::size_t i, std::int64_t attempt_ns, std::int64_t now);
   /// Transaction i was sent again.
   void on_resent(std::size_t i, std::int64_t now);
 
@@ -115,7 +116,8 @@ private:
   void record(std::size_t i, const answer& a, std::int64_t now);
   void record(std::size_t i, const protocol::decision_outcome& d,
               std::int64_t now);
-  void attempt_failed(std::size_t i, std::int64_t now);
+  // Transaction i has been without an answer since `since_ns`.
+  void attempt_failed(std::size_t i, std::int64_t since_ns);
   static bool decode(const void* data, int size, protocol::decision_outcome& d);
   bool index_of(std::string_view tx_id, std::size_t& i) const;
 

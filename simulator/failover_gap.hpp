@@ -1,8 +1,9 @@
 // The failover gap as a client sees it: the stretches of time during which
 // some transactions got only "no responders" or timeouts. Each troubled
-// transaction contributes a span from its first failed attempt to the
-// answer that ended it (or to when it was given up); overlapping spans are
-// one episode. A kill -9 under load shows as one episode about as long as
+// transaction contributes a span from its first failed attempt (when it was
+// answered "no responders", or when it was sent, for an attempt that then
+// timed out) to the answer that ended it (or to when it was given up);
+// overlapping spans are one episode. A kill -9 under load shows as one episode about as long as
 // the lease TTL; a slow answer alone as a short one.
 //
 // Pure: times are steady-clock nanoseconds.
@@ -14,7 +15,7 @@
 namespace fraud::simulator {
 
 struct trouble_span {
-  std::int64_t from_ns = 0;  // first failed attempt
+  std::int64_t from_ns = 0;  // unanswered since
   std::int64_t to_ns = 0;    // the answer, or when it was given up
   bool answered = true;
 };

@@ -95,7 +95,7 @@ void request_retries::check_first_attempts(std::int64_t now) {
   for (; checked_ < sent && answers_.due(checked_) + timeout_ns_ <= now;
        ++checked_) {
     if (latest_[checked_] == 0 && answers_.pending(checked_)) {
-      answers_.on_timeout(checked_, now);
+      answers_.on_timeout(checked_, answers_.due(checked_), now);
       failed(checked_, 0, now);
     }
   }
@@ -114,7 +114,7 @@ void request_retries::run_due_tasks(std::int64_t now) {
       resend_(t.i, t.attempt);
       tasks_.push({now + timeout_ns_, t.i, t.attempt, false});
     } else {
-      answers_.on_timeout(t.i, now);
+      answers_.on_timeout(t.i, t.at_ns - timeout_ns_, now);
       failed(t.i, t.attempt, now);
     }
   }
