@@ -198,6 +198,24 @@ case $SERVE in
 esac
 say "fraudd-1 fraudd-2 fraudd-3 ready ($how; logs: $DIR/fraudd-*.log)"
 
+# A few transactions of other cards first, to see that the instances answer
+# on the cluster at all (on --cluster, once they have claimed their
+# partitions), before the run whose report counts.
+"$SIM" generate --cards 50 --days 1 --seed 99 --out "$DIR/probe.bin" >/dev/null
+"$SIM" replay --in "$DIR/probe.bin" --limit 50 --rate 100 --nats "$URL" \
+  --nats-nkey "$DIR/keys/authoriser.nk" --nats-inbox-prefix _INBOX.authoriser \
+  --timeout-ms 1000 --retry-for-ms 20000 --no-progress \
+  --json "$DIR/probe.json" >"$DIR/probe.txt" 2>&1 ||
+  die "fraud-sim could not replay (see $DIR/probe.txt)"
+if ! grep -q '^  "lost": 0,' "$DIR/probe.json"; then
+  sed -n '/^replay:/,/^$/p' "$DIR/probe.txt" >&2
+  die "the three fraudd do not answer on the cluster (above: a probe of 50
+transactions, retried for 20 s). With FRAUD_CLUSTER_DEMO_SERVE=cluster this
+needs a fraudd whose --cluster subscribes to its partitions; see the logs in
+$DIR, or run FRAUD_CLUSTER_DEMO_SERVE=static make cluster-demo."
+fi
+say "the instances answer (a probe of 50 transactions)"
+
 # Enough transactions for the whole run at the rate.
 TXS=$((RATE * SECONDS_RUN))
 CARDS=$(((TXS + 19) / 20))
