@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps configure build test test-asan chaos demo bench bench-security clean
+.PHONY: all deps configure build test test-asan chaos demo cluster-demo bench bench-security clean
 
 all: build
 
@@ -51,6 +51,12 @@ chaos: build
 
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+# Three nats-servers (deploy/nats/cluster, ports 4222-4224 and 6222-6224)
+# and three fraudd on loopback; fraud-sim at a steady rate while one fraudd
+# is killed with kill -9 and started again (README: Cluster demo).
+cluster-demo: build
+	@scripts/cluster_demo.sh $(BUILD)
 
 bench: build
 	@scripts/bench.sh $(BUILD)

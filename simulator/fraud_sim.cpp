@@ -66,9 +66,24 @@ void replay_flags(CLI::App& app, cli& c) {
     ->capture_default_str()
     ->check(CLI::IsMember({"request", "publish"}));
   app.add_option("--timeout-ms", c.rep.timeout_ms,
-                 "an answer later than this after its due time is lost")
+                 "an attempt unanswered this long is re-sent (request mode, "
+                 "within --retry-for-ms), else lost")
     ->capture_default_str()
     ->check(CLI::Range(1, 600'000));
+  app.add_option("--retry-for-ms", c.rep.retry_for_ms,
+                 "request mode: re-send a transaction answered 'no "
+                 "responders' or timed out, the same tx_id, for up to this "
+                 "long after it was due (0: never)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 600'000));
+  app.add_option("--retry-backoff-ms", c.rep.retry_backoff_ms,
+                 "wait before the first re-send; doubles for each next one")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60'000));
+  app.add_option("--retry-max-backoff-ms", c.rep.retry_max_backoff_ms,
+                 "the longest wait between two re-sends")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 60'000));
   app.add_option("--limit", c.limit,
                  "replay only the first N transactions (0: all)")
     ->capture_default_str();

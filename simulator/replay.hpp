@@ -6,6 +6,12 @@
 //
 // request mode: each transaction carries a reply subject (one wildcard
 // inbox subscription, asynchronous publishes); the reply is the decision.
+// A request answered "no responders" or not answered within timeout_ms is
+// sent again, the same transaction with the same tx_id, by a thread of its
+// own (request_retries.hpp, retry_policy.hpp), for up to retry_for_ms
+// after it was due: a planned handover or a failover costs re-sends, not
+// transactions, and fraudd answers a tx_id it has seen with its first
+// decision (flagged duplicate), so nothing is decided twice.
 // publish mode: plain publishes; decisions are collected from
 // fraud.decisions.> and rejections from fraud.rejected, matched by tx_id.
 #pragma once
@@ -27,7 +33,16 @@ struct replay_options {
   service::nats_credentials auth;  // resolve()d
   double rate_tps = 1000;  // 0: as fast as possible
   bool request_mode = true;
-  int timeout_ms = 5000;   // an answer later than this after its due time is lost
+  // An attempt unanswered this long after it was sent is re-sent (request
+  // mode, within retry_for_ms) or lost.
+  int timeout_ms = 5000;
+  // Request mode: re-send for this long after the due time (0: never);
+  // the wait before the n-th re-send doubles from retry_backoff_ms up to
+  // retry_max_backoff_ms. The last chance to be answered is due time +
+  // retry_for_ms + timeout_ms.
+  int retry_for_ms = 10'000;
+  int retry_backoff_ms = 5;
+  int retry_max_backoff_ms = 100;
   bool send_asap = true;   // flush every publish (else nats.c batches)
   bool progress = false;   // the progress line on stderr
 };

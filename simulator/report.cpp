@@ -51,6 +51,72 @@ nlohmann::json latency_json(const latency_summary& l) {
           {"p99", l.p99},     {"p999", l.p999}, {"max", l.max}};
 }
 
+void print_retries(std::FILE* out, const replay_figures& p) {
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  if (p.mode == "request")
+    std::fprintf(out,
+                 "  answered %llu at the first attempt + %llu after re-sends;"
+                 " re-sends %llu (after no responders or a timeout of %.0f "
+                 "ms; budget %.0f ms after the due time)\n",
+                 u(p.answered_first), u(p.answered_after_retry),
+                 u(p.retries), p.attempt_timeout_ms, p.retry_for_ms);
+  if (p.timeouts + p.duplicates + p.answered_duplicate > 0)
+    std::fprintf(out,
+                 "  attempts timed out %llu; second answers %llu, of which "
+                 "decided afresh %llu and with another action %llu; answered "
+                 "with a first decision sent again %llu\n",
+                 u(p.timeouts), u(p.duplicates), u(p.decided_twice),
+                 u(p.conflicting), u(p.answered_duplicate));
+  auto& g = p.gaps;
+  if (g.episodes == 0) {
+    std::fprintf(out, "  failover gap: none (every attempt was answered)\n");
+    return;
+  }
+  std::fprintf(out,
+               "  failover gap (time during which some transactions got only "
+               "no responders or timeouts): %llu episode(s), p50 %.0f ms, max "
+               "%.0f ms; the longest from %.2f s to %.2f s, %llu transactions "
+               "in it, %llu of them lost\n",
+               u(g.episodes), g.p50_ms, g.max_ms, g.longest_from_s,
+               g.longest_to_s, u(g.longest_transactions), u(g.longest_lost));
+}
+
+void print_timeline(std::FILE* out, const std::vector<second_counts>& t) {
+  if (t.empty())
+    return;
+  std::fprintf(out, "\n  second      sent  answered  after re-send  no "
+                    "responder  timeouts  re-sends      lost\n");
+  for (std::size_t s = 0; s < t.size(); ++s) {
+    auto& c = t[s];
+    std::fprintf(out, "  %6zu %9llu %9llu %14llu %13llu %9llu %9llu %9llu\n",
+                 s, static_cast<unsigned long long>(c.sent),
+                 static_cast<unsigned long long>(c.answered),
+                 static_cast<unsigned long long>(c.after_retry),
+                 static_cast<unsigned long long>(c.no_responders),
+                 static_cast<unsigned long long>(c.timeouts),
+                 static_cast<unsigned long long>(c.retries),
+                 static_cast<unsigned long long>(c.lost));
+  }
+  std::fprintf(out, "  (sent and lost by the second the transaction was due, "
+                    "the rest by the second it happened)\n");
+}
+
+nlohmann::json timeline_json(const std::vector<second_counts>& t) {
+  auto rows = nlohmann::json::array();
+  for (std::size_t s = 0; s < t.size(); ++s) {
+    auto& c = t[s];
+    rows.push_back({{"second", s},
+                    {"sent", c.sent},
+                    {"answered", c.answered},
+                    {"after_retry", c.after_retry},
+                    {"no_responders", c.no_responders},
+                    {"timeouts", c.timeouts},
+                    {"retries", c.retries},
+                    {"lost", c.lost}});
+  }
+  return rows;
+}
+
 nlohmann::json label_json(const label_result& r) {
   nlohmann::json rules = nlohmann::json::object();
   for (auto& [rule, hits] : r.rules)
@@ -96,6 +162,7 @@ void print_report(std::FILE* out, const report& r) {
       std::fprintf(out, "  NATS connection lost %llu time(s): what went "
                         "unanswered meanwhile is counted as lost\n",
                    static_cast<unsigned long long>(p.disconnects));
+    print_retries(out, p);
     std::fprintf(out, "  throughput %.0f tx/s (sending took %.2f s, last "
                       "answer at %.2f s)\n",
                  p.throughput_tps, p.send_seconds, p.seconds);
@@ -104,7 +171,8 @@ void print_report(std::FILE* out, const report& r) {
     print_latency(out, "end to end", p.latency);
     print_latency(out, "in the service", p.service_latency);
     std::fprintf(out, "  (end to end: from the intended send time of the "
-                      "open-loop schedule to the answer)\n");
+                      "open-loop schedule to the answer, re-sends included)\n");
+    print_timeline(out, p.timeline);
   }
   auto& d = r.detection;
   std::fprintf(out, "\ndetection: caught = DECLINE, counted per transaction "
@@ -159,6 +227,25 @@ nlohmann::json to_json(const report& r) {
     j["throughput_tps"] = p.throughput_tps;
     j["latency_us"] = latency_json(p.latency);
     j["service_latency_us"] = latency_json(p.service_latency);
+    j["retry"] = {{"retry_for_ms", p.retry_for_ms},
+                  {"attempt_timeout_ms", p.attempt_timeout_ms},
+                  {"answered_first", p.answered_first},
+                  {"answered_after_retry", p.answered_after_retry},
+                  {"retries", p.retries},
+                  {"timeouts", p.timeouts},
+                  {"answered_duplicate", p.answered_duplicate},
+                  {"decided_twice", p.decided_twice},
+                  {"conflicting", p.conflicting}};
+    auto& g = p.gaps;
+    j["failover_gap"] = {{"episodes", g.episodes},
+                         {"p50_ms", g.p50_ms},
+                         {"max_ms", g.max_ms},
+                         {"total_ms", g.total_ms},
+                         {"longest_from_s", g.longest_from_s},
+                         {"longest_to_s", g.longest_to_s},
+                         {"longest_transactions", g.longest_transactions},
+                         {"longest_lost", g.longest_lost}};
+    j["timeline"] = timeline_json(p.timeline);
   } else {
     j["mode"] = "backtest";
   }

@@ -3,6 +3,7 @@
 // over NATS score the labels exactly as the offline backtest does.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -169,14 +170,76 @@ TEST_F(replay_against_fraudd, a_replay_survives_a_nats_server_restart) {
 }
 
 TEST_F(replay_against_fraudd, unanswered_transactions_are_lost_not_dropped) {
-  // nothing listens on fraud.tx.*
+  // nothing listens on fraud.tx.*, and nothing is re-sent
   auto o = options(true);
   o.timeout_ms = 200;
+  o.retry_for_ms = 0;
   auto [f, d] = run(o);
   EXPECT_EQ(f.sent, txs.size());
   EXPECT_EQ(f.lost, txs.size());
   EXPECT_EQ(f.decided + f.rejected, 0u);
   EXPECT_EQ(f.no_responders, txs.size());
+  EXPECT_EQ(f.retries, 0u);
+}
+
+// Issue 14: while nobody answers for a card (a partition between owners,
+// an instance restarting) a request gets "no responders" at once; the
+// replay re-sends it until someone answers, so nothing is lost, and each
+// transaction is counted once however many attempts it took.
+TEST_F(replay_against_fraudd, a_responder_that_comes_late_loses_nothing) {
+  auto o = options(true);
+  o.rate_tps = 2000;
+  outcome out;
+  std::thread replaying{[&] { out = run(o); }};
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  start_fraudd();
+  replaying.join();
+  auto& f = out.f;
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.lost, 0u);
+  EXPECT_EQ(f.decided, txs.size());
+  EXPECT_GT(f.no_responders, 0u);
+  EXPECT_GT(f.retries, 0u);
+  EXPECT_GT(f.answered_after_retry, 0u);
+  EXPECT_EQ(f.answered_first + f.answered_after_retry, f.decided);
+  // "no responders" means nobody got it: each was decided exactly once
+  EXPECT_EQ(f.duplicates, 0u);
+  EXPECT_EQ(f.decided_twice, 0u);
+  EXPECT_EQ(out.d.legitimate.count + out.d.fraud.count, txs.size());
+  EXPECT_GE(f.gaps.episodes, 1u);
+  EXPECT_GT(f.gaps.max_ms, 0);
+  ASSERT_FALSE(f.timeline.empty());
+  EXPECT_GT(f.timeline[0].no_responders, 0u);
+  std::uint64_t answered = 0, sent = 0;
+  for (auto& second : f.timeline) {
+    answered += second.answered;
+    sent += second.sent;
+  }
+  EXPECT_EQ(answered, f.decided);
+  EXPECT_EQ(sent, f.sent);
+}
+
+TEST_F(replay_against_fraudd, a_responder_killed_and_restarted_loses_nothing) {
+  start_fraudd();
+  auto o = options(true);
+  o.rate_tps = 2000;
+  o.timeout_ms = 500;  // a reply lost with the dead process: re-sent soon
+  outcome out;
+  std::thread replaying{[&] { out = run(o); }};
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  fraudd.stop(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  start_fraudd();  // the same decision store: re-sends it saw are duplicates
+  replaying.join();
+  auto& f = out.f;
+  EXPECT_EQ(f.sent, txs.size());
+  EXPECT_EQ(f.lost, 0u);
+  EXPECT_EQ(f.decided, txs.size());
+  EXPECT_GT(f.retries, 0u);
+  EXPECT_GT(f.answered_after_retry, 0u);
+  // however many answers a transaction got, it is scored once
+  EXPECT_EQ(out.d.legitimate.count + out.d.fraud.count, txs.size());
+  EXPECT_GE(f.gaps.episodes, 1u);
 }
 
 // A rule file run live (fraudd --rules) decides the dataset exactly as
