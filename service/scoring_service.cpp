@@ -27,7 +27,11 @@ constexpr int nats_flush_ms = 2000;                              // per connecti
 } // namespace
 
 scoring_service::scoring_service(config cfg)
-  : cfg_(std::move(cfg)), rules_(models::make_default_ruleset()) {
+  : cfg_(std::move(cfg)),
+    instance_id_(!cfg_.cluster.instance_id.empty() ? cfg_.cluster.instance_id
+                 : cfg_.cluster.enabled             ? default_instance_id()
+                                                    : cfg_.name),
+    rules_(models::make_default_ruleset()) {
 }
 
 scoring_service::~scoring_service() {
@@ -290,8 +294,7 @@ fraud::error scoring_service::start_cluster() {
   if (!cfg_.cluster.enabled)
     return answer_cluster_queries();
   partition_owner_options o;
-  o.instance_id = cfg_.cluster.instance_id.empty() ? default_instance_id()
-                                                   : cfg_.cluster.instance_id;
+  o.instance_id = instance_id_;
   o.partitions = cfg_.cluster.partitions;
   o.ttl = std::chrono::milliseconds{cfg_.cluster.lease_ttl_ms};
   o.replicas = cfg_.cluster.replicas;
@@ -307,6 +310,7 @@ fraud::error scoring_service::start_cluster() {
   if (!owner)
     return owner.error();
   owner_ = std::move(*owner);
+  owner_live_.store(owner_.get());
   return answer_cluster_queries();
 }
 
@@ -434,8 +438,11 @@ fraud::error scoring_service::start_responders() {
   qc.started_at_ms = started_at_ms_;
   qc.db_path = cfg_.db_path;
   qc.limits = cfg_.limits;
-  qc.instance = cfg_.cluster.instance_id.empty() ? cfg_.name
-                                                 : cfg_.cluster.instance_id;
+  qc.instance = instance_id_;
+  qc.live_instances = [this]() -> std::uint32_t {
+    auto* owner = owner_live_.load();
+    return owner != nullptr ? owner->live_instances() : 1;
+  };
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
     return err;
@@ -460,8 +467,7 @@ fraud::error scoring_service::start_responders() {
 
 protocol::cluster_view scoring_service::cluster_view() const {
   protocol::cluster_view v;
-  v.instance = cfg_.cluster.instance_id.empty() ? cfg_.name
-                                                : cfg_.cluster.instance_id;
+  v.instance = instance_id_;
   auto c = cluster();
   if (!c)
     return v;  // owner_ is set before any partition is served
@@ -568,6 +574,7 @@ fraud::error scoring_service::stop() {
   //    cards' state written, then its lease released for another instance.
   if (owner_)
     owner_->stop();
+  owner_live_.store(nullptr);
   // 1. Stop intake: whatever NATS already delivered is still scored, as
   //    long as the drain timeout allows (one deadline for all
   //    subscriptions); then the rest is answered SHUTTING_DOWN.

@@ -116,6 +116,8 @@ private:
 
   // Immutable after construction.
   const config cfg_;
+  // Who answers: --instance-id, <hostname>-<pid> in a cluster, else --name.
+  const std::string instance_id_;
 
   // Set by start() step by step, in this order, on the thread that calls
   // start() and stop(); torn down by stop() in reverse. Not thread-safe:
@@ -168,6 +170,8 @@ private:
   mutable std::mutex ingresses_mtx_;
   std::vector<std::unique_ptr<ingress>> ingresses_;
   std::unique_ptr<partition_owner> owner_;  // cluster mode only
+  // owner_ for the query threads, which may start before it is set.
+  std::atomic<partition_owner*> owner_live_{nullptr};
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
