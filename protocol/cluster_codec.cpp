@@ -1,5 +1,7 @@
 #include "protocol/cluster_codec.hpp"
 
+#include <algorithm>
+
 #include "protocol/wire_detail.hpp"
 
 namespace fraud::protocol {
@@ -32,6 +34,9 @@ void encode(const cluster_view& v, std::string& out) {
   msg.set_renewal_failures(v.renewal_failures);
   msg.set_lost(v.lost);
   detail::set_error(msg, v.error);
+  msg.set_origin_instance(msg.instance());
+  msg.set_origin_instances(
+    std::max<std::uint32_t>(1, static_cast<std::uint32_t>(v.instances.size())));
   serialize(msg, out);
 }
 

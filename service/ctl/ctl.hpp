@@ -137,6 +137,7 @@ int run_decision(const common_options& c, const std::string& tx_id);
 int run_card(const common_options& c, const std::string& card_id,
              std::uint32_t limit);
 int run_decisions(const common_options& c, const decisions_options& o);
+int run_cluster(const common_options& c);
 int run_stats(const common_options& c);
 int run_watch(const common_options& c, const watch_options& o);
 

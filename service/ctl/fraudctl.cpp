@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
   decisions->add_flag("--all", dq.all, "follow the pages to the end");
 
   auto* stats = app.add_subcommand("stats", "live statistics of the service");
+  auto* cluster = app.add_subcommand(
+    "cluster", "the cluster's instances, which partitions each owns, lease "
+               "ages and live cards (README: Cluster)");
 
   watch_options wo;
   auto* watch = app.add_subcommand("watch", "live view of decisions and "
@@ -128,6 +131,8 @@ int main(int argc, char** argv) {
     return run_decisions(c, dq);
   if (stats->parsed())
     return run_stats(c);
+  if (cluster->parsed())
+    return run_cluster(c);
   if (watch->parsed())
     return run_watch(c, wo);
   if (auto rc = run_rules_commands(c, *rules))
