@@ -52,7 +52,7 @@ struct card_activation {
 struct card_actor_state {
   models::card_state card;
   models::recent_ids recent;          // hashes; kept in the snapshot
-  models::recent_decisions decisions; // in memory only
+  models::recent_decisions decisions; // kept in the snapshot too
   static inline const char* name = "card";
 };
 
