@@ -39,6 +39,8 @@ struct card_environment {
   /// callable from any thread.
   pending_snapshots* pending = nullptr;
   snapshot_backend* snapshot_reads = nullptr;
+  /// Which cards may have a snapshot; without one (a cluster, where
+  /// another instance may have written any card) every activation reads.
   card_filter* filter = nullptr;
 };
 

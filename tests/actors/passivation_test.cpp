@@ -11,6 +11,7 @@
 #include "actors/decision_reads.hpp"
 #include "actors/runtime/card_directory.hpp"
 #include "actors/snapshot_writer.hpp"
+#include "models/card_snapshot.hpp"
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/recording_sink.hpp"
 #include "tests/support/test_coordinator.hpp"
@@ -181,6 +182,28 @@ TEST_F(passivation, a_new_card_starts_without_asking_the_store) {
   EXPECT_TRUE(sched.try_run_once());
   EXPECT_EQ(sink.decisions.size(), 1u);
   EXPECT_EQ(stats.restored.get(), 0u);
+}
+
+// In a cluster another instance may have written any card: without a
+// filter, every activation asks the store.
+TEST_F(passivation, without_a_filter_every_card_asks_the_store) {
+  env.filter = nullptr;
+  use({});
+  send(card_tx("card-new", 0));
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 1u);
+  EXPECT_EQ(stats.restored.get(), 0u) << "nothing stored: a new card";
+  // Written by someone else: no filter here ever saw card-x.
+  models::card_state card;
+  card.apply(card_tx("card-x", 0));
+  models::recent_ids recent;
+  std::string bytes;
+  models::save_snapshot(card, recent, bytes);
+  backend.cards["card-x"] = bytes;
+  send(located(card_tx("card-x", 10), london));
+  sched.run();
+  EXPECT_EQ(stats.restored.get(), 1u);
+  EXPECT_TRUE(fired("card-x-10", "impossible_travel"));
 }
 
 TEST_F(passivation, a_successor_waits_for_its_predecessor) {
