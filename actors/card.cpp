@@ -33,7 +33,7 @@ void queue_snapshot(const card_actor_state& st, const card_environment& env,
     return;
   thread_local std::string bytes;
   thread_local std::string record;
-  models::save_snapshot(st.card, st.recent, bytes);
+  models::save_snapshot(st.card, st.recent, st.decisions, bytes);
   encode_snapshot_record(card_id, bytes, record);
   if (!env.snapshot_queue->push(record))
     env.stats->snapshot_dropped.add();
@@ -120,7 +120,8 @@ void load_state(card_actor_state& st, const card_environment& env,
   }
   if (bytes->empty())
     return; // never stored: a new card after all
-  if (auto err = models::load_snapshot(*bytes, st.card, st.recent)) {
+  if (auto err = models::load_snapshot(*bytes, st.card, st.recent,
+                                       st.decisions)) {
     env.stats->snapshot_corrupt.add();
     FRAUD_LOG_LIMITED(6, err, "cards",
                       "card {}: snapshot not loaded ({}); the card starts "

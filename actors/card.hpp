@@ -39,6 +39,8 @@ struct card_environment {
   /// callable from any thread.
   pending_snapshots* pending = nullptr;
   snapshot_backend* snapshot_reads = nullptr;
+  /// Which cards may have a snapshot; without one (a cluster, where
+  /// another instance may have written any card) every activation reads.
   card_filter* filter = nullptr;
 };
 
@@ -52,7 +54,7 @@ struct card_activation {
 struct card_actor_state {
   models::card_state card;
   models::recent_ids recent;          // hashes; kept in the snapshot
-  models::recent_decisions decisions; // in memory only
+  models::recent_decisions decisions; // kept in the snapshot too
   static inline const char* name = "card";
 };
 

@@ -22,6 +22,10 @@ public:
     varint((static_cast<std::uint64_t>(v) << 1)
            ^ static_cast<std::uint64_t>(v >> 63));
   }
+  void bytes(std::string_view v) {
+    varint(v.size());
+    out_.append(v);
+  }
   template <class T>
   void fixed(T v) {
     char buf[sizeof(T)];
@@ -70,6 +74,15 @@ public:
     }
     std::memcpy(&v, in_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
+    return v;
+  }
+  std::string_view bytes(std::uint64_t n) {
+    if (!ok_ || n > in_.size() - pos_) {
+      ok_ = false;
+      return {};
+    }
+    auto v = in_.substr(pos_, static_cast<std::size_t>(n));
+    pos_ += static_cast<std::size_t>(n);
     return v;
   }
   void fail() { ok_ = false; }
@@ -143,7 +156,7 @@ struct snapshot_codec {
   }
 
   static void save(const card_state& c, const recent_ids& ids,
-                   std::string& out) {
+                   const recent_decisions& decisions, std::string& out) {
     out.clear();
     writer w{out};
     w.u8('F');
@@ -185,12 +198,19 @@ struct snapshot_codec {
     w.u8(ids.next_);
     for (auto id : ids.ids_)
       w.fixed(id);
+    // Version 2: the first decisions of the latest transactions, so that a
+    // re-send reaching another instance after a failover is answered from
+    // the card's memory.
+    w.u8(static_cast<std::uint8_t>(decisions.size()));
+    decisions.for_each([&](std::string_view tx_id, std::string_view d) {
+      w.bytes(tx_id);
+      w.bytes(d);
+    });
     w.fixed(checksum(out));
   }
 
-  static error load(std::string_view bytes,
-                                         card_state& out_card,
-                                         recent_ids& out_ids) {
+  static error load(std::string_view bytes, card_state& out_card,
+                    recent_ids& out_ids, recent_decisions* out_decisions) {
     if (bytes.size() < 8)
       return error{ec::malformed, "not a card snapshot"};
     std::uint32_t stored;
@@ -202,11 +222,11 @@ struct snapshot_codec {
     if (r.u8() != 'F' || r.u8() != 'S')
       return error{ec::malformed, "not a card snapshot"};
     auto version = r.u8();
-    if (version != snapshot_format_version)
+    if (version != 1 && version != snapshot_format_version)
       return error{ec::malformed, "card snapshot format version "
                                     + std::to_string(version)
              + " is not known (this build reads "
-                     + std::to_string(snapshot_format_version) + ")"};
+                     + std::to_string(snapshot_format_version) + " and 1)"};
     card_state c;
     recent_ids ids;
     c.has_location_ = r.u8() == 1;
@@ -247,25 +267,50 @@ struct snapshot_codec {
       r.fail();
     for (auto& id : ids.ids_)
       id = r.fixed<std::uint32_t>();
+    recent_decisions decisions;
+    if (version >= 2) {
+      auto n = r.u8();
+      if (n > recent_decisions::max_capacity)
+        return error{ec::malformed, "card snapshot keeps too many decisions"};
+      for (std::uint8_t k = 0; k < n && r.ok(); ++k) {
+        auto tx_id = r.bytes(r.varint());
+        auto d = r.bytes(r.varint());
+        if (r.ok())
+          decisions.add(tx_id, d, recent_decisions::max_capacity);
+      }
+      if (r.ok() && decisions.size() != n)
+        return error{ec::malformed, "card snapshot has a decision too large"};
+    }
     if (!r.ok())
       return error{ec::malformed, "card snapshot is truncated or corrupted"};
     if (!r.at_end())
       return error{ec::malformed, "card snapshot has trailing bytes"};
     out_card = c;
     out_ids = ids;
+    if (out_decisions != nullptr)
+      *out_decisions = std::move(decisions);
     return {};
   }
 };
 
 void save_snapshot(const card_state& card, const recent_ids& recent,
-                   std::string& out) {
-  snapshot_codec::save(card, recent, out);
+                   const recent_decisions& decisions, std::string& out) {
+  snapshot_codec::save(card, recent, decisions, out);
 }
 
-error load_snapshot(std::string_view bytes,
-                                         card_state& card,
-                                         recent_ids& recent) {
-  return snapshot_codec::load(bytes, card, recent);
+void save_snapshot(const card_state& card, const recent_ids& recent,
+                   std::string& out) {
+  snapshot_codec::save(card, recent, recent_decisions{}, out);
+}
+
+error load_snapshot(std::string_view bytes, card_state& card,
+                    recent_ids& recent, recent_decisions& decisions) {
+  return snapshot_codec::load(bytes, card, recent, &decisions);
+}
+
+error load_snapshot(std::string_view bytes, card_state& card,
+                    recent_ids& recent) {
+  return snapshot_codec::load(bytes, card, recent, nullptr);
 }
 
 } // namespace fraud::models

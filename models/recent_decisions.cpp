@@ -6,21 +6,17 @@
 
 namespace fraud::models {
 
-namespace {
-
-std::uint16_t id_size(const char* record) {
+std::uint16_t recent_decisions::id_size(const char* record) {
   std::uint16_t n;
   std::memcpy(&n, record, sizeof n);
   return n;
 }
 
-std::uint32_t decision_size(const char* record) {
+std::uint32_t recent_decisions::decision_size(const char* record) {
   std::uint32_t n;
   std::memcpy(&n, record + 2, sizeof n);
   return n;
 }
-
-} // namespace
 
 std::size_t recent_decisions::record_size(const char* record) {
   return header + id_size(record) + decision_size(record);
@@ -51,13 +47,10 @@ std::optional<std::string_view>
 recent_decisions::find(std::string_view tx_id) const {
   std::optional<std::string_view> found;
   // Newest wins: scan all, keep the last match.
-  for (std::size_t at = 0; at < buf_.size();) {
-    const char* r = buf_.data() + at;
-    std::string_view id{r + header, id_size(r)};
+  for_each([&](std::string_view id, std::string_view decision) {
     if (id == tx_id)
-      found = std::string_view{r + header + id.size(), decision_size(r)};
-    at += record_size(r);
-  }
+      found = decision;
+  });
   return found;
 }
 

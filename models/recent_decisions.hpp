@@ -2,11 +2,12 @@
 // went out, so that a re-sent transaction is answered with its first
 // decision from the card's own memory: no store, no backlog, no wait.
 //
-// Exact (ids are compared in full), unlike recent_ids, whose hashes
-// survive passivation in the snapshot; these records live only while the
-// card's actor does. One buffer per card: records are appended and the
-// oldest dropped, so a card holds at most `capacity` of them and one
-// allocation. An encoded decision with reasons is a few hundred bytes, so
+// Exact (ids are compared in full), unlike recent_ids. Both survive
+// passivation in the card's snapshot (format version 2), so that a re-send
+// reaching another instance after a failover, whose decision store never
+// saw the first decision, is still answered with it. One buffer per card:
+// records are appended and the oldest dropped, so a card holds at most
+// `capacity` of them and one allocation. An encoded decision with reasons is a few hundred bytes, so
 // each record kept costs every live card that much: two (the usual
 // re-send is of the card's latest transaction, or the one before it while
 // a new one came in) cost about 550 bytes a card with ordinary histories
@@ -39,6 +40,17 @@ public:
 
   std::size_t size() const { return count_; }
 
+  /// Calls f(tx_id, decision) for each record, oldest first.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t at = 0; at < buf_.size();) {
+      const char* r = buf_.data() + at;
+      f(std::string_view{r + header, id_size(r)},
+        std::string_view{r + header + id_size(r), decision_size(r)});
+      at += record_size(r);
+    }
+  }
+
   /// Bytes held on the heap.
   std::size_t memory() const { return buf_.capacity(); }
 
@@ -47,6 +59,8 @@ private:
   // the decision. Oldest first.
   static constexpr std::size_t header = 6;
   static std::size_t record_size(const char* record);
+  static std::uint16_t id_size(const char* record);
+  static std::uint32_t decision_size(const char* record);
 
   std::string buf_;
   std::uint8_t count_ = 0;

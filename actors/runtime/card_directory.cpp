@@ -25,6 +25,10 @@ card_actor card_directory::activate(const std::string& card_id) {
     act.restore = env_.filter->maybe_contains(card_id);
     if (!act.restore)
       env_.filter->add(card_id);
+  } else {
+    // No filter (a cluster): any card may have been written by another
+    // instance, so every activation asks the snapshot store.
+    act.restore = env_.pending != nullptr && env_.snapshot_reads != nullptr;
   }
   env_.stats->cards_activated.add();
   // Inline, the actor starts on its first message, on the routing thread.

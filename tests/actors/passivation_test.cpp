@@ -11,6 +11,7 @@
 #include "actors/decision_reads.hpp"
 #include "actors/runtime/card_directory.hpp"
 #include "actors/snapshot_writer.hpp"
+#include "models/card_snapshot.hpp"
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/recording_sink.hpp"
 #include "tests/support/test_coordinator.hpp"
@@ -183,6 +184,28 @@ TEST_F(passivation, a_new_card_starts_without_asking_the_store) {
   EXPECT_EQ(stats.restored.get(), 0u);
 }
 
+// In a cluster another instance may have written any card: without a
+// filter, every activation asks the store.
+TEST_F(passivation, without_a_filter_every_card_asks_the_store) {
+  env.filter = nullptr;
+  use({});
+  send(card_tx("card-new", 0));
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 1u);
+  EXPECT_EQ(stats.restored.get(), 0u) << "nothing stored: a new card";
+  // Written by someone else: no filter here ever saw card-x.
+  models::card_state card;
+  card.apply(card_tx("card-x", 0));
+  models::recent_ids recent;
+  std::string bytes;
+  models::save_snapshot(card, recent, bytes);
+  backend.cards["card-x"] = bytes;
+  send(located(card_tx("card-x", 10), london));
+  sched.run();
+  EXPECT_EQ(stats.restored.get(), 1u);
+  EXPECT_TRUE(fired("card-x-10", "impossible_travel"));
+}
+
 TEST_F(passivation, a_successor_waits_for_its_predecessor) {
   use({1, 0, 4096});
   // Nothing runs in between: card-a's first actor is still holding its
@@ -242,20 +265,27 @@ protected:
     }
   }
 
-  // card-a scores card-a-0, then is passivated (and its snapshot written).
-  void score_then_passivate() {
+  // card-a scores card-a-0 and `later` more, then is passivated (and its
+  // snapshot written). Its snapshot keeps the first decisions of its last
+  // two transactions: card-a-0's, with two more after it, only the store
+  // has.
+  void score_then_passivate(int later = 2) {
     use({1, 0, 0});
-    send(card_tx("card-a", 0));
+    for (int i = 0; i <= later; ++i)
+      send(card_tx("card-a", i));
     sched.run();
     send(card_tx("card-b", 0));
     sched.run();
     sched.trigger_timeouts();
     sched.run();
     ASSERT_EQ(backend.cards.count("card-a"), 1u);
+    ASSERT_EQ(sink.decisions.size(), static_cast<std::size_t>(later) + 2);
+    scored = sink.decisions.size();
   }
 
   actors::store_queue decision_queue;
   memory_decisions stored;
+  std::size_t scored = 0;  // decisions made by score_then_passivate
 };
 
 TEST_F(resends, a_live_card_answers_from_memory_without_the_store) {
@@ -292,7 +322,7 @@ TEST_F(resends, a_passivated_card_reads_the_first_decision_from_the_store) {
   store_everything();
   send(located(card_tx("card-a", 0), london));
   sched.run();
-  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  EXPECT_EQ(sink.decisions.size(), scored) << "card-a-0 scored twice";
   ASSERT_EQ(sink.duplicates.size(), 1u);
   EXPECT_EQ(sink.duplicates[0], "card-a-0:approve:0");
   EXPECT_EQ(stats.resend_reads.get(), 1u);
@@ -302,11 +332,31 @@ TEST_F(resends, a_passivated_card_reads_the_first_decision_from_the_store) {
   EXPECT_EQ(stored.reads, 2) << "kept out of memory: the latest stay";
 }
 
+// After a failover the card activates on an instance whose decision store
+// never saw its decisions: its snapshot brings the latest ones along.
+TEST_F(resends, a_restored_card_answers_its_last_resends_from_its_snapshot) {
+  score_then_passivate(1);  // card-a-0, card-a-1; nothing stored
+  use({});  // a directory of its own, as on the instance taking over
+  stored.failure = make_error(ec::store_error, "another instance's store");
+  for (int i : {1, 0}) {
+    send(located(card_tx("card-a", i), london));
+    sched.run();
+  }
+  EXPECT_EQ(stats.restored.get(), 1u);
+  EXPECT_EQ(sink.decisions.size(), scored) << "a re-send scored again";
+  EXPECT_TRUE(sink.refusals.empty());
+  ASSERT_EQ(sink.duplicates.size(), 2u);
+  EXPECT_EQ(sink.duplicates[0], "card-a-1:approve:0");
+  EXPECT_EQ(sink.duplicates[1], "card-a-0:approve:0");
+  EXPECT_EQ(stored.reads, 0) << "answered from the restored card's memory";
+  EXPECT_EQ(stats.duplicates.get(), 2u);
+}
+
 TEST_F(resends, a_first_decision_not_yet_stored_is_refused_not_scored) {
   score_then_passivate();  // card-a-0's decision is still queued
   send(located(card_tx("card-a", 0), london));
   sched.run();
-  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  EXPECT_EQ(sink.decisions.size(), scored) << "card-a-0 scored twice";
   ASSERT_EQ(sink.refusals.size(), 1u);
   EXPECT_NE(sink.refusals[0].find("not stored yet"), std::string::npos);
   EXPECT_EQ(stats.refused.get(), 1u);
@@ -324,7 +374,7 @@ TEST_F(resends, a_store_that_cannot_be_read_refuses_the_resend) {
   stored.failure = make_error(ec::store_error, "disk I/O error");
   send(located(card_tx("card-a", 0), london));
   sched.run();
-  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-0 scored twice";
+  EXPECT_EQ(sink.decisions.size(), scored) << "card-a-0 scored twice";
   ASSERT_EQ(sink.refusals.size(), 1u);
   EXPECT_NE(sink.refusals[0].find("disk I/O error"), std::string::npos);
   EXPECT_EQ(stats.store_errors.get(), 1u);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <vector>
 
 #include "models/card_snapshot.hpp"
 #include "models/scoring.hpp"
@@ -184,6 +185,142 @@ TEST(card_snapshot, corrupted_bytes_are_reported_and_change_nothing) {
   recent_ids recent;
   EXPECT_TRUE(load_snapshot("", card, recent));
   EXPECT_TRUE(load_snapshot("garbage", card, recent));
+}
+
+// The snapshot with the card's first decisions of its latest
+// transactions (format version 2), as a card actor saves it.
+struct kept {
+  history h;
+  recent_decisions decisions;
+};
+
+kept with_decisions(std::uint64_t seed, int n, std::size_t keep) {
+  kept k{build(seed, n), {}};
+  for (int i = 0; i < n; ++i) {
+    auto id = "tx-" + std::to_string(i);
+    k.decisions.add(id, id + ":approve:" + std::string(200 + i, 'r'), keep);
+  }
+  return k;
+}
+
+std::string with_checksum(std::string body) {
+  std::uint32_t sum = 2166136261u;
+  for (unsigned char c : body) {
+    sum ^= c;
+    sum *= 16777619u;
+  }
+  body.append(reinterpret_cast<const char*>(&sum), 4);
+  return body;
+}
+
+TEST(card_snapshot, keeps_the_latest_decisions_exactly) {
+  for (std::size_t keep : {0, 1, 2, 8}) {
+    auto k = with_decisions(7, 12, keep);
+    std::string bytes;
+    save_snapshot(k.h.card, k.h.recent, k.decisions, bytes);
+    card_state card;
+    recent_ids recent;
+    recent_decisions decisions;
+    decisions.add("stale", "left from before", 2);
+    ASSERT_FALSE(load_snapshot(bytes, card, recent, decisions)) << keep;
+    EXPECT_EQ(decisions.size(), keep);
+    EXPECT_FALSE(decisions.find("stale")) << "replaced, not merged";
+    for (int i = 0; i < 12; ++i) {
+      auto id = "tx-" + std::to_string(i);
+      EXPECT_EQ(decisions.find(id), k.decisions.find(id)) << keep << " " << id;
+    }
+    std::string again;
+    save_snapshot(card, recent, decisions, again);
+    EXPECT_EQ(bytes, again) << keep;
+  }
+}
+
+TEST(card_snapshot, awkward_decisions_round_trip) {
+  card_state card;
+  recent_ids recent;
+  recent_decisions decisions;
+  decisions.add("", "", 8);
+  decisions.add(std::string(1, '\0'), std::string("\x80\xff\0x", 4), 8);
+  decisions.add(std::string(300, 'i'), std::string(70'000, 'd'), 8);
+  std::string bytes;
+  save_snapshot(card, recent, decisions, bytes);
+  recent_decisions back;
+  ASSERT_FALSE(load_snapshot(bytes, card, recent, back));
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back.find(""), std::optional<std::string_view>{""});
+  EXPECT_EQ(back.find(std::string(1, '\0')),
+            std::optional<std::string_view>(std::string_view("\x80\xff\0x", 4)));
+  EXPECT_EQ(back.find(std::string(300, 'i'))->size(), 70'000u);
+}
+
+// Written by the version 1 writer (before decisions were kept) from
+// build(3, 10): an upgraded fraudd must read what the old one left.
+constexpr const char* version_1_golden =
+  "4653010102c6c3e583fa62295c8fc2f5a84dc0b81e85eb51984d409690ecfef962b81e85"
+  "eb513c75405a317411ec331740d046b189b08daf3f000002004d58010155530100f88290"
+  "a201010401a52200faddb305070001a5510101fd520301b984020401cf630501d4f30108"
+  "01f25d0901a52200bed239021603fa970617079580070102f427036587290366821e035f"
+  "1520036010150359a316035a3618035bc919035c8e88303f";
+
+std::string unhex(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(
+      std::stoi(std::string{hex.substr(i, 2)}, nullptr, 16)));
+  return out;
+}
+
+TEST(card_snapshot, version_1_still_loads) {
+  auto bytes = unhex(version_1_golden);
+  ASSERT_EQ(bytes[2], 1);
+  card_state card;
+  recent_ids recent;
+  recent_decisions decisions;
+  decisions.add("tx-x", "from before", 2);
+  ASSERT_FALSE(load_snapshot(bytes, card, recent, decisions));
+  EXPECT_EQ(decisions.size(), 0u) << "version 1 keeps no decisions";
+  auto h = build(3, 10);
+  std::string expected, got;
+  save_snapshot(h.card, h.recent, expected);
+  save_snapshot(card, recent, got);
+  EXPECT_EQ(got, expected) << "the same card, field for field";
+  EXPECT_TRUE(recent.maybe_contains("tx-9"));
+}
+
+TEST(card_snapshot, a_bad_decision_section_is_refused_and_changes_nothing) {
+  auto k = with_decisions(4, 6, 2);
+  std::string good;
+  save_snapshot(k.h.card, k.h.recent, k.decisions, good);
+  auto body = good.substr(0, good.size() - 4);
+  // Where the decisions start: a snapshot without them ends with their
+  // count (0) just before the checksum.
+  std::string none;
+  save_snapshot(k.h.card, k.h.recent, none);
+  auto at = none.size() - 5;
+  ASSERT_EQ(body[at], 2);
+  std::vector<std::string> bad;
+  auto too_many = body;
+  too_many[at] = static_cast<char>(recent_decisions::max_capacity + 1);
+  bad.push_back(with_checksum(too_many));
+  auto more_than_there = body;
+  more_than_there[at] = 3;
+  bad.push_back(with_checksum(more_than_there));
+  auto long_id = body;
+  long_id[at + 1] = static_cast<char>(0x7f);  // the first id's length
+  bad.push_back(with_checksum(long_id));
+  bad.push_back(with_checksum(body + "x"));
+  bad.push_back(with_checksum(body.substr(0, body.size() - 1)));
+  for (auto& b : bad) {
+    auto card = k.h.card;
+    auto recent = k.h.recent;
+    recent_decisions decisions;
+    decisions.add("kept", "as it was", 2);
+    auto err = load_snapshot(b, card, recent, decisions);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err.code(), fraud::ec::malformed);
+    EXPECT_EQ(decisions.size(), 1u);
+    EXPECT_TRUE(decisions.find("kept"));
+  }
 }
 
 } // namespace
