@@ -63,8 +63,9 @@ fraud::error scoring_service::start() {
     &scoring_service::open_rules,
     &scoring_service::open_state,
     &scoring_service::start_nats_server,
-    &scoring_service::spawn_writers,
     &scoring_service::connect_nats,
+    &scoring_service::open_cluster_state,  // needs NATS; the writer needs it
+    &scoring_service::spawn_writers,
     &scoring_service::start_ingresses,
     &scoring_service::start_responders,
     &scoring_service::start_sweeper,
@@ -193,7 +194,7 @@ fraud::error scoring_service::spawn_writers() {
     *snapshot_queue_, stats_);
   actors::snapshot_environment sn;
   sn.pending = pending_snapshots_.get();
-  sn.backend = snapshots_.get();
+  sn.backend = snapshot_writes_;
   sn.stats = &stats_;
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
   sn.thread_nice = cfg_.writer_nice;
@@ -259,7 +260,7 @@ fraud::error scoring_service::start_ingresses() {
   env_.resend_memory = cfg_.resend_memory;
   env_.snapshot_queue = snapshot_queue_.get();
   env_.pending = pending_snapshots_.get();
-  env_.snapshot_reads = snapshot_reads_.get();
+  env_.snapshot_reads = snapshot_reader_;
   env_.filter = filter_.get();
   if (cfg_.cluster.enabled) {
     // Subscriptions come with leases (start_cluster).
@@ -507,6 +508,9 @@ fraud::error scoring_service::start_sweeper() {
 }
 
 fraud::error scoring_service::open_state() {
+  snapshot_queue_ = std::make_unique<actors::store_queue>(cfg_.snapshot_queue);
+  if (cfg_.cluster.enabled)
+    return {};  // the cards' state is in the cluster (open_cluster_state)
   auto path = cfg_.state_path.empty() ? default_state_path(cfg_.db_path)
                                       : cfg_.state_path;
   if (auto err = claim(path, state_lock_))
@@ -516,12 +520,52 @@ fraud::error scoring_service::open_state() {
     return db.error();
   snapshots_ = std::move(*db);
   snapshot_reads_ = std::make_unique<snapshot_read_pool>(path);
-  snapshot_queue_ = std::make_unique<actors::store_queue>(cfg_.snapshot_queue);
+  snapshot_writes_ = snapshots_.get();
+  snapshot_reader_ = snapshot_reads_.get();
   filter_ = std::make_unique<actors::card_filter>(cfg_.card_filter_mb << 20);
   // Every card with a snapshot is known before the first transaction, so
   // that a restarted fraudd restores instead of starting cards afresh.
   return snapshots_->for_each_card(
     [this](std::string_view card) { filter_->add(card); });
+}
+
+fraud::error scoring_service::open_cluster_state() {
+  if (!cfg_.cluster.enabled)
+    return {};
+  // A connection of its own: a batch of thousands of snapshots must not
+  // queue in front of the replies.
+  nats_options no;
+  no.url = nats_url_;
+  no.auth = nats_auth_;
+  no.name = cfg_.name + "-state";
+  no.send_asap = false;
+  no.reconnect_buffer_bytes = 1;  // nothing stale after a cut (README: Cluster)
+  auto conn = nats_connection::connect(no);
+  if (!conn)
+    return with_context(conn.error(), "card state connection");
+  state_conn_ = std::move(*conn);
+  kv_snapshot_options ko;
+  ko.bucket = cfg_.cluster.card_bucket;
+  ko.replicas = cfg_.cluster.replicas;
+  // A cluster that has just started refuses to create an R3 bucket until
+  // its servers have elected a JetStream leader: a few seconds.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto store = kv_snapshot_store::open(state_conn_->get(), ko);
+    if (store) {
+      kv_snapshots_ = std::move(*store);
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= until)
+      return with_context(store.error(), "card bucket " + ko.bucket);
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "card bucket {}: {}; trying again",
+                      ko.bucket, to_string(store.error()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  snapshot_writes_ = kv_snapshots_.get();
+  snapshot_reader_ = kv_snapshots_.get();
+  // No card filter: another instance may have written any card.
+  return {};
 }
 
 void scoring_service::sweep_idle_cards() {
@@ -643,8 +687,12 @@ fraud::error scoring_service::stop() {
   live_rules_.reset();
   pending_snapshots_.reset();
   snapshot_queue_.reset();
+  snapshot_reader_ = nullptr;
+  snapshot_writes_ = nullptr;
   snapshot_reads_.reset();
   snapshots_.reset();
+  kv_snapshots_.reset();
+  state_conn_.reset();
   state_lock_.reset();  // after every connection to the files is closed
   db_lock_.reset();
   return result;

@@ -33,6 +33,7 @@
 #include "service/query_responder.hpp"
 #include "service/queue_monitor.hpp"
 #include "service/rules_responder.hpp"
+#include "service/kv_snapshot_store.hpp"
 #include "service/snapshot_db.hpp"
 #include "service/decision_db.hpp"
 #include "service/decision_db_reader.hpp"
@@ -88,6 +89,7 @@ private:
   fraud::error open_decisions();
   fraud::error open_rules();
   fraud::error open_state();
+  fraud::error open_cluster_state();
   fraud::error start_nats_server();
   fraud::error spawn_writers();
   fraud::error connect_nats();
@@ -148,6 +150,14 @@ private:
   actors::decision_store_actor store_actor_;
   std::unique_ptr<snapshot_db> snapshots_;
   std::unique_ptr<snapshot_read_pool> snapshot_reads_;
+  // In a cluster the cards' state is in a key-value bucket instead, on a
+  // connection of its own.
+  std::unique_ptr<nats_connection> state_conn_;
+  std::unique_ptr<kv_snapshot_store> kv_snapshots_;
+  // Whichever of the two holds the cards' state: the writer's backend and
+  // the card actors' reads.
+  actors::snapshot_backend* snapshot_writes_ = nullptr;
+  actors::snapshot_backend* snapshot_reader_ = nullptr;
   std::unique_ptr<actors::store_queue> snapshot_queue_;
   std::unique_ptr<actors::card_filter> filter_;
   std::unique_ptr<actors::pending_snapshots> pending_snapshots_;
