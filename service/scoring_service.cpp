@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "actors/runtime/log.hpp"
+#include "protocol/partition.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
 
@@ -381,6 +382,20 @@ void scoring_service::stop_serving_partition(int p, bool planned) {
     if (late)
       FRAUD_LOG(warn, "cluster", "partition {}: {} of {} cards still busy "
                 "after 5 s", p, cards.size() - down, cards.size());
+  }
+  if (!planned && pending_snapshots_) {
+    // The lease is gone: the next owner may already write these cards.
+    // What this instance has not written yet is older than what it will
+    // write, so it is dropped rather than written over the new owner's
+    // (lost: at most --snapshot-interval-ms of these cards' changes).
+    auto n = pending_snapshots_->discard([&](const std::string& card) {
+      return protocol::partition_of(card, static_cast<std::uint32_t>(
+                                            cfg_.cluster.partitions))
+             == static_cast<std::uint32_t>(p);
+    });
+    if (n > 0)
+      FRAUD_LOG(warn, "cluster", "partition {}: {} card snapshots not "
+                "written, the lease being lost", p, n);
   }
   if (planned && snapshot_writer_) {
     // Written before the lease is released: the new owner reads it.

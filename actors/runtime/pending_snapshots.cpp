@@ -50,6 +50,22 @@ void pending_snapshots::written(const std::vector<item>& batch) {
   }
 }
 
+std::size_t pending_snapshots::discard(
+  const std::function<bool(const std::string&)>& which) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  absorb();
+  std::size_t n = 0;
+  for (auto i = pending_.begin(); i != pending_.end();) {
+    if (which(i->first)) {
+      i = pending_.erase(i);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
 void pending_snapshots::absorb_queue() {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();

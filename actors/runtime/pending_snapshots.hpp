@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ public:
 
   /// Forgets what was written, unless a newer snapshot came meanwhile.
   void written(const std::vector<item>& batch);
+
+  /// Forgets every snapshot, queued or pending, of the cards `which` says:
+  /// state another instance now owns, which must not be overwritten with
+  /// this one's older copy. Returns how many.
+  std::size_t discard(const std::function<bool(const std::string&)>& which);
 
   /// Takes what is queued into the pending map. The writer calls it often,
   /// so that find() (on an activating card's thread) has little to take.
