@@ -14,10 +14,13 @@
 #include <set>
 #include <thread>
 
+#include "protocol/cluster_codec.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/partition.hpp"
 #include "service/client/clock.hpp"
+#include "service/client/gather.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/kv_bucket.hpp"
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -117,7 +120,8 @@ protected:
             "--instance-id", id, "--db", local.file(id + ".db"),
             "--lease-ttl-ms", "2000", "--lease-bucket", "leases" + suffix,
             "--card-bucket", "cards" + suffix, "--rules-bucket",
-            "rules" + suffix, "--drain-timeout-ms", "2000"};
+            "rules" + suffix, "--drain-timeout-ms", "2000",
+            "--snapshot-interval-ms", "100"};
   }
 
   void start(const std::string& id) {
@@ -159,6 +163,34 @@ protected:
         << ") not answered after " << o.attempts << " attempts: "
         << o.last_problem << "\n" << outputs();
     }
+  }
+
+  // The instance that holds partition p, as the instances' answers to
+  // fraud.query.cluster say; "" when none does.
+  std::string owner_of(std::uint32_t p) {
+    service::nats_options o;
+    o.url = nats->urls();
+    o.name = "cluster-fraudd-viewer";
+    o.auth.nkey_file = nats->seed_file("viewer");
+    o.auth.inbox_prefix = "_INBOX.viewer";
+    auto viewer = service::nats_connection::connect(o);
+    EXPECT_TRUE(viewer) << to_string(viewer.error());
+    if (!viewer)
+      return {};
+    service::gather_options go;
+    go.min_instances = static_cast<std::uint32_t>(instances.size());
+    auto got = service::gather(**viewer, protocol::cluster_subject, "", go);
+    if (!got)
+      return {};
+    for (auto& r : got->replies) {
+      protocol::cluster_view v;
+      if (protocol::decode(r.bytes.data(), r.bytes.size(), v))
+        continue;
+      for (auto owned : v.owned)
+        if (owned == p)
+          return v.instance;
+    }
+    return {};
   }
 
   std::string outputs() const {
@@ -269,6 +301,53 @@ TEST_F(cluster_fraudd, scoring_goes_on_when_one_nats_server_stops) {
   expect_every_card_answered(cards);
   ASSERT_FALSE(nats->restart(2));
   expect_every_card_answered(cards);
+}
+
+// The cards' state moves with their partition: after kill -9 of the
+// instance that scored a card in New York, the instance that takes the
+// partition over knows it (impossible travel to London ten minutes later
+// is caught), and answers a re-send of the first transaction as a
+// duplicate with its first decision, though that decision is in the dead
+// instance's store.
+TEST_F(cluster_fraudd, a_failover_keeps_the_cards_state_and_its_resends) {
+  start("k1");
+  start("k2");
+  expect_every_card_answered(cards_in_every_partition());
+  const std::string card = "traveller-1";
+  auto ny = test::card_tx(card, 0, "trip-ny");
+  auto first = score_retrying(authoriser->get(), ny);
+  ASSERT_TRUE(first.answered) << first.last_problem;
+  auto owner = owner_of(protocol::partition_of(card, 64));
+  ASSERT_FALSE(owner.empty()) << outputs();
+  // Written to the card bucket (--snapshot-interval-ms 100).
+  {
+    service::nats_options o;
+    o.url = nats->urls();
+    o.auth.nkey_file = nats->seed_file("scorer");
+    o.auth.inbox_prefix = "_INBOX.scorer";
+    auto scorer = service::nats_connection::connect(o);
+    ASSERT_TRUE(scorer);
+    service::kv_bucket_options bo;
+    bo.name = "cards" + suffix;
+    auto bucket = service::kv_bucket::open((*scorer)->get(), bo);
+    ASSERT_TRUE(bucket) << to_string(bucket.error());
+    ASSERT_TRUE(test::eventually([&] { return bool((*bucket)->get(card)); },
+                                 10s));
+  }
+  instances[owner]->stop(SIGKILL);
+  instances.erase(owner);
+  auto again = score_retrying(authoriser->get(), ny);
+  ASSERT_TRUE(again.answered) << again.last_problem << "\n" << outputs();
+  EXPECT_TRUE(again.env.duplicate);
+  EXPECT_EQ(again.env.decided_at_ms, first.env.decided_at_ms);
+  EXPECT_EQ(again.decision.action, first.decision.action);
+  auto london = test::in_country(
+    test::located(test::card_tx(card, 10, "trip-london"), test::london), "GB");
+  auto r = score_retrying(authoriser->get(), london);
+  ASSERT_TRUE(r.answered) << r.last_problem;
+  EXPECT_EQ(r.decision.action, models::action::decline);
+  ASSERT_FALSE(r.decision.reasons.empty());
+  EXPECT_EQ(r.decision.reasons[0].rule, "impossible_travel");
 }
 
 } // namespace
