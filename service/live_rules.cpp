@@ -270,15 +270,15 @@ live_rules::set(const protocol::rules_set_request& r,
     signature who{r.author, r.reason, wall_ms(), signer};
     bool unchanged = false;
     auto made = publish(request, [&](const bucket_rules& c)
-                                   -> std::optional<bucket_rules> {
+                                   -> std::optional<bucket_rules_change> {
       if (c.running.text == r.text) {
         unchanged = true;
         return std::nullopt;
       }
-      bucket_rules next = c;
-      next.last_version = c.last_version + 1;
-      next.running = bucket_version{next.last_version, r.text, rules, who};
+      bucket_rules_change next;
       next.kind = "set";
+      next.version = bucket_version{0, r.text, rules, who};  // numbered by
+                                                             // the fold
       next.activated = who;
       return next;
     });
@@ -314,20 +314,6 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
                      const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
   auto v = store_->version(r.version);
-  if (v && !*v && bucket_) {
-    // Run here before this instance joined: the bucket keeps them all.
-    auto b = bucket_;
-    guard.unlock();
-    auto kept = b->version(r.version);
-    guard.lock();
-    if (!kept)
-      v = kept.error();
-    else if (*kept)
-      v = std::optional<stored_version>{stored_version{
-        (*kept)->version, (*kept)->text, (*kept)->who.author,
-        (*kept)->who.reason, (*kept)->who.at_ms, (*kept)->rules,
-        (*kept)->who.signer}};
-  }
   if (!v || !*v) {
     auto out = running_reply();
     out.error = !v ? v.error()
@@ -359,12 +345,12 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
     bucket_version old{(*v)->version, (*v)->text, (*v)->rules,
                        signature{(*v)->author, (*v)->reason,
                                  (*v)->created_at_ms, (*v)->signer}};
-    auto made = publish(request, [&](const bucket_rules& c) {
-      bucket_rules next = c;
-      next.running = old;
+    auto made = publish(request, [&](const bucket_rules&) {
+      bucket_rules_change next;
       next.kind = "rollback";
+      next.version = old;
       next.activated = who;
-      return std::optional<bucket_rules>{next};
+      return std::optional<bucket_rules_change>{next};
     });
     return publish_rules_reply(std::move(made), {});
   }

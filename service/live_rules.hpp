@@ -144,22 +144,23 @@ private:
   // ---- cluster mode (live_rules_cluster.cpp) ----
   fraud::error join(const rules_cluster& cluster,
                     const std::string& rules_file);
-  // Seeds the empty bucket with what would run here alone; the state to
-  // run (ours, or the one that beat us to it) and its revision.
-  fraud::expected<std::pair<bucket_rules, std::uint64_t>>
-  seed(const std::string& rules_file, bool& seeded);
+  // Proposes what would run here alone to the empty bucket.
+  fraud::error seed(const std::string& rules_file, bool& seeded);
+  // Applies the watcher's entries here until `revision` is applied.
+  fraud::error catch_up(std::uint64_t revision);
   fraud::error seed_lists();
   fraud::error match_lists(const std::vector<bucket_entry>& log);
   // The watcher's: applies one entry, under the lock.
   void apply(bucket_entry e);
+  void apply_rules_change(const bucket_rules_change& c, std::uint64_t rev);
   fraud::error apply_rules(const bucket_rules& c);
   fraud::error keep_locally(const bucket_version& v);
   void apply_list_change(const bucket_list_change& c);
-  // Writes what `change` makes of rules.current (nothing: no change),
-  // retrying on a state that beat it. The version this request runs, and
-  // the revision to wait for.
-  using rules_change =
-    std::function<std::optional<bucket_rules>(const bucket_rules&)>;
+  // Proposes what `change` makes of the cluster's rules (nothing: no
+  // change) until the fold accepts it. The version this request runs, and
+  // the revision that made it.
+  using rules_change = std::function<std::optional<bucket_rules_change>(
+    const bucket_rules&)>;
   fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
   publish(const std::string& request, const rules_change& change);
   protocol::rules_change_reply
@@ -169,6 +170,7 @@ private:
   protocol::list_change_reply
   publish_list_change(const bucket_list_change& whole);
   std::shared_ptr<rules_bucket> bucket() const;
+  std::uint64_t bucket_applied() const;
   // Binds `p` to the current lists and puts it in the slot: the next
   // transaction of every card runs it.
   void install(std::uint64_t version,
@@ -196,6 +198,9 @@ private:
   std::shared_ptr<rules_bucket> bucket_;  // null once left
   std::condition_variable applied_;       // a bucket entry was applied
   std::uint64_t applied_revision_ = 0;    // the last entry applied
+  bucket_rules state_;                    // the fold of the rules log
+  std::map<std::uint64_t, std::uint64_t> outcomes_;  // revision -> version
+                                                     // (0: refused), recent
   struct applied_change {
     std::uint32_t parts = 0;
     std::uint32_t seen = 0;

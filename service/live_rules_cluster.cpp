@@ -42,6 +42,11 @@ std::shared_ptr<rules_bucket> live_rules::bucket() const {
   return bucket_;
 }
 
+std::uint64_t live_rules::bucket_applied() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return applied_revision_;
+}
+
 void live_rules::leave_cluster() {
   std::shared_ptr<rules_bucket> b;
   {
@@ -72,48 +77,54 @@ fraud::error live_rules::join(const rules_cluster& cluster,
   auto held = b->replay();
   if (!held)
     return held.error();
+  std::unique_lock<std::mutex> guard{mtx_};
   clustered_ = true;
   timeout_ms_ = cluster.timeout_ms;
   bucket_ = b;
-  std::lock_guard<std::mutex> guard{mtx_};
-  // History first, so that the running version is found among it.
-  std::optional<std::pair<bucket_rules, std::uint64_t>> current;
+  // Every version the cluster ran is kept here, so that history and
+  // rollbacks answer as on any other instance.
   for (auto& e : *held) {
-    if (auto* v = std::get_if<bucket_version>(&e.value)) {
-      if (auto err = keep_locally(*v))
-        FRAUD_LOG(warn, "rules", "history: {}", err.what());
-    } else if (auto* c = std::get_if<bucket_rules>(&e.value)) {
-      current.emplace(*c, e.revision);
+    if (auto* c = std::get_if<bucket_rules_change>(&e.value)) {
+      auto r = fold(state_, *c);
+      if (r.changed)
+        if (auto err = keep_locally(state_.running))
+          return with_context(err, "bucket " + b->name());
     }
     applied_revision_ = std::max(applied_revision_, e.revision);
   }
   bool seeded = false;
-  if (!current) {
-    auto s = seed(rules_file, seeded);
-    if (!s)
-      return s.error();
-    current = std::move(*s);
+  if (state_.last_version == 0) {
+    guard.unlock();  // catch_up() applies under the lock
+    if (auto err = seed(rules_file, seeded))
+      return err;
+    guard.lock();
   } else if (!rules_file.empty()) {
     FRAUD_LOG(warn, "rules", "--rules {} not run: the cluster's bucket {} "
               "runs {}, and it wins", rules_file, b->name(),
-              version_name(current->first.running.version));
+              version_name(state_.running.version));
   }
-  if (auto err = apply_rules(current->first))
-    return with_context(err, "bucket " + b->name());
-  // Numbers this database gave out before it joined are not given again.
+  if (!rules_) {  // catch_up() may have run it
+    if (auto err = apply_rules(state_))
+      return with_context(err, "bucket " + b->name());
+  }
+  // Numbers this database gave out before it joined are not given again
+  // (best effort: a change that races it wins, and the next start tries).
   auto mine = store_->max_version();
   if (!mine)
     return mine.error();
-  for (int i = 0; i < max_attempts && *mine > current->first.last_version;
-       ++i) {
-    auto raised = current->first;
-    raised.last_version = *mine;
-    if (b->update(raised, current->second))
-      break;
-    auto again = b->current();
-    if (!again || !*again)
-      break;
-    current = std::move(**again);
+  if (*mine > state_.last_version) {
+    bucket_rules_change raise;
+    raise.request = random_request_id();
+    raise.base = state_.last_version;
+    raise.kind = "floor";
+    raise.floor = *mine;
+    guard.unlock();
+    auto w = b->propose(raise);
+    if (!w)
+      return w.error();
+    if (auto err = catch_up(*w))
+      return err;
+    guard.lock();
   }
   if (auto err = seeded ? seed_lists() : match_lists(*held))
     return err;
@@ -122,8 +133,7 @@ fraud::error live_rules::join(const rules_cluster& cluster,
   return {};
 }
 
-fraud::expected<std::pair<bucket_rules, std::uint64_t>>
-live_rules::seed(const std::string& rules_file, bool& seeded) {
+fraud::error live_rules::seed(const std::string& rules_file, bool& seeded) {
   auto c = choose(rules_file);
   if (!c)
     return c.error();
@@ -132,46 +142,59 @@ live_rules::seed(const std::string& rules_file, bool& seeded) {
     return make_error(ec::config_error,
                       (rules_file.empty() ? version_name(c->version)
                                           : rules_file)
-                        + " does not compile:" + describe_errors(compiled.errors));
+                        + " does not compile:"
+                        + describe_errors(compiled.errors));
   auto mine = store_->max_version();
   if (!mine)
     return mine.error();
-  bucket_rules first;
-  first.running.version = c->version != 0 ? c->version : *mine + 1;
-  first.running.text = c->text;
-  first.running.rules =
+  bucket_rules_change first;
+  first.request = random_request_id();
+  first.kind = "start";
+  first.version.version = c->version != 0 ? c->version : *mine + 1;
+  first.version.text = c->text;
+  first.version.rules =
     static_cast<std::uint32_t>(compiled.program->rules.size());
-  first.running.who = c->who;
-  if (c->ran_last) {
-    auto v = store_->version(c->version);
-    if (v && *v)
-      first.running.who = stored_signature(**v);
-  }
+  first.version.who = c->who;
+  if (c->ran_last)
+    if (auto v = store_->version(c->version); v && *v)
+      first.version.who = stored_signature(**v);
   if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
     return with_context(err, rules_file.empty()
-                               ? version_name(first.running.version)
+                               ? version_name(first.version.version)
                                : rules_file);
-  first.kind = "start";
-  first.activated = signature{"fraudd", "seeded the cluster's rules", wall_ms(),
-                              ""};
-  first.last_version = std::max(first.running.version, *mine);
-  auto created = bucket_->create(first);
-  if (created) {
-    seeded = true;
+  first.activated = signature{"fraudd", "seeded the cluster's rules",
+                              wall_ms(), ""};
+  first.floor = *mine;
+  auto w = bucket_->propose(first);
+  if (!w)
+    return w.error();
+  if (auto err = catch_up(*w))
+    return err;
+  std::lock_guard<std::mutex> guard{mtx_};
+  // Two instances may seed at once: the first entry wins on both.
+  seeded = outcomes_[*w] != 0 && state_.made_by(first.request) != 0;
+  if (seeded)
     FRAUD_LOG(info, "rules", "seeded bucket {} with {}", bucket_->name(),
-              version_name(first.running.version));
-    return std::pair{first, *created};
+              version_name(first.version.version));
+  return {};
+}
+
+fraud::error live_rules::catch_up(std::uint64_t revision) {
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(timeout_ms_);
+  auto b = bucket();
+  while (b && bucket_applied() < revision) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return make_error(ec::timeout, "bucket " + b->name() + ": revision "
+                                       + std::to_string(revision)
+                                       + " not seen by its watcher");
+    auto e = b->poll(200);
+    if (!e)
+      return e.error();
+    if (*e)
+      apply(std::move(**e));
   }
-  if (!kv_taken(created.error()))
-    return created.error();
-  // Another instance seeded it a moment ago.
-  auto theirs = bucket_->current();
-  if (!theirs)
-    return theirs.error();
-  if (!*theirs)
-    return make_error(ec::nats_error, "bucket " + bucket_->name()
-                                        + ": rules.current taken, yet empty");
-  return std::move(**theirs);
+  return {};
 }
 
 fraud::error live_rules::keep_locally(const bucket_version& v) {
@@ -219,38 +242,36 @@ fraud::error live_rules::apply_rules(const bucket_rules& c) {
   return {};
 }
 
+void live_rules::apply_rules_change(const bucket_rules_change& c,
+                                    std::uint64_t rev) {
+  auto before = version_;
+  auto r = fold(state_, c);
+  outcomes_[rev] = r.version;
+  while (outcomes_.size() > max_changes_remembered)
+    outcomes_.erase(outcomes_.begin());
+  if (!r.changed)
+    return;
+  if (auto err = apply_rules(state_)) {
+    FRAUD_LOG(err, "rules", "not applied from the bucket: {}", err.what());
+    return;
+  }
+  if (before != version_)
+    FRAUD_LOG(info, "rules", "{} running ({} by {}, through the cluster)",
+              version_name(version_), state_.kind,
+              state_.activated.signer.empty() ? state_.activated.author
+                                              : state_.activated.signer);
+}
+
 void live_rules::apply(bucket_entry e) {
-  std::optional<bucket_version> kept;
-  std::shared_ptr<rules_bucket> b;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (auto* c = std::get_if<bucket_rules>(&e.value)) {
-      auto before = version_;
-      if (auto err = apply_rules(*c))
-        FRAUD_LOG(err, "rules", "not applied from the bucket: {}",
-                  err.what());
-      else if (before != version_)
-        FRAUD_LOG(info, "rules", "{} running ({} by {}, through the cluster)",
-                  version_name(version_), c->kind,
-                  c->activated.signer.empty() ? c->activated.author
-                                              : c->activated.signer);
-      kept = c->running;
-      b = bucket_;
-    } else if (auto* v = std::get_if<bucket_version>(&e.value)) {
-      if (auto err = keep_locally(*v))
-        FRAUD_LOG_LIMITED(6, warn, "rules", "history: {}", err.what());
-    } else {
+    if (auto* c = std::get_if<bucket_rules_change>(&e.value))
+      apply_rules_change(*c, e.revision);
+    else
       apply_list_change(std::get<bucket_list_change>(e.value));
-    }
     applied_revision_ = std::max(applied_revision_, e.revision);
   }
   applied_.notify_all();
-  // Whoever applies a version first keeps it for rollbacks and late
-  // joiners; the others find it there (no write).
-  if (kept && b)
-    if (auto err = b->keep(*kept))
-      FRAUD_LOG_LIMITED(6, warn, "rules", "keeping {} in the bucket: {}",
-                        version_name(kept->version), err.what());
 }
 
 void live_rules::apply_list_change(const bucket_list_change& c) {
@@ -382,30 +403,35 @@ fraud::error live_rules::seed_lists() {
 
 fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
 live_rules::publish(const std::string& request, const rules_change& change) {
-  auto b = bucket();
-  if (!b)
-    return make_error(ec::shutting_down,
-                      "this fraudd has left the cluster (it is stopping)");
   auto id = valid_request_id(request) ? request : random_request_id();
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    auto cur = b->current();
-    if (!cur)
-      return cur.error();
-    if (!*cur)
-      return make_error(ec::nats_error,
-                        "bucket " + b->name() + " has no rules.current");
-    auto& [c, revision] = **cur;
-    if (auto made = c.made_by(id))
-      return std::pair{made, revision};  // through another instance
-    auto next = change(c);
+    std::unique_lock<std::mutex> guard{mtx_};
+    auto b = bucket_;
+    if (!b)
+      return make_error(ec::shutting_down,
+                        "this fraudd has left the cluster (it is stopping)");
+    if (auto made = state_.made_by(id))
+      return std::pair{made, applied_revision_};  // through another instance
+    auto next = change(state_);
     if (!next)
-      return std::pair{c.running.version, revision};
-    next->remember(id, next->running.version);
-    auto written = b->update(*next, revision);
-    if (written)
-      return std::pair{next->running.version, *written};
-    if (!kv_taken(written.error()))
+      return std::pair{state_.running.version, applied_revision_};
+    next->request = id;
+    next->base = state_.last_version;
+    guard.unlock();
+    auto written = b->propose(*next);
+    if (!written)
       return written.error();
+    guard.lock();
+    if (!applied_.wait_for(guard, std::chrono::milliseconds(timeout_ms_),
+                           [&] {
+                             return applied_revision_ >= *written || !bucket_;
+                           })
+        || applied_revision_ < *written)
+      return make_error(ec::timeout,
+                        "the change is in the cluster's bucket, and not yet "
+                        "seen by this instance: ask fraud.rules.get");
+    if (auto v = outcomes_[*written])
+      return std::pair{v, *written};
     // Another change came first: this one goes on top of it.
     FRAUD_LOG(info, "rules", "another change came first in bucket {}; "
               "trying again on top of it", b->name());

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char current_key[] = "rules.current";
-constexpr char version_prefix[] = "rules.version.";
+constexpr char rules_prefix[] = "rules.change.";
 constexpr char change_prefix[] = "lists.change.";
 
 json to_json(const signature& s) {
@@ -57,15 +57,13 @@ fraud::expected<std::string> dump(const json& j, const char* what) {
   }
 }
 
-fraud::expected<std::string> encode(const bucket_rules& r) {
-  json recent = json::array();
-  for (auto& [id, version] : r.recent)
-    recent.push_back(json{id, version});
-  return dump(json{{"running", to_json(r.running)},
-                   {"kind", r.kind},
-                   {"activated", to_json(r.activated)},
-                   {"last_version", r.last_version},
-                   {"recent", recent}},
+fraud::expected<std::string> encode(const bucket_rules_change& c) {
+  return dump(json{{"request", c.request},
+                   {"base", c.base},
+                   {"kind", c.kind},
+                   {"version", to_json(c.version)},
+                   {"activated", to_json(c.activated)},
+                   {"floor", c.floor}},
               "the rule text");
 }
 
@@ -90,19 +88,16 @@ fraud::expected<entry_value> decode(std::string_view key,
   if (j.is_discarded() || !j.is_object())
     return make_error(ec::store_error, std::string{key} + ": not JSON");
   try {
-    if (key == current_key) {
-      bucket_rules r;
-      r.running = version_of(j.at("running"));
-      r.kind = j.value("kind", "");
-      r.activated = signature_of(j.value("activated", json::object()));
-      r.last_version = j.value("last_version", std::uint64_t{0});
-      for (auto& pair : j.value("recent", json::array()))
-        r.recent.emplace_back(pair.at(0).get<std::string>(),
-                              pair.at(1).get<std::uint64_t>());
-      return entry_value{std::move(r)};
+    if (key.rfind(rules_prefix, 0) == 0) {
+      bucket_rules_change c;
+      c.request = j.value("request", "");
+      c.base = j.at("base").get<std::uint64_t>();
+      c.kind = j.at("kind").get<std::string>();
+      c.version = version_of(j.at("version"));
+      c.activated = signature_of(j.value("activated", json::object()));
+      c.floor = j.value("floor", std::uint64_t{0});
+      return entry_value{std::move(c)};
     }
-    if (key.rfind(version_prefix, 0) == 0)
-      return entry_value{version_of(j)};
     if (key.rfind(change_prefix, 0) == 0) {
       bucket_list_change c;
       c.id = j.at("id").get<std::string>();
@@ -120,6 +115,24 @@ fraud::expected<entry_value> decode(std::string_view key,
   return make_error(ec::not_found, std::string{key});
 }
 
+// A write, tried again while JetStream has no responder for the bucket's
+// stream: a bucket another instance has just made has a stream whose
+// replicas are still being placed (seen in tests as instances start at
+// once). Nothing was written then, so writing again is safe.
+template <class Write>
+fraud::expected<std::uint64_t> retried(int timeout_ms, Write write) {
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(timeout_ms);
+  const std::string no_responders = natsStatus_GetText(NATS_NO_RESPONDERS);
+  for (;;) {
+    auto w = write();
+    if (w || w.error().what().find(no_responders) == std::string::npos
+        || std::chrono::steady_clock::now() > deadline)
+      return w;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 std::string change_key(const bucket_list_change& c) {
   return change_prefix + c.id + "." + std::to_string(c.part);
 }
@@ -133,6 +146,29 @@ std::uint64_t bucket_rules::made_by(const std::string& request) const {
     if (id == request)
       return version;
   return 0;
+}
+
+fold_result fold(bucket_rules& state, const bucket_rules_change& c) {
+  if (auto made = state.made_by(c.request))
+    return fold_result{made, false};
+  if (c.base != state.last_version)
+    return fold_result{};
+  if (c.kind == "set") {
+    state.running = c.version;
+    state.running.version = state.last_version + 1;
+  } else if (c.kind != "floor") {  // rollback, start
+    if (c.version.version == 0)
+      return fold_result{};
+    state.running = c.version;
+  }
+  if (c.kind != "floor") {
+    state.kind = c.kind;
+    state.activated = c.activated;
+  }
+  state.last_version = std::max({state.last_version, state.running.version,
+                                 c.floor});
+  state.remember(c.request, state.running.version);
+  return fold_result{state.running.version, c.kind != "floor"};
 }
 
 void bucket_rules::remember(const std::string& request,
@@ -206,58 +242,14 @@ rules_bucket::~rules_bucket() {
     kvWatcher_Destroy(watcher_);
 }
 
-fraud::expected<std::optional<std::pair<bucket_rules, std::uint64_t>>>
-rules_bucket::current() const {
-  using result = std::optional<std::pair<bucket_rules, std::uint64_t>>;
-  auto v = kv_->get(current_key);
-  if (!v && v.error().code() == ec::not_found)
-    return result{};
-  if (!v)
-    return v.error();
-  auto r = decode(current_key, v->value);
-  if (!r)
-    return r.error();
-  return result{std::pair{std::get<bucket_rules>(std::move(*r)), v->revision}};
-}
-
-fraud::expected<std::uint64_t> rules_bucket::create(const bucket_rules& r) {
-  auto text = encode(r);
+fraud::expected<std::uint64_t>
+rules_bucket::propose(const bucket_rules_change& c) {
+  auto text = encode(c);
   if (!text)
     return text.error();
-  return kv_->create(current_key, *text);
-}
-
-fraud::expected<std::uint64_t> rules_bucket::update(const bucket_rules& r,
-                                                    std::uint64_t last) {
-  auto text = encode(r);
-  if (!text)
-    return text.error();
-  return kv_->update(current_key, *text, last);
-}
-
-fraud::expected<std::optional<bucket_version>>
-rules_bucket::version(std::uint64_t n) const {
-  auto key = version_prefix + std::to_string(n);
-  auto v = kv_->get(key);
-  if (!v && v.error().code() == ec::not_found)
-    return std::optional<bucket_version>{};
-  if (!v)
-    return v.error();
-  auto r = decode(key, v->value);
-  if (!r)
-    return r.error();
-  return std::optional<bucket_version>{std::get<bucket_version>(*r)};
-}
-
-fraud::error rules_bucket::keep(const bucket_version& v) {
-  auto text = dump(to_json(v), "the rule text");
-  if (!text)
-    return text.error();
-  auto written = kv_->create(version_prefix + std::to_string(v.version),
-                             *text);
-  if (!written && !kv_taken(written.error()))
-    return written.error();
-  return {};
+  // A key of its own: never overwritten, so a replay sees every entry.
+  auto key = rules_prefix + c.request + "." + random_request_id();
+  return retried(timeout_ms_, [&] { return kv_->put(key, *text); });
 }
 
 fraud::expected<std::uint64_t>
@@ -265,7 +257,8 @@ rules_bucket::append(const bucket_list_change& part) {
   auto text = encode(part);
   if (!text)
     return text.error();
-  return kv_->create(change_key(part), *text);
+  return retried(timeout_ms_,
+                 [&] { return kv_->create(change_key(part), *text); });
 }
 
 fraud::error rules_bucket::watch() {
@@ -324,6 +317,15 @@ fraud::expected<std::vector<bucket_entry>> rules_bucket::replay() {
     return a.revision < b.revision;
   });
   return out;
+}
+
+fraud::expected<std::optional<bucket_entry>>
+rules_bucket::poll(std::int64_t timeout_ms) {
+  bool done = false;
+  auto e = next(timeout_ms, done);
+  if (!e && e.error().code() == ec::timeout)
+    return std::optional<bucket_entry>{};
+  return e;
 }
 
 void rules_bucket::follow(std::function<void(bucket_entry)> apply) {

@@ -2,36 +2,43 @@
 // source of truth every fraudd in cluster mode runs (issue 14). live_rules
 // makes its changes here and applies what its watcher sees here, its own
 // changes included; each instance's SQLite (rules_db) is a copy, kept so
-// that history is answered locally and survives the bucket.
+// that history is answered locally.
 //
-// The keys, and why each has the shape it has:
-//   rules.current        what runs: the running version's whole record
-//                        (number, text, who/when), how it came to run
-//                        (set, rollback, start), the highest number given
-//                        out, and the last requests made. One key, so one
-//                        compare-and-set decides both the number and what
-//                        runs: two changes through two instances cannot
-//                        both take rules-N; the loser reads the new state
-//                        and tries again as rules-(N+1). A rule text is at
-//                        most --rules-max-bytes (256 KiB), well within the
-//                        server's max_payload (1 MiB).
-//   rules.version.<N>    every version ever run, written once (create) by
-//                        whichever instance applies it first: a rollback
-//                        finds the text, and an instance that joins later
-//                        fills its history from these.
+// Why a log, not compare-and-set: nats-server 2.9.10 does not serialise
+// concurrent writes that expect a key's last revision on a replicated
+// stream (the check is made before the write is replicated, not in it:
+// nats-io/nats-server#4320, fixed in 2.9.21); tests/service/
+// rules_cluster_test.cpp saw two concurrent updates of one revision both
+// succeed. What the stream does order, on every server and for every
+// watcher, is its entries. So each change is a new key (never
+// overwritten, so that a replay sees exactly what watchers saw), and every
+// instance folds the entries in stream order with the same deterministic
+// rule (fold() below): a change made on the state it read is accepted, a
+// change made on a state that another change replaced since is refused,
+// on every instance alike. That is compare-and-set, decided by the order.
+//
+// The keys:
+//   rules.change.<request>.<write>  a rules change: set (a text, numbered
+//                        on acceptance: last + 1, so rules-N is one text
+//                        everywhere), rollback (a version again), start
+//                        (the first instance's seed), floor (numbers an
+//                        instance used before it joined are not given
+//                        again). `base` is the last number the writer saw.
+//                        A text is at most --rules-max-bytes (256 KiB),
+//                        within the server's max_payload (1 MiB).
 //   lists.change.<id>.<k> the lists as a log of changes (add or remove these
-//                        values), applied by every instance in the
-//                        stream's order, which is the same everywhere: two
-//                        changes through two instances both win, in one
-//                        order, and the same on all. A list of 100,000
-//                        values does not fit one value; a change does (it
-//                        came in one NATS message), but its JSON can be
-//                        larger, so a change is cut into parts of at most
-//                        max_entry_bytes (k = 0..parts-1). <id> is the
-//                        request's nonce: the same signed change delivered
-//                        to every instance is written once (create on part
-//                        0). The log is never compacted: it holds every
-//                        change ever made (rare, made by people).
+//                        values), applied by every instance in stream
+//                        order; two changes through two instances both
+//                        win, in one order. A list of 100,000 values does
+//                        not fit one value, and a change's JSON can be
+//                        larger than the message it came in, so a change
+//                        is cut into parts of at most max_entry_bytes
+//                        (k = 0..parts-1). <id> is the request's nonce:
+//                        the same signed change delivered to every
+//                        instance is written once (create on part 0; on
+//                        2.9.10 rarely twice, which is harmless: the same
+//                        values, the same operation, at the later place).
+// Both logs are never compacted: changes are made by people, rarely.
 // Values are JSON, readable with `nats kv get`.
 //
 // Thread-safe for calls; the watcher (watch, replay, follow, stop) is
@@ -65,12 +72,12 @@ struct bucket_version {
   signature who;
 };
 
-/// The value of rules.current.
+/// The rules every instance runs: the fold of the rules log.
 struct bucket_rules {
   bucket_version running;
   std::string kind;     // "set", "rollback", "start"
   signature activated;  // who made it run, and when
-  std::uint64_t last_version = 0;  // the highest number given out
+  std::uint64_t last_version = 0;  // the highest number given out; 0: empty
   /// Requests already made (request id, version), oldest first; at most
   /// max_recent.
   std::vector<std::pair<std::string, std::uint64_t>> recent;
@@ -80,6 +87,28 @@ struct bucket_rules {
   std::uint64_t made_by(const std::string& request) const;
   void remember(const std::string& request, std::uint64_t version);
 };
+
+/// One entry of the rules log.
+struct bucket_rules_change {
+  std::string request;       // the request's id
+  std::uint64_t base = 0;    // the last_version it was made on
+  std::string kind;          // "set", "rollback", "start", "floor"
+  bucket_version version;    // set: numbered when accepted
+  signature activated;
+  std::uint64_t floor = 0;   // last_version is at least this after it
+};
+
+/// What fold() made of a change.
+struct fold_result {
+  std::uint64_t version = 0;  // the version this request runs; 0: refused
+  bool changed = false;       // what runs (or how) changed
+};
+
+/// Applies `c` to `state` by the rule every instance applies in the same
+/// order: a request already made is not made again (its version is
+/// answered); a change on another base than state.last_version is
+/// refused.
+fold_result fold(bucket_rules& state, const bucket_rules_change& c);
 
 /// One part of a list change.
 struct bucket_list_change {
@@ -95,7 +124,7 @@ struct bucket_list_change {
 /// What the watcher delivers: a key's new value and its revision.
 struct bucket_entry {
   std::uint64_t revision = 0;
-  std::variant<bucket_rules, bucket_version, bucket_list_change> value;
+  std::variant<bucket_rules_change, bucket_list_change> value;
 };
 
 /// A change's parts, each at most max_entry_bytes of JSON.
@@ -116,22 +145,9 @@ public:
 
   ~rules_bucket();  // stops the watcher
 
-  /// rules.current and its revision; nothing when the bucket has none.
-  fraud::expected<std::optional<std::pair<bucket_rules, std::uint64_t>>>
-  current() const;
-  /// Writes rules.current if it has no value (seeding): its revision, or
-  /// kv_taken() when another instance was first.
-  fraud::expected<std::uint64_t> create(const bucket_rules& r);
-  /// Compare-and-set on rules.current: kv_taken() when it changed since
-  /// revision `last`.
-  fraud::expected<std::uint64_t> update(const bucket_rules& r,
-                                        std::uint64_t last);
-
-  /// rules.version.<N>, or nothing.
-  fraud::expected<std::optional<bucket_version>>
-  version(std::uint64_t n) const;
-  /// Writes rules.version.<N> unless it is there (then nothing to do).
-  fraud::error keep(const bucket_version& v);
+  /// Appends a change to the rules log: its revision. Whether it was
+  /// accepted is fold()'s to say, when the watcher delivers it.
+  fraud::expected<std::uint64_t> propose(const bucket_rules_change& c);
 
   /// Writes one part of a list change: its revision, or kv_taken() when
   /// that part was written already (the same request, via another
@@ -143,6 +159,9 @@ public:
   /// everything written after, on a thread of its own, until stop().
   fraud::error watch();
   fraud::expected<std::vector<bucket_entry>> replay();
+  /// The next entry after replay(), before follow(): nothing when none
+  /// came within `timeout_ms`.
+  fraud::expected<std::optional<bucket_entry>> poll(std::int64_t timeout_ms);
   void follow(std::function<void(bucket_entry)> apply);
   /// Ends the watcher thread (joins it); idempotent.
   void stop();

@@ -233,6 +233,19 @@ TEST_F(rules_cluster, the_first_instance_seeds_the_bucket_and_it_wins) {
   EXPECT_EQ(b->running_name(), a->running_name());
 }
 
+TEST_F(rules_cluster, two_instances_seeding_at_once_run_the_same_version) {
+  std::unique_ptr<instance> a, b;
+  auto fa = write_file("a.rules", text(35));
+  auto fb = write_file("b.rules", text(36));
+  std::thread ta{[&] { a = open("a", 0, fa); }};
+  std::thread tb{[&] { b = open("b", 1, fb); }};
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->running_name(), b->running_name());
+  EXPECT_EQ(a->running_text(), b->running_text());
+}
+
 TEST_F(rules_cluster, a_restart_runs_the_buckets_version_whatever_rules_says) {
   auto a = open("a", 0);
   auto b = open("b", 1);
@@ -368,6 +381,53 @@ TEST_F(rules_cluster, a_large_list_change_is_cut_into_parts_and_applied_whole) {
       return false;
     },
     30s));
+}
+
+// The rule every instance folds the rules log with, alone: it is what
+// makes concurrent changes safe on nats-server 2.9.10, whose own
+// compare-and-set is not (service/rules_bucket.hpp).
+TEST(rules_fold, a_change_on_a_replaced_state_is_refused_everywhere) {
+  service::bucket_rules state;
+  service::bucket_rules_change seed{"s", 0, "start", {1, text(1), 1, {}}, {},
+                                    0};
+  EXPECT_EQ(service::fold(state, seed).version, 1u);
+  service::bucket_rules_change a{"a", 1, "set", {0, text(2), 1, {}}, {}, 0};
+  service::bucket_rules_change b{"b", 1, "set", {0, text(3), 1, {}}, {}, 0};
+  EXPECT_EQ(service::fold(state, a).version, 2u);
+  EXPECT_EQ(service::fold(state, b).version, 0u);  // made on rules-1: refused
+  EXPECT_EQ(state.running.text, text(2));
+  b.base = 2;
+  EXPECT_EQ(service::fold(state, b).version, 3u);  // tried again on top
+  // The same request again (through another instance) is not made twice.
+  auto again = service::fold(state, a);
+  EXPECT_EQ(again.version, 2u);
+  EXPECT_FALSE(again.changed);
+  EXPECT_EQ(state.running.version, 3u);
+  // A rollback keeps its number; the next set is numbered after the last.
+  service::bucket_rules_change back{"r", 3, "rollback", {1, text(1), 1, {}},
+                                    {}, 0};
+  EXPECT_EQ(service::fold(state, back).version, 1u);
+  service::bucket_rules_change c{"c", 3, "set", {0, text(4), 1, {}}, {}, 0};
+  EXPECT_EQ(service::fold(state, c).version, 4u);
+}
+
+TEST(rules_fold, a_big_list_change_is_cut_into_parts_that_fit) {
+  service::bucket_list_change whole;
+  whole.id = "x";
+  for (int i = 0; i < 50'000; ++i)
+    whole.values.push_back(std::string(100, 'v') + std::to_string(i));
+  auto parts = service::split(whole);
+  ASSERT_GT(parts.size(), 1u);
+  std::size_t values = 0;
+  for (auto& p : parts) {
+    EXPECT_EQ(p.parts, parts.size());
+    std::size_t bytes = 0;
+    for (auto& v : p.values)
+      bytes += v.size() + 3;
+    EXPECT_LT(bytes, service::max_entry_bytes);
+    values += p.values.size();
+  }
+  EXPECT_EQ(values, whole.values.size());
 }
 
 } // namespace
