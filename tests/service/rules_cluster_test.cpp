@@ -237,6 +237,14 @@ TEST_F(rules_cluster, two_instances_seeding_at_once_run_the_same_version) {
   std::unique_ptr<instance> a, b;
   auto fa = write_file("a.rules", text(35));
   auto fb = write_file("b.rules", text(36));
+  // The bucket exists (its creation by two at once is kv_bucket's race,
+  // not this one): both find it empty, and both seed.
+  auto conn = connect(2, "creator");
+  ASSERT_TRUE(conn);
+  service::kv_bucket_options o;
+  o.name = bucket;
+  o.replicas = 3;
+  ASSERT_TRUE(service::kv_bucket::open(conn->get(), o));
   std::thread ta{[&] { a = open("a", 0, fa); }};
   std::thread tb{[&] { b = open("b", 1, fb); }};
   ta.join();
