@@ -15,21 +15,23 @@
 // In cluster mode (a rules_cluster given to open) the bucket is the one
 // source of truth (service/rules_bucket.hpp says what it holds and why):
 // - at start, what the bucket runs runs here, whatever --rules or the
-//   local database say (logged); an empty bucket is seeded, by create, with
-//   what would run here alone, so that exactly one instance seeds it;
+//   local database say (logged); an empty bucket is seeded with what
+//   would run here alone (two seeding at once: the first in the log wins
+//   on both);
 // - a change is checked here as alone (limits, compile, budget), then
-//   written to the bucket (rules: compare-and-set on rules.current, which
-//   also gives the version its number; lists: appended to the lists' log),
+//   written to the bucket (rules: proposed to the rules log, whose fold
+//   accepts it or not and gives the version its number; lists: appended
+//   to the lists' log),
 //   and applied by every instance, this one included, when its watcher
 //   sees it: kept in its SQLite (so history is answered here, with the
 //   bucket's numbers) and swapped into the slot. The reply comes once the
 //   change is applied here, naming the version the bucket decided;
-// - a change that loses a compare-and-set is tried again on the state that
-//   beat it (as rules-(N+1), so both are in history and the later one
-//   runs), up to a few times, then refused with an error saying so;
+// - a change the fold refuses (another came first) is tried again on the
+//   state that beat it (as rules-(N+1), so both are in history and the
+//   later one runs), up to 8 times, then refused with an error saying so;
 // - the same signed change delivered to every instance (fraud.rules.* has
-//   no queue group) is made once: the request's nonce is remembered in the
-//   bucket, and each instance answers with the version it made.
+//   no queue group) is made once: the fold remembers the request's nonce,
+//   and each instance answers with the version it made.
 //
 // Thread-safe: every method takes one lock. Card actors never take it:
 // they read the slot. In cluster mode a watcher thread applies changes
