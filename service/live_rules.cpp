@@ -20,14 +20,6 @@ using models::rules::compiled_ruleset;
 using models::rules::named_lists;
 using models::rules::rule_diagnostic;
 
-// "line 3, column 14: ..." for each error, one per line.
-std::string describe(const std::vector<rule_diagnostic>& errors) {
-  std::string out;
-  for (auto& e : errors)
-    out += "\n  " + models::rules::to_string(e);
-  return out;
-}
-
 // Warnings the compiler cannot give: lists the rules name without entries
 // (a misspelt list name would match nothing).
 void warn_empty_lists(const compiled_ruleset& rules,
@@ -44,6 +36,15 @@ std::string version_name(std::uint64_t version) {
   return "rules-" + std::to_string(version);
 }
 
+std::string live_rules::describe_errors(
+  const std::vector<rule_diagnostic>& errors) {
+  // "line 3, column 14: ..." for each error, one per line.
+  std::string out;
+  for (auto& e : errors)
+    out += "\n  " + models::rules::to_string(e);
+  return out;
+}
+
 live_rules::live_rules(std::unique_ptr<rules_db> store,
                        actors::ruleset_slot& slot, double budget_us,
                        const request_limits& limits)
@@ -54,33 +55,34 @@ live_rules::live_rules(std::unique_ptr<rules_db> store,
 fraud::expected<std::unique_ptr<live_rules>>
 live_rules::open(const std::string& db_path, const std::string& rules_file,
                  actors::ruleset_slot& slot, double budget_us,
-                 const request_limits& limits) {
+                 const request_limits& limits, const rules_cluster* cluster) {
   auto store = rules_db::open(db_path);
   if (!store)
     return store.error();
   std::unique_ptr<live_rules> self{
     new live_rules(std::move(*store), slot, budget_us, limits)};
-  if (auto err = self->start(rules_file))
+  if (auto err = cluster ? self->join(*cluster, rules_file)
+                         : self->start(rules_file))
     return err;
   return self;
 }
 
-fraud::error live_rules::start(const std::string& rules_file) {
-  auto lists = store_->lists();
-  if (!lists)
-    return lists.error();
-  lists_ = std::make_shared<named_lists>(std::move(*lists));
-  signature who{"fraudd", "", wall_ms(), ""};
-  std::string text;
-  std::uint64_t version = 0;
+live_rules::~live_rules() {
+  leave_cluster();
+}
+
+fraud::expected<live_rules::start_choice>
+live_rules::choose(const std::string& rules_file) {
+  start_choice c;
+  c.who = signature{"fraudd", "", wall_ms(), ""};
   if (!rules_file.empty()) {
     std::ifstream in{rules_file};
     if (!in)
       return make_error(ec::config_error, "cannot read --rules " + rules_file);
     std::ostringstream buf;
     buf << in.rdbuf();
-    text = buf.str();
-    who.reason = "--rules " + rules_file + " at start";
+    c.text = buf.str();
+    c.who.reason = "--rules " + rules_file + " at start";
   } else if (auto last = store_->last_activation(); !last) {
     return last.error();
   } else if (*last) {
@@ -91,49 +93,69 @@ fraud::error live_rules::start(const std::string& rules_file) {
       return make_error(ec::store_error, "the running rule version "
                                            + std::to_string((*last)->version)
                                            + " is missing");
-    version = (*v)->version;
-    text = (*v)->text;
+    c.version = (*v)->version;
+    c.text = (*v)->text;
+    c.ran_last = true;
   } else {
-    text = std::string{models::rules::default_rules_text()};
-    who.reason = "the built-in default ruleset";
+    c.text = std::string{models::rules::default_rules_text()};
+    c.who.reason = "the built-in default ruleset";
   }
-  auto compiled = models::rules::compile(text);
-  if (!compiled.program)
-    return make_error(ec::config_error,
-                      (rules_file.empty() ? version_name(version)
-                                          : rules_file)
-                        + " does not compile:" + describe(compiled.errors));
-  if (version == 0) {
-    auto found = store_->find_text(text);
+  if (c.version == 0) {
+    auto found = store_->find_text(c.text);
     if (!found)
       return found.error();
-    version = *found;
-    if (version == 0) {
+    c.version = *found;
+  }
+  return c;
+}
+
+fraud::error live_rules::start(const std::string& rules_file) {
+  auto lists = store_->lists();
+  if (!lists)
+    return lists.error();
+  lists_ = std::make_shared<named_lists>(std::move(*lists));
+  auto c = choose(rules_file);
+  if (!c)
+    return c.error();
+  auto compiled = models::rules::compile(c->text);
+  if (!compiled.program)
+    return make_error(ec::config_error,
+                      (rules_file.empty() ? version_name(c->version)
+                                          : rules_file)
+                        + " does not compile:" + describe_errors(compiled.errors));
+  if (!c->ran_last) {
+    if (c->version == 0) {
       auto added = store_->add_version(
-        text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
+        c->text, static_cast<std::uint32_t>(compiled.program->rules.size()),
+        c->who);
       if (!added)
         return added.error();
-      version = *added;
+      c->version = *added;
     }
     auto last = store_->last_activation();
     if (!last)
       return last.error();
-    if (!*last || (*last)->version != version)
-      if (auto err = store_->activate(version, "start", who))
+    if (!*last || (*last)->version != c->version)
+      if (auto err = store_->activate(c->version, "start", c->who))
         return err;
   }
   if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
-    return with_context(err, rules_file.empty() ? version_name(version)
+    return with_context(err, rules_file.empty() ? version_name(c->version)
                                                 : rules_file);
-  install(version, std::move(compiled.program));
-  FRAUD_LOG(info, "rules", "{} running ({} rules{})", version_name(version),
-            rules_->program()->rules.size(),
-            rules_file.empty() ? "" : ", from " + rules_file);
-  warn_empty_lists(*rules_, compiled.warnings);
-  for (auto& w : compiled.warnings)
-    FRAUD_LOG(warn, "rules", "{}: {}", version_name(version),
-              w.line > 0 ? models::rules::to_string(w) : w.message);
+  install(c->version, std::move(compiled.program));
+  log_running(rules_file.empty() ? "" : ", from " + rules_file,
+              std::move(compiled.warnings));
   return fraud::error{};
+}
+
+void live_rules::log_running(const std::string& from,
+                             std::vector<rule_diagnostic> warnings) {
+  FRAUD_LOG(info, "rules", "{} running ({} rules{})", version_name(version_),
+            rules_->program()->rules.size(), from);
+  warn_empty_lists(*rules_, warnings);
+  for (auto& w : warnings)
+    FRAUD_LOG(warn, "rules", "{}: {}", version_name(version_),
+              w.line > 0 ? models::rules::to_string(w) : w.message);
 }
 
 fraud::error live_rules::affordable(const models::ruleset& candidate) const {
@@ -155,6 +177,37 @@ void live_rules::install(std::uint64_t version,
                                               version_name(version));
   version_ = version;
   slot_.set(rules_);
+}
+
+void live_rules::change_in_memory(const std::string& list,
+                                  const std::vector<std::string>& values,
+                                  bool add) {
+  auto* current = lists_->find(list);
+  auto entries = current == nullptr ? models::rules::list_entries{}
+                                    : *current;
+  if (add) {
+    // Merged in order, so that the new snapshot need not sort the list.
+    auto fresh = values;
+    std::sort(fresh.begin(), fresh.end());
+    models::rules::list_entries merged;
+    merged.reserve(entries.size() + fresh.size());
+    std::merge(std::make_move_iterator(entries.begin()),
+               std::make_move_iterator(entries.end()),
+               std::make_move_iterator(fresh.begin()),
+               std::make_move_iterator(fresh.end()),
+               std::back_inserter(merged));
+    entries = std::move(merged);
+  } else {
+    // Sorted once, so that removing k values from n costs n log k, not n k.
+    auto gone = values;
+    std::sort(gone.begin(), gone.end());
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const std::string& e) {
+                                   return models::rules::contains(gone, e);
+                                 }),
+                  entries.end());
+  }
+  rebind_lists(lists_->with(list, std::move(entries)));
 }
 
 void live_rules::rebind_lists(named_lists lists) {
@@ -188,8 +241,8 @@ protocol::rules_change_reply live_rules::running_reply() {
 
 protocol::rules_change_reply
 live_rules::set(const protocol::rules_set_request& r,
-                const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
+                const std::string& signer, const std::string& request) {
+  std::unique_lock<std::mutex> guard{mtx_};
   if (auto err = changes_.set(r.text.size(), token_bucket::clock::now())) {
     auto out = running_reply();
     out.error = err;
@@ -208,6 +261,31 @@ live_rules::set(const protocol::rules_set_request& r,
     out.error = err;
     out.warnings = std::move(compiled.warnings);
     return out;
+  }
+  if (clustered_ && !r.dry_run) {
+    // Whether the text runs already is the bucket's to say (it may have
+    // been set through another instance a moment ago).
+    guard.unlock();
+    auto rules = static_cast<std::uint32_t>(compiled.program->rules.size());
+    signature who{r.author, r.reason, wall_ms(), signer};
+    bool unchanged = false;
+    auto made = publish(request, [&](const bucket_rules& c)
+                                   -> std::optional<bucket_rules_change> {
+      if (c.running.text == r.text) {
+        unchanged = true;
+        return std::nullopt;
+      }
+      bucket_rules_change next;
+      next.kind = "set";
+      next.version = bucket_version{0, r.text, rules, who};  // numbered by
+                                                             // the fold
+      next.activated = who;
+      return next;
+    });
+    if (unchanged)
+      compiled.warnings.push_back(rule_diagnostic{
+        0, 0, "this is the running version's text: nothing changed"});
+    return publish_rules_reply(std::move(made), std::move(compiled.warnings));
   }
   if (r.dry_run || r.text == rules_->program()->text) {
     auto out = running_reply();
@@ -233,8 +311,8 @@ live_rules::set(const protocol::rules_set_request& r,
 
 protocol::rules_change_reply
 live_rules::rollback(const protocol::rules_rollback_request& r,
-                     const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
+                     const std::string& signer, const std::string& request) {
+  std::unique_lock<std::mutex> guard{mtx_};
   auto v = store_->version(r.version);
   if (!v || !*v) {
     auto out = running_reply();
@@ -260,6 +338,21 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
     auto out = running_reply();
     out.error = err;
     return out;
+  }
+  if (clustered_) {
+    guard.unlock();
+    signature who{r.author, r.reason, wall_ms(), signer};
+    bucket_version old{(*v)->version, (*v)->text, (*v)->rules,
+                       signature{(*v)->author, (*v)->reason,
+                                 (*v)->created_at_ms, (*v)->signer}};
+    auto made = publish(request, [&](const bucket_rules&) {
+      bucket_rules_change next;
+      next.kind = "rollback";
+      next.version = old;
+      next.activated = who;
+      return std::optional<bucket_rules_change>{next};
+    });
+    return publish_rules_reply(std::move(made), {});
   }
   auto err = store_->activate(r.version, "rollback",
                               signature{r.author, r.reason, wall_ms(), signer});
@@ -314,8 +407,9 @@ live_rules::history(const protocol::rules_history_request& r) {
 
 protocol::list_change_reply
 live_rules::change_list(const protocol::list_change& c, bool add,
-                        const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
+                        const std::string& signer,
+                        const std::string& request) {
+  std::unique_lock<std::mutex> guard{mtx_};
   protocol::list_change_reply out;
   auto* current = lists_->find(c.list);
   if (add) {
@@ -325,6 +419,12 @@ live_rules::change_list(const protocol::list_change& c, bool add,
       return out;
     }
   }
+  if (clustered_) {
+    guard.unlock();
+    return publish_list_change(bucket_list_change{
+      valid_request_id(request) ? request : random_request_id(), 0, 1,
+      c.list, add, c.values, signature{c.author, c.reason, wall_ms(), signer}});
+  }
   auto changed = store_->change_list(c.list, c.values, add,
                                      signature{c.author, c.reason, wall_ms(),
                                                signer});
@@ -333,31 +433,7 @@ live_rules::change_list(const protocol::list_change& c, bool add,
     return out;
   }
   out.changed = *changed;
-  auto entries = current == nullptr ? models::rules::list_entries{}
-                                    : *current;
-  if (add) {
-    // Merged in order, so that the new snapshot need not sort the list.
-    auto fresh = c.values;
-    std::sort(fresh.begin(), fresh.end());
-    models::rules::list_entries merged;
-    merged.reserve(entries.size() + fresh.size());
-    std::merge(std::make_move_iterator(entries.begin()),
-               std::make_move_iterator(entries.end()),
-               std::make_move_iterator(fresh.begin()),
-               std::make_move_iterator(fresh.end()),
-               std::back_inserter(merged));
-    entries = std::move(merged);
-  } else {
-    // Sorted once, so that removing k values from n costs n log k, not n k.
-    auto gone = c.values;
-    std::sort(gone.begin(), gone.end());
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [&](const std::string& e) {
-                                   return models::rules::contains(gone, e);
-                                 }),
-                  entries.end());
-  }
-  rebind_lists(lists_->with(c.list, std::move(entries)));
+  change_in_memory(c.list, c.values, add);
   auto* now = lists_->find(c.list);
   out.size = now == nullptr ? 0 : now->size();
   return out;

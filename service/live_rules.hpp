@@ -12,10 +12,36 @@
 // text's size and the compile rate before compiling, a list's size and the
 // number of lists before an add; and replies to the rows that fit in one.
 //
+// In cluster mode (a rules_cluster given to open) the bucket is the one
+// source of truth (service/rules_bucket.hpp says what it holds and why):
+// - at start, what the bucket runs runs here, whatever --rules or the
+//   local database say (logged); an empty bucket is seeded with what
+//   would run here alone (two seeding at once: the first in the log wins
+//   on both);
+// - a change is checked here as alone (limits, compile, budget), then
+//   written to the bucket (rules: proposed to the rules log, whose fold
+//   accepts it or not and gives the version its number; lists: appended
+//   to the lists' log),
+//   and applied by every instance, this one included, when its watcher
+//   sees it: kept in its SQLite (so history is answered here, with the
+//   bucket's numbers) and swapped into the slot. The reply comes once the
+//   change is applied here, naming the version the bucket decided;
+// - a change the fold refuses (another came first) is tried again on the
+//   state that beat it (as rules-(N+1), so both are in history and the
+//   later one runs), up to 8 times, then refused with an error saying so;
+// - the same signed change delivered to every instance (fraud.rules.* has
+//   no queue group) is made once: the fold remembers the request's nonce,
+//   and each instance answers with the version it made.
+//
 // Thread-safe: every method takes one lock. Card actors never take it:
-// they read the slot.
+// they read the slot. In cluster mode a watcher thread applies changes
+// under the same lock, until leave_cluster().
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,9 +53,19 @@
 #include "protocol/rules_codec.hpp"
 #include "service/change_limits.hpp"
 #include "service/request_limits.hpp"
+#include "service/rules_bucket.hpp"
 #include "service/rules_db.hpp"
 
 namespace fraud::service {
+
+/// The bucket a fraudd in cluster mode keeps its rules and lists in.
+struct rules_cluster {
+  natsConnection* conn = nullptr;  // open until leave_cluster()
+  std::string bucket = "fraud-rules";
+  int replicas = 3;        // when this instance creates the bucket
+  int timeout_ms = 5000;   // each bucket call's wait, and a reply's wait
+                           // for the change to be applied here
+};
 
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
@@ -41,24 +77,38 @@ public:
   /// A ruleset whose measured cost (models/rules/rule_cost.hpp) passes
   /// `budget_us` a transaction is refused, at start and at run time.
   /// `limits` bound what requests may change (not the start).
+  /// With `cluster`, runs and follows that bucket (see above).
   static fraud::expected<std::unique_ptr<live_rules>>
   open(const std::string& db_path, const std::string& rules_file,
        actors::ruleset_slot& slot, double budget_us = 50,
-       const request_limits& limits = {});
+       const request_limits& limits = {},
+       const rules_cluster* cluster = nullptr);
+
+  ~live_rules();
+
+  /// Stops following the bucket, before its connection closes and after
+  /// nothing calls the changes any more (the responders are stopped); what
+  /// runs keeps running, and changes are refused from now. Idempotent;
+  /// nothing to do outside cluster mode.
+  void leave_cluster();
 
   /// The changes. `signer` is who fraudd verified made it (the analyst's
   /// name and key), kept beside the request's free-text author.
+  /// `request` names the request (its signature's nonce): in cluster mode
+  /// the same request through several instances is made once.
   protocol::rules_change_reply set(const protocol::rules_set_request& r,
-                                   const std::string& signer = {});
+                                   const std::string& signer = {},
+                                   const std::string& request = {});
   protocol::rules_change_reply
   rollback(const protocol::rules_rollback_request& r,
-           const std::string& signer = {});
+           const std::string& signer = {}, const std::string& request = {});
   protocol::rules_get_reply get(const protocol::rules_get_request& r);
   protocol::rules_history_reply
   history(const protocol::rules_history_request& r);
   protocol::list_change_reply change_list(const protocol::list_change& c,
                                           bool add,
-                                          const std::string& signer = {});
+                                          const std::string& signer = {},
+                                          const std::string& request = {});
   /// Every list's name and size, or a page of one list's entries that
   /// takes at most `max_bytes` (service/request_limits.hpp: row_budget).
   protocol::lists_reply lists(const protocol::lists_query& q,
@@ -78,12 +128,59 @@ private:
   // than the budget on the sample traffic.
   fraud::error affordable(const models::ruleset& candidate) const;
 
+  // What runs at start without a cluster: --rules, else what ran last,
+  // else the default. `version` is 0 for a text not kept yet.
+  struct start_choice {
+    std::string text;
+    std::uint64_t version = 0;
+    bool ran_last = false;  // what ran last: no new activation
+    signature who;
+  };
+  fraud::expected<start_choice> choose(const std::string& rules_file);
   fraud::error start(const std::string& rules_file);
+  static std::string
+  describe_errors(const std::vector<models::rules::rule_diagnostic>& errors);
+  void log_running(const std::string& from,
+                   std::vector<models::rules::rule_diagnostic> warnings);
+
+  // ---- cluster mode (live_rules_cluster.cpp) ----
+  fraud::error join(const rules_cluster& cluster,
+                    const std::string& rules_file);
+  // Proposes what would run here alone to the empty bucket.
+  fraud::error seed(const std::string& rules_file, bool& seeded);
+  // Applies the watcher's entries here until `revision` is applied.
+  fraud::error catch_up(std::uint64_t revision);
+  fraud::error seed_lists();
+  fraud::error match_lists(const std::vector<bucket_entry>& log);
+  // The watcher's: applies one entry, under the lock.
+  void apply(bucket_entry e);
+  void apply_rules_change(const bucket_rules_change& c, std::uint64_t rev);
+  fraud::error apply_rules(const bucket_rules& c);
+  fraud::error keep_locally(const bucket_version& v);
+  void apply_list_change(const bucket_list_change& c);
+  // Proposes what `change` makes of the cluster's rules (nothing: no
+  // change) until the fold accepts it. The version this request runs, and
+  // the revision that made it.
+  using rules_change = std::function<std::optional<bucket_rules_change>(
+    const bucket_rules&)>;
+  fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
+  publish(const std::string& request, const rules_change& change);
+  protocol::rules_change_reply
+  publish_rules_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
+                        made,
+                      std::vector<models::rules::rule_diagnostic> warnings);
+  protocol::list_change_reply
+  publish_list_change(const bucket_list_change& whole);
+  std::shared_ptr<rules_bucket> bucket() const;
+  std::uint64_t bucket_applied() const;
   // Binds `p` to the current lists and puts it in the slot: the next
   // transaction of every card runs it.
   void install(std::uint64_t version,
                std::shared_ptr<const models::rules::rule_program> p);
   void rebind_lists(models::rules::named_lists lists);
+  // Adds or removes `values` in the running snapshot of `list`.
+  void change_in_memory(const std::string& list,
+                        const std::vector<std::string>& values, bool add);
   protocol::rules_version info(const stored_version& v) const;
   protocol::rules_change_reply running_reply();
 
@@ -96,6 +193,23 @@ private:
   std::uint64_t version_ = 0;
   std::shared_ptr<const models::rules::compiled_ruleset> rules_;
   std::shared_ptr<const models::rules::named_lists> lists_;
+
+  // Cluster mode, all under mtx_.
+  bool clustered_ = false;
+  int timeout_ms_ = 5000;  // rules_cluster::timeout_ms
+  std::shared_ptr<rules_bucket> bucket_;  // null once left
+  std::condition_variable applied_;       // a bucket entry was applied
+  std::uint64_t applied_revision_ = 0;    // the last entry applied
+  bucket_rules state_;                    // the fold of the rules log
+  std::map<std::uint64_t, std::uint64_t> outcomes_;  // revision -> version
+                                                     // (0: refused), recent
+  struct applied_change {
+    std::uint32_t parts = 0;
+    std::uint32_t seen = 0;
+    std::size_t changed = 0;
+  };
+  std::map<std::string, applied_change> changes_applied_;  // by request
+  std::deque<std::string> changes_order_;  // bounds changes_applied_
 };
 
 } // namespace fraud::service

@@ -74,6 +74,38 @@ fraud::expected<std::uint64_t> rules_db::add_version(const std::string& text,
   return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db_->get()));
 }
 
+fraud::error rules_db::add_version_as(std::uint64_t version,
+                                      const std::string& text,
+                                      std::uint32_t rules,
+                                      const signature& who) {
+  auto st = db_->prepare("INSERT INTO rule_versions(version, text, author, "
+                         "reason, created_at_ms, rules, signer) VALUES "
+                         "(?, ?, ?, ?, ?, ?, ?)");
+  if (!st)
+    return st.error();
+  st->bind(1, static_cast<std::int64_t>(version));
+  st->bind(2, text);
+  st->bind(3, who.author);
+  st->bind(4, who.reason);
+  st->bind(5, who.at_ms);
+  st->bind(6, std::int64_t{rules});
+  st->bind(7, who.signer);
+  return run(*st, "storing a rule version");
+}
+
+fraud::expected<std::uint64_t> rules_db::max_version() {
+  auto st = db_->prepare("SELECT coalesce(max(version), 0) FROM rule_versions");
+  if (!st)
+    return st.error();
+  std::uint64_t out = 0;
+  if (auto err = each_row(*db_, *st, "reading the last rule version",
+                          [&](auto& row) {
+                            out = static_cast<std::uint64_t>(row.int64(0));
+                          }))
+    return err;
+  return out;
+}
+
 fraud::error rules_db::activate(std::uint64_t version,
                                  const std::string& kind,
                                  const signature& who) {

@@ -72,6 +72,15 @@ public:
                                            std::uint32_t rules,
                                            const signature& who);
 
+  /// Keeps version `version` under the number a cluster gave it (rules
+  /// numbered by the bucket, service/rules_bucket.hpp); an error when this
+  /// database has that number already.
+  fraud::error add_version_as(std::uint64_t version, const std::string& text,
+                              std::uint32_t rules, const signature& who);
+
+  /// The highest version number kept, or 0.
+  fraud::expected<std::uint64_t> max_version();
+
   fraud::error activate(std::uint64_t version, const std::string& kind,
                       const signature& who);
 

@@ -165,6 +165,9 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
   bool failed = false;
   bool rejected = false;  // a text that did not compile
   std::string signer;
+  // The signature's nonce names the request: in cluster mode the same
+  // change delivered to every instance is made once (live_rules.hpp).
+  std::string request = read_change_headers(msg).nonce;
   if (verb == "set" || verb == "rollback") {
     auto who = signer_of(msg);
     if (!who) {
@@ -179,7 +182,7 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_set_request& q) {
-        auto r = rules_.set(q, signer);
+        auto r = rules_.set(q, signer, request);
         if (!q.dry_run)
           log_change("set", r, signer, q.reason);
         rejected = !r.errors.empty();
@@ -191,7 +194,7 @@ void rules_responder::answer_rules(const std::string& verb, natsMsg* msg) {
                    protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_rollback_request& q) {
-        auto r = rules_.rollback(q, signer);
+        auto r = rules_.rollback(q, signer, request);
         log_change("rolled back", r, signer, q.reason);
         rejected = !r.errors.empty();
         return r;
@@ -273,7 +276,8 @@ void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {
   bool failed = serve<protocol::list_change, protocol::list_change_reply>(
     msg,
     [&](const protocol::list_change& q) {
-      auto r = rules_.change_list(q, add, *signer);
+      auto r = rules_.change_list(q, add, *signer,
+                                  read_change_headers(msg).nonce);
       if (!r.error) {
         FRAUD_LOG_LIMITED(60, info, "rules",
                           "list {}: {} {} value(s), now {} (by {}: {})",
