@@ -24,6 +24,10 @@ std::string partition_key(int p) {
 
 std::int64_t ms_to_ns(std::int64_t ms) { return ms * 1'000'000; }
 
+// How long a claim must stand in the watch, unopposed, before it is served
+// (see the header: nats-server 2.9.10 may acknowledge two racing claims).
+constexpr std::int64_t settle_ns = 10'000'000;
+
 } // namespace
 
 std::string default_instance_id() {
@@ -73,10 +77,18 @@ partition_owner::start(natsConnection* conn, partition_owner_options opts,
   bo.ttl_ms = o.ttl.count();
   bo.history = 1;
   bo.timeout_ms = 10'000;
-  {
+  // Several instances starting at once race to create the bucket, and a
+  // cluster that has just started refuses until it has a leader: retried
+  // for a while.
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);;) {
     auto created = kv_bucket::open(conn, bo);
-    if (!created)
+    if (created)
+      break;
+    if (std::chrono::steady_clock::now() >= until)
       return with_context(created.error(), "lease bucket");
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "lease bucket {}: {}; trying again",
+                      o.bucket, to_string(created.error()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   bo.timeout_ms = static_cast<int>(std::max<std::int64_t>(100, o.ttl.count() / 8));
   auto bucket = kv_bucket::open(conn, bo);
@@ -165,6 +177,9 @@ void partition_owner::run() {
     auto now = steady_ns();
     // Awake at the next tick, or at the first lease deadline if sooner.
     auto wake = std::min(next_tick, earliest_deadline() + 1'000'000);
+    for (auto& l : leases_)
+      if (l.own && !l.serving && l.echo_ns != 0)
+        wake = std::min(wake, l.echo_ns + settle_ns);
     auto wait_ms = std::max<std::int64_t>(1, (wake - now) / 1'000'000);
     kvEntry* e = nullptr;
     natsStatus s = watcher_ != nullptr
@@ -189,6 +204,7 @@ void partition_owner::run() {
     // Deadlines first: whatever else happens, an expiring lease stops
     // being served (the ingresses refuse on their own already).
     check_deadlines();
+    serve_confirmed(steady_ns());
     if (now >= next_tick) {
       tick(now);
       next_tick = steady_ns() + tick_ns;
@@ -254,8 +270,13 @@ void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
   if (p < 0 || p >= opts_.partitions)
     return;  // another deployment's P: README says how to change P
   auto& l = leases_[static_cast<std::size_t>(p)];
-  if (l.own && rev <= l.revision)
-    return;  // the echo of our own write, or of one before it
+  if (l.own && rev == l.revision && value == incarnation_) {
+    if (l.echo_ns == 0)
+      l.echo_ns = now;  // our claim (or renewal) is in the stream
+    return;
+  }
+  if (l.own && rev < l.revision)
+    return;  // the echo of one of our earlier writes
   if (l.own && value != incarnation_)
     lose(p, "taken by another instance");
   std::lock_guard<std::mutex> guard{mtx_};
@@ -381,19 +402,32 @@ void partition_owner::claim(int p) {
   }
   deadlines_[static_cast<std::size_t>(p)].store(
     sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
-  if (auto err = cb_.serve(p, deadline(p))) {
-    FRAUD_LOG(err, "cluster", "partition {}: cannot serve ({}); released",
-              p, to_string(err));
-    deadlines_[static_cast<std::size_t>(p)].store(0);
-    std::lock_guard<std::mutex> guard{mtx_};
-    l.own = false;
-    if (auto rr = bucket_->update(partition_key(p), "", l.revision))
-      l.revision = *rr;
-    l.owner.clear();
-    return;
+  // Served once the watch shows the claim unopposed (serve_confirmed).
+  l.serving = false;
+  l.echo_ns = 0;
+}
+
+void partition_owner::serve_confirmed(std::int64_t now) {
+  for (int p = 0; p < opts_.partitions; ++p) {
+    auto& l = leases_[static_cast<std::size_t>(p)];
+    if (!l.own || l.serving || l.echo_ns == 0 || now - l.echo_ns < settle_ns)
+      continue;
+    l.serving = true;
+    if (auto err = cb_.serve(p, deadline(p))) {
+      FRAUD_LOG(err, "cluster", "partition {}: cannot serve ({}); released",
+                p, to_string(err));
+      deadlines_[static_cast<std::size_t>(p)].store(0);
+      std::lock_guard<std::mutex> guard{mtx_};
+      l.own = false;
+      l.serving = false;
+      if (auto rr = bucket_->update(partition_key(p), "", l.revision))
+        l.revision = *rr;
+      l.owner.clear();
+      continue;
+    }
+    FRAUD_LOG(info, "cluster", "partition {}: owned (lease revision {})", p,
+              l.revision);
   }
-  FRAUD_LOG(info, "cluster", "partition {}: owned (lease revision {})", p,
-            l.revision);
 }
 
 void partition_owner::release(int p) {
@@ -403,7 +437,9 @@ void partition_owner::release(int p) {
   auto began = steady_ns();
   // Stop taking the partition's transactions, finish those in flight,
   // write its cards' state; only then let another instance have it.
-  cb_.stop_serving(p, true);
+  if (l.serving)
+    cb_.stop_serving(p, true);
+  l.serving = false;
   deadlines_[static_cast<std::size_t>(p)].store(0);
   // Once JetStream did not answer, the remaining releases of a leave are
   // not written (each would wait as long): those leases expire by TTL.
@@ -429,7 +465,9 @@ void partition_owner::lose(int p, const char* why) {
   if (!l.own)
     return;
   deadlines_[static_cast<std::size_t>(p)].store(0);
-  cb_.stop_serving(p, false);
+  if (l.serving)
+    cb_.stop_serving(p, false);
+  l.serving = false;
   std::lock_guard<std::mutex> guard{mtx_};
   l.own = false;
   ++counts_.lost;

@@ -27,6 +27,14 @@
 // server clock stepped forward could expire a lease early: run NTP slewed,
 // as for any lease.)
 //
+// A claim is served only once the watch has shown it, unopposed, for a
+// few milliseconds: nats-server 2.9.10 checks a write's expected revision
+// on the stream leader before replicating it, not as it applies it
+// (nats-io/nats-server#4320, fixed in 2.9.21), so two claims racing for a
+// free key may both be acknowledged. Both are in the stream, in order; the
+// watch delivers both, and the owner whose write is not the last one sees
+// the other's and gives the partition up before serving it.
+//
 // Thread-safe: one thread of its own acts; status() and the deadlines may
 // be read from any thread.
 #pragma once
@@ -121,6 +129,8 @@ private:
     std::int64_t seen_ns = 0;      // steady time of the last write seen
     // Own leases only:
     bool own = false;
+    bool serving = false;          // serve() called, stop_serving() not yet
+    std::int64_t echo_ns = 0;      // our claim seen in the watch, unopposed
     std::int64_t renewed_sent_ns = 0;  // when the last accepted renewal was sent
   };
 
@@ -132,6 +142,7 @@ private:
   void check_deadlines();
   std::int64_t earliest_deadline() const;
   void claim(int p);
+  void serve_confirmed(std::int64_t now);
   void release(int p);
   void lose(int p, const char* why);
   void leave();

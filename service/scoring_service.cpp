@@ -61,10 +61,11 @@ fraud::error scoring_service::start() {
   static constexpr step steps[] = {
     &scoring_service::open_decisions, // a database fraudd cannot open or
                                       // migrate is a reason not to start
-    &scoring_service::open_rules,
+    &scoring_service::open_rules,  // in a cluster: after connect_nats
     &scoring_service::open_state,
     &scoring_service::start_nats_server,
     &scoring_service::connect_nats,
+    &scoring_service::open_cluster_rules,
     &scoring_service::open_cluster_state,  // needs NATS; the writer needs it
     &scoring_service::spawn_writers,
     &scoring_service::start_ingresses,
@@ -108,12 +109,40 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_rules() {
+  if (cfg_.cluster.enabled)
+    return {};  // the rules come from the cluster's bucket (open_cluster_rules)
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
                                cfg_.rules_budget_us, cfg_.limits);
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);
   return {};
+}
+
+fraud::error scoring_service::open_cluster_rules() {
+  if (!cfg_.cluster.enabled)
+    return {};
+  rules_cluster rc{conn_->get(), cfg_.cluster.rules_bucket,
+                   cfg_.cluster.replicas};
+  // As for the card bucket: a cluster that has just started needs a few
+  // seconds before it creates an R3 bucket.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
+                                 cfg_.rules_budget_us, cfg_.limits, &rc);
+    if (live) {
+      live_rules_ = std::move(*live);
+      return {};
+    }
+    if (live.error().code() != ec::nats_error
+        && live.error().code() != ec::timeout)
+      return live.error();
+    if (std::chrono::steady_clock::now() >= until)
+      return with_context(live.error(), "rules bucket " + rc.bucket);
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "rules bucket {}: {}; trying again",
+                      rc.bucket, to_string(live.error()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 fraud::error scoring_service::start_nats_server() {
@@ -676,6 +705,8 @@ fraud::error scoring_service::stop() {
   queries_.reset();
   queues_.reset();
   rules_responder_.reset();
+  if (live_rules_)
+    live_rules_->leave_cluster();  // its bucket watch, before conn_ goes
   if (conn_)
     conn_->flush(nats_flush_ms);
   if (stream_conn_)

@@ -88,6 +88,7 @@ private:
   // The steps of start(), in order; each starts one component.
   fraud::error open_decisions();
   fraud::error open_rules();
+  fraud::error open_cluster_rules();
   fraud::error open_state();
   fraud::error open_cluster_state();
   fraud::error start_nats_server();
