@@ -40,11 +40,9 @@ VICTIM=${FRAUD_CLUSTER_DEMO_VICTIM:-2}
 SERVE=${FRAUD_CLUSTER_DEMO_SERVE:-cluster}
 NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
 DIR=$BUILD/cluster-demo
-# Each client names one server: nats.c learns the others from the cluster
-# (connect_urls) and reconnects to them if its own goes. (A comma-separated
-# list would name all three, but service::nats_connection passes --nats to
-# natsOptions_SetURL, which takes one URL only.)
-URL=nats://127.0.0.1:4222
+# Every client names the three servers: it connects to one and moves to
+# another if that one goes.
+URL=nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224
 FRAUDD=$BUILD/service/fraudd
 FRAUDCTL=$BUILD/service/fraudctl
 SIM=$BUILD/simulator/fraud-sim
@@ -146,7 +144,7 @@ say "JetStream ready: $leader"
 
 fraudd_args() {
   local n=$1
-  local args=(--nats "nats://127.0.0.1:$((4221 + n))" --nats-nkey "$DIR/keys/scorer.nk"
+  local args=(--nats "$URL" --nats-nkey "$DIR/keys/scorer.nk"
     --nats-inbox-prefix _INBOX.scorer --analyst-keys "$DIR/analyst-keys"
     --db "$DIR/f$n.db" --name "fraudd-$n")
   case $SERVE in
