@@ -90,6 +90,18 @@ partition_owner::start(natsConnection* conn, partition_owner_options opts,
                       o.bucket, to_string(created.error()));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
+  // The watch is made with a longer wait: creating its consumer goes
+  // through the JetStream metadata leader, which takes longer than a write
+  // on a loaded machine. Not too long: the thread that renews waits for
+  // it, and a renewal every TTL/4 plus this wait stays within the TTL/4
+  // margin of the deadline.
+  bo.timeout_ms = static_cast<int>(std::max<std::int64_t>(200, o.ttl.count() / 3));
+  {
+    auto watching = kv_bucket::open(conn, bo);
+    if (!watching)
+      return with_context(watching.error(), "lease bucket");
+    self->watch_bucket_ = std::move(*watching);
+  }
   bo.timeout_ms = static_cast<int>(std::max<std::int64_t>(100, o.ttl.count() / 8));
   auto bucket = kv_bucket::open(conn, bo);
   if (!bucket)
@@ -133,12 +145,13 @@ fraud::error partition_owner::watch() {
     watcher_ = nullptr;
   }
   initial_done_ = false;
-  auto s = kvStore_WatchAll(&watcher_, bucket_->get(), nullptr);
+  auto s = kvStore_WatchAll(&watcher_, watch_bucket_->get(), nullptr);
   if (s != NATS_OK) {
     watcher_ = nullptr;
     return make_error(ec::nats_error, "watching the lease bucket: " + describe(s));
   }
   last_own_echo_ns_ = steady_ns();
+  watch_started_ns_ = last_own_echo_ns_;
   return {};
 }
 
@@ -176,7 +189,9 @@ void partition_owner::run() {
   while (!stopping_.load()) {
     auto now = steady_ns();
     // Awake at the next tick, or at the first lease deadline if sooner.
-    auto wake = std::min(next_tick, earliest_deadline() + 1'000'000);
+    auto wake = next_tick;
+    if (auto first = earliest_deadline(); first < wake)
+      wake = first + 1'000'000;
     for (auto& l : leases_)
       if (l.own && !l.serving && l.echo_ns != 0)
         wake = std::min(wake, l.echo_ns + settle_ns);
@@ -192,6 +207,10 @@ void partition_owner::run() {
       if (e == nullptr) {
         initial_done_ = true;
       } else {
+        // The last of the initial values (nats.c sends the null marker
+        // only for a bucket that had values when the watch began).
+        if (kvEntry_Delta(e) == 0)
+          initial_done_ = true;
         on_entry(e, now);
         kvEntry_Destroy(e);
       }
@@ -332,6 +351,8 @@ void partition_owner::tick(std::int64_t now) {
         ++live;
     live_.store(live);
   }
+  if (!initial_done_ && now - watch_started_ns_ >= ttl_ns / 4)
+    initial_done_ = true;  // an empty bucket: nothing was to come
   if (!initial_done_ || now - started_ns_ < ttl_ns / 4)
     return;
   std::vector<partition_view> view(leases_.size());
@@ -509,3 +530,4 @@ cluster_status partition_owner::status() const {
 }
 
 } // namespace fraud::service
+

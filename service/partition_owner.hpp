@@ -153,7 +153,8 @@ private:
   const partition_owner_options opts_;
   const partition_callbacks cb_;
   std::string incarnation_;
-  std::unique_ptr<kv_bucket> bucket_;
+  std::unique_ptr<kv_bucket> bucket_;        // writes: short waits
+  std::unique_ptr<kv_bucket> watch_bucket_;  // the watch: a longer wait
   kvWatcher* watcher_ = nullptr;
   std::unique_ptr<std::atomic<std::int64_t>[]> deadlines_;
   std::atomic<std::uint32_t> live_{1};
@@ -166,6 +167,7 @@ private:
   std::int64_t announced_ns_ = 0;
   std::int64_t last_own_echo_ns_ = 0;  // our announcement seen in the watch
   std::int64_t started_ns_ = 0;
+  std::int64_t watch_started_ns_ = 0;
   bool initial_done_ = false;
   bool unanswered_release_ = false;  // a leave's release went unanswered
   cluster_status counts_;

@@ -66,6 +66,9 @@ nats_connection::connect(const nats_options& opts) {
       && (s = natsOptions_SetReconnectBufSize(o, opts.reconnect_buffer_bytes))
            != NATS_OK)
     return fail("cannot set NATS options", s);
+  if (opts.ignore_discovered_servers
+      && (s = natsOptions_SetIgnoreDiscoveredServers(o, true)) != NATS_OK)
+    return fail("cannot set NATS options", s);
   if (auto err = apply(opts.auth, o))
     return err;
   if (!opts.auth.inbox_prefix.empty())

@@ -28,6 +28,9 @@ struct nats_options {
   // instance must not deliver an answer after another may have taken the
   // card over (README: Cluster).
   int reconnect_buffer_bytes = 0;
+  // Only the servers in `url`, not those the cluster tells of (tests that
+  // cut a client off by stopping its server).
+  bool ignore_discovered_servers = false;
 };
 
 class nats_connection {

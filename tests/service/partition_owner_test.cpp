@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
@@ -99,6 +100,8 @@ protected:
   connect(const std::string& url) {
     service::nats_options o;
     o.url = url;
+    // Cut off means cut off: no reconnecting to the servers it learns of.
+    o.ignore_discovered_servers = true;
     o.name = "partition-owner-test";
     o.auth.nkey_file = nats->seed_file("scorer");
     o.auth.inbox_prefix = "_INBOX.scorer";
@@ -195,7 +198,15 @@ TEST_F(partition_owner_test, an_owner_cut_off_stops_serving_before_another_start
       auto o = log.owned();
       return log.served_count() == partitions && o.count("a") == 0;
     },
-    60s));
+    60s))
+    << "server 1's log:\n" << [] {
+         std::string out, line;
+         std::istringstream in{nats->log(1)};
+         while (std::getline(in, line))
+           if (line.find("route") == std::string::npos)
+             out += line + "\n";
+         return out.substr(out.size() > 8000 ? out.size() - 8000 : 0);
+       }();
   EXPECT_GT(log.lost("a"), 0);
   EXPECT_TRUE(log.overlaps().empty()) << log.overlaps().front();
   // Back: a reconnects, announces itself again and gets a share.
