@@ -20,6 +20,7 @@
 #include "service/client/clock.hpp"
 #include "service/client/gather.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/client/nkey.hpp"
 #include "service/kv_bucket.hpp"
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/eventually.hpp"
@@ -114,8 +115,33 @@ protected:
         f->stop(SIGTERM);
   }
 
+  // The analyst's key (the cluster's analyst user) as fraudd trusts it.
+  std::string analyst_keys() const {
+    auto path = local.file("analysts");
+    auto seed = service::nkey::read_seed_file(nats->seed_file("analyst"));
+    EXPECT_TRUE(seed);
+    auto key = service::nkey::public_key(*seed);
+    EXPECT_TRUE(key);
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fprintf(f, "analyst %s\n", key->c_str());
+    std::fclose(f);
+    return path;
+  }
+
+  // fraudctl as one of the cluster's roles: its output, `rc` its exit code.
+  std::string ctl(const std::string& args, int& rc,
+                  const std::string& role = "analyst") const {
+    std::string out;
+    rc = test::run_command(
+      test::fraudctl_binary() + " --nats " + nats->urls() + " --nats-nkey "
+        + nats->seed_file(role) + " --nats-inbox-prefix _INBOX." + role + " "
+        + args + " 2>&1",
+      out);
+    return out;
+  }
+
   std::vector<std::string> args(const std::string& id) const {
-    return {"--nats", nats->urls(), "--nats-nkey", nats->seed_file("scorer"),
+    return {"--analyst-keys", analyst_keys(),"--nats", nats->urls(), "--nats-nkey", nats->seed_file("scorer"),
             "--nats-inbox-prefix", "_INBOX.scorer", "--cluster",
             "--instance-id", id, "--db", local.file(id + ".db"),
             "--lease-ttl-ms", "2000", "--lease-bucket", "leases" + suffix,
@@ -219,6 +245,13 @@ TEST_F(cluster_fraudd, every_card_is_answered_and_a_killed_instance_is_taken_ove
   start("f3");
   auto cards = cards_in_every_partition();
   expect_every_card_answered(cards);
+  // fraudctl cluster: three instances, every partition owned by one.
+  int rc = 0;
+  auto view = ctl("cluster", rc, "viewer");
+  EXPECT_EQ(rc, 0) << view;
+  EXPECT_NE(view.find("3 instances answered; 64 of 64 partitions owned"),
+            std::string::npos)
+    << view;
   // A card whose partition is not the one it is sent to is refused: an
   // authoriser may publish to fraud.p.*.* directly.
   {
@@ -348,6 +381,35 @@ TEST_F(cluster_fraudd, a_failover_keeps_the_cards_state_and_its_resends) {
   EXPECT_EQ(r.decision.action, models::action::decline);
   ASSERT_FALSE(r.decision.reasons.empty());
   EXPECT_EQ(r.decision.reasons[0].rule, "impossible_travel");
+}
+
+// One source of truth for the rules: a change made through whichever
+// instance takes the request runs on every instance, with one version
+// number, and an instance started later runs it too.
+TEST_F(cluster_fraudd, a_rules_change_reaches_every_instance) {
+  start("q1");
+  start("q2");
+  expect_every_card_answered(cards_in_every_partition());
+  auto file = local.file("stricter.rules");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fprintf(f, "rule big: decline when amount > 10000 say \"big\"\n");
+    std::fclose(f);
+  }
+  int rc = 0;
+  auto out = ctl("rules set " + file + " --author alice --reason cluster", rc);
+  ASSERT_EQ(rc, 0) << out << "\n" << outputs();
+  start("q3");
+  // Every card, whichever instance holds it, is scored by the new rules.
+  for (auto& card : cards_in_every_partition()) {
+    auto tx = tx_of(card);
+    tx.amount_minor = 2'000'000;  // 20,000 USD
+    auto o = score_retrying(authoriser->get(), tx);
+    ASSERT_TRUE(o.answered) << o.last_problem;
+    ASSERT_FALSE(o.decision.reasons.empty()) << card;
+    EXPECT_EQ(o.decision.reasons[0].rule, "big") << card;
+    EXPECT_EQ(o.decision.ruleset_version, "rules-2") << card;
+  }
 }
 
 } // namespace
