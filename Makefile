@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps configure build test test-asan chaos demo cluster-demo bench bench-security clean
+.PHONY: all deps configure build test test-asan chaos demo cluster-demo bench bench-security bench-cluster clean
 
 all: build
 
@@ -65,6 +65,11 @@ bench: build
 # nats-server and behind deploy/nats/nats-server.conf, side by side.
 bench-security: build
 	@scripts/security_bench.sh $(BUILD)
+
+# Issue 14's figures: failover gap over five kill -9, a rolling restart,
+# 1/2/3 instances (scripts/cluster_bench.sh; BENCHMARKS.md).
+bench-cluster: build
+	scripts/cluster_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -37,6 +37,15 @@ SECONDS_RUN=${FRAUD_CLUSTER_DEMO_SECONDS:-60}
 KILL_AT=${FRAUD_CLUSTER_DEMO_KILL_AT:-$((SECONDS_RUN / 2))}
 DOWN=${FRAUD_CLUSTER_DEMO_DOWN:-15}
 VICTIM=${FRAUD_CLUSTER_DEMO_VICTIM:-2}
+# For the benchmarks (scripts/cluster_bench.sh): how many fraudd (1-3),
+# how many faults (the first at _KILL_AT, then every _EVERY seconds, each
+# on the next instance in turn), and which: kill (kill -9, started again
+# _DOWN seconds later), term (SIGTERM: a planned handover, started again
+# at once: a rolling restart) or none.
+INSTANCES=${FRAUD_CLUSTER_DEMO_INSTANCES:-3}
+FAULTS=${FRAUD_CLUSTER_DEMO_FAULTS:-1}
+FAULT=${FRAUD_CLUSTER_DEMO_FAULT:-kill}
+EVERY=${FRAUD_CLUSTER_DEMO_EVERY:-$((DOWN + 5))}
 SERVE=${FRAUD_CLUSTER_DEMO_SERVE:-cluster}
 NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
 DIR=$BUILD/cluster-demo
@@ -120,7 +129,7 @@ echo "analyst $FRAUD_ANALYST_NKEY" >"$DIR/analyst-keys"
 
 # The servers, each started in the scratch directory: the files' JetStream
 # store_dir (./jetstream/nN) is relative to where the server starts.
-for n in 1 2 3; do
+for n in $(seq 1 "$INSTANCES"); do
   (cd "$DIR" && exec "$NATS_SERVER" -c "$SRC/deploy/nats/cluster/n$n.conf") \
     >"$DIR/nats-n$n.log" 2>&1 &
   PIDS="$PIDS $!"
@@ -182,11 +191,11 @@ wait_ready() {
   die "fraudd-$n was not ready within 30 s"
 }
 
-for n in 1 2 3; do
+for n in $(seq 1 "$INSTANCES"); do
   : >"$DIR/fraudd-$n.log"
   start_fraudd "$n"
 done
-for n in 1 2 3; do
+for n in $(seq 1 "$INSTANCES"); do
   wait_ready "$n" 0
 done
 case $SERVE in
@@ -232,23 +241,50 @@ PIDS="$PIDS $REPLAY"
 started=$(date +%s.%N)
 since() { echo "$(date +%s.%N) $started" | awk '{ printf "%.1f", $1 - $2 }'; }
 
+# The faults, then what each instance cost: CPU seconds (user + system,
+# from /proc) of the instances that ran the whole replay.
+cpu_of() { awk '{ printf "%.2f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+declare -A CPU_AT_START
+for n in $(seq 1 "$INSTANCES"); do
+  CPU_AT_START[$n]=$(cpu_of "${FRAUDD_PID[$n]}")
+done
 sleep "$KILL_AT"
-kill -KILL "${FRAUDD_PID[$VICTIM]}"
-wait "${FRAUDD_PID[$VICTIM]}" 2>/dev/null || true
-FRAUDD_PID[$VICTIM]=""
-say "$(since) s: kill -9 fraudd-$VICTIM"
-sleep "$DOWN"
-before=$(grep -c 'fraudd: ready' "$DIR/fraudd-$VICTIM.log" || true)
-echo "--- restarted by the cluster demo ---" >>"$DIR/fraudd-$VICTIM.log"
-start_fraudd "$VICTIM"
-say "$(since) s: fraudd-$VICTIM started again"
-wait_ready "$VICTIM" "$before"
-say "$(since) s: fraudd-$VICTIM ready"
-
+victim=$VICTIM
+[ "$victim" -le "$INSTANCES" ] || victim=1
+for fault in $(seq 1 "$FAULTS"); do
+  [ "$FAULT" = none ] && break
+  if [ "$fault" -gt 1 ]; then
+    sleep "$EVERY"
+  fi
+  before=$(grep -c 'fraudd: ready' "$DIR/fraudd-$victim.log" || true)
+  if [ "$FAULT" = term ]; then
+    kill -TERM "${FRAUDD_PID[$victim]}"
+    wait "${FRAUDD_PID[$victim]}" 2>/dev/null || true
+    say "$(since) s: SIGTERM fraudd-$victim (handed over), starting it again"
+  else
+    kill -KILL "${FRAUDD_PID[$victim]}"
+    wait "${FRAUDD_PID[$victim]}" 2>/dev/null || true
+    say "$(since) s: kill -9 fraudd-$victim"
+    FRAUDD_PID[$victim]=""
+    sleep "$DOWN"
+  fi
+  echo "--- restarted by the cluster demo ---" >>"$DIR/fraudd-$victim.log"
+  start_fraudd "$victim"
+  CPU_AT_START[$victim]=""
+  say "$(since) s: fraudd-$victim started again"
+  wait_ready "$victim" "$before"
+  say "$(since) s: fraudd-$victim ready"
+  victim=$((victim % INSTANCES + 1))
+done
 if ! wait "$REPLAY"; then
   cat "$DIR/fraud-sim.err" >&2
   die "fraud-sim replay failed"
 fi
+: >"$DIR/cpu.txt"
+for n in $(seq 1 "$INSTANCES"); do
+  [ -n "${CPU_AT_START[$n]}" ] || continue
+  echo "fraudd-$n $(echo "$(cpu_of "${FRAUDD_PID[$n]}") ${CPU_AT_START[$n]}" | awk '{ printf "%.2f", $1 - $2 }')" >>"$DIR/cpu.txt"
+done
 cat "$DIR/report.txt"
 if [ "$SERVE" = cluster ]; then
   echo

@@ -1,6 +1,7 @@
 #include "tests/service/hostile_subjects.hpp"
 
 #include "models/rules/compiled_ruleset.hpp"
+#include "protocol/cluster_codec.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/query_codec.hpp"
 #include "protocol/rules_codec.hpp"
@@ -218,6 +219,19 @@ std::vector<subject_case> hostile_subjects() {
                    stats_reply r;
                    if (decode(reply.data(), reply.size(), r))
                      return failure("the reply is not a fraud.v1.Stats");
+                   return answer();
+                 }});
+
+  // fraud.query.cluster reads no request either (README: Cluster); outside
+  // a cluster the answer says so.
+  out.push_back({protocol::cluster_subject, {}, {""},
+                 fixed(protocol::cluster_subject),
+                 [](auto&, auto&, auto& reply) {
+                   protocol::cluster_view v;
+                   if (decode(reply.data(), reply.size(), v))
+                     return failure("the reply is not a fraud.v1.ClusterStatus");
+                   if (v.clustered)
+                     return failure("a single fraudd says it is clustered");
                    return answer();
                  }});
 
