@@ -111,8 +111,17 @@ partition_owner::start(natsConnection* conn, partition_owner_options opts,
     return err;
   // Announced before the thread starts: the others count this instance
   // from now on.
+  // A bucket just created answers once its stream has a leader and the
+  // servers know it: "no responders" for a moment, on a loaded machine
+  // for a second or two.
   auto announced = self->bucket_->put(instance_prefix + self->opts_.instance_id,
                                       self->incarnation_);
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       !announced && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    announced = self->bucket_->put(instance_prefix + self->opts_.instance_id,
+                                   self->incarnation_);
+  }
   if (!announced)
     return with_context(announced.error(), "announcing this instance");
   self->announced_ns_ = steady_ns();
