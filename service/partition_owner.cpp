@@ -28,6 +28,10 @@ std::int64_t ms_to_ns(std::int64_t ms) { return ms * 1'000'000; }
 // (see the header: nats-server 2.9.10 may acknowledge two racing claims).
 constexpr std::int64_t settle_ns = 10'000'000;
 
+// After a claim of a lease thought expired fails: when to try again (the
+// servers expire a lease a little after its TTL, not before).
+constexpr std::int64_t claim_retry_ns = 100'000'000;
+
 } // namespace
 
 std::string default_instance_id() {
@@ -201,9 +205,12 @@ void partition_owner::run() {
     auto wake = next_tick;
     if (auto first = earliest_deadline(); first < wake)
       wake = first + 1'000'000;
-    for (auto& l : leases_)
+    for (auto& l : leases_) {
       if (l.own && !l.serving && l.echo_ns != 0)
         wake = std::min(wake, l.echo_ns + settle_ns);
+      if (!l.own && !l.owner.empty())
+        wake = std::min(wake, l.expires_ns);  // another's lease may expire
+    }
     auto wait_ms = std::max<std::int64_t>(1, (wake - now) / 1'000'000);
     kvEntry* e = nullptr;
     natsStatus s = watcher_ != nullptr
@@ -233,10 +240,11 @@ void partition_owner::run() {
     // being served (the ingresses refuse on their own already).
     check_deadlines();
     serve_confirmed(steady_ns());
+    bool expired = expire_views(steady_ns());
     if (now >= next_tick) {
       tick(now);
       next_tick = steady_ns() + tick_ns;
-    } else if (s == NATS_OK && initial_done_) {
+    } else if ((s == NATS_OK || expired) && initial_done_) {
       // A release or an instance coming or going: act now, not at the
       // next tick (this is what makes a planned handover fast).
       auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()),
@@ -311,6 +319,22 @@ void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
   l.owner = value;
   l.revision = rev;
   l.seen_ns = now;
+  l.expires_ns = now + ms_to_ns(opts_.ttl.count());
+}
+
+bool partition_owner::expire_views(std::int64_t now) {
+  // Nothing reports an expiry: a lease whose last write was seen a TTL ago
+  // has expired on the servers (it was written before it was seen), so it
+  // is free to claim. A claim of one that has not expired after all only
+  // fails, and is tried again shortly.
+  bool any = false;
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& l : leases_)
+    if (!l.own && !l.owner.empty() && now >= l.expires_ns) {
+      l.owner.clear();
+      any = true;
+    }
+  return any;
 }
 
 void partition_owner::tick(std::int64_t now) {
@@ -338,15 +362,10 @@ void partition_owner::tick(std::int64_t now) {
     if (!answered)
       break;
   }
-  // Expiries: nothing reports them, so a write not seen for a TTL (and a
-  // tick, for the watch's delay) is taken as expired. Claiming a partition
-  // whose lease has not expired after all only fails.
   now = steady_ns();
+  expire_views(now);
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    for (auto& l : leases_)
-      if (!l.own && !l.owner.empty() && now - l.seen_ns > ttl_ns + ttl_ns / 4)
-        l.owner.clear();
     instances_.erase(std::remove_if(instances_.begin(), instances_.end(),
                                     [&](auto& x) {
                                       return x.first != incarnation_
@@ -417,8 +436,9 @@ void partition_owner::claim(int p) {
       FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: claim failed: {}",
                         p, to_string(r.error()));
     std::lock_guard<std::mutex> guard{mtx_};
-    l.owner = "?";  // someone has it: the watch says who
+    l.owner = "?";  // someone has it: the watch says who, or it expires
     l.seen_ns = steady_ns();
+    l.expires_ns = l.seen_ns + claim_retry_ns;
     return;
   }
   {

@@ -21,8 +21,8 @@
 // deadline on every message (one atomic load), whatever the renewing
 // thread is doing, and the renewing thread, which wakes for it and waits
 // at most TTL/8 for any JetStream call, unsubscribes by t0 + 7/8 TTL at
-// the latest. Others take an unrenewed lease for expired only a TTL and a
-// quarter after they last saw it written. Renewals go every TTL/4, so an
+// the latest. Others try to claim an unrenewed lease a TTL after they
+// last saw it written, and the servers refuse until it has expired. Renewals go every TTL/4, so an
 // owner that is merely slow gets two more tries before its deadline. (A
 // server clock stepped forward could expire a lease early: run NTP slewed,
 // as for any lease.)
@@ -127,6 +127,7 @@ private:
     std::string owner;             // incarnation; "" = free
     std::uint64_t revision = 0;
     std::int64_t seen_ns = 0;      // steady time of the last write seen
+    std::int64_t expires_ns = 0;   // another's lease: free from then on
     // Own leases only:
     bool own = false;
     bool serving = false;          // serve() called, stop_serving() not yet
@@ -140,6 +141,7 @@ private:
   void tick(std::int64_t now);
   bool renew(int p, std::int64_t now);  // false: JetStream did not answer
   void check_deadlines();
+  bool expire_views(std::int64_t now);  // true: a lease became free
   std::int64_t earliest_deadline() const;
   void claim(int p);
   void serve_confirmed(std::int64_t now);
