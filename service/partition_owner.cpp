@@ -250,8 +250,10 @@ void partition_owner::run() {
       auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()),
                                   [this] {
                                     std::vector<partition_view> v(leases_.size());
-                                    for (std::size_t i = 0; i < v.size(); ++i)
+                                    for (std::size_t i = 0; i < v.size(); ++i) {
                                       v[i].owner = leases_[i].owner;
+                                      v[i].orphaned = leases_[i].orphaned;
+                                    }
                                     return v;
                                   }());
       if (now - started_ns_ >= tick_ns) {
@@ -317,6 +319,7 @@ void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
     lose(p, "taken by another instance");
   std::lock_guard<std::mutex> guard{mtx_};
   l.owner = value;
+  l.orphaned = false;  // written: released ("") or held
   l.revision = rev;
   l.seen_ns = now;
   l.expires_ns = now + ms_to_ns(opts_.ttl.count());
@@ -332,6 +335,7 @@ bool partition_owner::expire_views(std::int64_t now) {
   for (auto& l : leases_)
     if (!l.own && !l.owner.empty() && now >= l.expires_ns) {
       l.owner.clear();
+      l.orphaned = true;
       any = true;
     }
   return any;
@@ -384,8 +388,10 @@ void partition_owner::tick(std::int64_t now) {
   if (!initial_done_ || now - started_ns_ < ttl_ns / 4)
     return;
   std::vector<partition_view> view(leases_.size());
-  for (std::size_t i = 0; i < view.size(); ++i)
+  for (std::size_t i = 0; i < view.size(); ++i) {
     view[i].owner = leases_[i].owner;
+    view[i].orphaned = leases_[i].orphaned;
+  }
   auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()), view);
   for (int p : plan.release)
     release(p);
@@ -444,6 +450,7 @@ void partition_owner::claim(int p) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     l.own = true;
+    l.orphaned = false;
     l.owner = incarnation_;
     l.revision = *r;
     l.renewed_sent_ns = sent;

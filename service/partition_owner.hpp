@@ -128,6 +128,7 @@ private:
     std::uint64_t revision = 0;
     std::int64_t seen_ns = 0;      // steady time of the last write seen
     std::int64_t expires_ns = 0;   // another's lease: free from then on
+    bool orphaned = false;         // freed by expiry, not handed over
     // Own leases only:
     bool own = false;
     bool serving = false;          // serve() called, stop_serving() not yet

@@ -31,11 +31,12 @@ partition_plan plan_partitions(const std::string& self, int live,
   const int share = fair_share(n, live);
   std::vector<int> own;
   std::vector<int> free;
+  std::vector<int> orphans;
   for (int p = 0; p < n; ++p) {
     if (partitions[p].owner == self)
       own.push_back(p);
     else if (partitions[p].owner.empty())
-      free.push_back(p);
+      (partitions[p].orphaned ? orphans : free).push_back(p);
   }
   auto by_weight = [&self](int a, int b) {
     auto wa = rendezvous_weight(self, a);
@@ -43,6 +44,12 @@ partition_plan plan_partitions(const std::string& self, int live,
     return wa != wb ? wa > wb : a < b;
   };
   const int owned = static_cast<int>(own.size());
+  if (!orphans.empty()) {
+    // Availability first: a dead owner's cards wait for whoever is alive.
+    std::sort(orphans.begin(), orphans.end(), by_weight);
+    plan.claim = std::move(orphans);
+    return plan;
+  }
   if (owned > share) {
     // Keep the partitions this instance weighs highest.
     std::sort(own.begin(), own.end(), by_weight);

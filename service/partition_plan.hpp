@@ -22,6 +22,10 @@ namespace fraud::service {
 /// What one instance knows of one partition's lease.
 struct partition_view {
   std::string owner;  // "" = free (never taken, released or expired)
+  // Free because its owner stopped renewing (died, or was cut off), not
+  // because it was handed over: any instance takes it, share or not, since
+  // its cards wait; the shares are evened out afterwards by handovers.
+  bool orphaned = false;
 };
 
 struct partition_plan {
@@ -35,7 +39,9 @@ int fair_share(int partitions, int live);
 /// The weight of (instance, partition) for rendezvous hashing.
 std::uint64_t rendezvous_weight(std::string_view instance, int partition);
 
-/// What `self` should do now. `live` counts the instances known to be
+/// What `self` should do now: claim free partitions up to its share, and
+/// orphaned ones whatever its share; hand over what is beyond its share
+/// once nothing is orphaned. `live` counts the instances known to be
 /// alive, self included (at least 1). `partitions[p]` is what self knows of
 /// partition p.
 partition_plan plan_partitions(const std::string& self, int live,

@@ -120,4 +120,23 @@ TEST(partition_plan, a_cluster_following_the_plan_converges) {
   EXPECT_LE(owned["b/2"], 32);
 }
 
+TEST(partition_plan, orphaned_partitions_are_claimed_whatever_the_share) {
+  // c died: its partitions expired (orphaned). a, at its share of 22 with
+  // c still counted live, takes them all the same; handed-over ones (free,
+  // not orphaned) it takes only up to its share.
+  auto view = free_partitions(64);
+  for (int p = 0; p < 22; ++p)
+    view[static_cast<std::size_t>(p)].owner = "a/1";
+  for (int p = 22; p < 44; ++p)
+    view[static_cast<std::size_t>(p)].owner = "b/2";
+  for (int p = 44; p < 64; ++p)
+    view[static_cast<std::size_t>(p)].orphaned = true;
+  auto plan = plan_partitions("a/1", 3, view);
+  EXPECT_EQ(plan.claim.size(), 20u);
+  EXPECT_TRUE(plan.release.empty()) << "no handover while cards wait";
+  for (int p = 44; p < 64; ++p)
+    view[static_cast<std::size_t>(p)].orphaned = false;
+  EXPECT_TRUE(plan_partitions("a/1", 3, view).claim.empty());
+}
+
 } // namespace
