@@ -30,6 +30,7 @@ run() {  # name, then VAR=value settings for cluster_demo.sh
   fi
   cp "$DIR/report.json" "$OUT/$name.json"
   cp "$DIR/cpu.txt" "$OUT/$name.cpu"
+  cat "$DIR"/fraudd-*.log >"$OUT/$name.fraudd.log"
 }
 
 run failover FRAUD_CLUSTER_DEMO_RATE="$RATE" FRAUD_CLUSTER_DEMO_SECONDS=64 \
@@ -59,6 +60,31 @@ for n in ["failover", "rolling"]:
     print(f"{n:<10} {r['sent']:>6} {r['decided']:>10} {r['lost']:>5} {r['retry']['retries']:>8} "
           f"{g['episodes']:>5} {g['p50_ms']:>11.0f} {g['max_ms']:>11.0f} "
           f"{r['latency_us']['p50']:>7.0f} {r['latency_us']['p99']:>7.0f}")
+# Per partition, from the instances' logs: a handover begins when the old
+# owner starts to stop serving (its "handed over in X ms" line, less X)
+# and ends when the new owner logs the partition "owned" (subscribed).
+import re, datetime
+def ts(line):
+    t = line.split()[0].rstrip("Z")
+    return datetime.datetime.fromisoformat(t).timestamp()
+lines = [l for l in open(f"{out}/rolling.fraudd.log") if l[:4].isdigit()]
+starts, owned = [], {}
+for l in lines:
+    m = re.search(r"partition (\d+): handed over in (\d+) ms", l)
+    if m:
+        starts.append((int(m.group(1)), ts(l) - int(m.group(2)) / 1000))
+    m = re.search(r"partition (\d+): owned", l)
+    if m:
+        owned.setdefault(int(m.group(1)), []).append(ts(l))
+gaps = []
+for p, t0 in starts:
+    after = [t for t in owned.get(p, []) if t >= t0]
+    if after:
+        gaps.append((min(after) - t0) * 1000)
+gaps.sort()
+if gaps:
+    print(f"\nplanned handovers: {len(gaps)}, gap per partition p50 {gaps[len(gaps)//2]:.0f} ms, "
+          f"p90 {gaps[int(len(gaps)*0.9)]:.0f} ms, max {gaps[-1]:.0f} ms")
 print()
 print("instances  rate/s  answered  p50 us  p99 us  fraudd CPU s  CPU us/tx")
 for n in [1, 2, 3]:

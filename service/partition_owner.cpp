@@ -247,7 +247,7 @@ void partition_owner::run() {
     } else if ((s == NATS_OK || expired) && initial_done_) {
       // A release or an instance coming or going: act now, not at the
       // next tick (this is what makes a planned handover fast).
-      auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()),
+      auto plan = plan_partitions(incarnation_, live_incarnations(),
                                   [this] {
                                     std::vector<partition_view> v(leases_.size());
                                     for (std::size_t i = 0; i < v.size(); ++i) {
@@ -332,6 +332,23 @@ bool partition_owner::expire_views(std::int64_t now) {
   // fails, and is tried again shortly.
   bool any = false;
   std::lock_guard<std::mutex> guard{mtx_};
+  // An instance renews its announcement with its leases: one not seen
+  // for a TTL is gone as surely as its leases are.
+  const std::int64_t ttl_ns = ms_to_ns(opts_.ttl.count());
+  auto gone = std::remove_if(instances_.begin(), instances_.end(),
+                             [&](auto& x) {
+                               return x.first != incarnation_
+                                      && now - x.second > ttl_ns;
+                             });
+  if (gone != instances_.end()) {
+    instances_.erase(gone, instances_.end());
+    std::uint32_t live = 1;
+    for (auto& x : instances_)
+      if (x.first != incarnation_)
+        ++live;
+    live_.store(live);
+    any = true;
+  }
   for (auto& l : leases_)
     if (!l.own && !l.owner.empty() && now >= l.expires_ns) {
       l.owner.clear();
@@ -368,21 +385,6 @@ void partition_owner::tick(std::int64_t now) {
   }
   now = steady_ns();
   expire_views(now);
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    instances_.erase(std::remove_if(instances_.begin(), instances_.end(),
-                                    [&](auto& x) {
-                                      return x.first != incarnation_
-                                             && now - x.second
-                                                  > ttl_ns + ttl_ns / 4;
-                                    }),
-                     instances_.end());
-    std::uint32_t live = 1;
-    for (auto& x : instances_)
-      if (x.first != incarnation_)
-        ++live;
-    live_.store(live);
-  }
   if (!initial_done_ && now - watch_started_ns_ >= ttl_ns / 4)
     initial_done_ = true;  // an empty bucket: nothing was to come
   if (!initial_done_ || now - started_ns_ < ttl_ns / 4)
@@ -392,7 +394,7 @@ void partition_owner::tick(std::int64_t now) {
     view[i].owner = leases_[i].owner;
     view[i].orphaned = leases_[i].orphaned;
   }
-  auto plan = plan_partitions(incarnation_, static_cast<int>(live_.load()), view);
+  auto plan = plan_partitions(incarnation_, live_incarnations(), view);
   for (int p : plan.release)
     release(p);
   for (int p : plan.claim)
@@ -540,6 +542,15 @@ void partition_owner::leave() {
   for (int p = 0; p < opts_.partitions; ++p)
     release(p);
   FRAUD_LOG(info, "cluster", "instance {} left", opts_.instance_id);
+}
+
+std::vector<std::string> partition_owner::live_incarnations() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<std::string> live{incarnation_};
+  for (auto& x : instances_)
+    if (x.first != incarnation_)
+      live.push_back(x.first);
+  return live;
 }
 
 cluster_status partition_owner::status() const {

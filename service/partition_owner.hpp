@@ -142,7 +142,8 @@ private:
   void tick(std::int64_t now);
   bool renew(int p, std::int64_t now);  // false: JetStream did not answer
   void check_deadlines();
-  bool expire_views(std::int64_t now);  // true: a lease became free
+  bool expire_views(std::int64_t now);  // true: a lease or instance went
+  std::vector<std::string> live_incarnations() const;
   std::int64_t earliest_deadline() const;
   void claim(int p);
   void serve_confirmed(std::int64_t now);

@@ -64,4 +64,28 @@ partition_plan plan_partitions(const std::string& self, int live,
   return plan;
 }
 
+partition_plan plan_partitions(const std::string& self,
+                               const std::vector<std::string>& live,
+                               const std::vector<partition_view>& partitions) {
+  auto plan = plan_partitions(self, static_cast<int>(std::max<std::size_t>(
+                                      1, live.size())),
+                              partitions);
+  if (plan.release.empty())
+    return plan;
+  const int share = fair_share(static_cast<int>(partitions.size()),
+                               static_cast<int>(live.size()));
+  bool someone_wants = false;
+  for (auto& other : live) {
+    if (other == self)
+      continue;
+    int owned = 0;
+    for (auto& v : partitions)
+      owned += v.owner == other;
+    someone_wants = someone_wants || owned < share;
+  }
+  if (!someone_wants)
+    plan.release.clear();
+  return plan;
+}
+
 } // namespace fraud::service

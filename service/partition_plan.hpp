@@ -47,4 +47,12 @@ std::uint64_t rendezvous_weight(std::string_view instance, int partition);
 partition_plan plan_partitions(const std::string& self, int live,
                                const std::vector<partition_view>& partitions);
 
+/// The same, knowing who the live instances are (self among them): a
+/// partition is handed over only when a live instance holds fewer than
+/// its share, so that nothing is released that nobody would take (an
+/// instance that died is counted live until its announcement expires).
+partition_plan plan_partitions(const std::string& self,
+                               const std::vector<std::string>& live,
+                               const std::vector<partition_view>& partitions);
+
 } // namespace fraud::service

@@ -139,4 +139,33 @@ TEST(partition_plan, orphaned_partitions_are_claimed_whatever_the_share) {
   EXPECT_TRUE(plan_partitions("a/1", 3, view).claim.empty());
 }
 
+TEST(partition_plan, nothing_is_handed_over_that_nobody_would_take) {
+  // a holds 32, b 32, and a third instance is counted live: a is over the
+  // share of 22 but hands over only while someone holds fewer than 22.
+  auto view = free_partitions(64);
+  for (int p = 0; p < 64; ++p)
+    view[static_cast<std::size_t>(p)].owner = p < 32 ? "a/1" : "b/2";
+  EXPECT_EQ(plan_partitions("a/1", {"a/1", "b/2", "c/3"}, view).release.size(),
+            10u)
+    << "c holds nothing: it takes what a hands over";
+  for (int p = 54; p < 64; ++p)
+    view[static_cast<std::size_t>(p)].owner = "c/3";
+  for (int p = 22; p < 32; ++p)
+    view[static_cast<std::size_t>(p)].owner = "b/2";
+  // a 22, b 32, c 10: a at its share keeps all; b hands over to c.
+  EXPECT_TRUE(plan_partitions("a/1", {"a/1", "b/2", "c/3"}, view).release.empty());
+  EXPECT_EQ(plan_partitions("b/2", {"a/1", "b/2", "c/3"}, view).release.size(),
+            10u);
+  // Two left, both over a share of 22 with c counted: nothing moves.
+  for (int p = 54; p < 64; ++p)
+    view[static_cast<std::size_t>(p)].owner = "b/2";
+  for (int p = 22; p < 32; ++p)
+    view[static_cast<std::size_t>(p)].owner = "a/1";
+  view[0].owner = "c/3";  // c holds one: under its share, it would take more
+  EXPECT_FALSE(plan_partitions("a/1", {"a/1", "b/2", "c/3"}, view).release.empty());
+  view[0].owner = "a/1";
+  auto both = plan_partitions("a/1", {"a/1", "b/2"}, view);
+  EXPECT_TRUE(both.release.empty() && both.claim.empty());
+}
+
 } // namespace
