@@ -247,24 +247,62 @@ void partition_owner::run() {
     } else if ((s == NATS_OK || expired) && initial_done_) {
       // A release or an instance coming or going: act now, not at the
       // next tick (this is what makes a planned handover fast).
-      auto plan = plan_partitions(incarnation_, live_incarnations(),
-                                  [this] {
-                                    std::vector<partition_view> v(leases_.size());
-                                    for (std::size_t i = 0; i < v.size(); ++i) {
-                                      v[i].owner = leases_[i].owner;
-                                      v[i].orphaned = leases_[i].orphaned;
-                                    }
-                                    return v;
-                                  }());
-      if (now - started_ns_ >= tick_ns) {
-        for (int p : plan.release)
-          release(p);
-        for (int p : plan.claim)
-          claim(p);
-      }
+      act_now(now);
     }
   }
   leave();
+}
+
+bool partition_owner::may_act(std::int64_t now) const {
+  if (!initial_done_)
+    return false;
+  // Joining a running cluster: partitions handed over to this instance are
+  // claimed at once. Starting a cluster (no partition held by anyone):
+  // a moment for the instances starting together to see each other, so
+  // that the first does not take everything only to hand most of it over.
+  bool running = std::any_of(leases_.begin(), leases_.end(), [&](auto& l) {
+    return !l.owner.empty() && l.owner != incarnation_;
+  });
+  return running || now - started_ns_ >= ms_to_ns(opts_.ttl.count()) / 4;
+}
+
+void partition_owner::act_now(std::int64_t now) {
+  if (!may_act(now))
+    return;
+  std::vector<partition_view> view(leases_.size());
+  for (std::size_t i = 0; i < view.size(); ++i) {
+    view[i].owner = leases_[i].owner;
+    view[i].orphaned = leases_[i].orphaned;
+  }
+  auto plan = plan_partitions(incarnation_, live_incarnations(), view);
+  for (int p : plan.release)
+    release(p);
+  for (int p : plan.claim)
+    claim(p);
+}
+
+void partition_owner::poll_watch() {
+  // Between the renewals of a tick (each a JetStream round trip), what the
+  // watch brought meanwhile: a partition released to this instance is
+  // claimed now, not after the last renewal.
+  bool got = false;
+  for (int i = 0; i < 64 && watcher_ != nullptr; ++i) {
+    kvEntry* e = nullptr;
+    if (kvWatcher_Next(&e, watcher_, 1) != NATS_OK)
+      break;
+    got = true;
+    if (e == nullptr) {
+      initial_done_ = true;
+      continue;
+    }
+    if (kvEntry_Delta(e) == 0)
+      initial_done_ = true;
+    on_entry(e, steady_ns());
+    kvEntry_Destroy(e);
+  }
+  serve_confirmed(steady_ns());
+  if (got)
+    act_now(steady_ns());
 }
 
 void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
@@ -382,23 +420,13 @@ void partition_owner::tick(std::int64_t now) {
     check_deadlines();
     if (!answered)
       break;
+    poll_watch();
   }
   now = steady_ns();
   expire_views(now);
   if (!initial_done_ && now - watch_started_ns_ >= ttl_ns / 4)
     initial_done_ = true;  // an empty bucket: nothing was to come
-  if (!initial_done_ || now - started_ns_ < ttl_ns / 4)
-    return;
-  std::vector<partition_view> view(leases_.size());
-  for (std::size_t i = 0; i < view.size(); ++i) {
-    view[i].owner = leases_[i].owner;
-    view[i].orphaned = leases_[i].orphaned;
-  }
-  auto plan = plan_partitions(incarnation_, live_incarnations(), view);
-  for (int p : plan.release)
-    release(p);
-  for (int p : plan.claim)
-    claim(p);
+  act_now(now);
 }
 
 bool partition_owner::renew(int p, std::int64_t) {

@@ -147,6 +147,9 @@ private:
   std::int64_t earliest_deadline() const;
   void claim(int p);
   void serve_confirmed(std::int64_t now);
+  void act_now(std::int64_t now);  // the plan, carried out
+  bool may_act(std::int64_t now) const;
+  void poll_watch();               // what the watch holds, without waiting
   void release(int p);
   void lose(int p, const char* why);
   void leave();
