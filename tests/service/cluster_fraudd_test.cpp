@@ -25,7 +25,7 @@
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
-#include "tests/support/nats_cluster.hpp"
+#include "tests/support/cluster_suite.hpp"
 
 namespace {
 
@@ -79,34 +79,18 @@ outcome score_retrying(natsConnection* conn, const models::transaction& tx,
   return out;
 }
 
-class cluster_fraudd : public ::testing::Test {
+class cluster_fraudd : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    dir = new test::temp_dir;
-    auto c = test::nats_cluster::start(dir->path());
-    ASSERT_TRUE(c) << to_string(c.error());
-    nats = c->release();
-  }
-  static void TearDownTestSuite() {
-    delete nats;
-    nats = nullptr;
-    delete dir;
-    dir = nullptr;
-  }
 
   void SetUp() override {
-    ASSERT_TRUE(nats) << "the cluster did not start";
+    cluster_suite::SetUp();
+    if (HasFatalFailure())
+      return;
     // Each test its own buckets: the cluster outlives the tests.
     static int run = 0;
     suffix = "-" + std::to_string(++run);
-    service::nats_options o;
-    o.url = nats->urls();
-    o.name = "cluster-fraudd-test";
-    o.auth.nkey_file = nats->seed_file("authoriser");
-    o.auth.inbox_prefix = "_INBOX.authoriser";
-    auto c = service::nats_connection::connect(o);
-    ASSERT_TRUE(c) << to_string(c.error());
-    authoriser = std::move(*c);
+    authoriser = connect_as("authoriser", nats->urls());
+    ASSERT_TRUE(authoriser);
   }
 
   void TearDown() override {
@@ -194,18 +178,12 @@ protected:
   // The instance that holds partition p, as the instances' answers to
   // fraud.query.cluster say; "" when none does.
   std::string owner_of(std::uint32_t p) {
-    service::nats_options o;
-    o.url = nats->urls();
-    o.name = "cluster-fraudd-viewer";
-    o.auth.nkey_file = nats->seed_file("viewer");
-    o.auth.inbox_prefix = "_INBOX.viewer";
-    auto viewer = service::nats_connection::connect(o);
-    EXPECT_TRUE(viewer) << to_string(viewer.error());
+    auto viewer = connect_as("viewer", nats->urls());
     if (!viewer)
       return {};
     service::gather_options go;
     go.min_instances = static_cast<std::uint32_t>(instances.size());
-    auto got = service::gather(**viewer, protocol::cluster_subject, "", go);
+    auto got = service::gather(*viewer, protocol::cluster_subject, "", go);
     if (!got)
       return {};
     for (auto& r : got->replies) {
@@ -228,16 +206,12 @@ protected:
     return all;
   }
 
-  static test::temp_dir* dir;
-  static test::nats_cluster* nats;
   test::temp_dir local;
   std::string suffix;
   std::unique_ptr<service::nats_connection> authoriser;
   std::map<std::string, std::unique_ptr<test::fraudd_process>> instances;
 };
 
-test::temp_dir* cluster_fraudd::dir = nullptr;
-test::nats_cluster* cluster_fraudd::nats = nullptr;
 
 TEST_F(cluster_fraudd, every_card_is_answered_and_a_killed_instance_is_taken_over) {
   start("f1");
@@ -354,15 +328,11 @@ TEST_F(cluster_fraudd, a_failover_keeps_the_cards_state_and_its_resends) {
   ASSERT_FALSE(owner.empty()) << outputs();
   // Written to the card bucket (--snapshot-interval-ms 100).
   {
-    service::nats_options o;
-    o.url = nats->urls();
-    o.auth.nkey_file = nats->seed_file("scorer");
-    o.auth.inbox_prefix = "_INBOX.scorer";
-    auto scorer = service::nats_connection::connect(o);
+    auto scorer = connect_as("scorer", nats->urls());
     ASSERT_TRUE(scorer);
     service::kv_bucket_options bo;
     bo.name = "cards" + suffix;
-    auto bucket = service::kv_bucket::open((*scorer)->get(), bo);
+    auto bucket = service::kv_bucket::open(scorer->get(), bo);
     ASSERT_TRUE(bucket) << to_string(bucket.error());
     ASSERT_TRUE(test::eventually([&] { return bool((*bucket)->get(card)); },
                                  10s));

@@ -14,7 +14,7 @@
 #include "service/client/nats_connection.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
-#include "tests/support/nats_cluster.hpp"
+#include "tests/support/cluster_suite.hpp"
 
 namespace {
 
@@ -23,41 +23,12 @@ using namespace std::chrono_literals;
 
 // One cluster for the whole file: starting one and electing a JetStream
 // leader takes seconds on this machine.
-class cluster : public ::testing::Test {
+class cluster : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    dir = new test::temp_dir;
-    auto c = test::nats_cluster::start(dir->path());
-    ASSERT_TRUE(c) << to_string(c.error());
-    nats = c->release();
-  }
-  static void TearDownTestSuite() {
-    delete nats;
-    nats = nullptr;
-    delete dir;
-    dir = nullptr;
-  }
 
-  void SetUp() override { ASSERT_TRUE(nats) << "the cluster did not start"; }
 
-  static std::unique_ptr<service::nats_connection>
-  connect_as(const std::string& role, const std::string& url) {
-    service::nats_options o;
-    o.url = url;
-    o.name = "cluster-test-" + role;
-    o.auth.nkey_file = nats->seed_file(role);
-    o.auth.inbox_prefix = "_INBOX." + role;
-    auto c = service::nats_connection::connect(o);
-    EXPECT_TRUE(c) << role << ": " << to_string(c.error());
-    return c ? std::move(*c) : nullptr;
-  }
-
-  static test::temp_dir* dir;
-  static test::nats_cluster* nats;
 };
 
-test::temp_dir* cluster::dir = nullptr;
-test::nats_cluster* cluster::nats = nullptr;
 
 std::string random_card(std::mt19937& rng) {
   static const char alphabet[] =

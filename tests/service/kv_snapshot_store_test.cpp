@@ -11,7 +11,7 @@
 #include "service/kv_snapshot_store.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
-#include "tests/support/nats_cluster.hpp"
+#include "tests/support/cluster_suite.hpp"
 
 namespace {
 
@@ -62,34 +62,9 @@ TEST(kv_snapshot_keys, keys_no_card_maps_to_are_refused) {
 
 // One cluster for the whole file: starting one and electing a JetStream
 // leader takes seconds on this machine.
-class kv_snapshots : public ::testing::Test {
+class kv_snapshots : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    dir = new test::temp_dir;
-    auto c = test::nats_cluster::start(dir->path());
-    ASSERT_TRUE(c) << to_string(c.error());
-    nats = c->release();
-  }
-  static void TearDownTestSuite() {
-    delete nats;
-    nats = nullptr;
-    delete dir;
-    dir = nullptr;
-  }
 
-  void SetUp() override { ASSERT_TRUE(nats) << "the cluster did not start"; }
-
-  static std::unique_ptr<service::nats_connection>
-  connect_to(const std::string& url) {
-    service::nats_options o;
-    o.url = url;
-    o.name = "kv-snapshot-test";
-    o.auth.nkey_file = nats->seed_file("scorer");
-    o.auth.inbox_prefix = "_INBOX.scorer";
-    auto c = service::nats_connection::connect(o);
-    EXPECT_TRUE(c) << to_string(c.error());
-    return c ? std::move(*c) : nullptr;
-  }
 
   // The bucket is created by the first store that opens it. Just after
   // the cluster started, creating an R3 bucket can fail for a while (the
@@ -126,15 +101,11 @@ protected:
     return cards;
   }
 
-  static test::temp_dir* dir;
-  static test::nats_cluster* nats;
 };
 
-test::temp_dir* kv_snapshots::dir = nullptr;
-test::nats_cluster* kv_snapshots::nats = nullptr;
 
 TEST_F(kv_snapshots, write_read_erase_and_list) {
-  auto conn = connect_to(nats->url(0));
+  auto conn = connect_as("scorer", nats->url(0));
   ASSERT_TRUE(conn);
   auto store = open(*conn, "cards-basic");
   ASSERT_TRUE(store);
@@ -154,7 +125,7 @@ TEST_F(kv_snapshots, write_read_erase_and_list) {
 }
 
 TEST_F(kv_snapshots, awkward_card_ids_come_back_as_they_were) {
-  auto conn = connect_to(nats->url(1));
+  auto conn = connect_as("scorer", nats->url(1));
   ASSERT_TRUE(conn);
   auto store = open(*conn, "cards-awkward");
   ASSERT_TRUE(store);
@@ -176,8 +147,8 @@ TEST_F(kv_snapshots, awkward_card_ids_come_back_as_they_were) {
 // A snapshot writer's batch, and a second instance on another server
 // reading it (as after a failover).
 TEST_F(kv_snapshots, a_batch_of_thousands_is_read_through_another_server) {
-  auto first_conn = connect_to(nats->url(0));
-  auto second_conn = connect_to(nats->url(2));
+  auto first_conn = connect_as("scorer", nats->url(0));
+  auto second_conn = connect_as("scorer", nats->url(2));
   ASSERT_TRUE(first_conn && second_conn);
   auto first = open(*first_conn, "cards-batch");
   auto second = open(*second_conn, "cards-batch");
@@ -203,8 +174,8 @@ TEST_F(kv_snapshots, a_batch_of_thousands_is_read_through_another_server) {
 
 // Last in this file: it stops servers (and starts them again).
 TEST_F(kv_snapshots, reads_go_on_after_one_server_of_three_is_killed) {
-  auto writer_conn = connect_to(nats->url(0));
-  auto reader_conn = connect_to(nats->url(1));
+  auto writer_conn = connect_as("scorer", nats->url(0));
+  auto reader_conn = connect_as("scorer", nats->url(1));
   ASSERT_TRUE(writer_conn && reader_conn);
   auto writer = open(*writer_conn, "cards-kill");
   auto reader = open(*reader_conn, "cards-kill");
@@ -224,7 +195,7 @@ TEST_F(kv_snapshots, reads_go_on_after_one_server_of_three_is_killed) {
     << "two servers of three still write";
   EXPECT_EQ(*reader->read("card-1"), "after");
   // Without a quorum nothing is written, and the batch says so.
-  auto third_conn = connect_to(nats->url(2));
+  auto third_conn = connect_as("scorer", nats->url(2));
   ASSERT_TRUE(third_conn);
   auto lone = open(*third_conn, "cards-kill", 2000);
   ASSERT_TRUE(lone);

@@ -15,7 +15,7 @@
 #include "service/partition_owner.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
-#include "tests/support/nats_cluster.hpp"
+#include "tests/support/cluster_suite.hpp"
 
 namespace {
 
@@ -80,35 +80,8 @@ private:
   std::vector<std::string> overlaps_;
 };
 
-class partition_owner_test : public ::testing::Test {
+class partition_owner_test : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    dir = new test::temp_dir;
-    auto c = test::nats_cluster::start(dir->path());
-    ASSERT_TRUE(c) << to_string(c.error());
-    nats = c->release();
-  }
-  static void TearDownTestSuite() {
-    delete nats;
-    nats = nullptr;
-    delete dir;
-    dir = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(nats) << "the cluster did not start"; }
-
-  static std::unique_ptr<service::nats_connection>
-  connect(const std::string& url) {
-    service::nats_options o;
-    o.url = url;
-    // Cut off means cut off: no reconnecting to the servers it learns of.
-    o.ignore_discovered_servers = true;
-    o.name = "partition-owner-test";
-    o.auth.nkey_file = nats->seed_file("scorer");
-    o.auth.inbox_prefix = "_INBOX.scorer";
-    auto c = service::nats_connection::connect(o);
-    EXPECT_TRUE(c) << to_string(c.error());
-    return c ? std::move(*c) : nullptr;
-  }
 
   std::unique_ptr<service::partition_owner>
   owner(natsConnection* conn, const std::string& id, const std::string& bucket,
@@ -124,18 +97,14 @@ protected:
     return made ? std::move(*made) : nullptr;
   }
 
-  static test::temp_dir* dir;
-  static test::nats_cluster* nats;
 };
 
-test::temp_dir* partition_owner_test::dir = nullptr;
-test::nats_cluster* partition_owner_test::nats = nullptr;
 
 TEST_F(partition_owner_test, owners_share_the_partitions_and_a_leaving_one_hands_over) {
   serving_log log;
-  auto ca = connect(nats->url(0));
-  auto cb = connect(nats->url(1));
-  auto cc = connect(nats->url(2));
+  auto ca = connect_as("scorer", nats->url(0), true);
+  auto cb = connect_as("scorer", nats->url(1), true);
+  auto cc = connect_as("scorer", nats->url(2), true);
   ASSERT_TRUE(ca && cb && cc);
   auto a = owner(ca->get(), "a", "leases-share", log);
   ASSERT_TRUE(a);
@@ -175,9 +144,9 @@ TEST_F(partition_owner_test, an_owner_cut_off_stops_serving_before_another_start
   serving_log log;
   // a reaches the cluster only through server 0; b and c through the
   // others, so that killing server 0 cuts a off and nobody else.
-  auto ca = connect(nats->url(0));
-  auto cb = connect(nats->url(1));
-  auto cc = connect(nats->url(2));
+  auto ca = connect_as("scorer", nats->url(0), true);
+  auto cb = connect_as("scorer", nats->url(1), true);
+  auto cc = connect_as("scorer", nats->url(2), true);
   ASSERT_TRUE(ca && cb && cc);
   auto a = owner(ca->get(), "a", "leases-cut", log);
   auto b = owner(cb->get(), "b", "leases-cut", log);

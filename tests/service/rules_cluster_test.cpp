@@ -17,7 +17,7 @@
 #include "service/live_rules.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
-#include "tests/support/nats_cluster.hpp"
+#include "tests/support/cluster_suite.hpp"
 
 namespace {
 
@@ -59,16 +59,15 @@ struct instance {
   }
 };
 
-class rules_cluster : public ::testing::Test {
+class rules_cluster : public test::cluster_suite {
 protected:
   static void SetUpTestSuite() {
-    dir = new test::temp_dir;
-    auto c = test::nats_cluster::start(dir->path());
-    ASSERT_TRUE(c) << to_string(c.error());
-    nats = c->release();
+    cluster_suite::SetUpTestSuite();
+    if (::testing::Test::HasFatalFailure())
+      return;
     // JetStream answers before it can place a replicated stream: wait
     // until a bucket can be made, so that each test's first one can.
-    auto conn = connect(0, "warm-up");
+    auto conn = connect_as("scorer", nats->url(0));
     ASSERT_TRUE(conn);
     ASSERT_TRUE(test::eventually(
       [&] {
@@ -79,15 +78,11 @@ protected:
       },
       60s));
   }
-  static void TearDownTestSuite() {
-    delete nats;
-    nats = nullptr;
-    delete dir;
-    dir = nullptr;
-  }
 
   void SetUp() override {
-    ASSERT_TRUE(nats) << "the cluster did not start";
+    cluster_suite::SetUp();
+    if (HasFatalFailure())
+      return;
     // A bucket and databases of each test's own.
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     bucket = std::string{"rules-"} + info->name();
@@ -97,24 +92,12 @@ protected:
     prefix = dir->file(info->name());
   }
 
-  // As fraudd: the scorer, through server `server`.
-  static std::unique_ptr<service::nats_connection>
-  connect(int server, const std::string& name) {
-    service::nats_options o;
-    o.url = nats->url(server);
-    o.name = "rules-cluster-" + name;
-    o.auth.nkey_file = nats->seed_file("scorer");
-    o.auth.inbox_prefix = "_INBOX.scorer";
-    auto c = service::nats_connection::connect(o);
-    EXPECT_TRUE(c) << to_string(c.error());
-    return c ? std::move(*c) : nullptr;
-  }
 
   // Instance `db` ("a", "b") through server `server`, with `rules_file`.
   std::unique_ptr<instance> open(const std::string& db, int server,
                                  const std::string& rules_file = {}) {
     auto in = std::make_unique<instance>();
-    in->conn = connect(server, db);
+    in->conn = connect_as("scorer", nats->url(server));
     if (!in->conn)
       return nullptr;
     service::rules_cluster rc;
@@ -142,14 +125,10 @@ protected:
                          "alice (UTEST)", request);
   }
 
-  static test::temp_dir* dir;
-  static test::nats_cluster* nats;
   std::string bucket;
   std::string prefix;
 };
 
-test::temp_dir* rules_cluster::dir = nullptr;
-test::nats_cluster* rules_cluster::nats = nullptr;
 
 TEST_F(rules_cluster, a_set_through_one_instance_runs_on_the_other) {
   auto a = open("a", 0);
@@ -239,7 +218,7 @@ TEST_F(rules_cluster, two_instances_seeding_at_once_run_the_same_version) {
   auto fb = write_file("b.rules", text(36));
   // The bucket exists (its creation by two at once is kv_bucket's race,
   // not this one): both find it empty, and both seed.
-  auto conn = connect(2, "creator");
+  auto conn = connect_as("scorer", nats->url(2));
   ASSERT_TRUE(conn);
   service::kv_bucket_options o;
   o.name = bucket;

@@ -1,0 +1,61 @@
+// The fixture of the tests that need a three-server nats-server cluster:
+// one cluster for every test of a suite (starting one and electing a
+// JetStream leader takes seconds on this machine), stopped after the last,
+// and connections to it as one of its roles.
+//
+// A suite that needs more at its start (a warm-up) defines its own
+// SetUpTestSuite and calls cluster_suite::SetUpTestSuite() first.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "service/client/nats_connection.hpp"
+#include "tests/support/fraudd_process.hpp"
+#include "tests/support/nats_cluster.hpp"
+
+namespace fraud::test {
+
+class cluster_suite : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = new temp_dir;
+    auto c = nats_cluster::start(dir->path());
+    ASSERT_TRUE(c) << to_string(c.error());
+    nats = c->release();
+  }
+  static void TearDownTestSuite() {
+    delete nats;
+    nats = nullptr;
+    delete dir;
+    dir = nullptr;
+  }
+
+  void SetUp() override { ASSERT_TRUE(nats) << "the cluster did not start"; }
+
+  /// A connection to `url` as `role` ("scorer", "authoriser", "analyst",
+  /// "viewer"), with the role's key and inbox prefix; null (and a test
+  /// failure) when it cannot connect. With `only_this_server`, it never
+  /// moves to the servers the cluster tells of: killing its server cuts it
+  /// off.
+  static std::unique_ptr<service::nats_connection>
+  connect_as(const std::string& role, const std::string& url,
+             bool only_this_server = false) {
+    service::nats_options o;
+    o.url = url;
+    o.name = "cluster-test-" + role;
+    o.auth.nkey_file = nats->seed_file(role);
+    o.auth.inbox_prefix = "_INBOX." + role;
+    o.ignore_discovered_servers = only_this_server;
+    auto c = service::nats_connection::connect(o);
+    EXPECT_TRUE(c) << role << ": " << to_string(c.error());
+    return c ? std::move(*c) : nullptr;
+  }
+
+  static inline temp_dir* dir = nullptr;
+  static inline nats_cluster* nats = nullptr;
+};
+
+} // namespace fraud::test
