@@ -45,11 +45,15 @@ using decision_store_actor = caf::typed_actor<
 
 /// Card snapshots: the writer writes pending snapshots every interval,
 /// and flush writes them now and answers with the number written since
-/// start. (Cards read their own snapshot: actors/runtime/pending_snapshots.hpp.)
+/// start; flush with a group writes only the pending snapshots of that
+/// group's cards (snapshot_environment::group_of: in a cluster, a
+/// partition, at its handover). (Cards read their own snapshot:
+/// actors/runtime/pending_snapshots.hpp.)
 
 using snapshot_writer_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
-  caf::replies_to<flush_atom>::with<std::uint64_t>>;
+  caf::replies_to<flush_atom>::with<std::uint64_t>,
+  caf::replies_to<flush_atom, std::uint32_t>::with<std::uint64_t>>;
 
 } // namespace fraud::actors
 

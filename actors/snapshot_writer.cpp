@@ -10,10 +10,12 @@ namespace fraud::actors {
 
 namespace {
 
-// Writes one chunk; returns how many snapshots it held.
+// Writes one chunk (of the cards `which` says, if set); returns how many
+// snapshots it held.
 std::size_t write_some(snapshot_writer_state& st,
-                       const snapshot_environment& env) {
-  env.pending->take(env.max_batch, st.batch);
+                       const snapshot_environment& env,
+                       const std::function<bool(const std::string&)>& which = {}) {
+  env.pending->take(env.max_batch, st.batch, which);
   if (st.batch.empty())
     return 0;
   std::vector<std::pair<std::string_view, std::string_view>> rows;
@@ -61,6 +63,19 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
     },
     [self, env](flush_atom) -> std::uint64_t {
       while (write_some(self->state, env) == env.max_batch)
+        ;
+      return env.stats->snapshots_written.get();
+    },
+    [self, env](flush_atom, std::uint32_t group) -> std::uint64_t {
+      // After whatever chunk was being written (this actor's messages are
+      // handled one at a time): nothing of the group's written before this
+      // can land after it.
+      std::function<bool(const std::string&)> in_group;
+      if (env.group_of)
+        in_group = [&](const std::string& card) {
+          return env.group_of(card) == group;
+        };
+      while (write_some(self->state, env, in_group) == env.max_batch)
         ;
       return env.stats->snapshots_written.get();
     },

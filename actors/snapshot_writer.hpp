@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "actors/counters.hpp"
@@ -23,7 +26,11 @@ struct snapshot_environment {
   // an activating card may find queued in front of its lookup. Every
   // interval / absorb_interval ticks, the pending snapshots are written.
   std::chrono::milliseconds absorb_interval{5};
-  std::size_t max_batch = 2000;  // per SQLite transaction
+  std::size_t max_batch = 2000;  // per write (SQLite transaction, KV batch)
+  // The group of a card, for a flush of one group (in a cluster: the
+  // card's partition, so that a handover writes only that partition's
+  // cards). Unset: a group flush writes everything.
+  std::function<std::uint32_t(std::string_view card_id)> group_of;
   int thread_nice = 0;  // the writer thread's nice value (0: unchanged)
 };
 

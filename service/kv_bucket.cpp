@@ -1,6 +1,8 @@
 #include "service/kv_bucket.hpp"
 
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "service/client/nats_connection.hpp"
 
@@ -46,6 +48,7 @@ fraud::expected<std::unique_ptr<kv_bucket>>
 kv_bucket::open(natsConnection* conn, const kv_bucket_options& opts) {
   std::unique_ptr<kv_bucket> b{new kv_bucket};
   b->name_ = opts.name;
+  b->conn_ = conn;
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = opts.timeout_ms;
@@ -78,6 +81,21 @@ kv_bucket::open(natsConnection* conn, const kv_bucket_options& opts) {
 }
 
 kv_bucket::~kv_bucket() {
+  if (async_ != nullptr) {
+    // The handler must not run on a bucket that is gone: what is still
+    // unanswered gets a moment, then is forgotten.
+    if (async_sent_) {
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = 1000;
+      if (js_PublishAsyncComplete(async_, &po) != NATS_OK) {
+        natsMsgList left;
+        if (js_PublishAsyncGetPendingList(&left, async_) == NATS_OK)
+          natsMsgList_Destroy(&left);
+      }
+    }
+    jsCtx_Destroy(async_);
+  }
   kvStore_Destroy(kv_);
   jsCtx_Destroy(js_);
 }
@@ -126,6 +144,74 @@ fraud::expected<std::uint64_t> kv_bucket::put(const std::string& key,
   if (s != NATS_OK)
     return write_error(s, key);
   return rev;
+}
+
+fraud::error kv_bucket::update_async(const std::string& key,
+                                     std::string_view value,
+                                     std::uint64_t last, int max_wait_ms) {
+  {
+    std::lock_guard<std::mutex> guard{async_mtx_};
+    if (async_ == nullptr) {
+      jsOptions jo;
+      jsOptions_Init(&jo);
+      jo.PublishAsync.AckHandler = &kv_bucket::on_async_ack;
+      jo.PublishAsync.AckHandlerClosure = this;
+      jo.PublishAsync.StallWait = max_wait_ms;
+      if (auto s = natsConnection_JetStream(&async_, conn_, &jo); s != NATS_OK) {
+        async_ = nullptr;
+        return make_error(ec::nats_error, "JetStream: " + describe(s));
+      }
+    }
+    async_sent_ = true;  // (nats.c 3.4.1 crashes listing a context never used)
+  }
+  natsMsg* msg = nullptr;
+  auto subject = "$KV." + name_ + "." + key;
+  auto s = natsMsg_Create(&msg, subject.c_str(), nullptr, value.data(),
+                          static_cast<int>(value.size()));
+  if (s != NATS_OK)
+    return make_error(ec::nats_error, "writing " + key + ": " + describe(s));
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = max_wait_ms;
+  po.ExpectLastSubjectSeq = last;
+  s = js_PublishMsgAsync(async_, &msg, &po);
+  natsMsg_Destroy(msg);  // null once nats.c owns it
+  if (s != NATS_OK)
+    return make_error(ec::nats_error, "writing " + key + ": " + describe(s));
+  return {};
+}
+
+void kv_bucket::on_async_ack(jsCtx*, natsMsg* msg, jsPubAck* pa,
+                             jsPubAckErr* pae, void* closure) {
+  auto* self = static_cast<kv_bucket*>(closure);
+  kv_async_result r;
+  std::string_view subject = natsMsg_GetSubject(msg);
+  auto prefix = 4 + self->name_.size() + 1;  // "$KV.<bucket>."
+  if (subject.size() > prefix)
+    r.key.assign(subject.substr(prefix));
+  const char* last = nullptr;
+  if (natsMsgHeader_Get(msg, "Nats-Expected-Last-Subject-Sequence", &last)
+        == NATS_OK && last != nullptr)
+    r.last = std::strtoull(last, nullptr, 10);
+  if (pa != nullptr) {
+    r.revision = pa->Sequence;
+  } else if (pae != nullptr && pae->ErrCode == JSStreamWrongLastSequenceErr) {
+    r.error = make_error(ec::nats_error,
+                         taken_prefix + r.key + " was written by someone else");
+  } else {
+    std::string why = pae == nullptr ? "no answer"
+                      : pae->ErrText != nullptr ? pae->ErrText
+                                                : describe(pae->Err);
+    r.error = make_error(ec::nats_error, "writing " + r.key + ": " + why);
+  }
+  natsMsg_Destroy(msg);
+  std::lock_guard<std::mutex> guard{self->results_mtx_};
+  self->async_results_.push_back(std::move(r));
+}
+
+std::vector<kv_async_result> kv_bucket::take_async_results() {
+  std::lock_guard<std::mutex> guard{results_mtx_};
+  return std::exchange(async_results_, {});
 }
 
 fraud::error kv_bucket::erase(const std::string& key) {

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nats/nats.h>
 
@@ -32,6 +34,16 @@ struct kv_bucket_options {
 struct kv_value {
   std::string value;
   std::uint64_t revision = 0;
+};
+
+/// The outcome of an update_async(): the key, the revision it expected,
+/// and the revision written or why not (kv_taken() when refused for the
+/// revision).
+struct kv_async_result {
+  std::string key;
+  std::uint64_t last = 0;
+  std::uint64_t revision = 0;  // 0 with error set
+  fraud::error error;
 };
 
 class kv_bucket {
@@ -68,16 +80,38 @@ public:
   /// Deletes the key (a delete marker, as nats.c does).
   fraud::error erase(const std::string& key);
 
+  /// update() without waiting for JetStream: the compare-and-set is sent
+  /// now, and its outcome is collected by take_async_results() once
+  /// JetStream answered, or after `max_wait_ms` (a timeout). For writes
+  /// that must not hold their caller up one round trip each (lease
+  /// renewals). An error here: not sent.
+  fraud::error update_async(const std::string& key, std::string_view value,
+                            std::uint64_t last, int max_wait_ms);
+
+  /// The outcomes of update_async() that came in since the last call,
+  /// oldest first. Any thread.
+  std::vector<kv_async_result> take_async_results();
+
   const std::string& name() const { return name_; }
   kvStore* get() const { return kv_; }
   jsCtx* jetstream() const { return js_; }
 
 private:
   kv_bucket() = default;
+  static void on_async_ack(jsCtx*, natsMsg* msg, jsPubAck* pa,
+                           jsPubAckErr* pae, void* closure);
 
   std::string name_;
+  natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   kvStore* kv_ = nullptr;
+  // update_async(): a context of its own (its ack handler), made on first
+  // use; the handler runs on nats.c's thread and only appends here.
+  std::mutex async_mtx_;    // making async_
+  jsCtx* async_ = nullptr;
+  bool async_sent_ = false;
+  std::mutex results_mtx_;  // async_results_
+  std::vector<kv_async_result> async_results_;
 };
 
 /// True for the error create() and update() return when the key was

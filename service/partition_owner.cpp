@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <utility>
 #include <unistd.h>
 
 #include "actors/runtime/log.hpp"
@@ -238,6 +239,7 @@ void partition_owner::run() {
     }
     // Deadlines first: whatever else happens, an expiring lease stops
     // being served (the ingresses refuse on their own already).
+    collect_renewals();
     check_deadlines();
     serve_confirmed(steady_ns());
     bool expired = expire_views(steady_ns());
@@ -279,30 +281,6 @@ void partition_owner::act_now(std::int64_t now) {
     release(p);
   for (int p : plan.claim)
     claim(p);
-}
-
-void partition_owner::poll_watch() {
-  // Between the renewals of a tick (each a JetStream round trip), what the
-  // watch brought meanwhile: a partition released to this instance is
-  // claimed now, not after the last renewal.
-  bool got = false;
-  for (int i = 0; i < 64 && watcher_ != nullptr; ++i) {
-    kvEntry* e = nullptr;
-    if (kvWatcher_Next(&e, watcher_, 1) != NATS_OK)
-      break;
-    got = true;
-    if (e == nullptr) {
-      initial_done_ = true;
-      continue;
-    }
-    if (kvEntry_Delta(e) == 0)
-      initial_done_ = true;
-    on_entry(e, steady_ns());
-    kvEntry_Destroy(e);
-  }
-  serve_confirmed(steady_ns());
-  if (got)
-    act_now(steady_ns());
 }
 
 void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
@@ -411,16 +389,13 @@ void partition_owner::tick(std::int64_t now) {
   else
     FRAUD_LOG_LIMITED(6, warn, "cluster", "announcing: {}",
                       to_string(r.error()));
+  // Renewals are sent together and answered while this thread goes on
+  // (collect_renewals): a tick never holds up a claim or a release.
+  collect_renewals();
   for (int p = 0; p < opts_.partitions; ++p) {
-    if (!leases_[static_cast<std::size_t>(p)].own)
-      continue;
-    // JetStream unavailable: the other renewals would wait as long each;
-    // the next tick tries again, deadlines permitting.
-    bool answered = renew(p, now);
-    check_deadlines();
-    if (!answered)
-      break;
-    poll_watch();
+    auto& l = leases_[static_cast<std::size_t>(p)];
+    if (l.own && l.renew_sent_ns == 0)
+      renew(p);
   }
   now = steady_ns();
   expire_views(now);
@@ -429,31 +404,78 @@ void partition_owner::tick(std::int64_t now) {
   act_now(now);
 }
 
-bool partition_owner::renew(int p, std::int64_t) {
+void partition_owner::renew(int p) {
   auto& l = leases_[static_cast<std::size_t>(p)];
   auto sent = steady_ns();
-  auto r = bucket_->update(partition_key(p), incarnation_, l.revision);
-  if (r) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    l.revision = *r;
-    l.renewed_sent_ns = sent;
-    l.seen_ns = sent;
-    ++counts_.renewals;
-    deadlines_[static_cast<std::size_t>(p)].store(
-      sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
-    return true;
+  // Answered (or timed out) within TTL/8, as the other calls are.
+  auto wait_ms = static_cast<int>(std::max<std::int64_t>(100, opts_.ttl.count() / 8));
+  if (auto err = bucket_->update_async(partition_key(p), incarnation_,
+                                       l.revision, wait_ms)) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      ++counts_.renewal_failures;
+    }
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal not sent "
+                      "({}); retrying until its deadline", p, to_string(err));
+    return;
   }
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    ++counts_.renewal_failures;
+  l.renew_sent_ns = sent;
+  l.renew_last = l.revision;
+}
+
+void partition_owner::collect_renewals() {
+  for (auto& r : bucket_->take_async_results()) {
+    if (r.key.rfind(partition_prefix, 0) != 0)
+      continue;
+    int p = -1;
+    try {
+      p = std::stoi(r.key.substr(2));
+    } catch (...) {
+      continue;
+    }
+    if (p < 0 || p >= opts_.partitions)
+      continue;
+    auto& l = leases_[static_cast<std::size_t>(p)];
+    if (!l.own || l.renew_sent_ns == 0 || r.last != l.renew_last)
+      continue;  // released or lost meanwhile: its answer no longer matters
+    auto sent = std::exchange(l.renew_sent_ns, 0);
+    if (!r.error) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      l.revision = std::max(l.revision, r.revision);
+      l.renewed_sent_ns = sent;
+      l.seen_ns = std::max(l.seen_ns, sent);
+      ++counts_.renewals;
+      deadlines_[static_cast<std::size_t>(p)].store(
+        sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      ++counts_.renewal_failures;
+    }
+    if (kv_taken(r.error)) {
+      // Refused for its revision: by another's write, or by one of ours
+      // the watch has shown since (a renewal that timed out here but was
+      // written): then the next tick renews on that revision.
+      if (!(l.revision > r.last && l.owner == incarnation_))
+        lose(p, "taken by another instance");
+      continue;
+    }
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal failed ({}); "
+                      "retrying until its deadline", p, to_string(r.error));
   }
-  if (kv_taken(r.error())) {
-    lose(p, "taken by another instance");
-    return true;
+}
+
+void partition_owner::await_renewal(int p) {
+  // A release on the revision a renewal in flight is about to replace
+  // would be refused: its answer first (it comes within TTL/8).
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  const auto give_up = steady_ns() + ms_to_ns(opts_.ttl.count()) / 4;
+  while (l.own && l.renew_sent_ns != 0 && steady_ns() < give_up) {
+    collect_renewals();
+    if (l.renew_sent_ns != 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
-  FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal failed ({}); "
-                    "retrying until its deadline", p, to_string(r.error()));
-  return false;
 }
 
 void partition_owner::claim(int p) {
@@ -492,6 +514,7 @@ void partition_owner::claim(int p) {
   // Served once the watch shows the claim unopposed (serve_confirmed).
   l.serving = false;
   l.echo_ns = 0;
+  l.renew_sent_ns = 0;
 }
 
 void partition_owner::serve_confirmed(std::int64_t now) {
@@ -528,6 +551,9 @@ void partition_owner::release(int p) {
     cb_.stop_serving(p, true);
   l.serving = false;
   deadlines_[static_cast<std::size_t>(p)].store(0);
+  await_renewal(p);
+  if (!l.own)
+    return;  // the renewal found it taken: nothing of ours to release
   // Once JetStream did not answer, the remaining releases of a leave are
   // not written (each would wait as long): those leases expire by TTL.
   fraud::expected<std::uint64_t> r =
@@ -555,6 +581,7 @@ void partition_owner::lose(int p, const char* why) {
   if (l.serving)
     cb_.stop_serving(p, false);
   l.serving = false;
+  l.renew_sent_ns = 0;
   std::lock_guard<std::mutex> guard{mtx_};
   l.own = false;
   ++counts_.lost;

@@ -22,8 +22,11 @@
 // thread is doing, and the renewing thread, which wakes for it and waits
 // at most TTL/8 for any JetStream call, unsubscribes by t0 + 7/8 TTL at
 // the latest. Others try to claim an unrenewed lease a TTL after they
-// last saw it written, and the servers refuse until it has expired. Renewals go every TTL/4, so an
-// owner that is merely slow gets two more tries before its deadline. (A
+// last saw it written, and the servers refuse until it has expired.
+// Renewals go every TTL/4, so an owner that is merely slow gets two more
+// tries before its deadline. They are sent together without waiting, each
+// with its expected revision, and their answers are taken as they come:
+// t0 is when a renewal was sent, whenever its answer arrives. (A
 // server clock stepped forward could expire a lease early: run NTP slewed,
 // as for any lease.)
 //
@@ -134,13 +137,18 @@ private:
     bool serving = false;          // serve() called, stop_serving() not yet
     std::int64_t echo_ns = 0;      // our claim seen in the watch, unopposed
     std::int64_t renewed_sent_ns = 0;  // when the last accepted renewal was sent
+    // A renewal in flight (sent without waiting; collect_renewals()):
+    std::int64_t renew_sent_ns = 0;    // 0: none
+    std::uint64_t renew_last = 0;      // the revision it expects
   };
 
   partition_owner(partition_owner_options opts, partition_callbacks cb);
   void run();
   void on_entry(kvEntry* e, std::int64_t now);
   void tick(std::int64_t now);
-  bool renew(int p, std::int64_t now);  // false: JetStream did not answer
+  void renew(int p);            // sent, not waited for
+  void collect_renewals();      // the answers that came
+  void await_renewal(int p);    // until p's renewal in flight is answered
   void check_deadlines();
   bool expire_views(std::int64_t now);  // true: a lease or instance went
   std::vector<std::string> live_incarnations() const;
@@ -149,7 +157,6 @@ private:
   void serve_confirmed(std::int64_t now);
   void act_now(std::int64_t now);  // the plan, carried out
   bool may_act(std::int64_t now) const;
-  void poll_watch();               // what the watch holds, without waiting
   void release(int p);
   void lose(int p, const char* why);
   void leave();

@@ -24,6 +24,8 @@ namespace {
 constexpr auto in_flight_grace = std::chrono::seconds(1);
 constexpr auto final_flush = std::chrono::milliseconds(10'000);  // per writer
 constexpr int nats_flush_ms = 2000;                              // per connection
+// Card snapshots per key-value batch in a cluster (see spawn_writers).
+constexpr std::size_t cluster_snapshot_batch = 256;
 
 } // namespace
 
@@ -228,6 +230,17 @@ fraud::error scoring_service::spawn_writers() {
   sn.stats = &stats_;
   sn.interval = std::chrono::milliseconds{cfg_.snapshot_interval_ms};
   sn.thread_nice = cfg_.writer_nice;
+  if (cfg_.cluster.enabled) {
+    // A handover writes only its partition's cards (flush with a group),
+    // after the chunk being written: chunks are kept small so that it
+    // never waits for long behind one (a key-value batch is acknowledged
+    // in milliseconds per hundred cards).
+    sn.group_of = [partitions = static_cast<std::uint32_t>(
+                     cfg_.cluster.partitions)](std::string_view card) {
+      return protocol::partition_of(card, partitions);
+    };
+    sn.max_batch = cluster_snapshot_batch;
+  }
   snapshot_writer_ = sys_->spawn<caf::detached>(actors::snapshot_writer, sn);
   return {};
 }
@@ -427,10 +440,11 @@ void scoring_service::stop_serving_partition(int p, bool planned) {
                 "written, the lease being lost", p, n);
   }
   if (planned && snapshot_writer_) {
-    // Written before the lease is released: the new owner reads it.
+    // Written before the lease is released: the new owner reads it. Only
+    // this partition's cards: the others' wait for the next interval.
     caf::scoped_actor self{*sys_};
     self->request(snapshot_writer_, std::chrono::seconds(10),
-                  actors::flush_atom::value)
+                  actors::flush_atom::value, static_cast<std::uint32_t>(p))
       .receive([](std::uint64_t) {},
                [&](caf::error& err) {
                  FRAUD_LOG(err, "cluster", "partition {}: card state not "

@@ -30,14 +30,17 @@ bool pending_snapshots::find(const std::string& card_id, std::string& out) {
   return true;
 }
 
-void pending_snapshots::take(std::size_t max, std::vector<item>& out) {
+void pending_snapshots::take(
+  std::size_t max, std::vector<item>& out,
+  const std::function<bool(const std::string&)>& which) {
   out.clear();
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();
   for (auto& [card, e] : pending_) {
     if (out.size() == max)
       break;
-    out.push_back(item{card, e.bytes, e.version});
+    if (!which || which(card))
+      out.push_back(item{card, e.bytes, e.version});
   }
 }
 

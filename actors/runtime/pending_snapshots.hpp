@@ -39,8 +39,10 @@ public:
   /// The newest snapshot of a card not yet on disk.
   bool find(const std::string& card_id, std::string& out);
 
-  /// Copies up to `max` pending snapshots into `out` (cleared first).
-  void take(std::size_t max, std::vector<item>& out);
+  /// Copies up to `max` pending snapshots into `out` (cleared first);
+  /// with `which`, only those of the cards it says.
+  void take(std::size_t max, std::vector<item>& out,
+            const std::function<bool(const std::string&)>& which = {});
 
   /// Forgets what was written, unless a newer snapshot came meanwhile.
   void written(const std::vector<item>& batch);

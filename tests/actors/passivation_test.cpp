@@ -422,21 +422,32 @@ TEST_F(resends, a_hash_collision_with_nothing_queued_is_scored) {
 
 // Between writes the writer keeps the queue short (what an activating
 // card may have to take before its lookup), and writes every interval.
-TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
+// A snapshot writer alone, over a queue and an in-memory backend.
+struct lone_writer {
+  actors::snapshot_environment environment() {
+    actors::snapshot_environment se;
+    se.pending = &pending;
+    se.backend = &backend;
+    se.stats = &stats;
+    return se;
+  }
   test::test_config cfg;
   caf::actor_system sys{cfg};
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  caf::scheduler::test_coordinator& sched{test::coordinator_of(sys)};
   actors::counters stats;
   actors::store_queue queue{100};
   actors::pending_snapshots pending{queue, stats};
   memory_snapshots backend;
-  actors::snapshot_environment se;
-  se.pending = &pending;
-  se.backend = &backend;
-  se.stats = &stats;
+};
+
+TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
+  lone_writer w;
+  auto [sched, queue, pending, backend] =
+    std::tie(w.sched, w.queue, w.pending, w.backend);
+  auto se = w.environment();
   se.interval = std::chrono::milliseconds{20};
   se.absorb_interval = std::chrono::milliseconds{5};
-  auto writer = sys.spawn(actors::snapshot_writer, se);
+  auto writer = w.sys.spawn(actors::snapshot_writer, se);
   sched.run();
   std::string record;
   actors::encode_snapshot_record("card-a", "state-1", record);
@@ -457,6 +468,46 @@ TEST(snapshot_writer, absorbs_every_tick_and_writes_every_interval) {
   auto read = actors::find_snapshot(pending, backend, "card-a");
   ASSERT_TRUE(read);
   EXPECT_EQ(*read, "state-1");  // from the backend now
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+// A handover writes its partition's cards only: a flush with a group
+// writes the pending snapshots of that group's cards, in chunks, and
+// leaves the others for the next interval.
+TEST(snapshot_writer, a_group_flush_writes_only_that_groups_cards) {
+  lone_writer w;
+  auto [sys, sched, queue, pending, backend] =
+    std::tie(w.sys, w.sched, w.queue, w.pending, w.backend);
+  auto se = w.environment();
+  se.interval = std::chrono::milliseconds{1000};
+  se.max_batch = 2;  // three of group 1: two chunks
+  se.group_of = [](std::string_view card) {
+    return static_cast<std::uint32_t>(card.back() - '0') % 2;
+  };
+  auto writer = sys.spawn(actors::snapshot_writer, se);
+  sched.run();
+  std::string record;
+  for (auto card : {"card-1", "card-2", "card-3", "card-4", "card-5"}) {
+    actors::encode_snapshot_record(card, std::string{"state-"} + card, record);
+    ASSERT_TRUE(queue.push(record));
+  }
+  std::uint64_t written = 0;
+  caf::scoped_actor self{sys};
+  self->send(writer, actors::flush_atom::value, std::uint32_t{1});
+  sched.run();
+  self->receive([&](std::uint64_t n) { written = n; });
+  EXPECT_EQ(written, 3u);
+  EXPECT_EQ(backend.writes, 2);
+  EXPECT_EQ(backend.cards.size(), 3u);
+  EXPECT_EQ(backend.cards.count("card-2"), 0u);
+  EXPECT_EQ(backend.cards["card-5"], "state-card-5");
+  EXPECT_EQ(pending.size(), 2u) << "the other group waits for its interval";
+  self->send(writer, actors::flush_atom::value);
+  sched.run();
+  self->receive([&](std::uint64_t n) { written = n; });
+  EXPECT_EQ(written, 5u);
+  EXPECT_EQ(pending.size(), 0u);
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
   sched.run();
 }

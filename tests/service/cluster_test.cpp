@@ -12,6 +12,7 @@
 
 #include "protocol/partition.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/kv_bucket.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
 #include "tests/support/cluster_suite.hpp"
@@ -190,6 +191,50 @@ TEST_F(cluster, a_replicated_bucket_gives_leases_create_cas_and_expiry) {
     },
     30s));
   EXPECT_GT(taken_over, second);
+}
+
+// Lease renewals go out together without waiting (service::kv_bucket's
+// update_async): each answer comes back with the revision it expected, and
+// a stale one is refused as taken, as a waiting update would be.
+TEST_F(cluster, async_compare_and_set_answers_each_write_or_says_taken) {
+  auto scorer = connect_as("scorer", nats->url(1));
+  ASSERT_TRUE(scorer);
+  service::kv_bucket_options o;
+  o.name = "fraud-async-test";
+  o.replicas = 3;
+  o.timeout_ms = 10000;
+  auto bucket = service::kv_bucket::open(scorer->get(), o);
+  ASSERT_TRUE(bucket) << to_string(bucket.error());
+  auto& b = **bucket;
+  auto first = b.create("p.1", "instance-a");
+  ASSERT_TRUE(first) << to_string(first.error());
+  ASSERT_FALSE(b.update_async("p.1", "instance-a", *first, 5000));
+  ASSERT_FALSE(b.update_async("p.2", "instance-a", 5, 5000));  // never written
+  std::vector<service::kv_async_result> got;
+  ASSERT_TRUE(test::eventually([&] {
+    for (auto& r : b.take_async_results())
+      got.push_back(std::move(r));
+    return got.size() == 2;
+  }, 20s));
+  std::sort(got.begin(), got.end(),
+            [](auto& x, auto& y) { return x.key < y.key; });
+  EXPECT_EQ(got[0].key, "p.1");
+  EXPECT_EQ(got[0].last, *first);
+  EXPECT_FALSE(got[0].error) << to_string(got[0].error);
+  EXPECT_GT(got[0].revision, *first);
+  EXPECT_EQ(b.get("p.1")->revision, got[0].revision);
+  EXPECT_EQ(got[1].key, "p.2");
+  EXPECT_EQ(got[1].last, 5u);
+  EXPECT_TRUE(service::kv_taken(got[1].error)) << to_string(got[1].error);
+  // The first renewal's revision is stale now: refused, nothing written.
+  ASSERT_FALSE(b.update_async("p.1", "instance-b", *first, 5000));
+  got.clear();
+  ASSERT_TRUE(test::eventually([&] {
+    got = b.take_async_results();
+    return !got.empty();
+  }, 20s));
+  EXPECT_TRUE(service::kv_taken(got[0].error)) << to_string(got[0].error);
+  EXPECT_EQ(b.get("p.1")->value, "instance-a");
 }
 
 // What the rules' single source of truth will need: every instance
