@@ -239,6 +239,7 @@ say "replaying $TXS transactions at $RATE tx/s for ${SECONDS_RUN} s; kill -9" \
 REPLAY=$!
 PIDS="$PIDS $REPLAY"
 started=$(date +%s.%N)
+echo "$started" >"$DIR/replay-started"  # for make bench-cluster's figures
 since() { echo "$(date +%s.%N) $started" | awk '{ printf "%.1f", $1 - $2 }'; }
 
 # The faults, then what each instance cost: CPU seconds (user + system,

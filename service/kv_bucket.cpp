@@ -173,7 +173,10 @@ fraud::error kv_bucket::update_async(const std::string& key,
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MaxWait = max_wait_ms;
-  po.ExpectLastSubjectSeq = last;
+  if (last == 0)
+    po.ExpectNoMessage = true;  // as create(): only if the key has no value
+  else
+    po.ExpectLastSubjectSeq = last;
   s = js_PublishMsgAsync(async_, &msg, &po);
   natsMsg_Destroy(msg);  // null once nats.c owns it
   if (s != NATS_OK)

@@ -80,11 +80,12 @@ public:
   /// Deletes the key (a delete marker, as nats.c does).
   fraud::error erase(const std::string& key);
 
-  /// update() without waiting for JetStream: the compare-and-set is sent
-  /// now, and its outcome is collected by take_async_results() once
-  /// JetStream answered, or after `max_wait_ms` (a timeout). For writes
-  /// that must not hold their caller up one round trip each (lease
-  /// renewals). An error here: not sent.
+  /// update() without waiting for JetStream (`last` 0: create() without
+  /// waiting): the compare-and-set is sent now, and its outcome is
+  /// collected by take_async_results() once JetStream answered, or after
+  /// `max_wait_ms` (a timeout). For writes that must not hold their caller
+  /// up one round trip each (lease claims and renewals). An error here:
+  /// not sent.
   fraud::error update_async(const std::string& key, std::string_view value,
                             std::uint64_t last, int max_wait_ms);
 

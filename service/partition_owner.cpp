@@ -209,6 +209,8 @@ void partition_owner::run() {
     for (auto& l : leases_) {
       if (l.own && !l.serving && l.echo_ns != 0)
         wake = std::min(wake, l.echo_ns + settle_ns);
+      if (l.claim_sent_ns != 0)  // its answer is taken within a millisecond
+        wake = std::min(wake, now + 1'000'000);
       if (!l.own && !l.owner.empty())
         wake = std::min(wake, l.expires_ns);  // another's lease may expire
     }
@@ -239,7 +241,7 @@ void partition_owner::run() {
     }
     // Deadlines first: whatever else happens, an expiring lease stops
     // being served (the ingresses refuse on their own already).
-    collect_renewals();
+    collect_writes();
     check_deadlines();
     serve_confirmed(steady_ns());
     bool expired = expire_views(steady_ns());
@@ -273,8 +275,10 @@ void partition_owner::act_now(std::int64_t now) {
     return;
   std::vector<partition_view> view(leases_.size());
   for (std::size_t i = 0; i < view.size(); ++i) {
-    view[i].owner = leases_[i].owner;
-    view[i].orphaned = leases_[i].orphaned;
+    // A claim in flight counts as this instance's.
+    view[i].owner = leases_[i].claim_sent_ns != 0 ? incarnation_
+                                                  : leases_[i].owner;
+    view[i].orphaned = leases_[i].orphaned && leases_[i].claim_sent_ns == 0;
   }
   auto plan = plan_partitions(incarnation_, live_incarnations(), view);
   for (int p : plan.release)
@@ -390,8 +394,8 @@ void partition_owner::tick(std::int64_t now) {
     FRAUD_LOG_LIMITED(6, warn, "cluster", "announcing: {}",
                       to_string(r.error()));
   // Renewals are sent together and answered while this thread goes on
-  // (collect_renewals): a tick never holds up a claim or a release.
-  collect_renewals();
+  // (collect_writes): a tick never holds up a claim or a release.
+  collect_writes();
   for (int p = 0; p < opts_.partitions; ++p) {
     auto& l = leases_[static_cast<std::size_t>(p)];
     if (l.own && l.renew_sent_ns == 0)
@@ -407,10 +411,8 @@ void partition_owner::tick(std::int64_t now) {
 void partition_owner::renew(int p) {
   auto& l = leases_[static_cast<std::size_t>(p)];
   auto sent = steady_ns();
-  // Answered (or timed out) within TTL/8, as the other calls are.
-  auto wait_ms = static_cast<int>(std::max<std::int64_t>(100, opts_.ttl.count() / 8));
   if (auto err = bucket_->update_async(partition_key(p), incarnation_,
-                                       l.revision, wait_ms)) {
+                                       l.revision, write_wait_ms())) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
       ++counts_.renewal_failures;
@@ -423,7 +425,7 @@ void partition_owner::renew(int p) {
   l.renew_last = l.revision;
 }
 
-void partition_owner::collect_renewals() {
+void partition_owner::collect_writes() {
   for (auto& r : bucket_->take_async_results()) {
     if (r.key.rfind(partition_prefix, 0) != 0)
       continue;
@@ -436,6 +438,19 @@ void partition_owner::collect_renewals() {
     if (p < 0 || p >= opts_.partitions)
       continue;
     auto& l = leases_[static_cast<std::size_t>(p)];
+    if (!l.own && l.claim_sent_ns != 0 && r.last == l.claim_last) {
+      if (!r.error) {
+        claimed(p, r.revision);
+      } else if (kv_taken(r.error) && r.last > 0) {
+        send_claim(p, 0);  // released, then expired since: create
+      } else {
+        if (!kv_taken(r.error))
+          FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: claim failed: "
+                            "{}", p, to_string(r.error));
+        claim_refused(p);
+      }
+      continue;
+    }
     if (!l.own || l.renew_sent_ns == 0 || r.last != l.renew_last)
       continue;  // released or lost meanwhile: its answer no longer matters
     auto sent = std::exchange(l.renew_sent_ns, 0);
@@ -466,54 +481,88 @@ void partition_owner::collect_renewals() {
   }
 }
 
-void partition_owner::await_renewal(int p) {
+void partition_owner::await_writes(int p) {
   // A release on the revision a renewal in flight is about to replace
-  // would be refused: its answer first (it comes within TTL/8).
+  // would be refused, and a claim in flight may yet make it ours: their
+  // answers first (they come within TTL/8).
   auto& l = leases_[static_cast<std::size_t>(p)];
   const auto give_up = steady_ns() + ms_to_ns(opts_.ttl.count()) / 4;
-  while (l.own && l.renew_sent_ns != 0 && steady_ns() < give_up) {
-    collect_renewals();
-    if (l.renew_sent_ns != 0)
+  auto in_flight = [&] {
+    return (l.own && l.renew_sent_ns != 0) || (!l.own && l.claim_sent_ns != 0);
+  };
+  while (in_flight() && steady_ns() < give_up) {
+    collect_writes();
+    if (in_flight())
       std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
 }
 
+int partition_owner::write_wait_ms() const {
+  return static_cast<int>(std::max<std::int64_t>(100, opts_.ttl.count() / 8));
+}
+
 void partition_owner::claim(int p) {
+  // A released lease holds "" at a revision: taken with a compare-and-set
+  // on that revision; a never-taken or expired one has no value at all:
+  // created (last 0). Sent without waiting, as renewals are: the answer
+  // comes to collect_writes(), and claims to several partitions are in
+  // flight together.
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  send_claim(p, l.revision > 0 && l.owner.empty() ? l.revision : 0);
+}
+
+void partition_owner::send_claim(int p, std::uint64_t last) {
   auto& l = leases_[static_cast<std::size_t>(p)];
   auto sent = steady_ns();
-  // A released lease holds "" at a revision: take it with a
-  // compare-and-set on that revision; a never-taken or expired one has no
-  // value at all: create.
-  auto r = l.revision > 0 && l.owner.empty()
-             ? bucket_->update(partition_key(p), incarnation_, l.revision)
-             : bucket_->create(partition_key(p), incarnation_);
-  if (!r && kv_taken(r.error()) && l.revision > 0)
-    r = bucket_->create(partition_key(p), incarnation_);  // expired since
-  if (!r) {
-    if (!kv_taken(r.error()))
-      FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: claim failed: {}",
-                        p, to_string(r.error()));
-    std::lock_guard<std::mutex> guard{mtx_};
-    l.owner = "?";  // someone has it: the watch says who, or it expires
-    l.seen_ns = steady_ns();
-    l.expires_ns = l.seen_ns + claim_retry_ns;
+  if (auto err = bucket_->update_async(partition_key(p), incarnation_, last,
+                                       write_wait_ms())) {
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: claim not sent: {}",
+                      p, to_string(err));
+    claim_refused(p);
     return;
   }
+  l.claim_sent_ns = sent;
+  l.claim_last = last;
+}
+
+void partition_owner::claim_refused(int p) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  l.claim_sent_ns = 0;
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!l.owner.empty() && l.owner != incarnation_)
+    return;  // the watch has shown who has it
+  l.owner = "?";  // someone has it: the watch will say who, or it expires
+  l.seen_ns = steady_ns();
+  l.expires_ns = l.seen_ns + claim_retry_ns;
+}
+
+void partition_owner::claimed(int p, std::uint64_t revision) {
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  auto sent = std::exchange(l.claim_sent_ns, 0);
+  if (l.revision > revision) {
+    // The watch already shows a write after ours: someone else's claim
+    // that raced ours and came last (see the header).
+    return;
+  }
+  // The watch may have shown our claim already (then unopposed so far,
+  // from when it was seen), or will.
+  bool echoed = l.revision == revision && l.owner == incarnation_;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     l.own = true;
     l.orphaned = false;
     l.owner = incarnation_;
-    l.revision = *r;
+    l.revision = revision;
     l.renewed_sent_ns = sent;
-    l.seen_ns = sent;
+    if (!echoed)
+      l.seen_ns = sent;
     ++counts_.claims;
   }
   deadlines_[static_cast<std::size_t>(p)].store(
     sent + ms_to_ns(opts_.ttl.count()) - margin_ns());
   // Served once the watch shows the claim unopposed (serve_confirmed).
   l.serving = false;
-  l.echo_ns = 0;
+  l.echo_ns = echoed ? l.seen_ns : 0;
   l.renew_sent_ns = 0;
 }
 
@@ -542,8 +591,12 @@ void partition_owner::serve_confirmed(std::int64_t now) {
 
 void partition_owner::release(int p) {
   auto& l = leases_[static_cast<std::size_t>(p)];
+  if (!l.own && l.claim_sent_ns != 0)
+    await_writes(p);
   if (!l.own)
     return;
+  if (l.serving && cb_.before_handover)
+    cb_.before_handover(p);  // still served: not part of the gap
   auto began = steady_ns();
   // Stop taking the partition's transactions, finish those in flight,
   // write its cards' state; only then let another instance have it.
@@ -551,7 +604,7 @@ void partition_owner::release(int p) {
     cb_.stop_serving(p, true);
   l.serving = false;
   deadlines_[static_cast<std::size_t>(p)].store(0);
-  await_renewal(p);
+  await_writes(p);
   if (!l.own)
     return;  // the renewal found it taken: nothing of ours to release
   // Once JetStream did not answer, the remaining releases of a leave are

@@ -81,6 +81,10 @@ struct partition_callbacks {
   /// write the cards' state before returning (the lease is released after);
   /// otherwise at once (the lease is lost or about to be).
   std::function<void(int p, bool planned)> stop_serving;
+  /// Partition p is about to be handed over and is still served: write
+  /// ahead what can be (its cards' state), so that stop_serving(p, true)
+  /// has little left to write in the gap. Optional.
+  std::function<void(int p)> before_handover;
 };
 
 /// One partition as this instance sees it, for fraud.query.cluster.
@@ -137,9 +141,12 @@ private:
     bool serving = false;          // serve() called, stop_serving() not yet
     std::int64_t echo_ns = 0;      // our claim seen in the watch, unopposed
     std::int64_t renewed_sent_ns = 0;  // when the last accepted renewal was sent
-    // A renewal in flight (sent without waiting; collect_renewals()):
+    // A renewal in flight (sent without waiting; collect_writes()):
     std::int64_t renew_sent_ns = 0;    // 0: none
     std::uint64_t renew_last = 0;      // the revision it expects
+    // A claim in flight (not own yet):
+    std::int64_t claim_sent_ns = 0;    // 0: none
+    std::uint64_t claim_last = 0;      // the revision it expects (0: none)
   };
 
   partition_owner(partition_owner_options opts, partition_callbacks cb);
@@ -147,13 +154,17 @@ private:
   void on_entry(kvEntry* e, std::int64_t now);
   void tick(std::int64_t now);
   void renew(int p);            // sent, not waited for
-  void collect_renewals();      // the answers that came
-  void await_renewal(int p);    // until p's renewal in flight is answered
+  void collect_writes();        // the answers to claims and renewals
+  void await_writes(int p);     // until p's claim or renewal is answered
+  int write_wait_ms() const;    // how long a write may go unanswered
   void check_deadlines();
   bool expire_views(std::int64_t now);  // true: a lease or instance went
   std::vector<std::string> live_incarnations() const;
   std::int64_t earliest_deadline() const;
   void claim(int p);
+  void send_claim(int p, std::uint64_t last);
+  void claimed(int p, std::uint64_t revision);  // the claim was written
+  void claim_refused(int p);
   void serve_confirmed(std::int64_t now);
   void act_now(std::int64_t now);  // the plan, carried out
   bool may_act(std::int64_t now) const;

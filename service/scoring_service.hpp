@@ -102,6 +102,9 @@ private:
   // thread.
   fraud::error serve_partition(int p,
                                const std::atomic<std::int64_t>* deadline);
+  void write_partition_state(int p);  // its pending card snapshots, now
+  std::size_t pending_in_partition(int p);  // its cards' unwritten snapshots
+  bool in_partition(const std::string& card, int p) const;
   void stop_serving_partition(int p, bool planned);
   ingress_options ingress_defaults() const;
   protocol::cluster_view cluster_view() const;  // for fraud.query.cluster

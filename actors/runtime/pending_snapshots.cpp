@@ -69,6 +69,16 @@ std::size_t pending_snapshots::discard(
   return n;
 }
 
+std::size_t pending_snapshots::count(
+  const std::function<bool(const std::string&)>& which) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  absorb();
+  std::size_t n = 0;
+  for (auto& [card, e] : pending_)
+    n += which(card) ? 1 : 0;
+  return n;
+}
+
 void pending_snapshots::absorb_queue() {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();

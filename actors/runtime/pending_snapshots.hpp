@@ -52,6 +52,10 @@ public:
   /// this one's older copy. Returns how many.
   std::size_t discard(const std::function<bool(const std::string&)>& which);
 
+  /// How many cards `which` says have a snapshot queued or pending (not
+  /// yet written, or being written).
+  std::size_t count(const std::function<bool(const std::string&)>& which);
+
   /// Takes what is queued into the pending map. The writer calls it often,
   /// so that find() (on an activating card's thread) has little to take.
   void absorb_queue();

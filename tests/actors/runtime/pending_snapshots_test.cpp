@@ -37,4 +37,25 @@ TEST(pending_snapshots, discard_forgets_the_cards_asked_for_queued_or_pending) {
   EXPECT_EQ(batch[0].card_id, "b-1");
 }
 
+// A planned handover asks how many of a partition's cards still have state
+// to write: queued, pending, or taken for a write not yet acknowledged
+// (those stay pending until written); none means nothing to wait for.
+TEST(pending_snapshots, count_sees_queued_pending_and_in_flight_until_written) {
+  store_queue q{1000};
+  counters stats;
+  pending_snapshots pending{q, stats};
+  auto of_a = [](const std::string& card) { return card.rfind("a-", 0) == 0; };
+  EXPECT_EQ(pending.count(of_a), 0u);
+  queue(q, "a-1", "s1");
+  queue(q, "b-1", "s2");
+  EXPECT_EQ(pending.count(of_a), 1u) << "queued";
+  std::vector<pending_snapshots::item> batch;
+  pending.take(10, batch, of_a);  // being written
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(pending.count(of_a), 1u) << "in flight";
+  pending.written(batch);
+  EXPECT_EQ(pending.count(of_a), 0u);
+  EXPECT_EQ(pending.size(), 1u) << "b-1 waits";
+}
+
 } // namespace
