@@ -24,7 +24,10 @@ namespace {
 constexpr auto in_flight_grace = std::chrono::seconds(1);
 constexpr auto final_flush = std::chrono::milliseconds(10'000);  // per writer
 constexpr int nats_flush_ms = 2000;                              // per connection
-// Card snapshots per key-value batch in a cluster (see spawn_writers).
+// Card snapshots per key-value batch in a cluster (see spawn_writers):
+// a handover's write waits for at most one such batch (a round trip).
+// At a few milliseconds a round trip, the writer still takes ~10k cards/s,
+// more than an instance scores in cluster mode (BENCHMARKS.md: Cluster).
 constexpr std::size_t cluster_snapshot_batch = 32;
 
 } // namespace
@@ -233,8 +236,7 @@ fraud::error scoring_service::spawn_writers() {
   if (cfg_.cluster.enabled) {
     // A handover writes only its partition's cards (flush with a group),
     // after the chunk being written: chunks are kept small so that it
-    // never waits for long behind one (a key-value batch is acknowledged
-    // in milliseconds per hundred cards).
+    // never waits for long behind one.
     sn.group_of = [partitions = static_cast<std::uint32_t>(
                      cfg_.cluster.partitions)](std::string_view card) {
       return protocol::partition_of(card, partitions);
