@@ -7,15 +7,19 @@
 // connection must outlive the bucket.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nats/nats.h>
 
+#include "actors/runtime/log.hpp"
 #include "models/error.hpp"
 
 namespace fraud::service {
@@ -119,6 +123,34 @@ private:
 /// written by someone else ("wrong last sequence"), as against JetStream
 /// being unavailable (a timeout, no responders).
 bool kv_taken(const fraud::error& e);
+
+/// Calls `attempt` (returning fraud::expected<T>) until it succeeds, for
+/// up to `patience`: a cluster that has just started refuses to create a
+/// replicated bucket, or to write to one, until its servers have elected a
+/// leader (a few seconds; longer on a loaded machine), and several
+/// instances starting together race to create the same bucket. `what`
+/// names it in the log and the error; an error `final` says is final ends
+/// it at once.
+template <class Attempt>
+auto retry_while_cluster_starts(
+  const std::string& what, Attempt attempt,
+  const std::function<bool(const fraud::error&)>& final = {},
+  std::chrono::milliseconds pause = std::chrono::milliseconds(500),
+  std::chrono::milliseconds patience = std::chrono::seconds(30))
+  -> decltype(attempt()) {
+  const auto until = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto result = attempt();
+    if (result)
+      return result;
+    if ((final && final(result.error()))
+        || std::chrono::steady_clock::now() >= until)
+      return with_context(result.error(), what);
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "{}: {}; trying again", what,
+                      to_string(result.error()));
+    std::this_thread::sleep_for(pause);
+  }
+}
 
 /// Whether `key` is a valid key-value key: non-empty, letters, digits and
 /// "-_=/." with no empty token (nats.c checks the same before writing).

@@ -82,19 +82,10 @@ partition_owner::start(natsConnection* conn, partition_owner_options opts,
   bo.ttl_ms = o.ttl.count();
   bo.history = 1;
   bo.timeout_ms = 10'000;
-  // Several instances starting at once race to create the bucket, and a
-  // cluster that has just started refuses until it has a leader: retried
-  // for a while.
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);;) {
-    auto created = kv_bucket::open(conn, bo);
-    if (created)
-      break;
-    if (std::chrono::steady_clock::now() >= until)
-      return with_context(created.error(), "lease bucket");
-    FRAUD_LOG_LIMITED(6, warn, "cluster", "lease bucket {}: {}; trying again",
-                      o.bucket, to_string(created.error()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  if (auto created = retry_while_cluster_starts(
+        "lease bucket " + o.bucket, [&] { return kv_bucket::open(conn, bo); });
+      !created)
+    return created.error();
   // The watch is made with a longer wait: creating its consumer goes
   // through the JetStream metadata leader, which takes longer than a write
   // on a loaded machine. Not too long: the thread that renews waits for
@@ -119,16 +110,15 @@ partition_owner::start(natsConnection* conn, partition_owner_options opts,
   // A bucket just created answers once its stream has a leader and the
   // servers know it: "no responders" for a moment, on a loaded machine
   // for a second or two.
-  auto announced = self->bucket_->put(instance_prefix + self->opts_.instance_id,
-                                      self->incarnation_);
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-       !announced && std::chrono::steady_clock::now() < until;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    announced = self->bucket_->put(instance_prefix + self->opts_.instance_id,
-                                   self->incarnation_);
-  }
+  auto announced = retry_while_cluster_starts(
+    "announcing this instance",
+    [&] {
+      return self->bucket_->put(instance_prefix + self->opts_.instance_id,
+                                self->incarnation_);
+    },
+    {}, std::chrono::milliseconds(200));
   if (!announced)
-    return with_context(announced.error(), "announcing this instance");
+    return announced.error();
   self->announced_ns_ = steady_ns();
   self->started_ns_ = self->announced_ns_;
   self->thread_ = std::thread{[s = self.get()] { s->run(); }};

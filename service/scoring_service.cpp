@@ -129,25 +129,19 @@ fraud::error scoring_service::open_cluster_rules() {
     return {};
   rules_cluster rc{conn_->get(), cfg_.cluster.rules_bucket,
                    cfg_.cluster.replicas};
-  // As for the card bucket: a cluster that has just started needs a few
-  // seconds before it creates an R3 bucket.
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
-                                 cfg_.rules_budget_us, cfg_.limits, &rc);
-    if (live) {
-      live_rules_ = std::move(*live);
-      return {};
-    }
-    if (live.error().code() != ec::nats_error
-        && live.error().code() != ec::timeout)
-      return live.error();
-    if (std::chrono::steady_clock::now() >= until)
-      return with_context(live.error(), "rules bucket " + rc.bucket);
-    FRAUD_LOG_LIMITED(6, warn, "cluster", "rules bucket {}: {}; trying again",
-                      rc.bucket, to_string(live.error()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  auto live = retry_while_cluster_starts(
+    "rules bucket " + rc.bucket,
+    [&] {
+      return live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
+                              cfg_.rules_budget_us, cfg_.limits, &rc);
+    },
+    [](const fraud::error& e) {  // a bad rules file is not the cluster's
+      return e.code() != ec::nats_error && e.code() != ec::timeout;
+    });
+  if (!live)
+    return live.error();
+  live_rules_ = std::move(*live);
+  return {};
 }
 
 fraud::error scoring_service::start_nats_server() {
@@ -644,21 +638,12 @@ fraud::error scoring_service::open_cluster_state() {
   kv_snapshot_options ko;
   ko.bucket = cfg_.cluster.card_bucket;
   ko.replicas = cfg_.cluster.replicas;
-  // A cluster that has just started refuses to create an R3 bucket until
-  // its servers have elected a JetStream leader: a few seconds.
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    auto store = kv_snapshot_store::open(state_conn_->get(), ko);
-    if (store) {
-      kv_snapshots_ = std::move(*store);
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= until)
-      return with_context(store.error(), "card bucket " + ko.bucket);
-    FRAUD_LOG_LIMITED(6, warn, "cluster", "card bucket {}: {}; trying again",
-                      ko.bucket, to_string(store.error()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  auto store = retry_while_cluster_starts("card bucket " + ko.bucket, [&] {
+    return kv_snapshot_store::open(state_conn_->get(), ko);
+  });
+  if (!store)
+    return store.error();
+  kv_snapshots_ = std::move(*store);
   snapshot_writes_ = kv_snapshots_.get();
   snapshot_reader_ = kv_snapshots_.get();
   // No card filter: another instance may have written any card.
