@@ -3,6 +3,7 @@
 #include <chrono>
 #include <mutex>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace fraud::log {
@@ -10,6 +11,54 @@ namespace fraud::log {
 namespace {
 
 constexpr const char* pattern = "%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v";
+// --log-format json: one object a line; %* is the message, escaped.
+constexpr const char* json_pattern =
+  R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","component":"%n","message":"%*"})";
+
+// The message as the inside of a JSON string.
+class json_escaped_message final : public spdlog::custom_flag_formatter {
+public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (char ch : msg.payload) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(ch);
+      } else if (c == '\n') {
+        append(dest, "\\n");
+      } else if (c == '\t') {
+        append(dest, "\\t");
+      } else if (c < 0x20 || c == 0x7f) {
+        append(dest, "\\u00");
+        dest.push_back(hex[c >> 4]);
+        dest.push_back(hex[c & 0xf]);
+      } else {
+        dest.push_back(ch);  // UTF-8 passes through as it is
+      }
+    }
+  }
+
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_escaped_message>();
+  }
+
+private:
+  static void append(spdlog::memory_buf_t& dest, const char* s) {
+    dest.append(s, s + std::char_traits<char>::length(s));
+  }
+};
+
+std::atomic<bool> json_lines{false};
+
+std::unique_ptr<spdlog::formatter> make_formatter() {
+  auto f = std::make_unique<spdlog::pattern_formatter>(
+    spdlog::pattern_time_type::utc);
+  f->add_flag<json_escaped_message>('*');
+  f->set_pattern(json_lines.load() ? json_pattern : pattern);
+  return f;
+}
 
 // All components share one sink, so their lines never interleave.
 spdlog::sink_ptr shared_sink() {
@@ -29,7 +78,7 @@ spdlog::logger& component(const char* name) {
   if (auto existing = spdlog::get(name))
     return *existing;
   auto made = std::make_shared<spdlog::logger>(name, shared_sink());
-  made->set_pattern(pattern, spdlog::pattern_time_type::utc);
+  made->set_formatter(make_formatter());
   made->set_level(static_cast<spdlog::level::level_enum>(current_level.load()));
   spdlog::register_logger(made);
   return *made;
@@ -42,6 +91,17 @@ bool configure_logging(const std::string& level) {
     return false;
   current_level = l;
   spdlog::set_level(l);  // every logger registered so far
+  return true;
+}
+
+bool configure_log_format(const std::string& format) {
+  if (format != "text" && format != "json")
+    return false;
+  std::lock_guard<std::mutex> guard{registry_mtx};
+  json_lines = format == "json";
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) {
+    l->set_formatter(make_formatter());
+  });
   return true;
 }
 

@@ -32,6 +32,10 @@ spdlog::logger& component(const char* name);
 /// when the name is none of these.
 bool configure_logging(const std::string& level);
 
+/// Line format: "text" (time level [component] message) or "json" (one
+/// object a line: time, level, component, message). False for another.
+bool configure_log_format(const std::string& format);
+
 /// Admits at most `per_minute` events in each minute of the clock.
 /// Lock-free.
 class log_limiter {
