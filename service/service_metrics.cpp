@@ -166,20 +166,25 @@ void add_nats(families& f, const metrics_sources& src) {
               d(src.nats_dropped()));
   if (src.nats_links) {
     auto links = src.nats_links();
-    auto& disc = f.add("fraud_nats_disconnects_total",
-                       "Times a NATS connection was lost.",
-                       MetricType::Counter);
-    auto& rec = f.add("fraud_nats_reconnects_total",
-                      "Times a NATS connection was regained.",
-                      MetricType::Counter);
-    auto& slow = f.add("fraud_nats_slow_consumer_events_total",
-                       "Slow-consumer events the NATS client reported.",
-                       MetricType::Counter);
-    for (auto& l : links) {
-      families::sample(disc, d(l.disconnects), {{"connection", l.connection}});
-      families::sample(rec, d(l.reconnects), {{"connection", l.connection}});
-      families::sample(slow, d(l.slow_consumers),
-                       {{"connection", l.connection}});
+    struct per_link {
+      const char* name;
+      const char* help;
+      std::uint64_t nats_link::*field;
+    };
+    constexpr per_link families_of_links[] = {
+      {"fraud_nats_disconnects_total", "Times a NATS connection was lost.",
+       &nats_link::disconnects},
+      {"fraud_nats_reconnects_total", "Times a NATS connection was regained.",
+       &nats_link::reconnects},
+      {"fraud_nats_slow_consumer_events_total",
+       "Slow-consumer events the NATS client reported.",
+       &nats_link::slow_consumers},
+    };
+    for (auto& pl : families_of_links) {
+      // A reference from add() holds only until the next add().
+      auto& family = f.add(pl.name, pl.help, MetricType::Counter);
+      for (auto& l : links)
+        families::sample(family, d(l.*pl.field), {{"connection", l.connection}});
     }
   }
   if (src.queues != nullptr) {
