@@ -17,7 +17,7 @@ const COLORS = {
   text: "#8a96b0",
 };
 
-const state = { charts: {}, latestKeys: new Set(), lastSummary: null, openTx: null };
+const state = { charts: {}, latestKeys: new Set(), lastSummary: null, openTx: null, holdLatest: false };
 window.fraudDashboard = state;  // for the browser test and curious SREs
 
 function el(tag, attrs, ...children) {
@@ -34,6 +34,7 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+function fmtNum(v) { return Number.isInteger(v) ? String(v) : Number(v).toFixed(2); }
 function fmtInt(n) { return Number(n || 0).toLocaleString("en-US"); }
 function fmtRate(n) {
   if (n >= 1000) return (n / 1000).toFixed(n >= 10000 ? 0 : 1) + "k";
@@ -167,6 +168,8 @@ function reasonsText(d) {
 }
 
 function renderLatest(list) {
+  // Rows do not move under the pointer of someone about to click one.
+  if (state.holdLatest) return;
   const body = document.querySelector("#latest tbody");
   const rows = list.decisions || [];
   if (rows.length === 0) return;
@@ -193,7 +196,7 @@ function reasonCard(r, shadow) {
   return el("div", { class: "reason-card" + (shadow ? " shadow" : "") },
     el("div", {}, el("span", { class: "rule" }, r.rule), r.score ? `  (+${r.score})` : "  (hard action)"),
     el("div", {}, r.detail),
-    el("div", { class: "numbers" }, `value ${r.value} · threshold ${r.threshold}`));
+    el("div", { class: "numbers" }, `value ${fmtNum(r.value)} · threshold ${fmtNum(r.threshold)}`));
 }
 
 async function openDecision(tx) {
@@ -273,6 +276,9 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("detail").hidden = true;
     state.openTx = null;
   });
+  const wrap = document.querySelector(".table-wrap");
+  wrap.addEventListener("mouseenter", () => { state.holdLatest = true; });
+  wrap.addEventListener("mouseleave", () => { state.holdLatest = false; });
   document.addEventListener("keydown", e => { if (e.key === "Escape") document.getElementById("detail").hidden = true; });
   every(1000, "/api/summary", renderSummary);
   every(2000, "/api/latest", renderLatest);

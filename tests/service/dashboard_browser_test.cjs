@@ -58,11 +58,13 @@ function check(ok, what) {
     check((await page.textContent("#ready")) === "ready", "readiness shown as ready");
 
     // The latest declines, with their reasons.
-    const decline = page.locator("#latest tbody tr[data-tx]", { has: page.locator(".badge.DECLINE") }).first();
-    await decline.waitFor({ timeout: 10000 });
+    const first = page.locator("#latest tbody tr[data-tx]", { has: page.locator(".badge.DECLINE") }).first();
+    await first.waitFor({ timeout: 10000 });
+    // The list moves on as decisions come: hold on to this one by its id.
+    const tx = await first.getAttribute("data-tx");
+    const decline = page.locator(`#latest tbody tr[data-tx="${tx}"]`);
     const reasons = (await decline.locator("td.reasons").textContent()).trim();
     check(/^[a-z_]+: \S/.test(reasons), `a decline lists its reasons ("${reasons.slice(0, 80)}")`);
-    const tx = await decline.getAttribute("data-tx");
 
     // Let the charts settle on a full second of data, then the picture.
     await page.waitForTimeout(1500);
