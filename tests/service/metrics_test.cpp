@@ -8,10 +8,10 @@
 #include <map>
 #include <sstream>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/eventually.hpp"
+#include "tests/support/http_scrape.hpp"
 
 namespace {
 
@@ -19,38 +19,10 @@ using namespace fraud;
 using namespace std::chrono_literals;
 using fraud::test::card_tx;
 
-struct http_reply {
-  int status = 0;  // 0: no answer
-  std::string body;
-  std::string content_type;
-};
+using test::http_get;
+using test::http_reply;
 
-http_reply get(int port, const std::string& path) {
-  httplib::Client c{"127.0.0.1", port};
-  c.set_connection_timeout(2);
-  c.set_read_timeout(5);
-  http_reply r;
-  if (auto res = c.Get(path.c_str())) {
-    r.status = res->status;
-    r.body = res->body;
-    r.content_type = res->get_header_value("Content-Type");
-  }
-  return r;
-}
-
-// Every sample of a Prometheus text page: "name{labels}" -> value.
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in{text};
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
-      continue;
-    auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
+http_reply get(int port, const std::string& path) { return http_get(port, path); }
 
 class fraudd_http : public test::fraudd_service {
 protected:
@@ -66,7 +38,7 @@ protected:
     auto r = get(port, "/metrics");
     EXPECT_EQ(r.status, 200);
     last_scrape = r.body;
-    return samples(r.body);
+    return test::prometheus_samples(r.body);
   }
 
   // The known replay: 6 approved (5 cards, and a card's first payment in
