@@ -666,6 +666,7 @@ protocol::cluster_view scoring_service::cluster_view() const {
 }
 
 fraud::error scoring_service::start_sweeper() {
+  losses_ = std::make_unique<loss_log>(stats_);
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
   return {};
@@ -818,6 +819,10 @@ fraud::error scoring_service::stop() {
   http_.reset();
   feed_.reset();
   metrics_.reset();
+  if (losses_) {
+    losses_->tick();  // what the last period saw, before the final counts
+    losses_.reset();
+  }
   cluster_responder_.reset();
   queries_.reset();
   queues_.reset();

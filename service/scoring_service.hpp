@@ -26,6 +26,7 @@
 #include "service/file_lock.hpp"
 #include "service/ingress.hpp"
 #include "service/live_rules.hpp"
+#include "service/loss_log.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/cluster_responder.hpp"
@@ -212,6 +213,7 @@ private:
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
   std::unique_ptr<cluster_responder> cluster_responder_;
+  std::unique_ptr<loss_log> losses_;  // reads stats_
   // --metrics-port: started last, taken down first (its sources read the
   // members above).
   std::unique_ptr<service_metrics> metrics_;

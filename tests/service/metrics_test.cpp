@@ -198,8 +198,9 @@ TEST_F(fraudd_http, dashboard_feed_shows_the_latest_declines_and_a_decision) {
 
 TEST_F(fraudd_http, logs_one_json_object_a_line_with_level_and_component) {
   replay();
+  ASSERT_EQ(fraudd.stop(SIGTERM), 0) << fraudd.output();
   int lines = 0;
-  bool started = false;
+  bool started = false, stopped = false, rejected = false;
   std::istringstream in{fraudd.output()};
   std::string line;
   while (std::getline(in, line)) {
@@ -209,12 +210,18 @@ TEST_F(fraudd_http, logs_one_json_object_a_line_with_level_and_component) {
     ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
     for (auto* key : {"time", "level", "component", "message"})
       EXPECT_TRUE(j.contains(key)) << key << " missing: " << line;
-    started = started || (j["component"] == "fraudd"
-                          && j["message"].get<std::string>().rfind("started", 0) == 0);
+    auto message = j["message"].get<std::string>();
+    started = started || (j["component"] == "fraudd" && message.rfind("started", 0) == 0);
+    stopped = stopped || (j["component"] == "fraudd" && message.rfind("stopped", 0) == 0);
+    // The malformed one, logged off the scoring path (service/loss_log).
+    rejected = rejected || (j["component"] == "ingress" && j["level"] == "warning"
+                            && message.rfind("1 malformed transactions rejected", 0) == 0);
     ++lines;
   }
   EXPECT_GT(lines, 0);
   EXPECT_TRUE(started) << fraudd.output();
+  EXPECT_TRUE(stopped) << fraudd.output();
+  EXPECT_TRUE(rejected) << fraudd.output();
 }
 
 TEST(fraudd_http_options, a_port_in_use_is_a_clear_error_at_start) {

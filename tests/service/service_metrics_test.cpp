@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "service/dashboard_feed.hpp"
+#include "service/loss_log.hpp"
 #include "service/readiness.hpp"
 #include "service/service_metrics.hpp"
 
@@ -249,6 +250,22 @@ TEST(dashboard_feed, keeps_a_series_of_rates_and_latency) {
   // The store cannot be opened: an error, not a crash.
   EXPECT_FALSE(feed.latest_json());
   EXPECT_FALSE(feed.decision_json("tx-1"));
+}
+
+} // namespace
+
+namespace {
+
+TEST(loss_log, logs_a_line_for_each_kind_of_loss_that_grew) {
+  fraud::actors::counters stats;
+  stats.rejected_malformed.add(3);  // before: not news
+  fraud::service::loss_log log{stats, std::chrono::seconds(10), false};
+  EXPECT_EQ(log.tick(), 0);
+  stats.rejected_malformed.add(40);
+  stats.snapshot_dropped.add(2);
+  stats.approved.add(100);  // not a loss
+  EXPECT_EQ(log.tick(), 2);
+  EXPECT_EQ(log.tick(), 0) << "each growth once";
 }
 
 } // namespace
