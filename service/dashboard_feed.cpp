@@ -50,27 +50,12 @@ dashboard_feed::dashboard_feed(metrics_sources sources,
     }) {
   tick();  // the baseline the first second is measured from
   if (opts_.own_thread)
-    thread_ = std::thread{[this] { run(); }};
+    sampler_ = std::make_unique<periodic_thread>("fraud-dashboard",
+                                                 opts_.period,
+                                                 [this] { tick(); });
 }
 
-dashboard_feed::~dashboard_feed() {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
-}
-
-void dashboard_feed::run() {
-  std::unique_lock<std::mutex> guard{mtx_};
-  while (!cv_.wait_for(guard, opts_.period, [this] { return stop_; })) {
-    guard.unlock();
-    tick();
-    guard.lock();
-  }
-}
+dashboard_feed::~dashboard_feed() = default;
 
 void dashboard_feed::tick() {
   auto now = std::chrono::steady_clock::now();

@@ -14,15 +14,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "service/decision_db_reader.hpp"
 #include "service/per_thread.hpp"
+#include "service/periodic_thread.hpp"
 #include "service/readiness.hpp"
 #include "service/service_metrics.hpp"
 
@@ -68,8 +68,6 @@ public:
   void tick();
 
 private:
-  void run();
-
   const metrics_sources src_;
   const std::function<readiness_report()> readiness_;
   const dashboard_options opts_;
@@ -82,9 +80,7 @@ private:
   std::chrono::steady_clock::time_point last_at_{};
   std::deque<latency_histogram::snapshot_type> latency_;  // latency_window+1
   std::deque<feed_sample> samples_;
-  bool stop_ = false;
-  std::condition_variable cv_;
-  std::thread thread_;
+  std::unique_ptr<periodic_thread> sampler_;  // last: stopped first
 };
 
 } // namespace fraud::service

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 
 #include "actors/runtime/log.hpp"
+#include "actors/runtime/thread_setup.hpp"
 #include "protocol/codec.hpp"
 #include "service/dashboard_assets.hpp"
 #include "service/dashboard_feed.hpp"
@@ -95,7 +96,11 @@ http_server::start(const http_options& opts, http_routes routes) {
                         + " (--metrics-address, --metrics-port): in use, or "
                           "not an address of this machine");
   auto* svr = s->svr_.get();
-  s->thread_ = std::thread{[svr] { svr->listen_after_bind(); }};
+  s->thread_ = std::thread{[svr] {
+    // Before listen makes its pool, whose threads take the name over.
+    actors::name_this_thread("fraud-http");
+    svr->listen_after_bind();
+  }};
   FRAUD_LOG(info, "http", "serving /metrics, /healthz, /readyz{} at {}",
             s->routes_.feed != nullptr ? " and the dashboard" : "", s->url());
   return s;

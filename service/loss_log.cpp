@@ -45,24 +45,11 @@ loss_log::loss_log(const actors::counters& stats,
     last_[i] = (stats_.*watches[i].field).get();
   last_at_ = std::chrono::steady_clock::now();
   if (own_thread)
-    thread_ = std::thread{[this] { run(); }};
+    looker_ = std::make_unique<periodic_thread>("fraud-losses", period_,
+                                                [this] { tick(); });
 }
 
-loss_log::~loss_log() {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
-}
-
-void loss_log::run() {
-  std::unique_lock<std::mutex> guard{mtx_};
-  while (!cv_.wait_for(guard, period_, [this] { return stop_; }))
-    tick();
-}
+loss_log::~loss_log() = default;
 
 int loss_log::tick() {
   auto at = std::chrono::steady_clock::now();

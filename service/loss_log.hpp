@@ -10,12 +10,11 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "actors/counters.hpp"
+#include "service/periodic_thread.hpp"
 
 namespace fraud::service {
 
@@ -33,16 +32,11 @@ public:
   static constexpr std::size_t watched = 9;
 
 private:
-  void run();
-
   const actors::counters& stats_;
   const std::chrono::milliseconds period_;
   std::array<std::uint64_t, watched> last_{};  // tick()'s, and the thread's
   std::chrono::steady_clock::time_point last_at_;
-  std::mutex mtx_;  // guards stop_
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::unique_ptr<periodic_thread> looker_;  // last: stopped first
 };
 
 } // namespace fraud::service
