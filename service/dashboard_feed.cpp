@@ -23,6 +23,12 @@ constexpr std::uint32_t card_history = 10;
 // Rule hits in the summary: the most first.
 constexpr std::size_t top_rules = 15;
 
+// As JSON text; bytes that are not UTF-8 (input can carry anything)
+// become U+FFFD instead of an exception.
+std::string to_text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 double round1(double v) { return static_cast<double>(std::llround(v * 10)) / 10; }
 
 // Each encoded decision as fraudctl --json prints it; undecodable rows
@@ -153,7 +159,7 @@ std::string dashboard_feed::summary_json() const {
                         {"wait_ms", round1(s.wait_ms)}});
   }
   j["series"] = std::move(series);
-  return j.dump();
+  return to_text(j);
 }
 
 fraud::expected<std::string> dashboard_feed::latest_json() {
@@ -178,7 +184,7 @@ fraud::expected<std::string> dashboard_feed::latest_json() {
   if (rows.size() > opts_.latest)
     rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(opts_.latest),
                rows.end());
-  return json{{"decisions", std::move(rows)}}.dump();
+  return to_text(json{{"decisions", std::move(rows)}});
 }
 
 fraud::expected<std::string>
@@ -206,7 +212,7 @@ dashboard_feed::decision_json(const std::string& tx_id) {
   if (auto page = (*reader)->search(f))
     append_decisions(page->decisions, card);
   j["card_decisions"] = std::move(card);
-  return j.dump();
+  return to_text(j);
 }
 
 } // namespace fraud::service

@@ -45,7 +45,10 @@ void send_error(httplib::Response& res, const fraud::error& err) {
                     {{"code", protocol::wire_name(err.code())},
                      {"field", err.field()},
                      {"message", err.what()}}}};
-  res.set_content(j.dump(), json_type);
+  // Never throws on bytes that are not UTF-8 (a tx_id can be anything).
+  res.set_content(j.dump(-1, ' ', false,
+                         nlohmann::json::error_handler_t::replace),
+                  json_type);
 }
 
 void send_json(httplib::Response& res,

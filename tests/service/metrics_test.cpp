@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/eventually.hpp"
@@ -194,6 +195,24 @@ TEST_F(fraudd_http, dashboard_feed_shows_the_latest_declines_and_a_decision) {
   EXPECT_EQ(get(port, "/dashboard.js").status, 200);
   EXPECT_EQ(get(port, "/nothing-here").status, 404);
   EXPECT_EQ(get(port, "/../../etc/passwd").status, 404);
+}
+
+TEST_F(fraudd_http, hostile_requests_get_an_error_never_a_crash) {
+  httplib::Client c{"127.0.0.1", port};
+  c.set_read_timeout(5);
+  auto status = [](const httplib::Result& r) { return r ? r->status : 0; };
+  EXPECT_EQ(status(c.Get(("/" + std::string(20'000, 'a')).c_str())), 414);
+  EXPECT_EQ(status(c.Get(("/api/decision?tx_id=" + std::string(1'000, 'x')).c_str())),
+            400);
+  EXPECT_EQ(status(c.Get("/api/decision?tx_id=%00%ff%27%22")), 404);
+  EXPECT_EQ(status(c.Post("/metrics", std::string(100'000, 'x'), "text/plain")),
+            413);
+  EXPECT_EQ(status(c.Post("/readyz", "", "text/plain")), 404);
+  EXPECT_EQ(status(c.Delete("/metrics")), 404);
+  EXPECT_EQ(status(c.Get("/%2e%2e/%2e%2e/etc/passwd")), 404);
+  // ... and it goes on answering.
+  EXPECT_EQ(get(port, "/healthz").status, 200);
+  EXPECT_EQ(scrape()["fraud_ready"], 1);
 }
 
 TEST_F(fraudd_http, logs_one_json_object_a_line_with_level_and_component) {
