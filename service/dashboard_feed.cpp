@@ -105,7 +105,7 @@ void dashboard_feed::tick() {
   last_at_ = now;
 }
 
-std::string dashboard_feed::summary_json() const {
+std::string dashboard_feed::summary_json(std::int64_t since_ms) const {
   json j;
   j["instance"] = src_.instance;
   j["ruleset"] = src_.ruleset_version ? src_.ruleset_version() : "";
@@ -147,7 +147,9 @@ std::string dashboard_feed::summary_json() const {
   auto series = json::array();
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    for (auto& s : samples_)
+    for (auto& s : samples_) {
+      if (s.at_ms <= since_ms)
+        continue;
       series.push_back({{"t", s.at_ms},
                         {"approve", round1(s.approve)},
                         {"review", round1(s.review)},
@@ -157,6 +159,7 @@ std::string dashboard_feed::summary_json() const {
                         {"p90_us", round1(s.p90_us)},
                         {"p99_us", round1(s.p99_us)},
                         {"wait_ms", round1(s.wait_ms)}});
+    }
   }
   j["series"] = std::move(series);
   return to_text(j);

@@ -54,7 +54,9 @@ public:
   ~dashboard_feed();
 
   /// Totals, the charts' series, rule hits, readiness: GET /api/summary.
-  std::string summary_json() const;
+  /// The series holds only samples after since_ms (wall clock), so a page
+  /// that has the rest asks for what is new.
+  std::string summary_json(std::int64_t since_ms = 0) const;
 
   /// The newest declines and reviews with their reasons, newest first:
   /// GET /api/latest. Each row as fraudctl --json prints a decision.

@@ -1,5 +1,7 @@
 #include "service/http_server.hpp"
 
+#include <charconv>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
@@ -158,9 +160,19 @@ void http_server::route() {
     return;
   }
   auto* feed = routes_.feed;
-  svr.Get("/api/summary", [feed](const httplib::Request&,
+  svr.Get("/api/summary", [feed](const httplib::Request& req,
                                  httplib::Response& res) {
-    res.set_content(feed->summary_json(), json_type);
+    std::int64_t since = 0;
+    auto text = req.get_param_value("since");
+    if (!text.empty()) {
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                       since);
+      if (ec != std::errc{} || end != text.data() + text.size() || since < 0)
+        return send_error(res, fraud::error::in_field(
+                                 ec::bad_request, "since",
+                                 "since is a time in ms since the epoch"));
+    }
+    res.set_content(feed->summary_json(since), json_type);
   });
   svr.Get("/api/latest", [feed](const httplib::Request&,
                                 httplib::Response& res) {

@@ -17,7 +17,7 @@ const COLORS = {
   text: "#8a96b0",
 };
 
-const state = { charts: {}, latestKeys: new Set(), lastSummary: null, openTx: null, holdLatest: false };
+const state = { charts: {}, series: [], latestKeys: new Set(), lastSummary: null, openTx: null, holdLatest: false };
 window.fraudDashboard = state;  // for the browser test and curious SREs
 
 function el(tag, attrs, ...children) {
@@ -115,11 +115,14 @@ function renderSummary(s) {
   ready.textContent = s.ready.ok ? "ready" : "not ready: " + s.ready.reason;
   ready.className = "chip state " + (s.ready.ok ? "ok" : "bad");
 
-  const series = s.series || [];
-  const now = series.length ? series[series.length - 1] : null;
+  // Only what is new comes each time (?since=): the page keeps five minutes.
+  const series = state.series.concat(s.series || []);
+  const keepFrom = series.length ? series[series.length - 1].t - 300000 : 0;
+  state.series = series.filter(p => p.t > keepFrom);
+  const now = state.series.length ? state.series[state.series.length - 1] : null;
   const total = p => p.approve + p.review + p.decline;
   setText("kpi-rate", now ? fmtRate(total(now)) : "–");
-  setText("kpi-peak", fmtRate(series.reduce((m, p) => Math.max(m, total(p)), 0)));
+  setText("kpi-peak", fmtRate(state.series.reduce((m, p) => Math.max(m, total(p)), 0)));
   const t = s.totals || {};
   setText("kpi-approve", fmtInt(t.approve));
   setText("kpi-review", fmtInt(t.review));
@@ -134,20 +137,21 @@ function renderSummary(s) {
   setText("kpi-backlog", fmtInt(s.store_backlog));
   setText("kpi-rejected", fmtInt(t.rejected));
 
-  const labels = series.map(p => fmtClock(p.t));
+  const shown = state.series;
+  const labels = shown.map(p => fmtClock(p.t));
   const rates = state.charts.rates;
   rates.data.labels = labels;
-  ["approve", "review", "decline", "rejected"].forEach((k, i) => { rates.data.datasets[i].data = series.map(p => p[k]); });
+  ["approve", "review", "decline", "rejected"].forEach((k, i) => { rates.data.datasets[i].data = shown.map(p => p[k]); });
   rates.update("none");
 
   const lat = state.charts.latency;
   lat.data.labels = labels;
   // Seconds without traffic have no latency: a gap, not a zero.
   const us = v => (v > 0 ? v : null);
-  lat.data.datasets[0].data = series.map(p => us(p.p50_us));
-  lat.data.datasets[1].data = series.map(p => us(p.p90_us));
-  lat.data.datasets[2].data = series.map(p => us(p.p99_us));
-  lat.data.datasets[3].data = series.map(p => p.wait_ms);
+  lat.data.datasets[0].data = shown.map(p => us(p.p50_us));
+  lat.data.datasets[1].data = shown.map(p => us(p.p90_us));
+  lat.data.datasets[2].data = shown.map(p => us(p.p99_us));
+  lat.data.datasets[3].data = shown.map(p => p.wait_ms);
   lat.update("none");
 
   const rules = state.charts.rules;
@@ -252,8 +256,8 @@ async function openDecision(tx) {
 }
 
 async function poll(url, render) {
-  const res = await fetch(url, { cache: "no-store" });
-  if (!res.ok) throw new Error(url + ": " + res.status);
+  const res = await fetch(url(), { cache: "no-store" });
+  if (!res.ok) throw new Error(res.url + ": " + res.status);
   render(await res.json());
 }
 
@@ -280,6 +284,7 @@ document.addEventListener("DOMContentLoaded", () => {
   wrap.addEventListener("mouseenter", () => { state.holdLatest = true; });
   wrap.addEventListener("mouseleave", () => { state.holdLatest = false; });
   document.addEventListener("keydown", e => { if (e.key === "Escape") document.getElementById("detail").hidden = true; });
-  every(1000, "/api/summary", renderSummary);
-  every(2000, "/api/latest", renderLatest);
+  every(1000, () => "/api/summary?since=" + (state.series.length ? state.series[state.series.length - 1].t : 0),
+        renderSummary);
+  every(2000, () => "/api/latest", renderLatest);
 });

@@ -210,6 +210,9 @@ TEST_F(fraudd_http, hostile_requests_get_an_error_never_a_crash) {
   EXPECT_EQ(status(c.Post("/readyz", "", "text/plain")), 404);
   EXPECT_EQ(status(c.Delete("/metrics")), 404);
   EXPECT_EQ(status(c.Get("/%2e%2e/%2e%2e/etc/passwd")), 404);
+  EXPECT_EQ(status(c.Get("/api/summary?since=soon")), 400);
+  EXPECT_EQ(status(c.Get("/api/summary?since=-5")), 400);
+  EXPECT_EQ(status(c.Get("/api/summary?since=99999999999999999999999")), 400);
   // ... and it goes on answering.
   EXPECT_EQ(get(port, "/healthz").status, 200);
   EXPECT_EQ(scrape()["fraud_ready"], 1);

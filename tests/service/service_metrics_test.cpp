@@ -247,6 +247,13 @@ TEST(dashboard_feed, keeps_a_series_of_rates_and_latency) {
   j = nlohmann::json::parse(feed.summary_json());
   ASSERT_EQ(j["series"].size(), 3u);
   EXPECT_EQ(j["series"][2]["approve"].get<double>(), 0);
+  // A page that has the series asks only for what is newer.
+  auto last = j["series"][2]["t"].get<std::int64_t>();
+  EXPECT_EQ(nlohmann::json::parse(feed.summary_json(last))["series"].size(), 0u);
+  EXPECT_EQ(nlohmann::json::parse(
+              feed.summary_json(j["series"][1]["t"].get<std::int64_t>()))["series"]
+              .size(),
+            last > j["series"][1]["t"].get<std::int64_t>() ? 1u : 0u);
   // The store cannot be opened: an error, not a crash.
   EXPECT_FALSE(feed.latest_json());
   EXPECT_FALSE(feed.decision_json("tx-1"));
