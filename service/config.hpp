@@ -79,6 +79,12 @@ struct config {
 
   // operations
   std::string log_level = "info";  // trace debug info warn error critical off
+  std::string log_format = "text";  // text | json (one object a line)
+  // The HTTP listener (README: Metrics, Health, Dashboard): off unless a
+  // port is given; loopback unless told otherwise.
+  int metrics_port = 0;  // 0: off
+  std::string metrics_address = "127.0.0.1";
+  bool dashboard = true;  // the page and its feed beside /metrics
 
   // what one request may cost (README: Limits)
   request_limits limits;

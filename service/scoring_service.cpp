@@ -51,6 +51,34 @@ std::uint64_t scoring_service::active_cards() const {
   return n;
 }
 
+std::uint64_t scoring_service::nats_dropped() const {
+  std::uint64_t n = 0;
+  for_each_ingress([&](const ingress& in) {
+    n += static_cast<std::uint64_t>(in.dropped());
+  });
+  return n;
+}
+
+readiness_report scoring_service::readiness() const {
+  readiness_facts f;
+  f.started = started_.load();
+  f.draining = draining_.load();
+  // The connections' own callbacks count losses and returns: lock-free.
+  auto up = [](const std::unique_ptr<nats_connection>& c) {
+    return !c || c->disconnects() == c->reconnects();
+  };
+  f.nats_connected = conn_ && up(conn_) && up(stream_conn_) && up(state_conn_);
+  if (cfg_.cluster.enabled) {
+    f.subscribed = owner_live_.load() != nullptr;  // partitions by lease
+  } else {
+    std::size_t live = 0;
+    for_each_ingress([&](const ingress&) { ++live; });
+    f.subscribed = live == cfg_.subjects.size();
+  }
+  f.store_failing = stats_.store_failing.get();
+  return assess(f);
+}
+
 std::optional<cluster_status> scoring_service::cluster() const {
   if (!owner_)
     return std::nullopt;
@@ -76,7 +104,8 @@ fraud::error scoring_service::start() {
     &scoring_service::start_ingresses,
     &scoring_service::start_responders,
     &scoring_service::start_sweeper,
-    &scoring_service::start_cluster,  // last: partitions come once all is up
+    &scoring_service::start_cluster,  // partitions come once all is up
+    &scoring_service::start_http,     // last: it reads all of the above
   };
   started_at_ms_ = wall_ms();
   for (auto s : steps) {
@@ -87,6 +116,56 @@ fraud::error scoring_service::start() {
       return err;
     }
   }
+  started_.store(true);
+  return {};
+}
+
+metrics_sources scoring_service::sources() const {
+  metrics_sources m;
+  m.stats = &stats_;
+  m.latency = &latency_;
+  m.store_queue = store_queue_.get();
+  m.snapshot_queue = snapshot_queue_.get();
+  m.queues = queues_.get();
+  m.rule_hits = [this] { return store_->rule_hits(); };
+  m.active_cards = [this] { return active_cards(); };
+  m.nats_dropped = [this] { return nats_dropped(); };
+  m.nats_links = [this] {
+    std::vector<nats_link> links;
+    auto add = [&](const char* name, const std::unique_ptr<nats_connection>& c) {
+      if (c)
+        links.push_back({name, c->disconnects(), c->reconnects(),
+                         c->slow_consumer_events()});
+    };
+    add("main", conn_);
+    add("stream", stream_conn_);
+    add("state", state_conn_);
+    return links;
+  };
+  m.ruleset_version = [this] { return rules_.get()->version(); };
+  m.ready = [this] { return readiness().ready; };
+  if (cfg_.cluster.enabled)
+    m.cluster = [this] { return cluster(); };
+  m.started_at_ms = started_at_ms_;
+  m.instance = instance_id_;
+  return m;
+}
+
+fraud::error scoring_service::start_http() {
+  if (cfg_.metrics_port == 0)
+    return {};
+  metrics_ = std::make_unique<service_metrics>(sources());
+  auto ready = [this] { return readiness(); };
+  if (cfg_.dashboard)
+    feed_ = std::make_unique<dashboard_feed>(sources(), ready, cfg_.db_path);
+  http_options o;
+  o.address = cfg_.metrics_address;
+  o.port = cfg_.metrics_port;
+  auto server = http_server::start(o, http_routes{metrics_.get(), ready,
+                                                  feed_.get()});
+  if (!server)
+    return server.error();
+  http_ = std::move(*server);
   return {};
 }
 
@@ -507,13 +586,7 @@ fraud::error scoring_service::start_responders() {
     return found;
   };
   qc.active_cards = [this] { return active_cards(); };
-  qc.nats_dropped = [this] {
-    std::uint64_t n = 0;
-    for_each_ingress([&](ingress& in) {
-      n += static_cast<std::uint64_t>(in.dropped());
-    });
-    return n;
-  };
+  qc.nats_dropped = [this] { return nats_dropped(); };
   queues_ = std::make_unique<queue_monitor>([this] {
     queue_sample s;
     for_each_ingress([&](ingress& in) {
@@ -593,6 +666,7 @@ protocol::cluster_view scoring_service::cluster_view() const {
 }
 
 fraud::error scoring_service::start_sweeper() {
+  losses_ = std::make_unique<loss_log>(stats_);
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
   return {};
@@ -687,6 +761,9 @@ fraud::error scoring_service::stop() {
   if (stopped_)
     return fraud::error{};
   stopped_ = true;
+  // /readyz says so from here on, while the HTTP listener stays up through
+  // the drain.
+  draining_.store(true);
   fraud::error result;
   if (sweeper_.joinable()) {
     {
@@ -739,6 +816,13 @@ fraud::error scoring_service::stop() {
       result = err;
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
+  http_.reset();
+  feed_.reset();
+  metrics_.reset();
+  if (losses_) {
+    losses_->tick();  // what the last period saw, before the final counts
+    losses_.reset();
+  }
   cluster_responder_.reset();
   queries_.reset();
   queues_.reset();
