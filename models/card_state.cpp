@@ -58,8 +58,7 @@ card_state::money card_state::price(const transaction& tx,
 
 bool card_state::is_cp_high(const transaction& tx, const money& m) const {
   return m.known && tx.card_present() && tx_count_ >= min_spend_history
-         && mean_amount_ > 0
-         && m.amount_home >= high_value_ratio * mean_amount_;
+         && m.amount_home >= high_value_ratio * typical_amount();
 }
 
 features card_state::features_for(const transaction& tx,
@@ -220,6 +219,10 @@ double card_state::usual_daily_spend() const {
                                                 - first_event_ms_)
                               / day_ms);
   return mean_amount_ * (tx_count_ / days);
+}
+
+double card_state::typical_amount() const {
+  return std::expm1(mean_log_);
 }
 
 std::string card_state::home_currency() const {

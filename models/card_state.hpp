@@ -86,6 +86,10 @@ public:
   double last_lon() const { return last_lon_; }
   std::int64_t last_located_ms() const { return last_located_ms_; }
   double avg_amount() const { return mean_amount_; }
+  /// The amount the card usually pays: the profile's mean of log amounts
+  /// turned back into an amount (near the median; a few large purchases
+  /// move it far less than the average).
+  double typical_amount() const;
   double amount_stddev() const;
   std::size_t device_count() const { return device_count_; }
   std::size_t country_count() const;

@@ -148,8 +148,8 @@ private:
   }
 
   // A stolen card's thief buys expensive goods in shop after shop: in an
-  // hour, several card-present purchases each far above the card's
-  // average, together well over what the card spends in a usual day.
+  // hour, several card-present purchases each far above what the card
+  // usually pays, together well over what it spends in a usual day.
   static void card_present_spree(const features& f, evaluation& out) {
     constexpr double purchases = 3;
     constexpr double velocity = 2;
@@ -158,8 +158,8 @@ private:
       add_score(out, make_reason(
                        "card_present_spree",
                        say("%u card-present purchases of at least %.0fx the "
-                           "card's average in an hour (%.2f, %.1fx its usual "
-                           "daily spend), limit %.0f",
+                           "card's typical amount in an hour (%.2f, %.1fx its "
+                           "usual daily spend), limit %.0f",
                            f.cp_high_count_1h, high_value_ratio,
                            f.cp_high_sum_1h, f.spend_velocity_1h, purchases),
                        f.cp_high_count_1h, purchases, 80));

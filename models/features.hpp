@@ -48,7 +48,8 @@ struct features {
   std::uint32_t small_cnp_count_10m = 0;  // card-not-present, <= small_amount
 
   // card-present purchases of at least high_value_ratio times the card's
-  // average, over the last hour, this one included: a stolen card's spree
+  // typical amount (card_state::typical_amount), over the last hour, this
+  // one included: a stolen card's spree
   std::uint32_t cp_high_count_1h = 0;
   double cp_high_sum_1h = 0;
 
@@ -82,10 +83,10 @@ struct features {
 /// probe in small_cnp_count_10m: what card testers use.
 inline constexpr double small_amount = 5.0;
 
-/// A card-present purchase of at least this many times the card's average
+/// A card-present purchase of at least this many times the card's typical
 /// amount counts in cp_high_count_1h (once the card has a profile: at least
 /// min_spend_history transactions).
-inline constexpr double high_value_ratio = 3.0;
+inline constexpr double high_value_ratio = 2.0;
 
 /// Transactions a card must have made before its usual spend is trusted.
 inline constexpr std::uint32_t min_spend_history = 3;

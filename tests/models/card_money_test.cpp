@@ -195,7 +195,7 @@ TEST(card_money, spend_velocity_is_the_windows_sum_over_the_usual_day) {
 TEST(card_money, card_present_high_value_purchases_are_counted_for_an_hour) {
   auto card = paris_card(10);
   auto t = after_days(10);
-  // three times the average and more, in shops: counted, declined or not
+  // twice the typical amount and more, in shops: counted, declined or not
   card.apply(in_currency(sample_tx(t), "EUR", 6'000), table());
   card.apply_unapproved(
     in_currency(sample_tx(t + 10 * minute_ms), "JPY", 16'000), table());
@@ -215,7 +215,7 @@ TEST(card_money, online_or_ordinary_purchases_are_not_card_present_high) {
   auto t = after_days(10);
   auto web = online(in_currency(sample_tx(t), "EUR", 9'000), "dev-1");
   EXPECT_EQ(card.features_for(web, table()).cp_high_count_1h, 0u);
-  auto shop = in_currency(sample_tx(t), "EUR", 5'900);  // under 3x of 20
+  auto shop = in_currency(sample_tx(t), "EUR", 3'900);  // under 2x of 20
   EXPECT_EQ(card.features_for(shop, table()).cp_high_count_1h, 0u);
   // without a profile nothing is "high"
   auto young = paris_card(2);

@@ -86,8 +86,8 @@ std::vector<feature_info> catalogue() {
     count("small_cnp_count_10m", &f::small_cnp_count_10m,
           "card-not-present payments of at most 5.00 in 10 minutes"),
     money(count("cp_high_count_1h", &f::cp_high_count_1h,
-                "card-present purchases of at least 3x the card's average "
-                "in the last hour")),
+                "card-present purchases of at least 2x the card's typical "
+                "amount in the last hour")),
     money(number("cp_high_sum_1h", &f::cp_high_sum_1h,
                  "their amounts added up")),
     money(number("avg_amount", &f::avg_amount,
