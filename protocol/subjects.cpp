@@ -4,7 +4,8 @@ namespace fraud::protocol::subjects {
 
 bool is_change(std::string_view subject) {
   return subject == rules_set || subject == rules_rollback
-         || subject == lists_add || subject == lists_remove;
+         || subject == lists_add || subject == lists_remove
+         || subject == rates_set;
 }
 
 std::string_view card_token(std::string_view subject, int position) {

@@ -71,6 +71,10 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--rules", cfg.rules_path,
                  "rule file to run (README: Rules); without it the rules "
                  "that ran last, or the built-in default rules");
+  app.add_option("--rates", cfg.rates_path,
+                 "exchange rates to convert amounts with (README: Money in "
+                 "the card's currency); without it the rates used last, or "
+                 "the built-in ones");
   app.add_option("--retention-days", cfg.retention_days,
                  "purge decisions older than this many days (0: keep)")
     ->capture_default_str()

@@ -37,7 +37,8 @@ scoring_service::scoring_service(config cfg)
     instance_id_(!cfg_.cluster.instance_id.empty() ? cfg_.cluster.instance_id
                  : cfg_.cluster.enabled             ? default_instance_id()
                                                     : cfg_.name),
-    rules_(models::make_default_ruleset()) {
+    rules_(models::make_default_ruleset()),
+    rates_(std::make_shared<const models::rates>(models::default_rates())) {
 }
 
 scoring_service::~scoring_service() {
@@ -193,6 +194,12 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_rules() {
+  // The rates are this instance's own, in cluster mode too (live_rates.hpp).
+  auto rates = live_rates::open(cfg_.db_path, cfg_.rates_path, rates_,
+                                cfg_.limits);
+  if (!rates)
+    return rates.error();
+  live_rates_ = std::move(*rates);
   if (cfg_.cluster.enabled)
     return {};  // the rules come from the cluster's bucket (open_cluster_rules)
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
@@ -372,6 +379,7 @@ ingress_options scoring_service::ingress_defaults() const {
 fraud::error scoring_service::start_ingresses() {
   env_.sink = sink_.get();
   env_.rules = &rules_;
+  env_.rates = &rates_;
   env_.stats = &stats_;
   env_.decisions = decision_reads_.get();
   env_.decision_queue = store_queue_.get();
@@ -621,7 +629,8 @@ fraud::error scoring_service::start_responders() {
               "and lists change will be refused");
   verifier_ = std::make_unique<change_verifier>(std::move(*keyring));
   rules_responder_ = std::make_unique<rules_responder>(
-    conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_);
+    conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_,
+    live_rates_.get());
   if (auto err = rules_responder_->start())
     return err;
   if (auto s = conn_->flush(2000); s != NATS_OK)
@@ -853,6 +862,7 @@ fraud::error scoring_service::stop() {
   decision_reads_.reset();
   store_.reset();
   live_rules_.reset();
+  live_rates_.reset();
   pending_snapshots_.reset();
   snapshot_queue_.reset();
   snapshot_reader_ = nullptr;

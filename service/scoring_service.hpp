@@ -25,6 +25,7 @@
 #include "service/embedded_nats.hpp"
 #include "service/file_lock.hpp"
 #include "service/ingress.hpp"
+#include "service/live_rates.hpp"
 #include "service/live_rules.hpp"
 #include "service/loss_log.hpp"
 #include "service/client/nats_connection.hpp"
@@ -165,6 +166,8 @@ private:
   // Thread-safe: read per transaction by every card actor, set by
   // live_rules on a rules request.
   actors::ruleset_slot rules_;
+  // Likewise, set by live_rates on a rates request.
+  actors::rates_slot rates_;
   // Held from start to the end of stop(): this instance's claim on its
   // database files, so that a second fraudd on them refuses to start.
   std::optional<file_lock> db_lock_;
@@ -210,6 +213,7 @@ private:
   std::atomic<partition_owner*> owner_live_{nullptr};
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
+  std::unique_ptr<live_rates> live_rates_;  // what rates_ holds, and changes
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
   std::unique_ptr<cluster_responder> cluster_responder_;
