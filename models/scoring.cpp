@@ -4,7 +4,12 @@ namespace fraud::models {
 
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, evaluation& scratch) {
-  auto f = state.features_for(tx);
+  return decide_and_apply(state, tx, state.features_for(tx), rules, scratch);
+}
+
+decision decide_and_apply(card_state& state, const transaction& tx,
+                          const features& f, const ruleset& rules,
+                          evaluation& scratch) {
   rules.evaluate(f, scratch);
   if (scratch.action == action::approve)
     state.apply(tx);

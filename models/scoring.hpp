@@ -17,4 +17,11 @@ namespace fraud::models {
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, evaluation& scratch);
 
+/// The second half of score_and_apply, for a caller that wants the
+/// features on their way (fraud-sim train keeps them): `f` must be
+/// state.features_for(tx).
+decision decide_and_apply(card_state& state, const transaction& tx,
+                          const features& f, const ruleset& rules,
+                          evaluation& scratch);
+
 } // namespace fraud::models
