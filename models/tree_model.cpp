@@ -1,7 +1,7 @@
 #include "models/tree_model.hpp"
 
 #include <cmath>
-#include <limits>
+#include <cstring>
 
 namespace fraud::models {
 
@@ -74,12 +74,24 @@ expected<int> checked_depth(const tree_spec& s, std::size_t t,
   return depth;
 }
 
+// An unsigned key that orders floats as `<` does (-0 and +0 alike): x < y
+// exactly when order_key(x) < order_key(y), for every value but NaN. The
+// smallest finite value's key is 0x0080'0000, so a threshold's key minus
+// one does not wrap.
+std::uint32_t order_key(float x) {
+  x += 0.0f;  // -0 becomes +0
+  std::uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits & 0x8000'0000u ? ~bits : bits | 0x8000'0000u;
+}
+
 } // namespace
 
 // Lays trees out padded to complete binary trees (see the header), in
-// groups of `lanes` trees of one depth, interleaved: node i of the group's
-// tree k is at i * lanes + k, so that the roots of a group share a cache
-// line and one index register per tree walks all of them.
+// groups of `lanes` trees of one depth: tree k of a group is the block at
+// k * 2^depth, its nodes numbered from 1 in level order (the children of i
+// are 2i and 2i + 1), so that one base register and a constant reach every
+// tree of the group, and a step down is i = 2i + right.
 struct tree_layout {
   using node = tree_model::node;
   static constexpr std::uint32_t lanes = tree_model::lanes;
@@ -88,22 +100,23 @@ struct tree_layout {
                   std::int32_t src, std::uint32_t heap, int level, int depth,
                   node* nodes, float* leaves) {
     if (level == depth) {
-      leaves[(heap - ((1u << depth) - 1)) * lanes] = s.value[src];
+      leaves[heap - (1u << depth)] = s.value[src];
       return;
     }
     bool leaf = s.left[src] < 0;
     if (leaf) {
       // Both ways lead to copies of this leaf; the split does not matter.
-      nodes[heap * lanes] = node{0.0f, 0};
+      nodes[heap] = node{0, 0};
     } else {
+      // Right when bound < the value's key, i.e. the value >= threshold.
       // Missing values go left when read from the row's second copy.
-      nodes[heap * lanes] =
-        node{s.value[src],
+      nodes[heap] =
+        node{order_key(s.value[src]) - 1,
              s.feature[src] + (s.default_left[src] ? feature_count : 0u)};
     }
-    lay(s, feature_count, leaf ? src : s.left[src], 2 * heap + 1, level + 1,
+    lay(s, feature_count, leaf ? src : s.left[src], 2 * heap, level + 1,
         depth, nodes, leaves);
-    lay(s, feature_count, leaf ? src : s.right[src], 2 * heap + 2, level + 1,
+    lay(s, feature_count, leaf ? src : s.right[src], 2 * heap + 1, level + 1,
         depth, nodes, leaves);
   }
 
@@ -114,15 +127,16 @@ struct tree_layout {
   static void append_group(tree_model& m, const tree_model_spec& spec,
                            const std::size_t* trees, std::uint32_t count,
                            std::size_t chunk_first, int depth) {
-    std::size_t inner = (std::size_t{1} << depth) - 1;
+    std::size_t width = std::size_t{1} << depth;
     auto n0 = m.nodes_.size();
     auto l0 = m.leaves_.size();
-    m.nodes_.resize(n0 + inner * lanes, node{0.0f, 0});
-    m.leaves_.resize(l0 + (inner + 1) * lanes, 0.0f);
+    m.nodes_.resize(n0 + width * lanes, node{0, 0});
+    m.leaves_.resize(l0 + width * lanes, 0.0f);
     for (std::uint32_t k = 0; k < lanes; ++k) {
       if (k < count) {
-        lay(spec.trees[trees[k]], m.feature_count_, 0, 0, 0, depth,
-            m.nodes_.data() + n0 + k, m.leaves_.data() + l0 + k);
+        lay(spec.trees[trees[k]], m.feature_count_, 0, 1, 0, depth,
+            m.nodes_.data() + n0 + k * width,
+            m.leaves_.data() + l0 + k * width);
         m.slots_.push_back(static_cast<std::uint16_t>(trees[k] - chunk_first));
       } else {
         m.slots_.push_back(static_cast<std::uint16_t>(tree_model::chunk));
@@ -134,9 +148,9 @@ struct tree_layout {
   // so the CPU overlaps them, and no branch depends on the data.
   template <int Depth>
   static void run(const tree_model& m, const tree_model::bucket& b,
-                  const float* rows, float* out);
+                  const std::uint32_t* keys, float* out);
   static void run(const tree_model& m, const tree_model::bucket& b,
-                  const float* rows, float* out);
+                  const std::uint32_t* keys, float* out);
 };
 
 expected<tree_model> tree_model::build(const tree_model_spec& spec) {
@@ -203,49 +217,45 @@ expected<tree_model> tree_model::build(const tree_model_spec& spec) {
 
 template <int Depth>
 void tree_layout::run(const tree_model& m, const tree_model::bucket& b,
-                      const float* rows, float* out) {
-  constexpr std::uint32_t inner = (1u << Depth) - 1;
-  const node* nodes = m.nodes_.data() + b.first_node;
-  const float* leaves = m.leaves_.data() + b.first_leaf;
+                      const std::uint32_t* keys, float* out) {
+  constexpr std::size_t width = std::size_t{1} << Depth;
+  const node* gn = m.nodes_.data() + b.first_node;
+  const float* gl = m.leaves_.data() + b.first_leaf;
   const std::uint16_t* slots = m.slots_.data() + b.first_slot;
-  const node* gn = nodes;
-  const float* gl = leaves;
   for (std::uint32_t g = 0; g < b.groups;
-       ++g, gn += inner * lanes, gl += (inner + 1) * lanes) {
-    // Tree k at node i is at i * lanes + k; its child 2i + 1 + right.
+       ++g, gn += width * lanes, gl += width * lanes, slots += lanes) {
     std::size_t at[lanes];
 #pragma GCC unroll 16
-    for (std::size_t k = 0; k < lanes; ++k)
-      at[k] = k;
+    for (std::uint32_t k = 0; k < lanes; ++k)
+      at[k] = 1;
 #pragma GCC unroll 16
     for (int level = 0; level < Depth; ++level) {
 #pragma GCC unroll 16
-      for (std::size_t k = 0; k < lanes; ++k) {
-        node n = gn[at[k]];
-        std::size_t right = !(rows[n.feature] < n.threshold);
-        at[k] = 2 * at[k] + (lanes - k) + right * lanes;
+      for (std::uint32_t k = 0; k < lanes; ++k) {
+        node n = gn[k * width + at[k]];
+        at[k] = at[k] + at[k] + (n.bound < keys[n.feature]);
       }
     }
 #pragma GCC unroll 16
     for (std::uint32_t k = 0; k < lanes; ++k)
-      out[slots[g * lanes + k]] = gl[at[k] - inner * lanes];
+      out[slots[k]] = gl[k * width + at[k] - width];
   }
 }
 
 void tree_layout::run(const tree_model& m, const tree_model::bucket& b,
-                      const float* rows, float* out) {
+                      const std::uint32_t* keys, float* out) {
   switch (b.depth) {
-    case 0: return run<0>(m, b, rows, out);
-    case 1: return run<1>(m, b, rows, out);
-    case 2: return run<2>(m, b, rows, out);
-    case 3: return run<3>(m, b, rows, out);
-    case 4: return run<4>(m, b, rows, out);
-    case 5: return run<5>(m, b, rows, out);
-    case 6: return run<6>(m, b, rows, out);
-    case 7: return run<7>(m, b, rows, out);
-    case 8: return run<8>(m, b, rows, out);
-    case 9: return run<9>(m, b, rows, out);
-    case 10: return run<10>(m, b, rows, out);
+    case 0: return run<0>(m, b, keys, out);
+    case 1: return run<1>(m, b, keys, out);
+    case 2: return run<2>(m, b, keys, out);
+    case 3: return run<3>(m, b, keys, out);
+    case 4: return run<4>(m, b, keys, out);
+    case 5: return run<5>(m, b, keys, out);
+    case 6: return run<6>(m, b, keys, out);
+    case 7: return run<7>(m, b, keys, out);
+    case 8: return run<8>(m, b, keys, out);
+    case 9: return run<9>(m, b, keys, out);
+    case 10: return run<10>(m, b, keys, out);
   }
 }
 
@@ -253,21 +263,21 @@ static_assert(tree_model::max_supported_depth == 10,
               "tree_layout::run dispatches depths 0 to 10");
 
 float tree_model::margin(const float* row) const {
-  // The row twice: as it is, where a missing value (NaN) compares false and
-  // goes right; then with NaN as -infinity, which goes left. A split that
-  // sends missing values left reads the second copy.
-  float rows[2 * max_features];
+  // The row twice, as keys: as it is, where a missing value (NaN) is above
+  // every threshold and goes right; then with NaN below every threshold,
+  // going left. A split that sends missing values left reads the second.
+  std::uint32_t keys[2 * max_features];
   for (std::uint32_t f = 0; f < feature_count_; ++f) {
     float x = row[f];
-    rows[f] = x;
-    rows[feature_count_ + f] =
-      x != x ? -std::numeric_limits<float>::infinity() : x;
+    bool missing = x != x;
+    keys[f] = missing ? 0xFFFF'FFFFu : order_key(x);
+    keys[feature_count_ + f] = missing ? 0u : order_key(x);
   }
   float total = base_margin_;
   float leaf[chunk + 1];  // the last for the trees that fill a group
   for (const auto& c : chunks_) {
     for (auto b = c.first_bucket; b < c.first_bucket + c.buckets; ++b)
-      tree_layout::run(*this, buckets_[b], rows, leaf);
+      tree_layout::run(*this, buckets_[b], keys, leaf);
     // In tree order and in float, as XGBoost adds them: the same bits.
     for (std::uint32_t k = 0; k < c.trees; ++k)
       total += leaf[k];

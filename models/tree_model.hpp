@@ -8,16 +8,18 @@
 // at the model's base margin and adds each tree's leaf in float32, in tree
 // order; the probability is 1 / (1 + expf(-margin)).
 //
-// Missing values cost nothing per node: the row is read as two copies, the
-// second with NaN replaced by -infinity, and a split that sends missing
-// values left reads the second (thresholds are finite, so -infinity goes
-// left where NaN, comparing false, goes right).
-//
 // Layout: every tree is padded to a complete binary tree of its own depth
 // (a leaf above the bottom is copied into every slot below it), so a
-// traversal is index arithmetic without branches: i = 2i + 1 + right. Trees
-// of one depth sit together, nodes in level order, so the evaluator runs
-// one unrolled loop per depth and the CPU overlaps independent trees.
+// traversal is index arithmetic without branches: i = 2i + right, a
+// compare and an add-with-carry. Trees of one depth sit together in groups
+// of eight, nodes in level order, so the evaluator runs one unrolled loop
+// per depth over eight trees at once and the CPU overlaps them.
+//
+// Floats are compared as unsigned keys that order like floats (the row's
+// converted once per call), and missing values cost nothing per node: the
+// row is keyed twice, NaN above every threshold in the first copy and
+// below every threshold in the second, and a split that sends missing
+// values left reads the second.
 //
 // Immutable once built; predict() is const and thread-safe.
 #pragma once
@@ -94,11 +96,12 @@ public:
   }
 
 private:
-  // A split: the threshold, and where the feature is in the row read
-  // twice (margin()): its index, plus feature_count when a missing value
-  // goes left. Eight bytes, eight to a cache line.
+  // A split: a row goes right when bound < its value's key (the
+  // threshold's order-preserving key minus one, see tree_model.cpp), read
+  // from the row twice (margin()) at `feature`: the feature's index, plus
+  // feature_count when a missing value goes left. Eight bytes.
   struct node {
-    float threshold;
+    std::uint32_t bound;
     std::uint32_t feature;
   };
 
