@@ -71,6 +71,10 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--rules", cfg.rules_path,
                  "rule file to run (README: Rules); without it the rules "
                  "that ran last, or the built-in default rules");
+  app.add_option("--model", cfg.model_path,
+                 "a model trained by fraud-sim train (XGBoost JSON) whose "
+                 "fraud probability the rules see as model_score; a file "
+                 "that does not load stops fraudd from starting");
   app.add_option("--retention-days", cfg.retention_days,
                  "purge decisions older than this many days (0: keep)")
     ->capture_default_str()

@@ -1,5 +1,7 @@
 #include "actors/runtime/ruleset_slot.hpp"
 
+#include "models/model_score.hpp"
+
 namespace fraud::actors {
 
 namespace {
@@ -20,12 +22,21 @@ thread_local cached_ruleset cache;
 } // namespace
 
 ruleset_slot::ruleset_slot(std::shared_ptr<const models::ruleset> initial)
-  : rules_(std::move(initial)), generation_(next_generation()) {
+  : plain_(initial), rules_(std::move(initial)),
+    generation_(next_generation()) {
 }
 
 void ruleset_slot::set(std::shared_ptr<const models::ruleset> rules) {
   std::lock_guard<std::mutex> guard{mtx_};
-  rules_ = std::move(rules);
+  plain_ = std::move(rules);
+  rules_ = models::with_model_score(plain_, model_);
+  generation_.store(next_generation(), std::memory_order_release);
+}
+
+void ruleset_slot::set_model(std::shared_ptr<const models::tree_model> model) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  model_ = std::move(model);
+  rules_ = models::with_model_score(plain_, model_);
   generation_.store(next_generation(), std::memory_order_release);
 }
 

@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "models/ruleset.hpp"
+#include "models/tree_model.hpp"
 
 namespace fraud::actors {
 
@@ -27,6 +28,10 @@ public:
 
   void set(std::shared_ptr<const models::ruleset> rules);
 
+  /// From now on the running ruleset, and every one set() later, runs with
+  /// `model`'s model_score (models/model_score.hpp); null runs without.
+  void set_model(std::shared_ptr<const models::tree_model> model);
+
   std::shared_ptr<const models::ruleset> get() const;
 
   /// The running ruleset. The reference stays valid on this thread until
@@ -34,8 +39,10 @@ public:
   const models::ruleset& current() const;
 
 private:
-  mutable std::mutex mtx_;  // guards rules_, and generation_'s changes
-  std::shared_ptr<const models::ruleset> rules_;
+  mutable std::mutex mtx_;  // guards the next three, and generation_'s changes
+  std::shared_ptr<const models::ruleset> plain_;  // as set()
+  std::shared_ptr<const models::tree_model> model_;
+  std::shared_ptr<const models::ruleset> rules_;  // plain_ with model_
   // Identifies rules_ among every ruleset of every slot; read without the
   // lock by current().
   std::atomic<std::uint64_t> generation_;

@@ -90,6 +90,9 @@ std::vector<feature_info> catalogue() {
     text("device_id", &f::device_id, "\"\" when card-present"),
     text("merchant_id", &f::merchant_id, "the merchant"),
     text("ip", &f::ip, "IPv4 or IPv6 text, may be \"\""),
+    number("model_score", &f::model_score,
+           "the trained model's fraud probability, 0-1 (fraudd --model); "
+           "0 without a model"),
   };
 }
 
