@@ -77,6 +77,10 @@ struct features {
   std::string_view merchant_id;
   std::string_view ip;
   std::string_view currency;  // ISO 4217, as the transaction gave it
+
+  // the trained model's fraud probability, 0-1, from the features above;
+  // 0 when no model runs (models/model_score.hpp)
+  double model_score = 0;
 };
 
 /// A card-not-present amount at or under this (major units) counts as a

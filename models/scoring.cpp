@@ -5,7 +5,13 @@ namespace fraud::models {
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, const rates& fx,
                          evaluation& scratch) {
-  auto f = state.features_for(tx, fx);
+  return decide_and_apply(state, tx, state.features_for(tx, fx), rules, fx,
+                          scratch);
+}
+
+decision decide_and_apply(card_state& state, const transaction& tx,
+                          const features& f, const ruleset& rules,
+                          const rates& fx, evaluation& scratch) {
   rules.evaluate(f, scratch);
   if (scratch.action == action::approve)
     state.apply(tx, fx);

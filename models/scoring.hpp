@@ -26,4 +26,11 @@ inline decision score_and_apply(card_state& state, const transaction& tx,
   return score_and_apply(state, tx, rules, default_rates(), scratch);
 }
 
+/// The second half of score_and_apply, for a caller that wants the
+/// features on their way (fraud-sim train keeps them): `f` must be
+/// state.features_for(tx, fx).
+decision decide_and_apply(card_state& state, const transaction& tx,
+                          const features& f, const ruleset& rules,
+                          const rates& fx, evaluation& scratch);
+
 } // namespace fraud::models

@@ -75,6 +75,10 @@ void declare_options(CLI::App& app, config& cfg) {
                  "exchange rates to convert amounts with (README: Money in "
                  "the card's currency); without it the rates used last, or "
                  "the built-in ones");
+  app.add_option("--model", cfg.model_path,
+                 "a model trained by fraud-sim train (XGBoost JSON) whose "
+                 "fraud probability the rules see as model_score; a file "
+                 "that does not load stops fraudd from starting");
   app.add_option("--retention-days", cfg.retention_days,
                  "purge decisions older than this many days (0: keep)")
     ->capture_default_str()

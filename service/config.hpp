@@ -54,6 +54,7 @@ struct config {
   std::uint64_t db_check_max_mb = 1024;  // quick_check at start up to this size
   std::string rules_path;
   std::string rates_path;  // "" = the rates used last (built-in at first)
+  std::string model_path;  // --model: "" = no model_score (0 for the rules)
   double rules_budget_us = 50;  // a ruleset costing more is refused  // "" = the rules that ran last (default at first)
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written

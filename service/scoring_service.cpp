@@ -14,6 +14,7 @@
 #include "protocol/partition.hpp"
 #include "service/client/clock.hpp"
 #include "models/error.hpp"
+#include "models/model_score.hpp"
 
 namespace fraud::service {
 
@@ -95,6 +96,7 @@ fraud::error scoring_service::start() {
   static constexpr step steps[] = {
     &scoring_service::open_decisions, // a database fraudd cannot open or
                                       // migrate is a reason not to start
+    &scoring_service::open_model,  // before any ruleset runs
     &scoring_service::open_rules,  // in a cluster: after connect_nats
     &scoring_service::open_state,
     &scoring_service::start_nats_server,
@@ -190,6 +192,20 @@ fraud::error scoring_service::open_decisions() {
   store_ = std::move(*store);
   store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
   decision_reads_ = std::make_unique<decision_read_pool>(cfg_.db_path);
+  return {};
+}
+
+fraud::error scoring_service::open_model() {
+  if (cfg_.model_path.empty())
+    return {};
+  auto model = models::load_score_model(cfg_.model_path);
+  if (!model)
+    return model.error();
+  FRAUD_LOG(info, "fraudd", "model {}: {} trees, depth {}, {} features: "
+            "the rules see model_score",
+            cfg_.model_path, (*model)->tree_count(), (*model)->depth(),
+            (*model)->feature_count());
+  rules_.set_model(std::move(*model));
   return {};
 }
 

@@ -108,6 +108,7 @@ private:
 
   // The steps of start(), in order; each starts one component.
   fraud::error open_decisions();
+  fraud::error open_model();
   fraud::error open_rules();
   fraud::error open_cluster_rules();
   fraud::error open_state();

@@ -20,6 +20,7 @@
 
 #include "models/rates.hpp"
 #include "models/ruleset.hpp"
+#include "models/tree_model.hpp"
 
 namespace fraud::actors {
 
@@ -73,7 +74,30 @@ private:
 template <class T>
 thread_local typename shared_slot<T>::cached shared_slot<T>::cache;
 
-using ruleset_slot = shared_slot<models::ruleset>;
 using rates_slot = shared_slot<models::rates>;
+
+/// The running ruleset, with the trained model it runs with: set_model()
+/// makes the running ruleset, and every one set() later, give the rules
+/// the model's model_score (models/model_score.hpp); null runs without.
+class ruleset_slot {
+public:
+  explicit ruleset_slot(std::shared_ptr<const models::ruleset> initial)
+    : plain_(initial), slot_(std::move(initial)) {
+  }
+
+  void set(std::shared_ptr<const models::ruleset> rules);
+  void set_model(std::shared_ptr<const models::tree_model> model);
+
+  std::shared_ptr<const models::ruleset> get() const { return slot_.get(); }
+
+  /// As shared_slot::current(): one whole ruleset (and model) a call.
+  const models::ruleset& current() const { return slot_.current(); }
+
+private:
+  std::mutex mtx_;  // guards plain_ and model_, and orders the sets
+  std::shared_ptr<const models::ruleset> plain_;  // as set()
+  std::shared_ptr<const models::tree_model> model_;
+  shared_slot<models::ruleset> slot_;  // plain_ with model_
+};
 
 } // namespace fraud::actors

@@ -115,6 +115,9 @@ std::vector<feature_info> catalogue() {
     text("merchant_id", &f::merchant_id, "the merchant"),
     text("ip", &f::ip, "IPv4 or IPv6 text, may be \"\""),
     text("currency", &f::currency, "ISO 4217 code, e.g. \"JPY\""),
+    number("model_score", &f::model_score,
+           "the trained model's fraud probability, 0-1 (fraudd --model); "
+           "0 without a model"),
   };
 }
 

@@ -116,3 +116,46 @@ TEST(ruleset_slot, readers_see_whole_rulesets_in_order_while_it_changes) {
 }
 
 } // namespace
+
+namespace {
+
+// A ruleset that says what model_score it was given, in its action.
+class model_echo : public fraud::models::ruleset {
+public:
+  const std::string& version() const override { return version_; }
+  void evaluate(const fraud::models::features& f,
+                fraud::models::evaluation& out) const override {
+    out.score = static_cast<int>(f.model_score * 100);
+  }
+
+private:
+  std::string version_ = "echo";
+};
+
+// One leaf: a probability of 1 / (1 + e^-2), about 0.88.
+std::shared_ptr<const fraud::models::tree_model> constant_model() {
+  fraud::models::tree_model_spec s;
+  s.feature_count = 1;
+  s.trees.push_back(fraud::models::tree_spec{{-1}, {-1}, {0}, {2.0f}, {0}});
+  return std::make_shared<const fraud::models::tree_model>(
+    *fraud::models::tree_model::build(s));
+}
+
+TEST(ruleset_slot, a_model_scores_for_the_running_ruleset_and_every_later_one) {
+  ruleset_slot slot{std::make_shared<model_echo>()};
+  fraud::models::evaluation e;
+  slot.current().evaluate({}, e);
+  EXPECT_EQ(e.score, 0);
+  slot.set_model(constant_model());
+  slot.current().evaluate({}, e);
+  EXPECT_EQ(e.score, 88);
+  EXPECT_EQ(slot.current().version(), "echo");
+  slot.set(std::make_shared<model_echo>());
+  slot.current().evaluate({}, e);
+  EXPECT_EQ(e.score, 88) << "a ruleset set later lost the model";
+  slot.set_model(nullptr);
+  slot.current().evaluate({}, e);
+  EXPECT_EQ(e.score, 0);
+}
+
+} // namespace

@@ -1,0 +1,33 @@
+// The model_score feature: a trained model's fraud probability (0-1),
+// computed from a transaction's other features and handed to the rules
+// with them, so a rule can say `model_score > 0.9`. Without a model the
+// feature is 0.
+//
+// with_model_score() wraps a ruleset: its evaluate() fills model_score
+// (models/tree_model.hpp, about 2 µs for 300 trees of depth 6 here)
+// and then runs the rules. The wrapped ruleset keeps the inner one's
+// version. Immutable and thread-safe, like every ruleset.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "models/error.hpp"
+#include "models/ruleset.hpp"
+#include "models/tree_model.hpp"
+
+namespace fraud::models {
+
+/// A model file fit to score transactions: an XGBoost JSON model
+/// (models/xgboost_model.hpp) trained on this build's feature vector
+/// (check_model_features). The error says what is wrong with it.
+expected<std::shared_ptr<const tree_model>>
+load_score_model(const std::string& path);
+
+/// `rules` run with model_score filled in by `model`; `rules` itself when
+/// `model` is null.
+std::shared_ptr<const ruleset>
+with_model_score(std::shared_ptr<const ruleset> rules,
+                 std::shared_ptr<const tree_model> model);
+
+} // namespace fraud::models
