@@ -49,6 +49,10 @@ struct counters {
   counter changes_denied;    // rules or lists changes not signed by a
                              // trusted analyst (PERMISSION_DENIED)
   counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
+  counter entities_activated;   // device, IP and merchant actors spawned
+  counter entity_passivations;  // of those, stopped: idle or over the cap
+  counter entity_misses;        // entity views not had (the actor stopped
+                                // meanwhile): scored with that entity unseen
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

@@ -3,8 +3,11 @@
 namespace fraud::models {
 
 decision score_and_apply(card_state& state, const transaction& tx,
-                         const ruleset& rules, evaluation& scratch) {
+                         const ruleset& rules, evaluation& scratch,
+                         const entity_views* entities) {
   auto f = state.features_for(tx);
+  if (entities != nullptr)
+    add_entity_features(f, *entities);
   rules.evaluate(f, scratch);
   if (scratch.action == action::approve)
     state.apply(tx);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/card_state.hpp"
+#include "models/entity_features.hpp"
 #include "models/decision.hpp"
 #include "models/ruleset.hpp"
 #include "models/transaction.hpp"
@@ -14,7 +15,10 @@ namespace fraud::models {
 /// an approved transaction teaches the profile: card_state::apply_unapproved),
 /// and returns the decision. `scratch` is reused between calls to save
 /// allocations; its contents on return are unspecified.
+/// With `entities`, the views of the transaction's device, IP address and
+/// merchant (models/entity_features.hpp) are among the features.
 decision score_and_apply(card_state& state, const transaction& tx,
-                         const ruleset& rules, evaluation& scratch);
+                         const ruleset& rules, evaluation& scratch,
+                         const entity_views* entities = nullptr);
 
 } // namespace fraud::models

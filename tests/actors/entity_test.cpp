@@ -1,0 +1,186 @@
+// Entity actors and their directory under CAF's deterministic test
+// coordinator: every message is delivered when the test says so.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/entity.hpp"
+#include "actors/runtime/entity_directory.hpp"
+#include "tests/support/test_coordinator.hpp"
+
+namespace {
+
+using namespace fraud;
+using models::entity_kind;
+
+constexpr std::int64_t t0 = 1'700'000'000'000;
+constexpr std::int64_t minute_ms = 60'000;
+
+class entity_actors : public ::testing::Test {
+protected:
+  entity_actors()
+    : sys(cfg), sched(test::coordinator_of(sys)),
+      directory(sys, actors::entity_limits{}, &stats) {
+  }
+
+  ~entity_actors() override {
+    // The system waits for its actors: the ones left are stopped here, and
+    // under the test coordinator only run() delivers that.
+    directory.stop_all();
+    sched.run();
+  }
+
+  actors::entity_probe probe(const std::string& card, std::int64_t t,
+                             std::optional<std::string> device,
+                             std::optional<std::string> ip,
+                             std::optional<std::string> merchant,
+                             bool small_cnp = false) {
+    actors::entity_probe p;
+    if (device)
+      p.route[0] = directory.find(entity_kind::device, *device, 0);
+    if (ip)
+      p.route[1] = directory.find(entity_kind::ip, *ip, 0);
+    if (merchant)
+      p.route[2] = directory.find(entity_kind::merchant, *merchant, 0);
+    p.use = {models::card_hash(card), t, small_cnp};
+    return p;
+  }
+
+  // Sends the probe along its route as a card would, and returns the
+  // answer (or nothing, if the route failed).
+  std::optional<actors::entity_probe> ask(actors::entity_probe p) {
+    std::optional<actors::entity_probe> answer;
+    auto first = actors::first_stop(p);
+    if (!first)
+      return p;
+    bool failed = false;
+    sys.spawn([&, first = *first, p](caf::event_based_actor* self) mutable {
+      self->request(first, caf::infinite, actors::observe_atom::value,
+                    std::move(p))
+        .then([&](actors::entity_probe& r) { answer = std::move(r); },
+              [&](caf::error&) { failed = true; });
+    });
+    sched.run();
+    EXPECT_TRUE(answer || failed);
+    return answer;
+  }
+
+  void decided(const actors::entity_actor& e, std::int64_t t, bool declined) {
+    caf::anon_send(e, actors::decided_atom::value, t, declined);
+    sched.run();
+  }
+
+  static const models::entity_view& view(const actors::entity_probe& p,
+                                         entity_kind k) {
+    return p.views[static_cast<std::size_t>(k)];
+  }
+
+  test::test_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  actors::counters stats;
+  actors::entity_directory directory;
+};
+
+TEST_F(entity_actors, a_probe_collects_every_entity_on_its_route) {
+  auto r = ask(probe("c1", t0, "dev", "10.0.0.1", "shop"));
+  ASSERT_TRUE(r);
+  for (auto k : {entity_kind::device, entity_kind::ip, entity_kind::merchant}) {
+    EXPECT_TRUE(view(*r, k).present) << models::to_string(k);
+    EXPECT_EQ(view(*r, k).cards_10m, 1u);
+  }
+  EXPECT_EQ(stats.entities_activated.get(), 3u);
+}
+
+TEST_F(entity_actors, missing_entities_are_skipped_and_left_unseen) {
+  auto r = ask(probe("c1", t0, std::nullopt, "10.0.0.1", std::nullopt));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(view(*r, entity_kind::device).present);
+  EXPECT_TRUE(view(*r, entity_kind::ip).present);
+  EXPECT_FALSE(view(*r, entity_kind::merchant).present);
+  auto none = ask(probe("c1", t0, std::nullopt, std::nullopt, std::nullopt));
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(view(*none, entity_kind::ip).present);
+}
+
+TEST_F(entity_actors, a_shared_device_counts_the_cards_of_a_ring) {
+  actors::entity_probe last;
+  for (int i = 0; i < 8; ++i) {
+    auto r = ask(probe("card" + std::to_string(i), t0 + i * minute_ms,
+                       "laptop", "203.0.113.9", "shop" + std::to_string(i)));
+    ASSERT_TRUE(r);
+    last = *r;
+  }
+  EXPECT_EQ(view(last, entity_kind::device).cards_10m, 8u);
+  EXPECT_EQ(view(last, entity_kind::ip).cards_1h, 8u);
+  EXPECT_EQ(view(last, entity_kind::merchant).cards_10m, 1u);
+}
+
+TEST_F(entity_actors, entities_are_isolated_by_id_and_by_kind) {
+  ask(probe("c1", t0, "x", std::nullopt, std::nullopt));
+  ask(probe("c2", t0 + 1, "x", std::nullopt, std::nullopt));
+  auto other = ask(probe("c3", t0 + 2, "y", std::nullopt, "x"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(view(*other, entity_kind::device).cards_10m, 1u);    // device y
+  EXPECT_EQ(view(*other, entity_kind::merchant).cards_10m, 1u);  // merchant x
+  EXPECT_EQ(directory.size(), 3u);
+}
+
+TEST_F(entity_actors, decisions_told_to_an_entity_make_its_declined_share) {
+  auto shop = directory.find(entity_kind::merchant, "shop", 0);
+  for (int i = 0; i < 4; ++i) {
+    auto r = ask(probe("c" + std::to_string(i), t0 + i * 1000, std::nullopt,
+                       std::nullopt, "shop", true));
+    ASSERT_TRUE(r);
+    decided(shop, t0 + i * 1000, i % 2 == 0);
+  }
+  auto r = ask(probe("c9", t0 + 5000, std::nullopt, std::nullopt, "shop",
+                     true));
+  ASSERT_TRUE(r);
+  auto& v = view(*r, entity_kind::merchant);
+  EXPECT_EQ(v.decided_1h, 4u);
+  EXPECT_DOUBLE_EQ(v.declined_share_1h, 0.5);
+  EXPECT_EQ(v.small_cnp_cards_1m, 5u);
+}
+
+TEST_F(entity_actors, an_idle_entity_is_passivated_and_starts_again_empty) {
+  actors::entity_directory dir(sys, {0, 1000}, &stats);
+  auto first = dir.find(entity_kind::device, "d", 0);
+  actors::entity_probe p;
+  p.route[0] = first;
+  p.use = {models::card_hash("c1"), t0, false};
+  ASSERT_TRUE(ask(p));
+  EXPECT_EQ(dir.sweep_idle(500), 0u);
+  EXPECT_EQ(dir.sweep_idle(1000), 1u);
+  sched.run();
+  EXPECT_EQ(dir.size(), 0u);
+  EXPECT_EQ(stats.entity_passivations.get(), 1u);
+  // A probe still holding the stopped actor gets no view...
+  EXPECT_FALSE(ask(p));
+  // ...and the device, used again, has a new actor that remembers nothing.
+  p.route[0] = dir.find(entity_kind::device, "d", 2000);
+  p.use = {models::card_hash("c2"), t0 + 1000, false};
+  auto r = ask(p);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(view(*r, entity_kind::device).cards_10m, 1u);
+}
+
+TEST_F(entity_actors, the_cap_passivates_the_least_recently_used) {
+  // One shard's worth: a cap of `shards` leaves one entity a shard.
+  actors::entity_directory dir(sys, {actors::entity_directory::shards, 0},
+                               &stats);
+  for (int i = 0; i < 1000; ++i)
+    dir.find(entity_kind::ip, "ip" + std::to_string(i), i);
+  sched.run();
+  EXPECT_LE(dir.size(), actors::entity_directory::shards);
+  EXPECT_EQ(stats.entity_passivations.get() + dir.size(), 1000u);
+  // The last one used is still there: finding it activates nothing.
+  auto before = stats.entities_activated.get();
+  dir.find(entity_kind::ip, "ip999", 1000);
+  EXPECT_EQ(stats.entities_activated.get(), before);
+}
+
+} // namespace
