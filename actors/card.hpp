@@ -15,6 +15,7 @@
 namespace fraud::actors {
 
 class decision_reads;
+class entity_directory;
 class pending_snapshots;
 class snapshot_backend;
 
@@ -42,6 +43,9 @@ struct card_environment {
   /// Which cards may have a snapshot; without one (a cluster, where
   /// another instance may have written any card) every activation reads.
   card_filter* filter = nullptr;
+  /// The actors of devices, IP addresses and merchants; without it the
+  /// rules see their features as 0.
+  entity_directory* entities = nullptr;
 };
 
 /// How a card actor starts.

@@ -7,8 +7,13 @@
 
 #include <caf/all.hpp>
 
+#include "actors/card.hpp"
 #include "actors/entity.hpp"
+#include "actors/runtime/card_directory.hpp"
 #include "actors/runtime/entity_directory.hpp"
+#include "actors/runtime/ruleset_slot.hpp"
+#include "tests/models/sample_transaction.hpp"
+#include "tests/support/recording_sink.hpp"
 #include "tests/support/test_coordinator.hpp"
 
 namespace {
@@ -181,6 +186,135 @@ TEST_F(entity_actors, the_cap_passivates_the_least_recently_used) {
   auto before = stats.entities_activated.get();
   dir.find(entity_kind::ip, "ip999", 1000);
   EXPECT_EQ(stats.entities_activated.get(), before);
+}
+
+// A ruleset that shows what the rules were given: the score is the
+// device's card count, and it declines when the merchant saw 3 or more
+// small online payments' cards.
+class entity_echo_rules : public models::ruleset {
+public:
+  const std::string& version() const override { return version_; }
+  void evaluate(const models::features& f,
+                models::evaluation& out) const override {
+    out = models::evaluation{};
+    out.score = static_cast<int>(f.device_cards_10m * 10 + f.ip_cards_10m);
+    if (f.merchant_small_cnp_cards_10m >= 3)
+      out.action = models::action::decline;
+  }
+
+private:
+  std::string version_ = "echo";
+};
+
+class cards_with_entities : public ::testing::Test {
+protected:
+  cards_with_entities()
+    : sys(cfg), sched(test::coordinator_of(sys)),
+      rules(std::make_shared<const entity_echo_rules>()),
+      entities(sys, actors::entity_limits{}, &stats),
+      env(make_env()), directory(sys, env) {
+  }
+
+  ~cards_with_entities() override {
+    for (auto& c : directory.release_all())
+      caf::anon_send(c, actors::passivate_atom::value);
+    entities.stop_all();
+    sched.run();
+  }
+
+  actors::card_environment make_env() {
+    actors::card_environment e;
+    e.sink = &sink;
+    e.rules = &rules;
+    e.stats = &stats;
+    e.entities = &entities;
+    return e;
+  }
+
+  void send(models::transaction tx) {
+    actors::score_request r;
+    r.tx = std::move(tx);
+    directory.route(std::move(r));
+  }
+
+  static models::transaction web(const std::string& card, std::int64_t t,
+                                 const std::string& device,
+                                 const std::string& merchant,
+                                 double amount = 20.0) {
+    auto tx = test::online(test::sample_tx(t, amount), device);
+    tx.card_id = card;
+    tx.ip = "198.51.100.7";
+    tx.merchant_id = merchant;
+    return tx;
+  }
+
+  test::test_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  actors::counters stats;
+  test::recording_sink sink;
+  actors::ruleset_slot rules;
+  actors::entity_directory entities;
+  actors::card_environment env;
+  actors::card_directory directory;
+};
+
+TEST_F(cards_with_entities, a_card_scores_with_what_its_entities_saw) {
+  for (int i = 0; i < 8; ++i)
+    send(web("ring-" + std::to_string(i), t0 + i * 1000, "laptop",
+             "shop-" + std::to_string(i)));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 8u);
+  for (int i = 0; i < 8; ++i)  // device and IP: i+1 cards each
+    EXPECT_EQ(sink.decisions[i].score, (i + 1) * 10 + (i + 1)) << i;
+}
+
+TEST_F(cards_with_entities, entities_hear_the_decisions) {
+  // Small online payments of three cards at one shop: the third is
+  // declined, and the shop hears of it.
+  for (int i = 0; i < 4; ++i)
+    send(web("tested-" + std::to_string(i), t0 + i * 1000,
+             "dev-" + std::to_string(i), "small-shop", 1.0));
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 4u);
+  EXPECT_EQ(sink.decisions[1].action, models::action::approve);
+  EXPECT_EQ(sink.decisions[2].action, models::action::decline);
+  actors::entity_probe p;
+  p.route[2] = entities.find(entity_kind::merchant, "small-shop", 0);
+  p.use = {models::card_hash("x"), t0 + 5000, false};
+  std::optional<actors::entity_probe> answer;
+  auto shop = p.route[2];
+  sys.spawn([&, p, shop](caf::event_based_actor* self) mutable {
+    self->request(shop, caf::infinite, actors::observe_atom::value,
+                  std::move(p))
+      .then([&](actors::entity_probe& r) { answer = std::move(r); });
+  });
+  sched.run();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->views[2].decided_1h, 4u);
+  EXPECT_DOUBLE_EQ(answer->views[2].declined_share_1h, 0.5);
+}
+
+TEST_F(cards_with_entities, a_card_keeps_its_order_while_entities_answer) {
+  // The first transaction waits for its entities; the second, with none,
+  // must still come after it.
+  send(web("c", t0, "dev", "shop"));
+  auto plain = test::sample_tx(t0 + 1000);
+  plain.card_id = "c";
+  send(plain);
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 2u);
+  EXPECT_EQ(sink.decisions[0].event_time_ms, t0);
+  EXPECT_EQ(sink.decisions[1].event_time_ms, t0 + 1000);
+}
+
+TEST_F(cards_with_entities, a_card_present_payment_without_ids_pays_nothing) {
+  auto tx = test::sample_tx(t0);  // card present: no device, IP or merchant
+  send(tx);
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 1u);
+  EXPECT_EQ(stats.entities_activated.get(), 0u);
+  EXPECT_EQ(entities.size(), 0u);
 }
 
 } // namespace
