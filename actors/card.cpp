@@ -66,7 +66,7 @@ models::action score(card_actor_state& st, const card_environment& env,
 // their actors record it and give their views first, and the card handles
 // nothing else until they have (await keeps the card's order). An entity
 // that stopped meanwhile is counted and left unseen, never a reason to
-// refuse. After the decision, the entities hear of it.
+// refuse. A decline, the entities hear of (for their declined share).
 void score_with_entities(self_pointer self, const card_environment* env,
                          score_request&& request) {
   entity_probe probe;
@@ -84,10 +84,11 @@ void score_with_entities(self_pointer self, const card_environment* env,
     .await(
       [self, env, held](entity_probe& answer) {
         auto a = score(self->state, *env, *held, &answer.views);
+        if (a != models::action::decline)
+          return;
         for (auto& e : answer.route)
           if (e)
-            self->send(e, decided_atom::value, held->tx.event_time_ms,
-                       models::declined(a));
+            self->send(e, declined_atom::value, held->tx.event_time_ms);
       },
       [self, env, held](caf::error&) {
         env->stats->entity_misses.add();

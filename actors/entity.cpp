@@ -32,8 +32,8 @@ entity(entity_actor::stateful_pointer<entity_actor_state> self,
         return self->delegate(*next, observe_atom::value, std::move(probe));
       return std::move(probe);
     },
-    [self](decided_atom, std::int64_t time_ms, bool declined) {
-      self->state.entity.decided(time_ms, declined);
+    [self](declined_atom, std::int64_t time_ms) {
+      self->state.entity.declined(time_ms);
     },
     [self](passivate_atom) { self->quit(); },
   };

@@ -21,7 +21,7 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using observe_atom = caf::atom_constant<caf::atom("observe")>;
-using decided_atom = caf::atom_constant<caf::atom("decided")>;
+using declined_atom = caf::atom_constant<caf::atom("declined")>;
 
 /// A validated transaction on its way to its card's actor.
 struct score_request {
@@ -45,11 +45,11 @@ struct entity_probe;
 /// One device, IP address or merchant: observe records a transaction's use
 /// of it and adds the entity's view to the probe, then passes the probe on
 /// to the next entity of the transaction (delegating the answer) or, the
-/// last, answers the card with every view. decided: the decision on one of
-/// its transactions (event time, declined or not).
+/// last, answers the card with every view. declined: one of its
+/// transactions was (its event time).
 using entity_actor = caf::typed_actor<
   caf::replies_to<observe_atom, entity_probe>::with<entity_probe>,
-  caf::reacts_to<decided_atom, std::int64_t, bool>,
+  caf::reacts_to<declined_atom, std::int64_t>,
   caf::reacts_to<passivate_atom>>;
 
 /// A transaction on its way through the actors of the entities it names,

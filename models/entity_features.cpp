@@ -69,7 +69,7 @@ entity_views entity_book::observe(const transaction& tx) {
   return views;
 }
 
-void entity_book::decided(const transaction& tx, action a) {
+void entity_book::declined(const transaction& tx) {
   for (auto k : kinds) {
     auto id = entity_id(tx, k);
     if (id.empty())
@@ -77,7 +77,7 @@ void entity_book::decided(const transaction& tx, action a) {
     auto& m = entities_[static_cast<std::size_t>(k)];
     auto e = m.find(std::string{id});
     if (e != m.end())
-      e->second.decided(tx.event_time_ms, declined(a));
+      e->second.declined(tx.event_time_ms);
   }
 }
 

@@ -34,9 +34,6 @@ entity_use use_of(const transaction& tx);
 /// The views as the rules read them (device.cards_1h, ...).
 void add_entity_features(features& f, const entity_views& views);
 
-/// Whether the decision counts as declined in an entity's declined share.
-inline bool declined(action a) { return a == action::decline; }
-
 /// Every entity's state, in one place: for a backtest, which replays a
 /// dataset in order on one thread (live, each entity is an actor's).
 /// Unbounded: it holds every entity of the dataset.
@@ -45,8 +42,8 @@ public:
   /// Records the transaction with each entity it names; their views.
   entity_views observe(const transaction& tx);
 
-  /// Tells the transaction's entities the decision on it.
-  void decided(const transaction& tx, action a);
+  /// Tells the transaction's entities it was declined.
+  void declined(const transaction& tx);
 
   std::size_t size() const;
 

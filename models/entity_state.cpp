@@ -1,5 +1,7 @@
 #include "models/entity_state.hpp"
 
+#include <algorithm>
+
 namespace fraud::models {
 
 namespace {
@@ -37,6 +39,7 @@ entity_view entity_state::observe(const entity_use& use) {
     small_cnp_1m_.add(t, 0);
     small_cnp_10m_.add(t, 0);
   }
+  uses_1h_.add(t, 0);
   if (t > last_event_ms_)
     last_event_ms_ = t;
   entity_view v;
@@ -48,17 +51,16 @@ entity_view entity_state::observe(const entity_use& use) {
   v.small_cnp_count_10m = small_cnp_10m_.at(t).count;
   v.small_cnp_cards_1m = small_cnp_cards_.count_after(t - minute_ms);
   v.small_cnp_cards_10m = small_cnp_cards_.count_after(t - 10 * minute_ms);
-  v.decided_1h = decided_1h_.at(t).count;
-  if (v.decided_1h > 0)
-    v.declined_share_1h = static_cast<double>(declined_1h_.at(t).count)
-                          / v.decided_1h;
+  v.uses_1h = uses_1h_.at(t).count;
+  // A decline told late (after its payment left the use window) cannot
+  // make the share exceed 1.
+  v.declined_share_1h = std::min(
+    1.0, static_cast<double>(declined_1h_.at(t).count) / v.uses_1h);
   return v;
 }
 
-void entity_state::decided(std::int64_t time_ms, bool declined) {
-  decided_1h_.add(time_ms, 0);
-  if (declined)
-    declined_1h_.add(time_ms, 0);
+void entity_state::declined(std::int64_t time_ms) {
+  declined_1h_.add(time_ms, 0);
   if (time_ms > last_event_ms_)
     last_event_ms_ = time_ms;
 }

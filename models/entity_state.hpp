@@ -75,7 +75,7 @@ private:
 
 /// One entity as a transaction sees it: the windows end at its event time
 /// and include it (its card is one of the cards counted), as the card's own
-/// velocity features do. The declined share counts only the decisions the
+/// velocity features do. The declined share counts only the declines the
 /// entity had heard of when the transaction reached it.
 struct entity_view {
   bool present = false;  // the transaction names this entity
@@ -87,8 +87,8 @@ struct entity_view {
   std::uint32_t small_cnp_count_10m = 0;
   std::uint32_t small_cnp_cards_1m = 0;   // distinct cards that made them
   std::uint32_t small_cnp_cards_10m = 0;
-  // decisions on its payments over the last hour, and the share declined
-  std::uint32_t decided_1h = 0;
+  // its payments over the last hour, and the share of them declined
+  std::uint32_t uses_1h = 0;
   double declined_share_1h = 0;
 };
 
@@ -106,9 +106,9 @@ public:
   /// Records the use and returns the entity as that use sees it.
   entity_view observe(const entity_use& use);
 
-  /// The decision on one of its payments (declined or not), in the
-  /// payment's event time.
-  void decided(std::int64_t time_ms, bool declined);
+  /// One of its payments was declined (at the payment's event time). Only
+  /// declines are told: the payments themselves are counted by observe.
+  void declined(std::int64_t time_ms);
 
   /// The newest event time it has seen, 0 before any.
   std::int64_t last_event_ms() const { return last_event_ms_; }
@@ -118,7 +118,7 @@ private:
   recent_cards<max_cards> small_cnp_cards_;
   sliding_window<6, 10'000, false> small_cnp_1m_;    // 50-60 s
   sliding_window<10, 60'000, false> small_cnp_10m_;  // 9-10 min
-  sliding_window<12, 300'000, false> decided_1h_;    // 55-60 min
+  sliding_window<12, 300'000, false> uses_1h_;       // 55-60 min
   sliding_window<12, 300'000, false> declined_1h_;
   std::int64_t last_event_ms_ = 0;
 };

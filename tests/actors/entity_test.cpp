@@ -73,8 +73,8 @@ protected:
     return answer;
   }
 
-  void decided(const actors::entity_actor& e, std::int64_t t, bool declined) {
-    caf::anon_send(e, actors::decided_atom::value, t, declined);
+  void declined(const actors::entity_actor& e, std::int64_t t) {
+    caf::anon_send(e, actors::declined_atom::value, t);
     sched.run();
   }
 
@@ -140,14 +140,15 @@ TEST_F(entity_actors, decisions_told_to_an_entity_make_its_declined_share) {
     auto r = ask(probe("c" + std::to_string(i), t0 + i * 1000, std::nullopt,
                        std::nullopt, "shop", true));
     ASSERT_TRUE(r);
-    decided(shop, t0 + i * 1000, i % 2 == 0);
+    if (i % 2 == 0)
+      declined(shop, t0 + i * 1000);
   }
   auto r = ask(probe("c9", t0 + 5000, std::nullopt, std::nullopt, "shop",
                      true));
   ASSERT_TRUE(r);
   auto& v = view(*r, entity_kind::merchant);
-  EXPECT_EQ(v.decided_1h, 4u);
-  EXPECT_DOUBLE_EQ(v.declined_share_1h, 0.5);
+  EXPECT_EQ(v.uses_1h, 5u);
+  EXPECT_DOUBLE_EQ(v.declined_share_1h, 0.4);
   EXPECT_EQ(v.small_cnp_cards_1m, 5u);
 }
 
@@ -283,7 +284,7 @@ TEST_F(cards_with_entities, entities_hear_the_decisions) {
   p.route[2] = entities.find(entity_kind::merchant, "small-shop", 0);
   p.use = {models::card_hash("x"), t0 + 5000, false};
   std::optional<actors::entity_probe> answer;
-  auto shop = p.route[2];
+  auto shop = *actors::first_stop(p);
   sys.spawn([&, p, shop](caf::event_based_actor* self) mutable {
     self->request(shop, caf::infinite, actors::observe_atom::value,
                   std::move(p))
@@ -291,8 +292,8 @@ TEST_F(cards_with_entities, entities_hear_the_decisions) {
   });
   sched.run();
   ASSERT_TRUE(answer);
-  EXPECT_EQ(answer->views[2].decided_1h, 4u);
-  EXPECT_DOUBLE_EQ(answer->views[2].declined_share_1h, 0.5);
+  EXPECT_EQ(answer->views[2].uses_1h, 5u);
+  EXPECT_DOUBLE_EQ(answer->views[2].declined_share_1h, 0.4);
 }
 
 TEST_F(cards_with_entities, a_card_keeps_its_order_while_entities_answer) {

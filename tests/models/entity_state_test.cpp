@@ -85,19 +85,19 @@ TEST(entity_state, small_card_not_present_payments_by_count_and_by_card) {
   EXPECT_EQ(v.small_cnp_cards_10m, 0u);
 }
 
-TEST(entity_state, declined_share_counts_the_decisions_heard_of) {
+TEST(entity_state, declined_share_counts_the_declines_heard_of) {
   entity_state e;
   auto v = e.observe(use("a", t0));
-  EXPECT_EQ(v.decided_1h, 0u);
+  EXPECT_EQ(v.uses_1h, 1u);
   EXPECT_EQ(v.declined_share_1h, 0.0);
-  e.decided(t0, true);
+  e.declined(t0);
   e.observe(use("b", t0 + 1000));
-  e.decided(t0 + 1000, false);
-  v = e.observe(use("c", t0 + 2000));
-  EXPECT_EQ(v.decided_1h, 2u);
-  EXPECT_DOUBLE_EQ(v.declined_share_1h, 0.5);
-  v = e.observe(use("d", t0 + 2 * 60 * minute));
-  EXPECT_EQ(v.decided_1h, 0u);
+  e.observe(use("c", t0 + 1500));
+  v = e.observe(use("d", t0 + 2000));
+  EXPECT_EQ(v.uses_1h, 4u);
+  EXPECT_DOUBLE_EQ(v.declined_share_1h, 0.25);
+  v = e.observe(use("e", t0 + 2 * 60 * minute));
+  EXPECT_EQ(v.uses_1h, 1u);
   EXPECT_EQ(v.declined_share_1h, 0.0);
 }
 
