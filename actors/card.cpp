@@ -1,6 +1,10 @@
 #include "actors/card.hpp"
 
+#include <memory>
+
 #include "actors/decision_reads.hpp"
+#include "actors/entity.hpp"
+#include "actors/runtime/entity_directory.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/pending_snapshots.hpp"
 #include "models/card_snapshot.hpp"
@@ -39,8 +43,9 @@ void queue_snapshot(const card_actor_state& st, const card_environment& env,
     env.stats->snapshot_dropped.add();
 }
 
-void score(card_actor_state& st, const card_environment& env,
-           const score_request& request) {
+models::action score(card_actor_state& st, const card_environment& env,
+                     const score_request& request,
+                     const models::entity_views* entities = nullptr) {
   // One scratch evaluation per thread, so that scoring allocates no
   // evaluation; score_and_apply moves its reason vectors into the decision,
   // so their capacity is not kept (a transaction with no reasons, the
@@ -50,12 +55,50 @@ void score(card_actor_state& st, const card_environment& env,
                                      : models::default_rates();
   auto decision = models::score_and_apply(st.card, request.tx,
                                           env.rules->current(), rates,
-                                          scratch);
+                                          scratch, entities);
   st.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
   auto sent = env.sink->deliver(decision, request);
   st.decisions.add(request.tx.tx_id, sent, env.resend_memory);
   queue_snapshot(st, env, request.tx.card_id);
+  return decision.action;
+}
+
+// A transaction that names a device, an IP address or (online) a merchant:
+// their actors record it and give their views first, and the card handles
+// nothing else until they have (await keeps the card's order). An entity
+// that stopped meanwhile is counted and left unseen, never a reason to
+// refuse. A decline, the entities hear of (for their declined share).
+void score_with_entities(self_pointer self, const card_environment* env,
+                         score_request&& request) {
+  entity_probe probe;
+  for (std::size_t k = 0; k < models::entity_kinds; ++k) {
+    auto kind = static_cast<models::entity_kind>(k);
+    auto id = models::entity_id(request.tx, kind);
+    if (!id.empty())
+      probe.route[k] = env->entities->find(kind, id, request.received_ns);
+  }
+  probe.use = models::use_of(request.tx, env->rates != nullptr
+                                            ? env->rates->current()
+                                            : models::default_rates());
+  auto first = *actors::first_stop(probe);
+  // Held by both handlers, of which one runs: one allocation, no copy.
+  auto held = std::make_shared<score_request>(std::move(request));
+  self->request(first, caf::infinite, observe_atom::value, std::move(probe))
+    .await(
+      [self, env, held](entity_probe& answer) {
+        auto a = score(self->state, *env, *held, &answer.views);
+        if (a != models::action::decline)
+          return;
+        for (auto& e : answer.route)
+          if (e)
+            self->send(e, declined_atom::value, held->tx.event_time_ms);
+      },
+      [self, env, held](caf::error&) {
+        env->stats->entity_misses.add();
+        models::entity_views unseen;
+        score(self->state, *env, *held, &unseen);
+      });
 }
 
 // A transaction whose id the card has seen (or a hash collision with one):
@@ -168,6 +211,8 @@ card(card_actor::stateful_pointer<card_actor_state> self,
     [self, env](score_atom, score_request& request) {
       if (self->state.recent.maybe_contains(request.tx.tx_id))
         answer_resend(self->state, *env, request);
+      else if (env->entities != nullptr && models::names_entities(request.tx))
+        score_with_entities(self, env, std::move(request));
       else
         score(self->state, *env, request);
     },

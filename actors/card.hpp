@@ -15,6 +15,7 @@
 namespace fraud::actors {
 
 class decision_reads;
+class entity_directory;
 class pending_snapshots;
 class snapshot_backend;
 
@@ -44,6 +45,9 @@ struct card_environment {
   card_filter* filter = nullptr;
   /// The exchange rates; without them, the built-in ones.
   const rates_slot* rates = nullptr;
+  /// The actors of devices, IP addresses and merchants; without it the
+  /// rules see their features as 0.
+  entity_directory* entities = nullptr;
 };
 
 /// How a card actor starts.

@@ -59,6 +59,10 @@ struct counters {
   counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
   level store_failing;       // the store's failed write attempts in a row
                              // now (0: writing); readiness reads it
+  counter entities_activated;   // device, IP and merchant actors spawned
+  counter entity_passivations;  // of those, stopped: idle or over the cap
+  counter entity_misses;        // entity views not had (the actor stopped
+                                // meanwhile): scored with that entity unseen
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

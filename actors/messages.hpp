@@ -2,12 +2,14 @@
 // every actor, declared together.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
 #include <caf/all.hpp>
 
 #include "models/card_state.hpp"
+#include "models/entity_state.hpp"
 #include "models/transaction.hpp"
 
 namespace fraud::actors {
@@ -18,6 +20,8 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
+using observe_atom = caf::atom_constant<caf::atom("observe")>;
+using declined_atom = caf::atom_constant<caf::atom("declined")>;
 
 /// A validated transaction on its way to its card's actor.
 struct score_request {
@@ -35,6 +39,28 @@ using card_actor = caf::typed_actor<
   caf::replies_to<summary_atom>::with<models::card_summary>,
   caf::reacts_to<passivate_atom>,
   caf::replies_to<handoff_atom>::with<bool>>;
+
+struct entity_probe;
+
+/// One device, IP address or merchant: observe records a transaction's use
+/// of it and adds the entity's view to the probe, then passes the probe on
+/// to the next entity of the transaction (delegating the answer) or, the
+/// last, answers the card with every view. declined: one of its
+/// transactions was (its event time).
+using entity_actor = caf::typed_actor<
+  caf::replies_to<observe_atom, entity_probe>::with<entity_probe>,
+  caf::reacts_to<declined_atom, std::int64_t>,
+  caf::reacts_to<passivate_atom>>;
+
+/// A transaction on its way through the actors of the entities it names,
+/// in the order device, IP address, merchant (a missing one is skipped),
+/// collecting their views for its card.
+struct entity_probe {
+  std::array<entity_actor, models::entity_kinds> route;
+  std::uint8_t next = 0;  // the route's next entry to visit
+  models::entity_use use;
+  std::array<models::entity_view, models::entity_kinds> views;
+};
 
 /// The decision store: drains the store queue into the backend on every
 /// tick; flush writes everything queued now (at shutdown: within a bound)
@@ -60,3 +86,4 @@ using snapshot_writer_actor = caf::typed_actor<
 // Local delivery only: these never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::actors::score_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::models::card_summary)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::actors::entity_probe)

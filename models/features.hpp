@@ -70,6 +70,24 @@ struct features {
   bool new_country = false;  // a country the card was never used in
   char home_country[3] = {0, 0, 0};
 
+  // the device, IP address and merchant, as models/entity_state.hpp says
+  // (all 0 when the transaction names none): cards that used them, this
+  // one included, and the share of their payments declined
+  std::uint32_t device_cards_10m = 0;
+  std::uint32_t device_cards_1h = 0;
+  std::uint32_t device_cards_24h = 0;
+  double device_declined_share_1h = 0;
+  std::uint32_t ip_cards_10m = 0;
+  std::uint32_t ip_cards_1h = 0;
+  std::uint32_t ip_cards_24h = 0;
+  double ip_declined_share_1h = 0;
+  std::uint32_t merchant_cards_10m = 0;
+  std::uint32_t merchant_small_cnp_count_1m = 0;
+  std::uint32_t merchant_small_cnp_count_10m = 0;
+  std::uint32_t merchant_small_cnp_cards_1m = 0;
+  std::uint32_t merchant_small_cnp_cards_10m = 0;
+  double merchant_declined_share_1h = 0;
+
   // who and where, for block and allow lists: views into the transaction
   // these features were made for, valid only while it lives
   std::string_view card_id;

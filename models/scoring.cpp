@@ -4,9 +4,11 @@ namespace fraud::models {
 
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, const rates& fx,
-                         evaluation& scratch) {
-  return decide_and_apply(state, tx, state.features_for(tx, fx), rules, fx,
-                          scratch);
+                         evaluation& scratch, const entity_views* entities) {
+  auto f = state.features_for(tx, fx);
+  if (entities != nullptr)
+    add_entity_features(f, *entities);
+  return decide_and_apply(state, tx, f, rules, fx, scratch);
 }
 
 decision decide_and_apply(card_state& state, const transaction& tx,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/card_state.hpp"
+#include "models/entity_features.hpp"
 #include "models/decision.hpp"
 #include "models/rates.hpp"
 #include "models/ruleset.hpp"
@@ -15,10 +16,13 @@ namespace fraud::models {
 /// an approved transaction teaches the profile: card_state::apply_unapproved),
 /// and returns the decision. `scratch` is reused between calls to save
 /// allocations; its contents on return are unspecified.
-/// Amounts are converted to the card's home currency with `fx`.
+/// Amounts are converted to the card's home currency with `fx`. With
+/// `entities`, the views of the transaction's device, IP address and
+/// merchant (models/entity_features.hpp) are among the features.
 decision score_and_apply(card_state& state, const transaction& tx,
                          const ruleset& rules, const rates& fx,
-                         evaluation& scratch);
+                         evaluation& scratch,
+                         const entity_views* entities = nullptr);
 
 /// The same with the built-in rates (models/default.rates).
 inline decision score_and_apply(card_state& state, const transaction& tx,

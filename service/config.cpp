@@ -122,6 +122,16 @@ void declare_options(CLI::App& app, config& cfg) {
                  "passivate a card actor idle this long (0: never)")
     ->capture_default_str()
     ->check(CLI::Range(0, 86400 * 365));
+  app.add_option("--max-entities", cfg.max_entities,
+                 "live device, IP address and merchant actors at most "
+                 "(about 2 kB each); beyond, the least recently used are "
+                 "passivated; 0: no entity state (their features are 0)")
+    ->capture_default_str();
+  app.add_option("--entity-idle-timeout-s", cfg.entity_idle_timeout_s,
+                 "passivate an entity idle this long (0: never); its "
+                 "longest window is 24 hours")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 86400 * 365));
   app.add_option("--snapshot-interval-ms", cfg.snapshot_interval_ms,
                  "how often changed card state is written; the most a kill "
                  "-9 can lose")

@@ -67,6 +67,9 @@ struct config {
   std::size_t max_cards = 1'000'000;   // live card actors; 0 = no cap
   std::size_t resend_memory = 2;  // decisions a card keeps for re-sends
   int idle_timeout_s = 600;            // passivate idle cards; 0 = never
+  // devices, IP addresses and merchants (README: "Entity state")
+  std::size_t max_entities = 200'000;  // live entity actors; 0 = none kept
+  int entity_idle_timeout_s = 86'400;  // passivate idle entities; 0 = never
   int snapshot_interval_ms = 1000;     // write-behind of card state
   std::size_t snapshot_queue = 1'000'000;
   std::size_t card_filter_mb = 16;

@@ -404,6 +404,14 @@ fraud::error scoring_service::start_ingresses() {
   env_.pending = pending_snapshots_.get();
   env_.snapshot_reads = snapshot_reader_;
   env_.filter = filter_.get();
+  if (cfg_.max_entities > 0) {
+    actors::entity_limits el;
+    el.max_entities = cfg_.max_entities;
+    el.idle_ns = std::int64_t{cfg_.entity_idle_timeout_s} * 1'000'000'000;
+    entities_ = std::make_unique<actors::entity_directory>(*sys_, el,
+                                                           &stats_);
+    env_.entities = entities_.get();
+  }
   if (cfg_.cluster.enabled) {
     // Subscriptions come with leases (start_cluster).
     std::lock_guard<std::mutex> guard{ingresses_mtx_};
@@ -692,7 +700,7 @@ protocol::cluster_view scoring_service::cluster_view() const {
 
 fraud::error scoring_service::start_sweeper() {
   losses_ = std::make_unique<loss_log>(stats_);
-  if (cfg_.idle_timeout_s > 0)
+  if (cfg_.idle_timeout_s > 0 || cfg_.entity_idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
   return {};
 }
@@ -754,9 +762,14 @@ void scoring_service::sweep_idle_cards() {
   std::unique_lock<std::mutex> guard{sweeper_mtx_};
   while (!sweeper_cv_.wait_for(guard, std::chrono::seconds(1),
                                [this] { return sweeper_stop_; }))
-    for_each_ingress([](ingress& in) {
-      in.cards().request_sweep(steady_ns());
-    });
+  {
+    if (cfg_.idle_timeout_s > 0)
+      for_each_ingress([](ingress& in) {
+        in.cards().request_sweep(steady_ns());
+      });
+    if (entities_)
+      entities_->sweep_idle(steady_ns());
+  }
 }
 
 template <class Handle>
@@ -867,6 +880,8 @@ fraud::error scoring_service::stop() {
   env_.decision_queue = nullptr;
   env_.pending = nullptr;
   env_.snapshot_reads = nullptr;
+  env_.entities = nullptr;
+  entities_.reset();  // stops every entity actor
   sys_.reset();
   sink_.reset();
   stream_conn_.reset();

@@ -18,6 +18,7 @@
 #include "actors/card.hpp"
 #include "actors/counters.hpp"
 #include "actors/runtime/card_filter.hpp"
+#include "actors/runtime/entity_directory.hpp"
 #include "actors/decision_store.hpp"
 #include "actors/snapshot_writer.hpp"
 #include "actors/runtime/ruleset_slot.hpp"
@@ -159,6 +160,9 @@ private:
   std::unique_ptr<embedded_nats> embedded_;
   caf::actor_system_config sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
+  // Devices, IP addresses and merchants: shared by every card; stopped
+  // before the actor system.
+  std::unique_ptr<actors::entity_directory> entities_;
   std::unique_ptr<nats_connection> conn_;
   std::unique_ptr<nats_connection> stream_conn_;  // null: decisions go on conn_
   // Thread-safe (atomics, lock-free histogram): every thread updates them.

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "models/ruleset.hpp"
-#include "models/scoring.hpp"
+#include "models/offline_scorer.hpp"
 
 namespace fraud::simulator {
 
@@ -20,13 +20,12 @@ bool backtest(std::istream& in, const models::ruleset& rules,
     error = reader.error();
     return false;
   }
-  std::unordered_map<std::string, models::card_state> cards;
+  models::offline_scorer scorer;
   models::evaluation scratch;
   detection_tally tally;
   protocol::labeled_transaction lt;
   while (reader.next(lt)) {
-    auto& state = cards[lt.tx.card_id];
-    auto d = models::score_and_apply(state, lt.tx, rules, scratch);
+    auto d = scorer.score(lt.tx, rules, scratch);
     std::uint32_t mask = 0;
     for (auto& r : d.reasons)
       mask |= tally.rule_bit(r.rule);

@@ -5,8 +5,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "models/offline_scorer.hpp"
 #include "models/rules/compiled_ruleset.hpp"
-#include "models/scoring.hpp"
 
 namespace fraud::simulator {
 
@@ -15,14 +15,13 @@ namespace {
 // One ruleset's view of the dataset: its own card states and tally.
 struct side {
   const models::ruleset& rules;
-  std::unordered_map<std::string, models::card_state> cards;
+  models::offline_scorer scorer;
   models::evaluation scratch;
   detection_tally tally;
   std::map<std::string, shadow_hits>& shadow;
 
   models::decision score(const protocol::labeled_transaction& lt) {
-    auto d = models::score_and_apply(cards[lt.tx.card_id], lt.tx, rules,
-                                     scratch);
+    auto d = scorer.score(lt.tx, rules, scratch);
     std::uint32_t mask = 0;
     for (auto& r : d.reasons)
       mask |= tally.rule_bit(r.rule);

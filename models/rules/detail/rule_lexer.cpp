@@ -83,7 +83,12 @@ private:
       return true;
     };
     if (is_alpha(c)) {
-      while (i_ < text_.size() && (is_alpha(text_[i_]) || is_digit(text_[i_])))
+      // A dot joins words into one name: an entity's features
+      // (device.cards_1h, merchant.small_cnp_cards_10m).
+      while (i_ < text_.size()
+             && (is_alpha(text_[i_]) || is_digit(text_[i_])
+                 || (text_[i_] == '.' && i_ + 1 < text_.size()
+                     && is_alpha(text_[i_ + 1]))))
         ++i_;
       t.kind = token_kind::identifier;
       t.text = text_.substr(start, i_ - start);

@@ -1,0 +1,42 @@
+#include "actors/entity.hpp"
+
+namespace fraud::actors {
+
+namespace {
+
+std::optional<entity_actor> next_stop(entity_probe& probe) {
+  while (probe.next < probe.route.size()) {
+    auto& stop = probe.route[probe.next++];
+    if (stop)
+      return stop;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<entity_actor> first_stop(entity_probe& probe) {
+  probe.next = 0;
+  return next_stop(probe);
+}
+
+entity_actor::behavior_type
+entity(entity_actor::stateful_pointer<entity_actor_state> self,
+       models::entity_kind kind) {
+  return {
+    [self, kind](observe_atom,
+                 entity_probe& probe) -> caf::result<entity_probe> {
+      probe.views[static_cast<std::size_t>(kind)]
+        = self->state.entity.observe(probe.use);
+      if (auto next = next_stop(probe))
+        return self->delegate(*next, observe_atom::value, std::move(probe));
+      return std::move(probe);
+    },
+    [self](declined_atom, std::int64_t time_ms) {
+      self->state.entity.declined(time_ms);
+    },
+    [self](passivate_atom) { self->quit(); },
+  };
+}
+
+} // namespace fraud::actors
