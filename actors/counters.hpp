@@ -49,6 +49,10 @@ struct counters {
   counter changes_denied;    // rules or lists changes not signed by a
                              // trusted analyst (PERMISSION_DENIED)
   counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
+  counter cases_resolved;    // fraud.cases.resolve that changed a case
+  counter labels_added;      // labels new or changed (fraud.labels, cases)
+  counter labels_unchanged;  // labels sent again: nothing changed
+  counter labels_refused;    // fraud.labels requests refused (bad input)
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

@@ -32,6 +32,16 @@ inline constexpr const char* query_card = "fraud.query.card";
 inline constexpr const char* query_decisions = "fraud.query.decisions";
 inline constexpr const char* stats = "fraud.stats";
 
+// Outcomes (README: Review queue and outcomes): labels in and case
+// resolutions are changes, signed like rules changes; the reads are
+// queries every instance answers.
+inline constexpr const char* labels = "fraud.labels";
+inline constexpr const char* cases_prefix = "fraud.cases.";
+inline constexpr const char* cases_resolve = "fraud.cases.resolve";
+inline constexpr const char* query_cases = "fraud.query.cases";
+inline constexpr const char* query_labels = "fraud.query.labels";
+inline constexpr const char* query_performance = "fraud.query.performance";
+
 // Rules and lists, request-reply: <prefix><verb>.
 inline constexpr const char* rules_prefix = "fraud.rules.";
 inline constexpr const char* rules_set = "fraud.rules.set";
@@ -44,9 +54,9 @@ inline constexpr const char* lists_add = "fraud.lists.add";
 inline constexpr const char* lists_remove = "fraud.lists.remove";
 inline constexpr const char* lists_get = "fraud.lists.get";
 
-/// True for the subjects whose requests change rules or lists: set,
-/// rollback, add, remove. They must carry an analyst's signature (README:
-/// Security).
+/// True for the subjects whose requests change rules or lists (set,
+/// rollback, add, remove) or outcomes (fraud.labels, fraud.cases.resolve).
+/// They must carry an analyst's signature (README: Security).
 bool is_change(std::string_view subject);
 
 /// "fraud.p.<p>.*": the transactions of partition p.

@@ -268,7 +268,8 @@ constexpr std::uint64_t stats::*summed[] = {
   &stats::snapshot_dropped,  &stats::ingress_pending,
   &stats::ingress_pending_bytes, &stats::slow_consumer_events,
   &stats::resend_reads,      &stats::resend_refused,
-  &stats::requests_limited,
+  &stats::requests_limited,  &stats::cases_opened,
+  &stats::cases_resolved,
 };
 
 } // namespace
@@ -289,6 +290,10 @@ merge_stats(const std::vector<protocol::stats_reply>& replies) {
     out.queue_delay_ms = std::max(out.queue_delay_ms, s.queue_delay_ms);
     out.queue_delay_max_ms = std::max(out.queue_delay_max_ms,
                                       s.queue_delay_max_ms);
+    // Every instance stores every label: the same ones, not more of them.
+    out.labels_added = std::max(out.labels_added, s.labels_added);
+    out.labels_unchanged = std::max(out.labels_unchanged, s.labels_unchanged);
+    out.labels_refused = std::max(out.labels_refused, s.labels_refused);
     add_latency(out.latency_last_minute, s.latency_last_minute);
     add_latency(out.latency_since_start, s.latency_since_start);
     for (auto& [rule, n] : s.rule_hits)

@@ -305,7 +305,12 @@ int run_stats(const common_options& c) {
                         {"read_from_store", s.resend_reads},
                         {"refused", s.resend_refused}}},
            {"publish_errors", s.publish_errors},
-           {"requests_limited", s.requests_limited}};
+           {"requests_limited", s.requests_limited},
+           {"outcomes", {{"cases_opened", s.cases_opened},
+                         {"cases_resolved", s.cases_resolved},
+                         {"labels_added", s.labels_added},
+                         {"labels_unchanged", s.labels_unchanged},
+                         {"labels_refused", s.labels_refused}}}};
     add_answered(j, who);
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
@@ -370,6 +375,13 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.publish_errors);
   std::printf("limited          %llu requests (LIMIT_EXCEEDED)\n",
               (unsigned long long)s.requests_limited);
+  std::printf("outcomes         cases opened %llu, resolved %llu; labels "
+              "added %llu, unchanged %llu, refused %llu\n",
+              (unsigned long long)s.cases_opened,
+              (unsigned long long)s.cases_resolved,
+              (unsigned long long)s.labels_added,
+              (unsigned long long)s.labels_unchanged,
+              (unsigned long long)s.labels_refused);
   std::printf("rule hits       ");
   if (s.rule_hits.empty())
     std::printf(" none");
