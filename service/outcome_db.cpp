@@ -249,6 +249,20 @@ outcome_db::resolve(const protocol::case_resolve& q, const std::string& signer,
   return find_case(q.tx_id);
 }
 
+fraud::error outcome_db::outside_labels(std::uint64_t& labelled,
+                                      std::uint64_t& decided) {
+  auto st = db_->prepare(
+    "SELECT count(*), count(d.id) FROM outcomes o LEFT JOIN decisions d ON "
+    "d.tx_id = o.tx_id WHERE o.outside = 1");
+  if (!st)
+    return st.error();
+  if (st->step() != SQLITE_ROW)
+    return db_->error("counting labels");
+  labelled = static_cast<std::uint64_t>(st->int64(0));
+  decided = static_cast<std::uint64_t>(st->int64(1));
+  return {};
+}
+
 fraud::expected<protocol::cases_reply>
 outcome_db::cases(const protocol::cases_query& q, const page_bounds& bounds) {
   protocol::cases_reply out;
@@ -344,15 +358,10 @@ outcome_db::labels(const protocol::labels_query& q, const page_bounds& bounds) {
                                           l.value.tx_id};
         }))
     return err;
-  auto counts = db_->prepare(
-    "SELECT count(*), count(d.id) FROM outcomes o LEFT JOIN decisions d ON "
-    "d.tx_id = o.tx_id WHERE o.outside = 1");
-  if (!counts)
-    return counts.error();
-  if (counts->step() != SQLITE_ROW)
-    return db_->error("counting labels");
-  out.labelled = static_cast<std::uint64_t>(counts->int64(0));
-  out.unknown = out.labelled - static_cast<std::uint64_t>(counts->int64(1));
+  std::uint64_t decided = 0;
+  if (auto err = outside_labels(out.labelled, decided))
+    return err;
+  out.unknown = out.labelled - decided;
   return out;
 }
 
@@ -422,13 +431,7 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps) {
           out.legit = count(st, 1);
         }))
     return err;
-  if (auto err = run(
-        "SELECT count(*), count(d.id) FROM outcomes o LEFT JOIN decisions d "
-        "ON d.tx_id = o.tx_id WHERE o.outside = 1 AND ? >= 0",
-        [&](const sqlite_statement& st) {
-          out.labelled = count(st, 0);
-          out.labelled_decided = count(st, 1);
-        }))
+  if (auto err = outside_labels(out.labelled, out.labelled_decided))
     return err;
   for (auto& [key, p] : rules) {
     p.missed = out.fraud - std::min(out.fraud, p.fraud);

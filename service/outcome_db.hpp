@@ -71,6 +71,9 @@ private:
                            std::int64_t now_ms, labels_stored& counts);
   fraud::expected<std::optional<protocol::review_case>>
   find_case(const std::string& tx_id);
+  // Tx_ids labelled from outside (not only by a case), and how many of
+  // them this store decided.
+  fraud::error outside_labels(std::uint64_t& labelled, std::uint64_t& decided);
 
   std::unique_ptr<sqlite_connection> db_;
   sqlite_statement label_outcome_;  // a (tx_id, source)'s outcome now
