@@ -1,5 +1,6 @@
 #include "protocol/outcome_codec.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "protocol/wire_detail.hpp"
@@ -163,6 +164,21 @@ bool valid_source(std::string_view s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
       return false;
   return true;
+}
+
+void complete_rule_figures(std::vector<rule_performance>& rules,
+                           std::uint64_t fraud) {
+  for (auto& p : rules) {
+    p.missed = fraud - std::min(fraud, p.fraud);
+    p.precision = p.fraud + p.legit > 0
+                    ? static_cast<double>(p.fraud)
+                        / static_cast<double>(p.fraud + p.legit)
+                    : 0.0;
+  }
+  std::stable_sort(rules.begin(), rules.end(),
+                   [](auto& a, auto& b) { return a.fired > b.fired; });
+  if (rules.size() > max_shadow_rules_listed)
+    rules.resize(max_shadow_rules_listed);
 }
 
 // ---- cursors ---------------------------------------------------------------

@@ -163,6 +163,12 @@ struct performance_reply {
   reply_origin origin;
 };
 
+/// Each rule's missed (of `fraud`, the labelled fraud in the window) and
+/// precision from its counts; most fired first (live before shadow on a
+/// tie, as given), at most max_shadow_rules_listed: the least fired go.
+void complete_rule_figures(std::vector<rule_performance>& rules,
+                           std::uint64_t fraud);
+
 void encode(const labels_add_reply& r, std::string& out);
 void encode(const cases_reply& r, std::string& out);
 void encode(const case_resolve_reply& r, std::string& out);

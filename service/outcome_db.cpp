@@ -433,18 +433,9 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps) {
     return err;
   if (auto err = outside_labels(out.labelled, out.labelled_decided))
     return err;
-  for (auto& [key, p] : rules) {
-    p.missed = out.fraud - std::min(out.fraud, p.fraud);
-    p.precision = p.fraud + p.legit > 0
-                    ? static_cast<double>(p.fraud)
-                        / static_cast<double>(p.fraud + p.legit)
-                    : 0.0;
+  for (auto& [key, p] : rules)
     out.rules.push_back(std::move(p));
-  }
-  std::stable_sort(out.rules.begin(), out.rules.end(),
-                   [](auto& a, auto& b) { return a.fired > b.fired; });
-  if (out.rules.size() > protocol::max_shadow_rules_listed)
-    out.rules.resize(protocol::max_shadow_rules_listed);  // the least fired go
+  protocol::complete_rule_figures(out.rules, out.fraud);
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "protocol/merged_cursor.hpp"
 #include "protocol/request_limits.hpp"
+#include "service/client/merge_detail.hpp"
 
 namespace fraud::service {
 
@@ -12,26 +13,9 @@ namespace {
 
 using protocol::decision_view;
 
-// The first answer that failed for another reason than NOT_FOUND, its
-// message naming the instance when there are several.
-template <class Reply>
-const Reply* first_failure(const std::vector<Reply>& replies) {
-  for (auto& r : replies)
-    if (r.error && r.error.code() != ec::not_found)
-      return &r;
-  return nullptr;
-}
-
-template <class Reply>
-Reply failed(const std::vector<Reply>& replies, const Reply& bad) {
-  Reply out;
-  out.error = bad.error;
-  if (replies.size() > 1)
-    out.error = fraud::error::in_field(
-      bad.error.code(), bad.error.field(),
-      "instance " + bad.origin.instance + ": " + bad.error.what());
-  return out;
-}
+using merge_detail::failed;
+using merge_detail::first_failure;
+using merge_detail::merged_origin;
 
 // One instance's page in the merge: its rows, and how far the merge read.
 struct source {
@@ -148,13 +132,6 @@ fraud::error old_instance(const std::string& instance) {
                       "instance '" + instance
                         + "' gives no row cursors (a fraudd from before "
                           "merged queries): its answer cannot be merged"};
-}
-
-template <class Reply>
-protocol::reply_origin merged_origin(const std::vector<Reply>& replies) {
-  return protocol::reply_origin{
-    replies.size() == 1 ? replies.front().origin.instance : std::string{},
-    static_cast<std::uint32_t>(replies.size())};
 }
 
 } // namespace
