@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -93,7 +94,9 @@ read_csv(std::istream& in, const std::string& path, const std::string& source,
     std::string bytes;
     encode(one, bytes);
     labels_add checked;
-    if (auto err = decode(bytes.data(), bytes.size(), checked, 1))
+    // (The clock is fraudd's to check: any time will do here.)
+    if (auto err = decode(bytes.data(), bytes.size(), checked,
+                          std::numeric_limits<std::int64_t>::max()))
       return bad(err.field().substr(err.field().find('.') + 1) + " "
                  + err.what());
     out.push_back(std::move(l));

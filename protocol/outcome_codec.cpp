@@ -247,6 +247,9 @@ fraud::error decode(const void* data, std::size_t size, labels_add& out,
                            "(fraud.cases.resolve)");
     if (l.at_ms < 0)
       return bad("at_ms", "must not be negative");
+    // A label from the future would outrank every later one for good.
+    if (l.at_ms > now_ms && l.at_ms - now_ms > max_label_skew_ms)
+      return bad("at_ms", "is more than 5 minutes ahead of fraudd's clock");
     if (l.at_ms == 0)
       l.at_ms = now_ms;
     if (l.note.size() > max_note_bytes) {

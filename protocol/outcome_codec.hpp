@@ -31,6 +31,8 @@ bool parse_outcome(std::string_view text, outcome& out);
 inline constexpr std::size_t max_labels_per_request = 5'000;
 /// A label's or a resolution's note: a sentence or a ticket.
 inline constexpr std::size_t max_note_bytes = 1000;
+/// How far a label's at_ms may be ahead of fraudd's clock.
+inline constexpr std::int64_t max_label_skew_ms = 5 * 60 * 1000;
 /// The source that only fraud.cases.resolve sets.
 inline constexpr const char* case_source = "case";
 
@@ -78,7 +80,8 @@ struct performance_query {
 
 /// Each decoder checks the request: a bad one is BAD_REQUEST naming the
 /// field (labels[i].<field> for a label), LIMIT_EXCEEDED past a limit.
-/// A label's at_ms of 0 becomes `now_ms`; one source "case" is refused.
+/// A label's at_ms of 0 becomes `now_ms`; one ahead of it by more than
+/// max_label_skew_ms, or of source "case", is refused.
 fraud::error decode(const void* data, std::size_t size, labels_add& out,
                     std::int64_t now_ms);
 fraud::error decode(const void* data, std::size_t size, cases_query& out);

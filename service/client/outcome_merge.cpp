@@ -131,15 +131,25 @@ merge_labels(const std::vector<protocol::labels_reply>& replies,
   if (replies.size() == 1)
     return replies.front();
   protocol::labels_reply out;
-  // One row a label, joined where its decision is; how many answers had it.
-  std::map<row_key, std::pair<protocol::stored_label, std::size_t>> rows;
+  // One row a label (tx_id, source), joined where its decision is, and
+  // how many answers had it. Its time may differ by a few ms between
+  // instances (a sender that left at_ms to fraudd's clock): the earliest.
+  std::map<std::pair<std::string, std::string>,
+           std::pair<protocol::stored_label, std::size_t>>
+    rows;
   std::uint64_t decided = 0;
   for (auto& r : replies) {
     for (auto& l : r.labels) {
-      auto [it, fresh] = rows.try_emplace(key_of(l), l, 0);
-      ++it->second.second;
-      if (!fresh && l.decided && !it->second.first.decided)
-        it->second.first = l;
+      auto [it, fresh] =
+        rows.try_emplace({l.value.tx_id, l.value.source}, l, 0);
+      auto& [row, seen] = it->second;
+      ++seen;
+      if (fresh)
+        continue;
+      auto at = std::min(row.value.at_ms, l.value.at_ms);
+      if (l.decided && !row.decided)
+        row = l;
+      row.value.at_ms = at;
     }
     out.labelled = std::max(out.labelled, r.labelled);
     decided += r.labelled - std::min(r.labelled, r.unknown);

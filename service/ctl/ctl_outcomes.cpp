@@ -8,6 +8,7 @@
 #include "protocol/label_file.hpp"
 #include "protocol/outcome_codec.hpp"
 #include "protocol/subjects.hpp"
+#include "service/client/clock.hpp"
 #include "service/client/outcome_merge.hpp"
 #include "service/ctl/ctl_gather.hpp"
 
@@ -150,9 +151,15 @@ int run_cases_resolve(const common_options& c, const outcomes_cli& o) {
   return ok;
 }
 
-// Sends labels in batches; prints what they did in total.
-int send_labels(const common_options& c, const std::vector<protocol::label>& all,
+// Sends labels in batches; prints what they did in total. A label
+// without a time gets fraudctl's now, so that every instance of a cluster
+// stores the same one (fraudd would give it its own clock's).
+int send_labels(const common_options& c, std::vector<protocol::label> all,
                 std::size_t batch) {
+  auto now = service::wall_ms();
+  for (auto& l : all)
+    if (l.at_ms == 0)
+      l.at_ms = now;
   auto conn = connect(c, role_for(subjects::labels));
   if (!conn)
     return failure;
@@ -223,7 +230,7 @@ int run_labels_load(const common_options& c, const outcomes_cli& o) {
     return usage_error(labels.error().what());
   if (labels->empty())
     return usage_error(o.file + ": no labels in it");
-  return send_labels(c, *labels, o.batch);
+  return send_labels(c, std::move(*labels), o.batch);
 }
 
 int run_labels_list(const common_options& c, const outcomes_cli& o) {

@@ -54,6 +54,9 @@ TEST(outcome_codec, a_bad_label_is_named_by_its_place) {
   EXPECT_EQ(field(with([](label& l) { l.source = "case"; })),
             "labels[1].source");
   EXPECT_EQ(field(with([](label& l) { l.at_ms = -1; })), "labels[1].at_ms");
+  EXPECT_EQ(field(with([](label& l) { l.at_ms = 777 + 300'001; })),
+            "labels[1].at_ms");
+  EXPECT_EQ(field(with([](label& l) { l.at_ms = 777 + 300'000; })), "");
   auto long_note = decoded(with([](label& l) { l.note.assign(1001, 'n'); }),
                            out);
   EXPECT_EQ(long_note.code(), ec::limit_exceeded);

@@ -97,6 +97,11 @@ TEST(outcome_merge, a_label_shows_once_and_unknown_only_where_nobody_decided) {
   auto u = service::merge_labels({a, b}, 10, true);
   ASSERT_EQ(u.labels.size(), 1u);
   EXPECT_EQ(u.labels[0].value.tx_id, "ghost");
+  // Sent without a time, each instance stamped it with its own clock.
+  b.labels = {lab("ghost", 22, false)};
+  u = service::merge_labels({a, b}, 10, true);
+  ASSERT_EQ(u.labels.size(), 1u);
+  EXPECT_EQ(u.labels[0].value.at_ms, 20);
 }
 
 TEST(outcome_merge, performance_is_summed_and_its_ratios_computed_again) {
