@@ -217,7 +217,7 @@ outcome_db::find_case(const std::string& tx_id) {
 
 fraud::expected<std::optional<protocol::review_case>>
 outcome_db::resolve(const protocol::case_resolve& q, const std::string& signer,
-                    std::int64_t now_ms) {
+                    std::int64_t now_ms, labels_stored& counts) {
   auto update = db_->prepare(
     "UPDATE cases SET state = ?, resolved_by = ?, resolved_at_ms = ?, "
     "note = ? WHERE tx_id = ?");
@@ -241,7 +241,6 @@ outcome_db::resolve(const protocol::case_resolve& q, const std::string& signer,
     return std::optional<protocol::review_case>{};
   }
   protocol::label l{q.tx_id, q.result, protocol::case_source, now_ms, q.note};
-  labels_stored counts;
   if (auto err = store_label(l, signer, now_ms, counts))
     return fail(err);
   if (auto err = db_->exec("COMMIT"))

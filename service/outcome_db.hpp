@@ -46,10 +46,11 @@ public:
              const std::string& signer, std::int64_t now_ms);
 
   /// Resolves the case of `q.tx_id` (again: a correction) and stores its
-  /// label (source "case"), together. Nothing when there is no such case.
+  /// label (source "case"), together; `label` counts what that did.
+  /// Nothing when there is no such case.
   fraud::expected<std::optional<protocol::review_case>>
   resolve(const protocol::case_resolve& q, const std::string& signer,
-          std::int64_t now_ms);
+          std::int64_t now_ms, labels_stored& label);
 
   /// A page of cases, newest first, and how many are open.
   fraud::expected<protocol::cases_reply>

@@ -175,7 +175,8 @@ void outcome_responder::answer_resolve(natsMsg* msg, outcome_db& db) {
                                  natsMsg_GetDataLength(msg)),
                                q);
   if (!r.error) {
-    auto resolved = db.resolve(q, *who, wall_ms());
+    labels_stored label;
+    auto resolved = db.resolve(q, *who, wall_ms(), label);
     if (!resolved) {
       r.error = resolved.error();
     } else if (!*resolved) {
@@ -184,7 +185,8 @@ void outcome_responder::answer_resolve(natsMsg* msg, outcome_db& db) {
     } else {
       r.resolved = std::move(**resolved);
       ctx_.stats->cases_resolved.add();
-      ctx_.stats->labels_added.add();
+      ctx_.stats->labels_added.add(label.added + label.changed);
+      ctx_.stats->labels_unchanged.add(label.unchanged);
       FRAUD_LOG_LIMITED(60, info, "outcomes", "case {} resolved {} by {}",
                         q.tx_id, protocol::to_string(q.result), *who);
     }

@@ -143,9 +143,11 @@ TEST_F(outcomes, resolving_a_case_closes_it_and_labels_the_transaction) {
   write({encoded("t2", review, 2000, {"velocity"}),
          encoded("t4", review, 4000, {"geo"})});
   protocol::case_resolve q{"t2", outcome::fraud, "card holder confirmed"};
-  auto r = writer->resolve(q, alice, 7000);
+  service::labels_stored label;
+  auto r = writer->resolve(q, alice, 7000, label);
   ASSERT_TRUE(r) << fraud::to_string(r.error());
   ASSERT_TRUE(*r);
+  EXPECT_EQ(label.added, 1u);
   EXPECT_EQ((*r)->state, protocol::case_state::fraud);
   EXPECT_EQ((*r)->resolved_by, alice);
   EXPECT_EQ((*r)->resolved_at_ms, 7000);
@@ -170,12 +172,15 @@ TEST_F(outcomes, resolving_a_case_closes_it_and_labels_the_transaction) {
 
   // A correction: resolved again, the other way.
   q.result = outcome::legit;
-  r = writer->resolve(q, "bob (UBOB)", 8000);
+  label = {};
+  r = writer->resolve(q, "bob (UBOB)", 8000, label);
   ASSERT_TRUE(r && *r);
   EXPECT_EQ((*r)->state, protocol::case_state::legit);
   EXPECT_EQ((*r)->resolved_by, "bob (UBOB)");
+  EXPECT_EQ(label.changed, 1u);
 
-  auto none = writer->resolve({"nobody", outcome::fraud, ""}, alice, 9000);
+  auto none = writer->resolve({"nobody", outcome::fraud, ""}, alice, 9000,
+                              label);
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
 }
@@ -262,7 +267,8 @@ TEST_F(outcomes, rule_performance_on_a_labelled_set_with_known_answers) {
        lab("t5", outcome::fraud, "chargeback", 100),
        lab("t6", outcome::fraud, "chargeback", 100),
        lab("elsewhere", outcome::fraud, "chargeback", 100)});
-  ASSERT_TRUE(writer->resolve({"t2", outcome::fraud, ""}, alice, 300));
+  service::labels_stored label;
+  ASSERT_TRUE(writer->resolve({"t2", outcome::fraud, ""}, alice, 300, label));
 
   auto p = reader->performance(0, 0);
   ASSERT_TRUE(p) << fraud::to_string(p.error());
