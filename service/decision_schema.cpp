@@ -207,10 +207,6 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v4);
     case 5:
       return db.exec(schema_v5);
-    case 6:
-      // Placeholder until step 6 (the rates table) is merged: drop this
-      // commit then.
-      return fraud::error{};
     case 7:
       return db.exec(schema_v7);
   }
