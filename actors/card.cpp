@@ -46,8 +46,11 @@ void score(card_actor_state& st, const card_environment& env,
   // so their capacity is not kept (a transaction with no reasons, the
   // usual one, allocates none).
   thread_local models::evaluation scratch;
+  auto& rates = env.rates != nullptr ? env.rates->current()
+                                     : models::default_rates();
   auto decision = models::score_and_apply(st.card, request.tx,
-                                          env.rules->current(), scratch);
+                                          env.rules->current(), rates,
+                                          scratch);
   st.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
   auto sent = env.sink->deliver(decision, request);

@@ -42,6 +42,8 @@ struct card_environment {
   /// Which cards may have a snapshot; without one (a cluster, where
   /// another instance may have written any card) every activation reads.
   card_filter* filter = nullptr;
+  /// The exchange rates; without them, the built-in ones.
+  const rates_slot* rates = nullptr;
 };
 
 /// How a card actor starts.

@@ -19,6 +19,14 @@ struct alignas(64) counter {
   std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
 };
 
+// A value that goes up and down, set by the one thread that knows it.
+struct alignas(64) level {
+  std::atomic<std::uint64_t> value{0};
+
+  void set(std::uint64_t v) { value.store(v, std::memory_order_relaxed); }
+  std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
+};
+
 struct counters {
   counter received;          // messages on transaction subjects
   counter routed;            // handed to a card actor
@@ -49,6 +57,8 @@ struct counters {
   counter changes_denied;    // rules or lists changes not signed by a
                              // trusted analyst (PERMISSION_DENIED)
   counter requests_limited;  // requests answered LIMIT_EXCEEDED (any subject)
+  level store_failing;       // the store's failed write attempts in a row
+                             // now (0: writing); readiness reads it
   counter cases_resolved;    // fraud.cases.resolve that changed a case
   counter labels_added;      // labels new or changed (fraud.labels, cases)
   counter labels_unchanged;  // labels sent again: nothing changed

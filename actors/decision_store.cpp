@@ -68,11 +68,13 @@ bool decision_writer::write_batch(clock::time_point now) {
                 "writing again after {} failed attempts; {} decisions queued",
                 failures_in_a_row_, env_.queue->size());
     failures_in_a_row_ = 0;
+    env_.stats->store_failing.set(0);
     backoff_ = std::chrono::milliseconds{0};
     release_batch();
     return true;
   }
   ++failures_in_a_row_;
+  env_.stats->store_failing.set(failures_in_a_row_);
   env_.stats->store_errors.add();
   backoff_ = backoff_.count() == 0
                ? env_.retry_min

@@ -195,6 +195,11 @@ struct snapshot_codec {
     save(w, c.w1h_);
     save(w, c.w24h_);
     save(w, c.probes_10m_);
+    // Version 3: money in the home currency (models/card_state.hpp).
+    for (char ch : c.home_currency_)
+      w.u8(static_cast<std::uint8_t>(ch));
+    w.zigzag(c.first_event_ms_);
+    save(w, c.cp_high_1h_);
     w.u8(ids.next_);
     for (auto id : ids.ids_)
       w.fixed(id);
@@ -222,11 +227,11 @@ struct snapshot_codec {
     if (r.u8() != 'F' || r.u8() != 'S')
       return error{ec::malformed, "not a card snapshot"};
     auto version = r.u8();
-    if (version != 1 && version != snapshot_format_version)
+    if (version < 1 || version > snapshot_format_version)
       return error{ec::malformed, "card snapshot format version "
                                     + std::to_string(version)
-             + " is not known (this build reads "
-                     + std::to_string(snapshot_format_version) + " and 1)"};
+             + " is not known (this build reads 1 to "
+                     + std::to_string(snapshot_format_version) + ")"};
     card_state c;
     recent_ids ids;
     c.has_location_ = r.u8() == 1;
@@ -262,6 +267,25 @@ struct snapshot_codec {
     load(r, c.w1h_);
     load(r, c.w24h_);
     load(r, c.probes_10m_);
+    if (version >= 3) {
+      for (auto& ch : c.home_currency_)
+        ch = static_cast<char>(r.u8());
+      bool none = c.home_currency_[0] == 0 && c.home_currency_[1] == 0
+                  && c.home_currency_[2] == 0;
+      bool code = true;
+      for (char ch : c.home_currency_)
+        code = code && ch >= 'A' && ch <= 'Z';
+      if (!none && !code)
+        return error{ec::malformed, "card snapshot has a bad home currency"};
+      c.first_event_ms_ = r.zigzag();
+      load(r, c.cp_high_1h_);
+    } else {
+      // Before version 3 the card's first time was not kept: counting its
+      // history from now makes its usual daily spend high, never low, so
+      // that a restored card is not taken for a spree (the estimate comes
+      // right as days pass).
+      c.first_event_ms_ = c.last_event_ms_;
+    }
     ids.next_ = r.u8();
     if (ids.next_ >= recent_ids::capacity)
       r.fail();

@@ -27,21 +27,54 @@ std::uint64_t fnv1a(const std::string& s) {
   return h == 0 ? 1 : h; // 0 marks an empty slot
 }
 
-double minor_to_major(std::uint64_t minor, const transaction& tx) {
-  static constexpr double scale[] = {1.0, 10.0, 100.0, 1000.0};
-  return static_cast<double>(minor) / scale[currency_exponent(tx.currency)];
+constexpr std::int64_t day_ms = 24 * 3'600'000;
+
+double in_major(std::uint64_t minor, const currency_rate* c) {
+  static constexpr double scale[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
+  return c == nullptr ? 0 : static_cast<double>(minor) / scale[c->exponent];
 }
 
-bool is_probe(const transaction& tx, double amount) {
-  return !tx.card_present() && amount <= small_amount;
+bool is_probe(const transaction& tx, double amount_home) {
+  return !tx.card_present() && amount_home <= small_amount;
 }
 
 } // namespace
 
-features card_state::features_for(const transaction& tx) const {
+card_state::money card_state::price(const transaction& tx,
+                                     const rates& fx) const {
+  money m;
+  auto* from = fx.find(tx.currency);
+  m.home = home_currency_[0] == 0
+             ? from
+             : fx.find({home_currency_.data(), home_currency_.size()});
+  if (from == nullptr || m.home == nullptr)
+    return m;
+  m.known = true;
+  m.amount_home = rates::convert(tx.amount_minor, *from, *m.home);
+  m.home_minor = from == m.home ? tx.amount_minor
+                                : rates::to_minor(m.amount_home, *m.home);
+  return m;
+}
+
+bool card_state::is_cp_high(const transaction& tx, const money& m) const {
+  return m.known && tx.card_present() && tx_count_ >= min_spend_history
+         && m.amount_home >= high_value_ratio * typical_amount();
+}
+
+features card_state::features_for(const transaction& tx,
+                                  const rates& fx) const {
   features f;
   auto t = tx.event_time_ms;
-  f.amount = major_units(tx);
+  auto m = price(tx, fx);
+  auto* own = fx.find(tx.currency);
+  f.amount = own != nullptr ? rates::convert(tx.amount_minor, *own, *own)
+                            : major_units(tx);
+  f.currency = tx.currency;
+  f.currency_known = m.known;
+  f.foreign_currency = home_currency_[0] != 0 && tx.currency.size() == 3
+                       && tx.currency.compare(0, 3, home_currency_.data(),
+                                              3) != 0;
+  f.amount_home = m.amount_home;
   f.channel = tx.channel;
   f.mcc = tx.mcc;
   f.card_present = tx.card_present();
@@ -63,27 +96,38 @@ features card_state::features_for(const transaction& tx) const {
     auto hours = std::max(f.minutes_since_located, 1.0) / 60.0;
     f.speed_kmh = f.distance_km / hours;
   }
-  auto m = w1m_.at(t);
+  auto m1 = w1m_.at(t);
   auto h = w1h_.at(t);
   auto d = w24h_.at(t);
-  f.count_1m = m.count + 1;
-  f.sum_1m = minor_to_major(m.sum_minor, tx) + f.amount;
+  f.count_1m = m1.count + 1;
+  f.sum_1m = in_major(m1.sum_minor, m.home) + f.amount_home;
   f.count_1h = h.count + 1;
-  f.sum_1h = minor_to_major(h.sum_minor, tx) + f.amount;
+  f.sum_1h = in_major(h.sum_minor, m.home) + f.amount_home;
   f.count_24h = d.count + 1;
-  f.sum_24h = minor_to_major(d.sum_minor, tx) + f.amount;
+  f.sum_24h = in_major(d.sum_minor, m.home) + f.amount_home;
   f.small_cnp_count_10m = probes_10m_.at(t).count
-                          + (is_probe(tx, f.amount) ? 1 : 0);
+                          + (m.known && is_probe(tx, f.amount_home) ? 1 : 0);
+  auto high = cp_high_1h_.at(t);
+  bool is_high = is_cp_high(tx, m);
+  f.cp_high_count_1h = high.count + (is_high ? 1 : 0);
+  f.cp_high_sum_1h = in_major(high.sum_minor, m.home)
+                     + (is_high ? f.amount_home : 0);
   if (tx_count_ > 0) {
     f.avg_amount = mean_amount_;
-    f.amount_ratio = mean_amount_ > 0 ? f.amount / mean_amount_ : 1;
-    if (tx_count_ >= 2) {
+    f.amount_ratio = m.known && mean_amount_ > 0
+                       ? f.amount_home / mean_amount_ : 1;
+    if (tx_count_ >= 2 && m.known) {
       auto sd = std::max(std::sqrt(var_log_), min_log_stddev);
-      f.amount_z = (std::log1p(f.amount) - mean_log_) / sd;
+      f.amount_z = (std::log1p(f.amount_home) - mean_log_) / sd;
     }
     f.new_device = !tx.device_id.empty() && !knows_device(tx.device_id);
     f.known_devices = device_count_;
     f.new_country = !tx.country.empty() && !knows_country(tx.country);
+  }
+  f.usual_daily_spend = usual_daily_spend();
+  if (f.usual_daily_spend > 0) {
+    f.spend_velocity_1h = f.sum_1h / f.usual_daily_spend;
+    f.spend_velocity_24h = f.sum_24h / f.usual_daily_spend;
   }
   auto home = home_index();
   if (home >= 0) {
@@ -93,38 +137,49 @@ features card_state::features_for(const transaction& tx) const {
   return f;
 }
 
-void card_state::count_attempt(const transaction& tx) {
+// An attempt in an unknown currency counts, without its amount.
+void card_state::count_attempt(const transaction& tx, const money& m) {
   auto t = tx.event_time_ms;
-  w1m_.add(t, tx.amount_minor);
-  w1h_.add(t, tx.amount_minor);
-  w24h_.add(t, tx.amount_minor);
-  if (is_probe(tx, major_units(tx)))
-    probes_10m_.add(t, tx.amount_minor);
+  w1m_.add(t, m.home_minor);
+  w1h_.add(t, m.home_minor);
+  w24h_.add(t, m.home_minor);
+  if (m.known && is_probe(tx, m.amount_home))
+    probes_10m_.add(t, m.home_minor);
+  if (is_cp_high(tx, m))
+    cp_high_1h_.add(t, m.home_minor);
   if (t >= last_event_ms_)
     last_event_ms_ = t;
 }
 
-void card_state::apply_unapproved(const transaction& tx) {
-  count_attempt(tx);
+void card_state::apply_unapproved(const transaction& tx, const rates& fx) {
+  count_attempt(tx, price(tx, fx));
 }
 
-void card_state::apply(const transaction& tx) {
+void card_state::apply(const transaction& tx, const rates& fx) {
   auto t = tx.event_time_ms;
-  auto amount = major_units(tx);
-  count_attempt(tx);
+  auto m = price(tx, fx);
+  count_attempt(tx, m);
+  if (home_currency_[0] == 0 && m.known)
+    home_currency_ = m.home->code;
   if (tx.has_location && (!has_location_ || t >= last_located_ms_)) {
     has_location_ = true;
     last_lat_ = tx.lat;
     last_lon_ = tx.lon;
     last_located_ms_ = t;
   }
-  // spending profile
-  double alpha = tx_count_ < profile_horizon ? 1.0 / (tx_count_ + 1.0)
-                                             : 1.0 / profile_horizon;
-  mean_amount_ += alpha * (amount - mean_amount_);
-  double delta = std::log1p(amount) - mean_log_;
-  mean_log_ += alpha * delta;
-  var_log_ = (1 - alpha) * (var_log_ + alpha * delta * delta);
+  // spending profile, in the home currency: an amount it cannot convert
+  // teaches it nothing
+  if (m.known) {
+    auto amount = m.amount_home;
+    double alpha = tx_count_ < profile_horizon ? 1.0 / (tx_count_ + 1.0)
+                                               : 1.0 / profile_horizon;
+    mean_amount_ += alpha * (amount - mean_amount_);
+    double delta = std::log1p(amount) - mean_log_;
+    mean_log_ += alpha * delta;
+    var_log_ = (1 - alpha) * (var_log_ + alpha * delta * delta);
+  }
+  if (tx_count_ == 0 || t < first_event_ms_)
+    first_event_ms_ = t;
   if (tx_count_ < UINT32_MAX)
     ++tx_count_;
   // devices: a bounded ring, the oldest one forgotten first
@@ -155,6 +210,25 @@ void card_state::apply(const transaction& tx) {
     if (country_counts_[at] < UINT16_MAX)
       ++country_counts_[at];
   }
+}
+
+double card_state::usual_daily_spend() const {
+  if (tx_count_ < min_spend_history)
+    return 0;
+  auto days = std::max(1.0, static_cast<double>(last_event_ms_
+                                                - first_event_ms_)
+                              / day_ms);
+  return mean_amount_ * (tx_count_ / days);
+}
+
+double card_state::typical_amount() const {
+  return std::expm1(mean_log_);
+}
+
+std::string card_state::home_currency() const {
+  if (home_currency_[0] == 0)
+    return {};
+  return std::string{home_currency_.data(), home_currency_.size()};
 }
 
 double card_state::amount_stddev() const {
@@ -205,6 +279,8 @@ card_summary card_state::summary() const {
   s.device_count = device_count_;
   s.country_count = static_cast<std::uint32_t>(country_count());
   s.home_country = home_country();
+  s.home_currency = home_currency();
+  s.usual_daily_spend = usual_daily_spend();
   if (tx_count_ > 0) {
     s.count_1h = w1h_.at(last_event_ms_).count;
     s.count_24h = w24h_.at(last_event_ms_).count;

@@ -31,11 +31,19 @@ public:
     out.reasons.clear();
     impossible_travel(f, out);
     card_testing(f, out);
-    new_device_far_away(f, out);
-    new_device_amount(f, out);
-    new_country_amount(f, out);
-    amount_spike(f, out);
+    // Rules on amounts only when the amounts could be converted, as the
+    // compiler guards every rule that reads one (rule_compiler.cpp).
+    if (f.currency_known) {
+      new_device_far_away(f, out);
+      new_device_amount(f, out);
+      new_country_amount(f, out);
+      amount_spike(f, out);
+    }
     velocity_spike(f, out);
+    if (f.currency_known)
+      card_present_spree(f, out);
+    else
+      out.reasons.push_back(unknown_currency_reason(f));
     settle(out, limits_);
   }
 
@@ -77,7 +85,7 @@ private:
   // impossible_travel starts at, well beyond city-level IP geolocation.
   static void new_device_far_away(const features& f, evaluation& out) {
     constexpr double min_km = 300;
-    bool probe = !f.card_present && f.amount <= small_amount;
+    bool probe = !f.card_present && f.amount_home <= small_amount;
     if (f.new_device && (f.known_devices > 0 || probe)
         && f.has_previous_location && f.distance_km > min_km)
       add_score(out, make_reason(
@@ -139,6 +147,24 @@ private:
                                  f.count_1h, per_hour, 40));
   }
 
+  // A stolen card's thief buys expensive goods in shop after shop: in an
+  // hour, several card-present purchases each far above what the card
+  // usually pays, together well over what it spends in a usual day.
+  static void card_present_spree(const features& f, evaluation& out) {
+    constexpr double purchases = 3;
+    constexpr double velocity = 2;
+    if (f.card_present && f.cp_high_count_1h >= purchases
+        && f.spend_velocity_1h >= velocity)
+      add_score(out, make_reason(
+                       "card_present_spree",
+                       say("%u card-present purchases of at least %.0fx the "
+                           "card's typical amount in an hour (%.2f, %.1fx its "
+                           "usual daily spend), limit %.0f",
+                           f.cp_high_count_1h, high_value_ratio,
+                           f.cp_high_sum_1h, f.spend_velocity_1h, purchases),
+                       f.cp_high_count_1h, purchases, 80));
+  }
+
   std::string version_ = "default-1";
   thresholds limits_;
 };
@@ -154,6 +180,16 @@ void force_action(evaluation& out, action a, reason r) {
   if (static_cast<int>(a) > static_cast<int>(out.action))
     out.action = a;
   out.reasons.push_back(std::move(r));
+}
+
+reason unknown_currency_reason(const features& f) {
+  reason r;
+  r.rule = "unknown_currency";
+  r.detail = "rules on amounts skipped: the rates do not know "
+             + std::string{f.currency.empty() ? std::string_view{"\"\""}
+                                              : f.currency}
+             + " or the card's home currency";
+  return r;
 }
 
 void settle(evaluation& out, const thresholds& t) {

@@ -1,6 +1,9 @@
 // What the rules see: one transaction set against its card's history.
-// Amounts are in major units of the transaction's currency; velocity
-// features include the transaction being scored.
+// `amount` is in major units of the transaction's currency; every other
+// amount (amount_home, sums, the profile) is in major units of the card's
+// home currency (models/card_state.hpp says which that is), converted with
+// the rates table (models/rates.hpp). Velocity features include the
+// transaction being scored.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,12 @@ struct features {
   std::uint32_t mcc = 0;
   char country[3] = {0, 0, 0};
   bool card_present = true;
+  // Both the transaction's currency and the card's home currency are in
+  // the rates table. When not, the amounts below mean nothing: rules that
+  // read them are skipped and the decision says `unknown_currency`.
+  bool currency_known = true;
+  bool foreign_currency = false;  // not the card's home currency
+  double amount_home = 0;         // the amount in the home currency
 
   // history size, before this transaction
   std::uint32_t tx_count = 0;
@@ -38,10 +47,22 @@ struct features {
   double sum_24h = 0;
   std::uint32_t small_cnp_count_10m = 0;  // card-not-present, <= small_amount
 
+  // card-present purchases of at least high_value_ratio times the card's
+  // typical amount (card_state::typical_amount), over the last hour, this
+  // one included: a stolen card's spree
+  std::uint32_t cp_high_count_1h = 0;
+  double cp_high_sum_1h = 0;
+
   // spending profile, before this transaction
   double avg_amount = 0;   // mean amount
   double amount_ratio = 1; // amount / avg_amount (1 without history)
   double amount_z = 0;     // z-score of log(amount) against the profile
+  // what the card spends in a usual day (its average amount times its
+  // transactions a day), and the last hour's and day's sums against it
+  // (0 while the card has fewer than min_spend_history transactions)
+  double usual_daily_spend = 0;
+  double spend_velocity_1h = 0;   // sum_1h / usual_daily_spend
+  double spend_velocity_24h = 0;  // sum_24h / usual_daily_spend
 
   // devices and countries
   bool new_device = false;   // has a device the card never used
@@ -55,10 +76,19 @@ struct features {
   std::string_view device_id;
   std::string_view merchant_id;
   std::string_view ip;
+  std::string_view currency;  // ISO 4217, as the transaction gave it
 };
 
 /// A card-not-present amount at or under this (major units) counts as a
 /// probe in small_cnp_count_10m: what card testers use.
 inline constexpr double small_amount = 5.0;
+
+/// A card-present purchase of at least this many times the card's typical
+/// amount counts in cp_high_count_1h (once the card has a profile: at least
+/// min_spend_history transactions).
+inline constexpr double high_value_ratio = 2.0;
+
+/// Transactions a card must have made before its usual spend is trusted.
+inline constexpr std::uint32_t min_spend_history = 3;
 
 } // namespace fraud::models

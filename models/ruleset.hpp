@@ -48,6 +48,12 @@ void add_score(evaluation& out, reason r);
 /// Raises the action to at least `a` (hard actions never lower it).
 void force_action(evaluation& out, action a, reason r);
 
+/// The reason a decision gives when its amounts could not be converted
+/// (features::currency_known is false): the rules on amounts were skipped.
+/// Scores nothing: the transaction is neither approved on a wrong amount
+/// nor declined for its currency.
+reason unknown_currency_reason(const features& f);
+
 /// Maps the final score to an action through the thresholds, keeping any
 /// stronger action a hard rule already forced.
 void settle(evaluation& out, const thresholds& t);

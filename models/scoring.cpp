@@ -3,13 +3,14 @@
 namespace fraud::models {
 
 decision score_and_apply(card_state& state, const transaction& tx,
-                         const ruleset& rules, evaluation& scratch) {
-  auto f = state.features_for(tx);
+                         const ruleset& rules, const rates& fx,
+                         evaluation& scratch) {
+  auto f = state.features_for(tx, fx);
   rules.evaluate(f, scratch);
   if (scratch.action == action::approve)
-    state.apply(tx);
+    state.apply(tx, fx);
   else
-    state.apply_unapproved(tx);
+    state.apply_unapproved(tx, fx);
   decision d;
   d.tx_id = tx.tx_id;
   d.card_id = tx.card_id;

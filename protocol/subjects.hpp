@@ -53,10 +53,16 @@ inline constexpr const char* lists_prefix = "fraud.lists.";
 inline constexpr const char* lists_add = "fraud.lists.add";
 inline constexpr const char* lists_remove = "fraud.lists.remove";
 inline constexpr const char* lists_get = "fraud.lists.get";
+// Exchange rates, request-reply, in the rules' messages (README: Money).
+inline constexpr const char* rates_prefix = "fraud.rates.";
+inline constexpr const char* rates_set = "fraud.rates.set";
+inline constexpr const char* rates_get = "fraud.rates.get";
+inline constexpr const char* rates_history = "fraud.rates.history";
 
-/// True for the subjects whose requests change rules or lists (set,
-/// rollback, add, remove) or outcomes (fraud.labels, fraud.cases.resolve).
-/// They must carry an analyst's signature (README: Security).
+/// True for the subjects whose requests change rules, lists or rates
+/// (set, rollback, add, remove) or outcomes (fraud.labels,
+/// fraud.cases.resolve). They must carry an analyst's signature (README:
+/// Security).
 bool is_change(std::string_view subject);
 
 /// "fraud.p.<p>.*": the transactions of partition p.

@@ -7,6 +7,10 @@
 # Finally it asks the service about a few of the decisions it just made,
 # and says how to ask more.
 #
+# fraudd serves its live dashboard, /metrics and the health checks on
+# FRAUD_DEMO_HTTP_PORT (9477) on loopback: the script prints the address
+# before the replay starts, so the replay can be watched as it happens.
+#
 # Environment: FRAUD_DEMO_PORT (the nats-server port; default a free one),
 # FRAUD_DEMO_RATE (transactions per second, 10000), FRAUD_DEMO_CARDS
 # (10000), FRAUD_DEMO_DAYS (14), FRAUD_DEMO_SEED (42); FRAUD_DEMO_KEEP=1
@@ -14,6 +18,7 @@
 set -e
 BUILD=${1:-build}
 PORT=${FRAUD_DEMO_PORT:-0}
+HTTP_PORT=${FRAUD_DEMO_HTTP_PORT:-9477}
 RATE=${FRAUD_DEMO_RATE:-10000}
 CARDS=${FRAUD_DEMO_CARDS:-10000}
 DAYS=${FRAUD_DEMO_DAYS:-14}
@@ -27,7 +32,8 @@ OUT=$BUILD/demo-report.txt
 # snapshots next to it would hold the end of the last run).
 rm -f "$DB" "$DB-wal" "$DB-shm" "$BUILD/demo-cards.db" \
   "$BUILD/demo-cards.db-wal" "$BUILD/demo-cards.db-shm"
-"$BUILD/service/fraudd" --nats-port "$PORT" --db "$DB" >"$LOG" 2>&1 &
+"$BUILD/service/fraudd" --nats-port "$PORT" --db "$DB" \
+  --metrics-port "$HTTP_PORT" >"$LOG" 2>&1 &
 FRAUDD=$!
 stop() {
   kill -TERM "$FRAUDD" 2>/dev/null && wait "$FRAUDD" 2>/dev/null || true
@@ -39,7 +45,8 @@ for i in $(seq 100); do
   grep -q "fraudd: ready" "$LOG" && break
   if ! kill -0 "$FRAUDD" 2>/dev/null; then
     cat "$LOG"
-    echo "demo: fraudd did not start" >&2
+    echo "demo: fraudd did not start (is port $HTTP_PORT taken? set" \
+      "FRAUD_DEMO_HTTP_PORT)" >&2
     exit 1
   fi
   sleep 0.1
@@ -51,10 +58,13 @@ if [ -z "$URL" ]; then
   exit 1
 fi
 PORT=${URL##*:}
+DASHBOARD=$(sed -n 's/^fraudd: metrics on .*, dashboard on \(http:[^ ]*\)$/\1/p' "$LOG")
 CTL="$BUILD/service/fraudctl --nats $URL"
 echo "== fraudd is ready on $URL (log: $LOG, decisions: $DB)"
 echo "   its nats-server lets in only the keys in $BUILD/demo-credentials;"
 echo "   fraudctl and fraud-sim on this machine find them by themselves"
+echo "== dashboard: $DASHBOARD   (open it now to watch the replay;"
+echo "   Prometheus metrics: ${DASHBOARD}metrics, probes: ${DASHBOARD}readyz)"
 
 "$BUILD/simulator/fraud-sim" run --cards "$CARDS" --days "$DAYS" \
   --seed "$SEED" --nats "$URL" --rate "$RATE" \
@@ -89,9 +99,10 @@ To ask the service about its decisions:
   $CTL stats                       # counts, latency, rule hits
 EOF
 if [ "${FRAUD_DEMO_KEEP:-0}" = 1 ]; then
-  echo "fraudd keeps running (pid $FRAUDD); stop it with: kill $FRAUDD"
+  echo "fraudd keeps running (pid $FRAUDD), its dashboard on $DASHBOARD;"
+  echo "stop it with: kill $FRAUDD"
 else
-  echo "fraudd has stopped; FRAUD_DEMO_KEEP=1 make demo leaves it running, or"
-  echo "start it again on the same decisions with:"
-  echo "  $BUILD/service/fraudd --nats-port $PORT --db $DB"
+  echo "fraudd has stopped, and its dashboard with it; FRAUD_DEMO_KEEP=1 make"
+  echo "demo leaves both running, or start it again on the same decisions with:"
+  echo "  $BUILD/service/fraudd --nats-port $PORT --db $DB --metrics-port $HTTP_PORT"
 fi

@@ -71,6 +71,10 @@ void declare_options(CLI::App& app, config& cfg) {
   app.add_option("--rules", cfg.rules_path,
                  "rule file to run (README: Rules); without it the rules "
                  "that ran last, or the built-in default rules");
+  app.add_option("--rates", cfg.rates_path,
+                 "exchange rates to convert amounts with (README: Money in "
+                 "the card's currency); without it the rates used last, or "
+                 "the built-in ones");
   app.add_option("--retention-days", cfg.retention_days,
                  "purge decisions older than this many days (0: keep)")
     ->capture_default_str()
@@ -160,6 +164,25 @@ void declare_options(CLI::App& app, config& cfg) {
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error",
                            "critical", "off"}));
+  app.add_option("--log-format", cfg.log_format,
+                 "log lines as text, or as one JSON object a line (time, "
+                 "level, component, message) for log shippers")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--metrics-port", cfg.metrics_port,
+                 "serve /metrics (Prometheus), /healthz, /readyz and the "
+                 "dashboard over HTTP on this port (0: off)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-address", cfg.metrics_address,
+                 "address the HTTP listener binds (0.0.0.0: every "
+                 "interface; nothing on it asks who you are)")
+    ->capture_default_str();
+  app.add_option("--dashboard", cfg.dashboard,
+                 "serve the live dashboard and its JSON feed on the "
+                 "--metrics-port listener (false: only /metrics and the "
+                 "health checks)")
+    ->capture_default_str();
   declare_limit_options(app, cfg.limits);
   auto* c = app.add_option_group(
     "Cluster", "several fraudd share the cards over a NATS cluster with "

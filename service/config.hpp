@@ -53,6 +53,7 @@ struct config {
   std::string db_path = "fraud.db";
   std::uint64_t db_check_max_mb = 1024;  // quick_check at start up to this size
   std::string rules_path;
+  std::string rates_path;  // "" = the rates used last (built-in at first)
   double rules_budget_us = 50;  // a ruleset costing more is refused  // "" = the rules that ran last (default at first)
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
@@ -79,6 +80,12 @@ struct config {
 
   // operations
   std::string log_level = "info";  // trace debug info warn error critical off
+  std::string log_format = "text";  // text | json (one object a line)
+  // The HTTP listener (README: Metrics, Health, Dashboard): off unless a
+  // port is given; loopback unless told otherwise.
+  int metrics_port = 0;  // 0: off
+  std::string metrics_address = "127.0.0.1";
+  bool dashboard = true;  // the page and its feed beside /metrics
 
   // what one request may cost (README: Limits)
   request_limits limits;

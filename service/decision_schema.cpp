@@ -118,6 +118,30 @@ ALTER TABLE list_entries ADD COLUMN signer TEXT NOT NULL DEFAULT '';
 ALTER TABLE list_changes ADD COLUMN signer TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: exchange rates that change at run time (issue 15), kept like
+// the rules: every rates text ever used, who set it (and who signed) and
+// why, and when each started being used (service/live_rates.hpp).
+const char* schema_v6 = R"sql(
+CREATE TABLE rate_versions (
+  version INTEGER PRIMARY KEY,
+  text TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  currencies INTEGER NOT NULL,
+  signer TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rate_activations (
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL REFERENCES rate_versions(version),
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  activated_at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  signer TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 // Version 7: what was learnt after the decision (issue 16). A case for
 // every REVIEW decision, opened by the store as it writes the decision
 // (and here for the REVIEW decisions already stored); the labels sent on
@@ -207,6 +231,8 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v4);
     case 5:
       return db.exec(schema_v5);
+    case 6:
+      return db.exec(schema_v6);
     case 7:
       return db.exec(schema_v7);
   }

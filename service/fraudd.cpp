@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   fraud::log::configure_logging(cfg.log_level);
+  fraud::log::configure_log_format(cfg.log_format);
   // libprotobuf logs a line per bad string field: input can trigger it.
   fraud::protocol::set_protobuf_log_handler([](const std::string& message) {
     FRAUD_LOG_LIMITED(6, warn, "protobuf", "{}", message);
@@ -64,6 +65,11 @@ int main(int argc, char** argv) {
     std::printf("fraudd: credentials for the local server (scorer, "
                 "authoriser, analyst, viewer) in %s\n",
                 service.credentials_dir().c_str());
+  // Before the ready line, so that a script that waits for that one finds
+  // this one too.
+  if (auto http = service.http_url(); !http.empty())
+    std::printf("fraudd: metrics on %smetrics%s\n", http.c_str(),
+                cfg.dashboard ? (", dashboard on " + http).c_str() : "");
   std::printf("fraudd: ready on %s, ", redact_url(service.nats_url()).c_str());
   if (auto c = service.cluster()) {
     std::printf("cluster instance %s: partitions of %d by lease in %s\n",
@@ -76,12 +82,18 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
   std::fflush(stdout);
+  FRAUD_LOG(info, "fraudd", "started as {} on {}{}", service.instance_id(),
+            redact_url(service.nats_url()),
+            service.http_url().empty() ? ""
+                                       : ", HTTP on " + service.http_url());
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
     if (auto err = service.reload_analyst_keys())
       FRAUD_LOG(err, "fraudd", "SIGHUP: {}; the analyst keys in use stay",
                 fraud::to_string(err));
   }
+  FRAUD_LOG(info, "fraudd", "{}: draining, then stopping",
+            service.failure() ? "failure" : sig == SIGINT ? "SIGINT" : "SIGTERM");
   std::printf("fraudd: %s received, draining\n",
               service.failure() ? "failure"
               : sig == SIGINT   ? "SIGINT"
@@ -112,5 +124,7 @@ int main(int argc, char** argv) {
     FRAUD_LOG(err, "fraudd", "unclean stop: {}", fraud::to_string(err));
     return 1;
   }
+  FRAUD_LOG(info, "fraudd", "stopped: received {}, decided {}, rejected {}",
+            s.received.get(), s.decided(), s.rejected());
   return 0;
 }

@@ -26,6 +26,18 @@ double latency_histogram::value_of(int i) {
   return base + (sub + 0.5) * width;
 }
 
+std::uint64_t latency_histogram::last_of(int i) {
+  if (i >= buckets - 1)
+    return UINT64_MAX;
+  int magnitude = i / sub_buckets;
+  int sub = i % sub_buckets;
+  if (magnitude == 0)
+    return static_cast<std::uint64_t>(sub);
+  auto base = std::uint64_t{1} << (magnitude + sub_bits - 1);
+  auto width = std::uint64_t{1} << (magnitude - 1);
+  return base + (static_cast<std::uint64_t>(sub) + 1) * width - 1;
+}
+
 latency_histogram::snapshot_type latency_histogram::snapshot() const {
   snapshot_type s;
   for (int i = 0; i < buckets; ++i)

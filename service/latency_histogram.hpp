@@ -45,6 +45,9 @@ public:
   static int index(std::uint64_t v);
   /// The middle of a bucket's range.
   static double value_of(int index);
+  /// The largest value a bucket holds (the last bucket: every larger one
+  /// too, so UINT64_MAX).
+  static std::uint64_t last_of(int index);
 
 private:
   std::array<std::atomic<std::uint64_t>, buckets> counts_{};

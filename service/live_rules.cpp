@@ -71,42 +71,11 @@ live_rules::~live_rules() {
   leave_cluster();
 }
 
-fraud::expected<live_rules::start_choice>
+fraud::expected<start_choice>
 live_rules::choose(const std::string& rules_file) {
-  start_choice c;
-  c.who = signature{"fraudd", "", wall_ms(), ""};
-  if (!rules_file.empty()) {
-    std::ifstream in{rules_file};
-    if (!in)
-      return make_error(ec::config_error, "cannot read --rules " + rules_file);
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    c.text = buf.str();
-    c.who.reason = "--rules " + rules_file + " at start";
-  } else if (auto last = store_->last_activation(); !last) {
-    return last.error();
-  } else if (*last) {
-    auto v = store_->version((*last)->version);
-    if (!v)
-      return v.error();
-    if (!*v)
-      return make_error(ec::store_error, "the running rule version "
-                                           + std::to_string((*last)->version)
-                                           + " is missing");
-    c.version = (*v)->version;
-    c.text = (*v)->text;
-    c.ran_last = true;
-  } else {
-    c.text = std::string{models::rules::default_rules_text()};
-    c.who.reason = "the built-in default ruleset";
-  }
-  if (c.version == 0) {
-    auto found = store_->find_text(c.text);
-    if (!found)
-      return found.error();
-    c.version = *found;
-  }
-  return c;
+  return choose_start(*store_, rules_file, "--rules",
+                      models::rules::default_rules_text(),
+                      "the built-in default ruleset", "rule version");
 }
 
 fraud::error live_rules::start(const std::string& rules_file) {
@@ -123,22 +92,10 @@ fraud::error live_rules::start(const std::string& rules_file) {
                       (rules_file.empty() ? version_name(c->version)
                                           : rules_file)
                         + " does not compile:" + describe_errors(compiled.errors));
-  if (!c->ran_last) {
-    if (c->version == 0) {
-      auto added = store_->add_version(
-        c->text, static_cast<std::uint32_t>(compiled.program->rules.size()),
-        c->who);
-      if (!added)
-        return added.error();
-      c->version = *added;
-    }
-    auto last = store_->last_activation();
-    if (!last)
-      return last.error();
-    if (!*last || (*last)->version != c->version)
-      if (auto err = store_->activate(c->version, "start", c->who))
-        return err;
-  }
+  if (auto err = keep_start(
+        *store_, *c,
+        static_cast<std::uint32_t>(compiled.program->rules.size())))
+    return err;
   if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
     return with_context(err, rules_file.empty() ? version_name(c->version)
                                                 : rules_file);
@@ -223,20 +180,12 @@ std::uint64_t live_rules::running() const {
 }
 
 protocol::rules_version live_rules::info(const stored_version& v) const {
-  return protocol::rules_version{v.version,       version_name(v.version),
-                                 v.author,        v.reason,
-                                 v.created_at_ms, v.rules,
-                                 v.version == version_, v.signer};
+  return version_info(v, version_name(v.version), version_);
 }
 
 protocol::rules_change_reply live_rules::running_reply() {
-  protocol::rules_change_reply out;
-  auto v = store_->version(version_);
-  if (!v)
-    out.error = v.error();
-  else if (*v)
-    out.version = info(**v);
-  return out;
+  return service::running_reply(*store_, version_,
+                                [&](auto& v) { return info(v); });
 }
 
 protocol::rules_change_reply
@@ -367,42 +316,15 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
 protocol::rules_get_reply
 live_rules::get(const protocol::rules_get_request& r) {
   std::lock_guard<std::mutex> guard{mtx_};
-  protocol::rules_get_reply out;
-  auto v = store_->version(r.version == 0 ? version_ : r.version);
-  if (!v)
-    out.error = v.error();
-  else if (!*v)
-    out.error = fraud::error::in_field(fraud::ec::not_found,
-                                     "version",
-                                     "there is no rule version "
-                                       + std::to_string(r.version));
-  else {
-    out.version = info(**v);
-    out.text = (*v)->text;
-  }
-  return out;
+  return get_reply(*store_, r.version, version_,
+                   [&](auto& v) { return info(v); }, "rule version");
 }
 
 protocol::rules_history_reply
 live_rules::history(const protocol::rules_history_request& r) {
   std::lock_guard<std::mutex> guard{mtx_};
-  protocol::rules_history_reply out;
-  auto versions = store_->versions(r.limit);
-  auto activations = store_->activations(r.limit);
-  if (!versions) {
-    out.error = versions.error();
-    return out;
-  }
-  if (!activations) {
-    out.error = activations.error();
-    return out;
-  }
-  for (auto& v : *versions)
-    out.versions.push_back(info(v));
-  for (auto& a : *activations)
-    out.activations.push_back(protocol::rules_activation{
-      a.version, a.author, a.reason, a.activated_at_ms, a.kind, a.signer});
-  return out;
+  return history_reply(*store_, r.limit,
+                       [&](const stored_version& v) { return info(v); });
 }
 
 protocol::list_change_reply

@@ -129,13 +129,7 @@ private:
   fraud::error affordable(const models::ruleset& candidate) const;
 
   // What runs at start without a cluster: --rules, else what ran last,
-  // else the default. `version` is 0 for a text not kept yet.
-  struct start_choice {
-    std::string text;
-    std::uint64_t version = 0;
-    bool ran_last = false;  // what ran last: no new activation
-    signature who;
-  };
+  // else the default (rules_db.hpp: choose_start).
   fraud::expected<start_choice> choose(const std::string& rules_file);
   fraud::error start(const std::string& rules_file);
   static std::string

@@ -459,16 +459,43 @@ void partition_owner::collect_writes() {
       ++counts_.renewal_failures;
     }
     if (kv_taken(r.error)) {
-      // Refused for its revision: by another's write, or by one of ours
-      // the watch has shown since (a renewal that timed out here but was
-      // written): then the next tick renews on that revision.
-      if (!(l.revision > r.last && l.owner == incarnation_))
+      // Refused for its revision: by another's write, or by one of ours (a
+      // renewal that timed out here but was written). The watch may not
+      // have shown that write yet (it lags while a server is down), so
+      // the key itself decides: ours, its revision is adopted and the next
+      // tick renews on it; another's, the partition is lost.
+      // A key that cannot be read now is left to its deadline.
+      if (!(l.revision > r.last && l.owner == incarnation_)
+          && key_says(p, r.last) == key_verdict::theirs)
         lose(p, "taken by another instance");
       continue;
     }
     FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal failed ({}); "
                       "retrying until its deadline", p, to_string(r.error));
   }
+}
+
+partition_owner::key_verdict
+partition_owner::key_says(int p, std::uint64_t refused_last) {
+  auto current = bucket_->get(partition_key(p));
+  if (!current && current.error().code() == ec::not_found)
+    return key_verdict::theirs;  // expired: claimed again, if still free
+  if (!current) {
+    FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal refused and "
+                      "the lease unreadable ({}); retrying until its "
+                      "deadline", p, to_string(current.error()));
+    return key_verdict::unknown;
+  }
+  if (current->value != incarnation_ || current->revision <= refused_last)
+    return key_verdict::theirs;
+  auto& l = leases_[static_cast<std::size_t>(p)];
+  std::lock_guard<std::mutex> guard{mtx_};
+  l.revision = std::max(l.revision, current->revision);
+  l.owner = incarnation_;
+  FRAUD_LOG_LIMITED(6, info, "cluster", "partition {}: a renewal that timed "
+                    "out was written (revision {}); renewing on it", p,
+                    current->revision);
+  return key_verdict::ours;
 }
 
 void partition_owner::await_writes(int p) {

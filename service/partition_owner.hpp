@@ -155,6 +155,9 @@ private:
   void tick(std::int64_t now);
   void renew(int p);            // sent, not waited for
   void collect_writes();        // the answers to claims and renewals
+  // Whose a lease is, read from the bucket when a renewal was refused.
+  enum class key_verdict { ours, theirs, unknown };
+  key_verdict key_says(int p, std::uint64_t refused_last);
   void await_writes(int p);     // until p's claim or renewal is answered
   int write_wait_ms() const;    // how long a write may go unanswered
   void check_deadlines();

@@ -1,5 +1,9 @@
 #include "service/rules_db.hpp"
 
+#include <fstream>
+#include <sstream>
+
+#include "service/client/clock.hpp"
 #include "service/decision_schema.hpp"
 
 namespace fraud::service {
@@ -40,13 +44,38 @@ fraud::error each_row(sqlite_connection& db, sqlite_statement& st, const char* w
 } // namespace
 
 fraud::expected<std::unique_ptr<rules_db>>
-rules_db::open(const std::string& path) {
+rules_db::open(const std::string& path, versioned kind) {
   auto db = open_migrated(path);
   if (!db)
     return db.error();
   std::unique_ptr<rules_db> self{new rules_db};
   self->db_ = std::move(*db);
+  self->kind_ = kind;
   return self;
+}
+
+std::string rules_db::sql(std::string_view text) const {
+  // The rates' tables are the rules' under other names (schema step 6).
+  bool rates = kind_ == versioned::rates;
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    auto brace = text.find('{', i);
+    if (brace == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, brace - i));
+    auto end = text.find('}', brace);
+    auto name = text.substr(brace + 1, end - brace - 1);
+    if (name == "versions")
+      out += rates ? "rate_versions" : "rule_versions";
+    else if (name == "activations")
+      out += rates ? "rate_activations" : "rule_activations";
+    else
+      out += rates ? "currencies" : "rules";  // {count}
+    i = end + 1;
+  }
+  return out;
 }
 
 fraud::error rules_db::run(sqlite_statement& st, const char* what) {
@@ -58,9 +87,9 @@ fraud::error rules_db::run(sqlite_statement& st, const char* what) {
 fraud::expected<std::uint64_t> rules_db::add_version(const std::string& text,
                                                       std::uint32_t rules,
                                                       const signature& who) {
-  auto st = db_->prepare("INSERT INTO rule_versions(text, author, reason, "
-                         "created_at_ms, rules, signer) VALUES "
-                         "(?, ?, ?, ?, ?, ?)");
+  auto st = db_->prepare(sql("INSERT INTO {versions}(text, author, reason, "
+                             "created_at_ms, {count}, signer) VALUES "
+                             "(?, ?, ?, ?, ?, ?)"));
   if (!st)
     return st.error();
   st->bind(1, text);
@@ -78,9 +107,9 @@ fraud::error rules_db::add_version_as(std::uint64_t version,
                                       const std::string& text,
                                       std::uint32_t rules,
                                       const signature& who) {
-  auto st = db_->prepare("INSERT INTO rule_versions(version, text, author, "
-                         "reason, created_at_ms, rules, signer) VALUES "
-                         "(?, ?, ?, ?, ?, ?, ?)");
+  auto st = db_->prepare(sql("INSERT INTO {versions}(version, text, author, "
+                             "reason, created_at_ms, {count}, signer) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   if (!st)
     return st.error();
   st->bind(1, static_cast<std::int64_t>(version));
@@ -94,7 +123,8 @@ fraud::error rules_db::add_version_as(std::uint64_t version,
 }
 
 fraud::expected<std::uint64_t> rules_db::max_version() {
-  auto st = db_->prepare("SELECT coalesce(max(version), 0) FROM rule_versions");
+  auto st = db_->prepare(
+    sql("SELECT coalesce(max(version), 0) FROM {versions}"));
   if (!st)
     return st.error();
   std::uint64_t out = 0;
@@ -109,9 +139,9 @@ fraud::expected<std::uint64_t> rules_db::max_version() {
 fraud::error rules_db::activate(std::uint64_t version,
                                  const std::string& kind,
                                  const signature& who) {
-  auto st = db_->prepare("INSERT INTO rule_activations(version, author, "
-                         "reason, activated_at_ms, kind, signer) VALUES "
-                         "(?, ?, ?, ?, ?, ?)");
+  auto st = db_->prepare(sql("INSERT INTO {activations}(version, author, "
+                             "reason, activated_at_ms, kind, signer) VALUES "
+                             "(?, ?, ?, ?, ?, ?)"));
   if (!st)
     return st.error();
   st->bind(1, static_cast<std::int64_t>(version));
@@ -125,9 +155,9 @@ fraud::error rules_db::activate(std::uint64_t version,
 
 fraud::expected<std::optional<stored_version>>
 rules_db::version(std::uint64_t v) {
-  auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
-                         "rules, signer, text FROM rule_versions WHERE "
-                         "version = ?");
+  auto st = db_->prepare(sql("SELECT version, author, reason, "
+                             "created_at_ms, {count}, signer, text FROM "
+                             "{versions} WHERE version = ?"));
   if (!st)
     return st.error();
   st->bind(1, static_cast<std::int64_t>(v));
@@ -139,8 +169,8 @@ rules_db::version(std::uint64_t v) {
 }
 
 fraud::expected<std::uint64_t> rules_db::find_text(const std::string& text) {
-  auto st = db_->prepare("SELECT max(version) FROM rule_versions WHERE "
-                         "text = ?");
+  auto st = db_->prepare(
+    sql("SELECT max(version) FROM {versions} WHERE text = ?"));
   if (!st)
     return st.error();
   st->bind(1, text);
@@ -164,9 +194,9 @@ rules_db::last_activation() {
 
 fraud::expected<std::vector<stored_version>>
 rules_db::versions(std::uint32_t limit) {
-  auto st = db_->prepare("SELECT version, author, reason, created_at_ms, "
-                         "rules, signer FROM rule_versions ORDER BY version "
-                         "DESC LIMIT ?");
+  auto st = db_->prepare(sql("SELECT version, author, reason, "
+                             "created_at_ms, {count}, signer FROM {versions} "
+                             "ORDER BY version DESC LIMIT ?"));
   if (!st)
     return st.error();
   st->bind(1, std::int64_t{limit});
@@ -180,9 +210,9 @@ rules_db::versions(std::uint32_t limit) {
 
 fraud::expected<std::vector<stored_activation>>
 rules_db::activations(std::uint32_t limit) {
-  auto st = db_->prepare("SELECT version, author, reason, activated_at_ms, "
-                         "kind, signer FROM rule_activations ORDER BY id DESC "
-                         "LIMIT ?");
+  auto st = db_->prepare(sql("SELECT version, author, reason, "
+                             "activated_at_ms, kind, signer FROM "
+                             "{activations} ORDER BY id DESC LIMIT ?"));
   if (!st)
     return st.error();
   st->bind(1, std::int64_t{limit});
@@ -296,6 +326,75 @@ rules_db::list_entries(const std::string& list, const std::string& cursor,
   if (rc != SQLITE_DONE)
     return db_->error("reading a list");
   return out;
+}
+
+protocol::rules_version version_info(const stored_version& v,
+                                     std::string name,
+                                     std::uint64_t running) {
+  return protocol::rules_version{v.version,       std::move(name),
+                                 v.author,        v.reason,
+                                 v.created_at_ms, v.rules,
+                                 v.version == running, v.signer};
+}
+
+fraud::expected<start_choice> choose_start(rules_db& store,
+                                           const std::string& file,
+                                           const std::string& option,
+                                           std::string_view builtin,
+                                           const std::string& builtin_name,
+                                           const std::string& what) {
+  start_choice c;
+  c.who = signature{"fraudd", "", wall_ms(), ""};
+  if (!file.empty()) {
+    std::ifstream in{file};
+    if (!in)
+      return make_error(ec::config_error, "cannot read " + option + " " + file);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    c.text = buf.str();
+    c.who.reason = option + " " + file + " at start";
+  } else if (auto last = store.last_activation(); !last) {
+    return last.error();
+  } else if (*last) {
+    auto v = store.version((*last)->version);
+    if (!v)
+      return v.error();
+    if (!*v)
+      return make_error(ec::store_error, "the running " + what + " "
+                                           + std::to_string((*last)->version)
+                                           + " is missing");
+    c.version = (*v)->version;
+    c.text = (*v)->text;
+    c.ran_last = true;
+  } else {
+    c.text = std::string{builtin};
+    c.who.reason = builtin_name;
+  }
+  if (c.version == 0) {
+    auto found = store.find_text(c.text);
+    if (!found)
+      return found.error();
+    c.version = *found;
+  }
+  return c;
+}
+
+fraud::error keep_start(rules_db& store, start_choice& c,
+                        std::uint32_t count) {
+  if (c.ran_last)
+    return {};
+  if (c.version == 0) {
+    auto added = store.add_version(c.text, count, c.who);
+    if (!added)
+      return added.error();
+    c.version = *added;
+  }
+  auto last = store.last_activation();
+  if (!last)
+    return last.error();
+  if (!*last || (*last)->version != c.version)
+    return store.activate(c.version, "start", c.who);
+  return {};
 }
 
 } // namespace fraud::service

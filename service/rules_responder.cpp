@@ -49,12 +49,13 @@ void log_change(const char* what, const protocol::rules_change_reply& r,
 
 rules_responder::rules_responder(natsConnection* conn, live_rules& rules,
                                  actors::counters& stats, std::string db_path,
-                                 change_verifier& verifier)
+                                 change_verifier& verifier, live_rates* rates)
   : conn_(conn),
     rules_(rules),
     stats_(stats),
     db_path_(std::move(db_path)),
-    verifier_(verifier) {
+    verifier_(verifier),
+    rates_(rates) {
 }
 
 fraud::expected<std::string> rules_responder::signer_of(natsMsg* msg) {
@@ -81,8 +82,11 @@ fraud::error rules_responder::start() {
     return db.error();
   shadow_ = std::move(*db);
   reply_bytes_ = reply_budget(natsConnection_GetMaxPayload(conn_));
-  for (const char* prefix :
-       {protocol::subjects::rules_prefix, protocol::subjects::lists_prefix}) {
+  std::vector<const char*> prefixes{protocol::subjects::rules_prefix,
+                                    protocol::subjects::lists_prefix};
+  if (rates_ != nullptr)
+    prefixes.push_back(protocol::subjects::rates_prefix);
+  for (const char* prefix : prefixes) {
     auto h = std::make_unique<handler>();
     h->self = this;
     h->prefix = prefix;
@@ -110,6 +114,8 @@ void rules_responder::on_message(natsConnection*, natsSubscription*,
     std::string verb = natsMsg_GetSubject(msg) + h->prefix.size();
     if (h->prefix == protocol::subjects::rules_prefix)
       self.answer_rules(verb, msg);
+    else if (h->prefix == protocol::subjects::rates_prefix)
+      self.answer_rates(verb, msg);
     else
       self.answer_lists(verb, msg);
   }
@@ -249,6 +255,42 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
     error, out);
   count_limited(error);
   return static_cast<bool>(error);
+}
+
+void rules_responder::answer_rates(const std::string& verb, natsMsg* msg) {
+  std::string out;
+  bool failed = false;
+  bool rejected = false;  // a text that did not parse
+  if (verb == "set") {
+    auto signer = signer_of(msg);
+    if (!signer) {
+      protocol::rules_change_reply r;
+      r.error = signer.error();
+      protocol::encode(r, out);
+      return reply(msg, out, true);
+    }
+    failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
+      msg,
+      [&](const protocol::rules_set_request& q) {
+        auto r = rates_->set(q, *signer);
+        rejected = !r.errors.empty();
+        return r;
+      },
+      out);
+  } else if (verb == "get") {
+    failed = serve<protocol::rules_get_request, protocol::rules_get_reply>(
+      msg, [&](auto& q) { return rates_->get(q); }, out);
+  } else if (verb == "history") {
+    failed = serve<protocol::rules_history_request,
+                   protocol::rules_history_reply>(
+      msg, [&](auto& q) { return rates_->history(q); }, out);
+  } else {
+    protocol::rules_change_reply r;
+    r.error = unknown_subject(natsMsg_GetSubject(msg));
+    protocol::encode(r, out);
+    failed = true;
+  }
+  reply(msg, out, failed || rejected);
 }
 
 void rules_responder::answer_lists(const std::string& verb, natsMsg* msg) {

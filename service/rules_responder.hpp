@@ -1,13 +1,15 @@
-// Answers fraud.rules.{set,get,rollback,history,shadow} and
-// fraud.lists.{add,remove,get} over NATS request-reply.
+// Answers fraud.rules.{set,get,rollback,history,shadow},
+// fraud.lists.{add,remove,get} and fraud.rates.{set,get,history} over NATS
+// request-reply.
 //
-// Two subscriptions (fraud.rules.* and fraud.lists.*), so nats.c gives the
-// control plane two threads of its own: a rule change never waits behind
+// A subscription each (fraud.rules.*, fraud.lists.*, fraud.rates.*), so
+// nats.c gives the control plane threads of its own: a rule change never waits behind
 // scoring or queries, and scoring never waits for it (the switch is one
 // swap in the ruleset slot). Not in a queue group: every fraudd on the
 // subjects applies a change. Every request gets a reply.
 //
-// A change (rules set and rollback, lists add and remove) must be signed
+// A change (rules set and rollback, lists add and remove, rates set) must
+// be signed
 // by an analyst key fraudd trusts (service/client/signed_change.hpp): it
 // is checked before anything is decoded or compiled, refused with
 // PERMISSION_DENIED otherwise, and the verified analyst is kept with the
@@ -22,6 +24,7 @@
 
 #include "actors/counters.hpp"
 #include "service/client/signed_change.hpp"
+#include "service/live_rates.hpp"
 #include "service/live_rules.hpp"
 #include "service/shadow_queries.hpp"
 
@@ -29,10 +32,11 @@ namespace fraud::service {
 
 class rules_responder {
 public:
-  /// `rules`, `stats` and `verifier` must outlive this.
+  /// `rules`, `stats`, `verifier` and `rates` must outlive this; without
+  /// `rates`, fraud.rates.* is not answered.
   rules_responder(natsConnection* conn, live_rules& rules,
                   actors::counters& stats, std::string db_path,
-                  change_verifier& verifier);
+                  change_verifier& verifier, live_rates* rates = nullptr);
   ~rules_responder();
 
   fraud::error start();
@@ -50,6 +54,7 @@ private:
   void answer_rules(const std::string& verb, natsMsg* msg);
   bool answer_shadow(const std::string& verb, natsMsg* msg, std::string& out);
   void answer_lists(const std::string& verb, natsMsg* msg);
+  void answer_rates(const std::string& verb, natsMsg* msg);
   void reply(natsMsg* msg, const std::string& payload, bool failed);
   // Who signed a change, as "name (key)", or why it may not be made.
   fraud::expected<std::string> signer_of(natsMsg* msg);
@@ -59,6 +64,7 @@ private:
   actors::counters& stats_;
   std::string db_path_;
   change_verifier& verifier_;
+  live_rates* rates_;
   std::size_t reply_bytes_ = protocol::max_reply_bytes;  // set by start()
   std::unique_ptr<shadow_queries> shadow_;  // used on the rules thread only
   std::vector<std::unique_ptr<handler>> handlers_;

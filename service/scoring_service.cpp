@@ -37,7 +37,8 @@ scoring_service::scoring_service(config cfg)
     instance_id_(!cfg_.cluster.instance_id.empty() ? cfg_.cluster.instance_id
                  : cfg_.cluster.enabled             ? default_instance_id()
                                                     : cfg_.name),
-    rules_(models::make_default_ruleset()) {
+    rules_(models::make_default_ruleset()),
+    rates_(std::make_shared<const models::rates>(models::default_rates())) {
 }
 
 scoring_service::~scoring_service() {
@@ -49,6 +50,34 @@ std::uint64_t scoring_service::active_cards() const {
   std::uint64_t n = 0;
   for_each_ingress([&](const ingress& in) { n += in.cards().size(); });
   return n;
+}
+
+std::uint64_t scoring_service::nats_dropped() const {
+  std::uint64_t n = 0;
+  for_each_ingress([&](const ingress& in) {
+    n += static_cast<std::uint64_t>(in.dropped());
+  });
+  return n;
+}
+
+readiness_report scoring_service::readiness() const {
+  readiness_facts f;
+  f.started = started_.load();
+  f.draining = draining_.load();
+  // The connections' own callbacks count losses and returns: lock-free.
+  auto up = [](const std::unique_ptr<nats_connection>& c) {
+    return !c || c->disconnects() == c->reconnects();
+  };
+  f.nats_connected = conn_ && up(conn_) && up(stream_conn_) && up(state_conn_);
+  if (cfg_.cluster.enabled) {
+    f.subscribed = owner_live_.load() != nullptr;  // partitions by lease
+  } else {
+    std::size_t live = 0;
+    for_each_ingress([&](const ingress&) { ++live; });
+    f.subscribed = live == cfg_.subjects.size();
+  }
+  f.store_failing = stats_.store_failing.get();
+  return assess(f);
 }
 
 std::optional<cluster_status> scoring_service::cluster() const {
@@ -76,7 +105,8 @@ fraud::error scoring_service::start() {
     &scoring_service::start_ingresses,
     &scoring_service::start_responders,
     &scoring_service::start_sweeper,
-    &scoring_service::start_cluster,  // last: partitions come once all is up
+    &scoring_service::start_cluster,  // partitions come once all is up
+    &scoring_service::start_http,     // last: it reads all of the above
   };
   started_at_ms_ = wall_ms();
   for (auto s : steps) {
@@ -87,6 +117,56 @@ fraud::error scoring_service::start() {
       return err;
     }
   }
+  started_.store(true);
+  return {};
+}
+
+metrics_sources scoring_service::sources() const {
+  metrics_sources m;
+  m.stats = &stats_;
+  m.latency = &latency_;
+  m.store_queue = store_queue_.get();
+  m.snapshot_queue = snapshot_queue_.get();
+  m.queues = queues_.get();
+  m.rule_hits = [this] { return store_->rule_hits(); };
+  m.active_cards = [this] { return active_cards(); };
+  m.nats_dropped = [this] { return nats_dropped(); };
+  m.nats_links = [this] {
+    std::vector<nats_link> links;
+    auto add = [&](const char* name, const std::unique_ptr<nats_connection>& c) {
+      if (c)
+        links.push_back({name, c->disconnects(), c->reconnects(),
+                         c->slow_consumer_events()});
+    };
+    add("main", conn_);
+    add("stream", stream_conn_);
+    add("state", state_conn_);
+    return links;
+  };
+  m.ruleset_version = [this] { return rules_.get()->version(); };
+  m.ready = [this] { return readiness().ready; };
+  if (cfg_.cluster.enabled)
+    m.cluster = [this] { return cluster(); };
+  m.started_at_ms = started_at_ms_;
+  m.instance = instance_id_;
+  return m;
+}
+
+fraud::error scoring_service::start_http() {
+  if (cfg_.metrics_port == 0)
+    return {};
+  metrics_ = std::make_unique<service_metrics>(sources());
+  auto ready = [this] { return readiness(); };
+  if (cfg_.dashboard)
+    feed_ = std::make_unique<dashboard_feed>(sources(), ready, cfg_.db_path);
+  http_options o;
+  o.address = cfg_.metrics_address;
+  o.port = cfg_.metrics_port;
+  auto server = http_server::start(o, http_routes{metrics_.get(), ready,
+                                                  feed_.get()});
+  if (!server)
+    return server.error();
+  http_ = std::move(*server);
   return {};
 }
 
@@ -114,6 +194,12 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_rules() {
+  // The rates are this instance's own, in cluster mode too (live_rates.hpp).
+  auto rates = live_rates::open(cfg_.db_path, cfg_.rates_path, rates_,
+                                cfg_.limits);
+  if (!rates)
+    return rates.error();
+  live_rates_ = std::move(*rates);
   if (cfg_.cluster.enabled)
     return {};  // the rules come from the cluster's bucket (open_cluster_rules)
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
@@ -293,6 +379,7 @@ ingress_options scoring_service::ingress_defaults() const {
 fraud::error scoring_service::start_ingresses() {
   env_.sink = sink_.get();
   env_.rules = &rules_;
+  env_.rates = &rates_;
   env_.stats = &stats_;
   env_.decisions = decision_reads_.get();
   env_.decision_queue = store_queue_.get();
@@ -507,13 +594,7 @@ fraud::error scoring_service::start_responders() {
     return found;
   };
   qc.active_cards = [this] { return active_cards(); };
-  qc.nats_dropped = [this] {
-    std::uint64_t n = 0;
-    for_each_ingress([&](ingress& in) {
-      n += static_cast<std::uint64_t>(in.dropped());
-    });
-    return n;
-  };
+  qc.nats_dropped = [this] { return nats_dropped(); };
   queues_ = std::make_unique<queue_monitor>([this] {
     queue_sample s;
     for_each_ingress([&](ingress& in) {
@@ -549,7 +630,8 @@ fraud::error scoring_service::start_responders() {
               "and lists change will be refused");
   verifier_ = std::make_unique<change_verifier>(std::move(*keyring));
   rules_responder_ = std::make_unique<rules_responder>(
-    conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_);
+    conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_,
+    live_rates_.get());
   if (auto err = rules_responder_->start())
     return err;
   outcomes_ = std::make_unique<outcome_responder>(
@@ -598,6 +680,7 @@ protocol::cluster_view scoring_service::cluster_view() const {
 }
 
 fraud::error scoring_service::start_sweeper() {
+  losses_ = std::make_unique<loss_log>(stats_);
   if (cfg_.idle_timeout_s > 0)
     sweeper_ = std::thread{[this] { sweep_idle_cards(); }};
   return {};
@@ -692,6 +775,9 @@ fraud::error scoring_service::stop() {
   if (stopped_)
     return fraud::error{};
   stopped_ = true;
+  // /readyz says so from here on, while the HTTP listener stays up through
+  // the drain.
+  draining_.store(true);
   fraud::error result;
   if (sweeper_.joinable()) {
     {
@@ -744,6 +830,13 @@ fraud::error scoring_service::stop() {
       result = err;
   // 4. Flush replies and publications, then take everything down in the
   //    reverse order of creation.
+  http_.reset();
+  feed_.reset();
+  metrics_.reset();
+  if (losses_) {
+    losses_->tick();  // what the last period saw, before the final counts
+    losses_.reset();
+  }
   cluster_responder_.reset();
   outcomes_.reset();
   queries_.reset();
@@ -775,6 +868,7 @@ fraud::error scoring_service::stop() {
   decision_reads_.reset();
   store_.reset();
   live_rules_.reset();
+  live_rates_.reset();
   pending_snapshots_.reset();
   snapshot_queue_.reset();
   snapshot_reader_ = nullptr;

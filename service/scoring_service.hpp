@@ -25,7 +25,9 @@
 #include "service/embedded_nats.hpp"
 #include "service/file_lock.hpp"
 #include "service/ingress.hpp"
+#include "service/live_rates.hpp"
 #include "service/live_rules.hpp"
+#include "service/loss_log.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/nats_decision_sink.hpp"
 #include "service/cluster_responder.hpp"
@@ -38,6 +40,10 @@
 #include "service/snapshot_db.hpp"
 #include "service/decision_db.hpp"
 #include "service/decision_db_reader.hpp"
+#include "service/dashboard_feed.hpp"
+#include "service/http_server.hpp"
+#include "service/readiness.hpp"
+#include "service/service_metrics.hpp"
 
 namespace fraud::service {
 
@@ -78,6 +84,21 @@ public:
   /// Active card actors, over all partitions. Thread-safe.
   std::uint64_t active_cards() const;
 
+  /// Messages the NATS client dropped for the ingresses held now.
+  /// Thread-safe.
+  std::uint64_t nats_dropped() const;
+
+  /// Whether fraudd is fit to take transactions, and why not (/readyz).
+  /// Thread-safe, lock-free but for the ingress list's mutex.
+  readiness_report readiness() const;
+
+  /// This instance's name: --instance-id, else <hostname>-<pid> in a
+  /// cluster, else --name.
+  const std::string& instance_id() const { return instance_id_; }
+
+  /// The HTTP listener's address (--metrics-port), or "" when off.
+  std::string http_url() const { return http_ ? http_->url() : ""; }
+
   /// The cluster as this instance sees it; nullopt outside a cluster.
   /// Thread-safe.
   std::optional<cluster_status> cluster() const;
@@ -99,6 +120,8 @@ private:
   fraud::error start_responders();
   fraud::error start_sweeper();
   fraud::error start_cluster();
+  fraud::error start_http();
+  metrics_sources sources() const;  // for the metrics and the dashboard
   // The partition callbacks (service/partition_owner.hpp), on the lease
   // thread.
   fraud::error serve_partition(int p,
@@ -144,6 +167,8 @@ private:
   // Thread-safe: read per transaction by every card actor, set by
   // live_rules on a rules request.
   actors::ruleset_slot rules_;
+  // Likewise, set by live_rates on a rates request.
+  actors::rates_slot rates_;
   // Held from start to the end of stop(): this instance's claim on its
   // database files, so that a second fraudd on them refuses to start.
   std::optional<file_lock> db_lock_;
@@ -189,10 +214,19 @@ private:
   std::atomic<partition_owner*> owner_live_{nullptr};
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
+  std::unique_ptr<live_rates> live_rates_;  // what rates_ holds, and changes
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
   std::unique_ptr<outcome_responder> outcomes_;  // uses verifier_
   std::unique_ptr<cluster_responder> cluster_responder_;
+  std::unique_ptr<loss_log> losses_;  // reads stats_
+  // --metrics-port: started last, taken down first (its sources read the
+  // members above).
+  std::unique_ptr<service_metrics> metrics_;
+  std::unique_ptr<dashboard_feed> feed_;
+  std::unique_ptr<http_server> http_;
+  std::atomic<bool> started_{false};   // start() finished
+  std::atomic<bool> draining_{false};  // stop() began
 
   // The idle sweep: a thread that wakes once a second until stopped and
   // asks each ingress for a sweep, which its own thread does.

@@ -53,6 +53,7 @@ nlohmann::json side_json(const detection_summary& d) {
     typologies[t.name] = {{"count", t.count},
                           {"declined", t.declined},
                           {"recall", t.recall},
+                          {"recall_from_third", t.recall_from_third},
                           {"attacks_stopped", t.attacks_stopped},
                           {"attacks", t.attacks}};
   nlohmann::json rules = nlohmann::json::object();
@@ -103,6 +104,11 @@ void print_comparison(std::FILE* out, const std::string& dataset,
        ++i)
     row(out, ("recall " + a.typologies[i].name).c_str(),
         a.typologies[i].recall, b.typologies[i].recall, 4);
+  for (std::size_t i = 0; i < a.typologies.size() && i < b.typologies.size();
+       ++i)
+    if (a.typologies[i].name == "stolen_card_spree")
+      row(out, "  from its 3rd purchase", a.typologies[i].recall_from_third,
+          b.typologies[i].recall_from_third, 4);
   std::fprintf(out, "\n  %-24s %14s %14s   (fraud / legitimate "
                     "transactions)\n",
                "rule hits", "baseline", "candidate");

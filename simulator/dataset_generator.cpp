@@ -4,7 +4,9 @@
 #include <cmath>
 #include <ostream>
 
+#include "models/rates.hpp"
 #include "simulator/legit_activity.hpp"
+#include "simulator/markets.hpp"
 #include "simulator/typologies.hpp"
 
 namespace fraud::simulator {
@@ -19,6 +21,7 @@ constexpr std::uint64_t legit_stream = 1;
 constexpr std::uint64_t attack_plan_stream = 2;
 constexpr std::uint64_t attack_stream = 3;
 constexpr std::uint64_t tx_id_stream = 4;
+constexpr std::uint64_t fx_stream = 5;
 
 class generator {
 public:
@@ -161,8 +164,38 @@ private:
     tx.ip = rec.ip >= 0 ? ids_.ip(rec.ip) : std::string{};
     tx.channel = rec.channel;
     tx.event_time_ms = rec.time_ms;
+    if (rec.channel != models::channel::ecom)
+      charge_locally(rec, shop.country, tx);
     out.label = rec.label;
     out.attack_id = rec.attack_id;
+  }
+
+  // A shop or ATM abroad charges in its own currency: the amount the card
+  // is billed (rec.amount_minor, home currency) at the day's rate, which
+  // is not quite the rates table's (within 3 %, as markets move and
+  // networks add their margin). Fraud or not: a shop abroad charges a
+  // thief in its currency too.
+  void charge_locally(const sim_record& rec, const char* country,
+                      models::transaction& tx) const {
+    auto* local = local_currency(country);
+    if (local == nullptr || tx.currency == local)
+      return;
+    auto& fx = models::default_rates();
+    auto* from = fx.find(tx.currency);
+    auto* to = fx.find(local);
+    if (from == nullptr || to == nullptr)
+      return;
+    // one rate a currency a day, the same for every card
+    auto code = static_cast<std::uint64_t>(
+      (to->code[0] << 16) | (to->code[1] << 8) | to->code[2]);
+    rng day{mix_seed(opts_.seed, fx_stream,
+                     code * 100'000
+                       + static_cast<std::uint64_t>(rec.time_ms / day_ms))};
+    auto major = models::rates::convert(rec.amount_minor, *from, *to)
+                 * day.uniform(0.97, 1.03);
+    tx.amount_minor = std::max<std::int64_t>(1, models::rates::to_minor(major,
+                                                                       *to));
+    tx.currency = local;
   }
 
   template <class T>

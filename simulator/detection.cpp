@@ -44,6 +44,11 @@ void detection_tally::add(protocol::fraud_label label,
     c.attacks.insert(attack_id);
     if (action == models::action::decline)
       c.stopped.insert(attack_id);
+    if (++c.seen[attack_id] >= 3) {
+      ++c.from_third;
+      if (declined)
+        ++c.from_third_declined;
+    }
   }
 }
 
@@ -54,6 +59,9 @@ label_result detection_tally::result(const counts& c, const char* name) const {
   r.declined = c.declined;
   r.reviewed = c.reviewed;
   r.recall = ratio(c.declined, c.count);
+  r.from_third = c.from_third;
+  r.from_third_declined = c.from_third_declined;
+  r.recall_from_third = ratio(c.from_third_declined, c.from_third);
   r.attacks = c.attacks.size();
   r.attacks_stopped = c.stopped.size();
   r.example_tx_id = c.example_tx_id;
@@ -81,6 +89,8 @@ detection_summary detection_tally::summarize() const {
       fraud.rule_hits[i] += c.rule_hits[i];
     fraud.attacks.insert(c.attacks.begin(), c.attacks.end());
     fraud.stopped.insert(c.stopped.begin(), c.stopped.end());
+    fraud.from_third += c.from_third;
+    fraud.from_third_declined += c.from_third_declined;
   }
   s.fraud = result(fraud, "fraud");
   s.recall = s.fraud.recall;

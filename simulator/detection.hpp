@@ -6,7 +6,9 @@
 // - recall of a typology: its transactions declined / its transactions;
 // - precision: fraudulent transactions declined / all transactions declined;
 // - false decline rate: legitimate transactions declined / all legitimate;
-// - an attack is stopped when at least one of its transactions is declined.
+// - an attack is stopped when at least one of its transactions is declined;
+// - recall from the third: the same over each attack's third and later
+//   transactions, in the order they were scored.
 // Only transactions that got a decision count; rejected and lost ones are
 // reported with the replay counts instead.
 //
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -31,6 +34,11 @@ struct label_result {
   std::uint64_t declined = 0;
   std::uint64_t reviewed = 0;
   double recall = 0;           // declined / count
+  /// The same counting each attack from its third transaction on (the
+  /// issue's bar for sprees: a rule cannot know a spree before it begins).
+  std::uint64_t from_third = 0;
+  std::uint64_t from_third_declined = 0;
+  double recall_from_third = 0;
   std::uint64_t attacks = 0;
   std::uint64_t attacks_stopped = 0;
   /// Rules that fired on these transactions, most hits first.
@@ -72,6 +80,9 @@ private:
     std::array<std::uint64_t, max_rules> rule_hits{};
     std::unordered_set<std::uint32_t> attacks;
     std::unordered_set<std::uint32_t> stopped;
+    std::unordered_map<std::uint32_t, std::uint32_t> seen;  // per attack
+    std::uint64_t from_third = 0;
+    std::uint64_t from_third_declined = 0;
     std::string example_tx_id;
     std::string example_card_id;
     bool example_declined = false;

@@ -125,6 +125,7 @@ nlohmann::json label_json(const label_result& r) {
           {"declined", r.declined},
           {"reviewed", r.reviewed},
           {"recall", r.recall},
+          {"recall_from_third", r.recall_from_third},
           {"attacks", r.attacks},
           {"attacks_stopped", r.attacks_stopped},
           {"rules", rules},
@@ -193,6 +194,13 @@ void print_report(std::FILE* out, const report& r) {
   print_label(out, d.fraud, true);
   std::fprintf(out, "  (stopped: attacks with at least one transaction "
                     "declined, of all attacks)\n");
+  for (auto& t : d.typologies)
+    if (t.name == "stolen_card_spree")
+      std::fprintf(out, "  %s from its 3rd purchase: recall %.3f (%llu of "
+                        "%llu declined)\n",
+                   t.name.c_str(), t.recall_from_third,
+                   static_cast<unsigned long long>(t.from_third_declined),
+                   static_cast<unsigned long long>(t.from_third));
   std::fprintf(out, "\n  a transaction of each kind to look up (the first "
                     "declined one):\n");
   auto example = [out](const label_result& l) {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -31,6 +32,15 @@ spdlog::logger& component(const char* name);
 /// Level by name: trace, debug, info, warn, error, critical, off. False
 /// when the name is none of these.
 bool configure_logging(const std::string& level);
+
+/// Line format: "text" (time level [component] message) or "json" (one
+/// object a line: time, level, component, message). False for another.
+bool configure_log_format(const std::string& format);
+
+/// `s` as the inside of a JSON string, appended to `out`: quotes,
+/// backslashes and control characters escaped, bytes that are not UTF-8
+/// replaced by U+FFFD (a log line may quote input, which can be anything).
+void json_escape(std::string_view s, std::string& out);
 
 /// Admits at most `per_minute` events in each minute of the clock.
 /// Lock-free.

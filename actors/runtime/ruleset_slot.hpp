@@ -1,15 +1,16 @@
-// The ruleset every card actor evaluates, replaceable at run time.
+// The ruleset and the exchange rates every card actor uses, each
+// replaceable at run time: a shared_slot of each.
 //
 // Thread-safe. set() may be called from any thread; current() is the hot
-// path: it reads one atomic generation number and, only when the ruleset
+// path: it reads one atomic generation number and, only when the value
 // changed since this thread last looked, takes the lock to refresh a
-// thread-local copy. Each call returns one whole ruleset, so a transaction
-// is always evaluated by exactly one version.
+// thread-local copy. Each call returns one whole value, so a transaction
+// is always evaluated by exactly one version of the rules and of the rates.
 //
 // Generations are drawn from one process-wide counter, for every slot's
-// construction and every set(): no two rulesets of any two slots ever
-// share one, so the thread-local copy is keyed by the generation alone and
-// a new slot built where a dead one lived cannot be taken for it.
+// construction and every set(): no two values of any two slots ever share
+// one, so the thread-local copy is keyed by the generation alone and a new
+// slot built where a dead one lived cannot be taken for it.
 #pragma once
 
 #include <atomic>
@@ -17,28 +18,62 @@
 #include <memory>
 #include <mutex>
 
+#include "models/rates.hpp"
 #include "models/ruleset.hpp"
 
 namespace fraud::actors {
 
-class ruleset_slot {
+/// The next generation of any slot; never 0, which no cache holds.
+std::uint64_t next_slot_generation();
+
+template <class T>
+class shared_slot {
 public:
-  explicit ruleset_slot(std::shared_ptr<const models::ruleset> initial);
+  explicit shared_slot(std::shared_ptr<const T> initial)
+    : value_(std::move(initial)), generation_(next_slot_generation()) {
+  }
 
-  void set(std::shared_ptr<const models::ruleset> rules);
+  void set(std::shared_ptr<const T> value) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    value_ = std::move(value);
+    generation_.store(next_slot_generation(), std::memory_order_release);
+  }
 
-  std::shared_ptr<const models::ruleset> get() const;
+  std::shared_ptr<const T> get() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return value_;
+  }
 
-  /// The running ruleset. The reference stays valid on this thread until
-  /// its next call to current().
-  const models::ruleset& current() const;
+  /// The value in use. The reference stays valid on this thread until its
+  /// next call to current() on a slot of the same type.
+  const T& current() const {
+    auto gen = generation_.load(std::memory_order_acquire);
+    if (cache.generation != gen) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      cache.generation = generation_.load(std::memory_order_relaxed);
+      cache.value = value_;
+    }
+    return *cache.value;
+  }
 
 private:
-  mutable std::mutex mtx_;  // guards rules_, and generation_'s changes
-  std::shared_ptr<const models::ruleset> rules_;
-  // Identifies rules_ among every ruleset of every slot; read without the
+  struct cached {
+    std::uint64_t generation = 0;
+    std::shared_ptr<const T> value;
+  };
+  static thread_local cached cache;
+
+  mutable std::mutex mtx_;  // guards value_, and generation_'s changes
+  std::shared_ptr<const T> value_;
+  // Identifies value_ among every value of every slot; read without the
   // lock by current().
   std::atomic<std::uint64_t> generation_;
 };
+
+template <class T>
+thread_local typename shared_slot<T>::cached shared_slot<T>::cache;
+
+using ruleset_slot = shared_slot<models::ruleset>;
+using rates_slot = shared_slot<models::rates>;
 
 } // namespace fraud::actors

@@ -66,6 +66,18 @@ std::int32_t compile_rule(const rule_decl& d, std::int32_t next,
   r.shadow = d.shadow;
   auto fire = emit.fire(p.rules.size(), next, d.name_at);
   auto entry = emit.cond(*d.condition, fire, next);
+  std::vector<const feature_info*> read;
+  features_read(*d.condition, read);
+  if (std::any_of(read.begin(), read.end(),
+                  [](auto* f) { return f->money; })) {
+    // Amounts in a currency the rates do not know mean nothing: the rule
+    // is skipped, never fired or passed on a wrong amount.
+    expr known;
+    known.kind = expr_kind::name;
+    known.text = "currency_known";
+    known.at = d.condition->at;
+    entry = emit.cond(known, entry, next);
+  }
   if (d.value) {
     r.value = emit.number(*d.value);
     if (d.limit)
@@ -74,8 +86,6 @@ std::int32_t compile_rule(const rule_decl& d, std::int32_t next,
     default_report(d, r, emit);
   }
   if (!d.say) {
-    std::vector<const feature_info*> read;
-    features_read(*d.condition, read);
     r.detail = default_detail(d.condition_text, read);
   }
   if (auto c = constant_condition(*d.condition))

@@ -155,6 +155,8 @@ void rule_program::run(const features& f, const bound_lists& lists,
       asm volatile("");
     }
   }
+  if (!f.currency_known)
+    out.reasons.push_back(unknown_currency_reason(f));
   if (out.omitted_reasons > 0) {
     reason more;
     more.rule = "more_reasons";

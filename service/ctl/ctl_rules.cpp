@@ -18,8 +18,29 @@ namespace {
 
 using json = nlohmann::json;
 
-bool parse_version(const std::string& text, std::uint64_t& out) {
-  auto digits = text.rfind("rules-", 0) == 0 ? text.substr(6) : text;
+// What a versioned text is called and where it is asked for: the rules,
+// or the exchange rates (the same messages on other subjects).
+struct versioned_text {
+  const char* get;
+  const char* set;
+  const char* history;
+  std::string prefix;  // of a version's name: "rules-"
+  const char* unit;    // what the reply's count counts
+};
+
+const versioned_text rules_text{protocol::subjects::rules_get,
+                                protocol::subjects::rules_set,
+                                protocol::subjects::rules_history, "rules-",
+                                "rules"};
+const versioned_text rates_text{protocol::subjects::rates_get,
+                                protocol::subjects::rates_set,
+                                protocol::subjects::rates_history, "rates-",
+                                "currencies"};
+
+bool parse_version(const std::string& text, std::uint64_t& out,
+                   const versioned_text& d = rules_text) {
+  auto digits = text.rfind(d.prefix, 0) == 0 ? text.substr(d.prefix.size())
+                                             : text;
   if (digits.empty() || digits.size() > 18
       || digits.find_first_not_of("0123456789") != std::string::npos)
     return false;
@@ -74,7 +95,8 @@ void print_problems(const std::string& file, const char* kind,
 }
 
 int print_change(const common_options& c, const std::string& file,
-                 const protocol::rules_change_reply& r, const char* done) {
+                 const protocol::rules_change_reply& r, const char* done,
+                 const versioned_text& d = rules_text) {
   if (c.json) {
     json j{{"errors", errors_json(r.errors)},
            {"warnings", errors_json(r.warnings)}};
@@ -94,17 +116,17 @@ int print_change(const common_options& c, const std::string& file,
     return rejected;
   }
   if (!c.json && r.version)
-    std::printf("%s %s (%u rules)\n", r.version->name.c_str(), done,
-                r.version->rules);
+    std::printf("%s %s (%u %s)\n", r.version->name.c_str(), done,
+                r.version->rules, d.unit);
   return ok;
 }
 
-int run_get(const common_options& c, const rules_cli& o) {
+int run_get(const common_options& c, const rules_cli& o,
+            const versioned_text& d) {
   protocol::rules_get_request q;
-  if (!o.version.empty() && !parse_version(o.version, q.version))
-    return usage_error("--version takes 7 or rules-7");
-  auto reply =
-    ask<protocol::rules_get_reply>(c, protocol::subjects::rules_get, q);
+  if (!o.version.empty() && !parse_version(o.version, q.version, d))
+    return usage_error("--version takes 7 or " + d.prefix + "7");
+  auto reply = ask<protocol::rules_get_reply>(c, d.get, q);
   if (!reply)
     return exit_code(reply.error());
   auto& r = *reply;
@@ -136,7 +158,8 @@ int run_get(const common_options& c, const rules_cli& o) {
   return ok;
 }
 
-int run_set(const common_options& c, const rules_cli& o) {
+int run_set(const common_options& c, const rules_cli& o,
+            const versioned_text& d) {
   protocol::rules_set_request q;
   std::ostringstream text;
   if (o.file == "-") {
@@ -153,13 +176,13 @@ int run_set(const common_options& c, const rules_cli& o) {
   q.dry_run = o.dry_run;
   if (!q.dry_run && (q.author.empty() || q.reason.empty()))
     return usage_error(say_who_and_why);
-  auto r =
-    ask<protocol::rules_change_reply>(c, protocol::subjects::rules_set, q);
+  auto r = ask<protocol::rules_change_reply>(c, d.set, q);
   if (!r)
     return exit_code(r.error());
   return print_change(c, o.file, *r,
-                      q.dry_run ? "keeps running: the file compiles"
-                                : "running");
+                      q.dry_run ? "keeps running: the file is correct"
+                                : "running",
+                      d);
 }
 
 int run_rollback(const common_options& c, const rules_cli& o) {
@@ -177,11 +200,11 @@ int run_rollback(const common_options& c, const rules_cli& o) {
   return print_change(c, o.version, *r, "running again");
 }
 
-int run_history(const common_options& c, const rules_cli& o) {
+int run_history(const common_options& c, const rules_cli& o,
+                const versioned_text& d) {
   protocol::rules_history_request q;
   q.limit = o.limit;
-  auto reply =
-    ask<protocol::rules_history_reply>(c, protocol::subjects::rules_history, q);
+  auto reply = ask<protocol::rules_history_reply>(c, d.history, q);
   if (!reply)
     return exit_code(reply.error());
   auto& r = *reply;
@@ -202,7 +225,7 @@ int run_history(const common_options& c, const rules_cli& o) {
     return ok;
   }
   std::printf("%-10s %-23s %-16s %-16s %5s  %s\n", "version",
-              "created (UTC)", "signed by", "author", "rules", "reason");
+              "created (UTC)", "signed by", "author", d.unit, "reason");
   for (auto& v : r.versions)
     std::printf("%-10s %-23s %-16s %-16s %5u  %s%s\n", v.name.c_str(),
                 format_time(v.created_at_ms).c_str(),
@@ -211,8 +234,8 @@ int run_history(const common_options& c, const rules_cli& o) {
   std::printf("\n%-23s %-10s %-9s %-16s %-16s %s\n", "ran from (UTC)",
               "version", "how", "signed by", "author", "reason");
   for (auto& a : r.activations)
-    std::printf("%-23s rules-%-4llu %-9s %-16s %-16s %s\n",
-                format_time(a.activated_at_ms).c_str(),
+    std::printf("%-23s %s%-4llu %-9s %-16s %-16s %s\n",
+                format_time(a.activated_at_ms).c_str(), d.prefix.c_str(),
                 static_cast<unsigned long long>(a.version), a.kind.c_str(),
                 signer_name(a.signer).c_str(), a.author.c_str(),
                 a.reason.c_str());
@@ -420,19 +443,41 @@ std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app) {
       ->required();
     who(*cmd);
   }
+
+  auto* rates = app.add_subcommand("rates", "the exchange rates fraudd "
+                                            "converts amounts with: get, "
+                                            "set, history");
+  rates->require_subcommand(1);
+  o->rates_get = rates->add_subcommand("get", "print the rates in use (or a "
+                                              "version's)");
+  o->rates_get->add_option("--version", o->version, "7 or rates-7 (default: "
+                                                    "the one in use)");
+  o->rates_get->add_option("--out", o->out, "write the table to this file");
+  o->rates_set = rates->add_subcommand("set", "use a new rates table; on "
+                                              "errors nothing changes");
+  o->rates_set->add_option("FILE", o->file, "rates file (README: the rates "
+                                            "table), - for stdin")
+    ->required();
+  who(o->rates_set);
+  o->rates_set->add_flag("--dry-run", o->dry_run, "only check the file");
+  o->rates_history = rates->add_subcommand("history", "every version, and "
+                                                      "when each was used");
+  o->rates_history->add_option("--limit", o->limit, "rows of each")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
   return o;
 }
 
 std::optional<int> run_rules_commands(const common_options& c,
                                       const rules_cli& r) {
   if (r.get->parsed())
-    return run_get(c, r);
+    return run_get(c, r, rules_text);
   if (r.set->parsed())
-    return run_set(c, r);
+    return run_set(c, r, rules_text);
   if (r.rollback->parsed())
     return run_rollback(c, r);
   if (r.history->parsed())
-    return run_history(c, r);
+    return run_history(c, r, rules_text);
   if (r.shadow->parsed())
     return run_shadow(c, r);
   if (r.lists_get->parsed())
@@ -441,6 +486,12 @@ std::optional<int> run_rules_commands(const common_options& c,
     return run_lists_change(c, r, true);
   if (r.lists_remove->parsed())
     return run_lists_change(c, r, false);
+  if (r.rates_get->parsed())
+    return run_get(c, r, rates_text);
+  if (r.rates_set->parsed())
+    return run_set(c, r, rates_text);
+  if (r.rates_history->parsed())
+    return run_history(c, r, rates_text);
   return std::nullopt;
 }
 

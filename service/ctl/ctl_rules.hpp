@@ -1,5 +1,6 @@
-// fraudctl rules get|set|rollback|history|shadow and fraudctl lists
-// get|add|remove: the rules and lists of a running fraudd.
+// fraudctl rules get|set|rollback|history|shadow, fraudctl lists
+// get|add|remove and fraudctl rates get|set|history: the rules, lists and
+// exchange rates of a running fraudd.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +27,12 @@ struct rules_cli {
   CLI::App* lists_get = nullptr;
   CLI::App* lists_add = nullptr;
   CLI::App* lists_remove = nullptr;
-  std::string file;           // set: a rule file, - for stdin
+  CLI::App* rates_get = nullptr;
+  CLI::App* rates_set = nullptr;
+  CLI::App* rates_history = nullptr;
+  std::string file;           // set: a rule or rates file, - for stdin
   std::string out;            // get: write the text here
-  std::string version;        // get, rollback: 7 or rules-7
+  std::string version;        // get, rollback: 7, rules-7 or rates-7
   std::string author;         // default: $USER
   std::string reason;
   bool dry_run = false;
@@ -39,7 +43,7 @@ struct rules_cli {
   std::vector<std::string> values;
 };
 
-/// Adds the `rules` and `lists` commands to fraudctl.
+/// Adds the `rules`, `lists` and `rates` commands to fraudctl.
 std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app);
 
 /// Runs the command that was given, if it is one of these.

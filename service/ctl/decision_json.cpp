@@ -35,6 +35,12 @@ nlohmann::json to_json(const models::decision& d,
   }
   j["ruleset_version"] = d.ruleset_version;
   j["event_time_ms"] = d.event_time_ms;
+  j["amount_minor"] = d.amount_minor;
+  j["currency"] = d.currency;
+  j["merchant_id"] = d.merchant_id;
+  j["mcc"] = d.mcc;
+  j["country"] = d.country;
+  j["channel"] = upper(models::to_string(d.channel));
   j["decided_at_ms"] = env.decided_at_ms;
   j["service_latency_ns"] = env.service_latency_ns;
   if (env.error)

@@ -312,8 +312,10 @@ TEST(decision_writer, keeps_a_failed_batch_and_writes_it_when_the_disk_recovers)
   writer.write_pending(t + std::chrono::milliseconds{300});
   EXPECT_EQ(backend.batches, 3);
   EXPECT_EQ(queue.unsettled(), 10u);
+  EXPECT_EQ(stats.store_failing.get(), 3u) << "what /readyz reads";
   backend.failing = false;
   EXPECT_EQ(writer.write_pending(t + std::chrono::seconds{10}), 10u);
+  EXPECT_EQ(stats.store_failing.get(), 0u);
   EXPECT_EQ(backend.rows.size(), 10u);
   EXPECT_EQ(stats.store_written.get(), 10u);
   EXPECT_EQ(stats.store_dropped.get(), 0u);

@@ -58,3 +58,28 @@ TEST(logging, levels_are_named_as_the_flag_says) {
 
 } // namespace
 } // namespace fraud::log
+
+namespace fraud::log {
+namespace {
+
+std::string escaped(std::string_view s) {
+  std::string out;
+  json_escape(s, out);
+  return out;
+}
+
+TEST(json_escape, escapes_what_json_needs_and_replaces_what_is_not_utf8) {
+  EXPECT_EQ(escaped("plain text"), "plain text");
+  EXPECT_EQ(escaped("say \"hi\" \\ now"), "say \\\"hi\\\" \\\\ now");
+  EXPECT_EQ(escaped("a\nb\tc"), "a\\nb\\tc");
+  EXPECT_EQ(escaped(std::string_view{"\0\x01\x7f", 3}), "\\u0000\\u0001\\u007f");
+  EXPECT_EQ(escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xb3"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xb3");  // UTF-8 stays
+  EXPECT_EQ(escaped("\xff"), "\\ufffd");
+  EXPECT_EQ(escaped("a\xc3"), "a\\ufffd");          // cut short
+  EXPECT_EQ(escaped("\xc0\xaf"), "\\ufffd\\ufffd");  // overlong
+  EXPECT_EQ(escaped("\xed\xa0\x80"), "\\ufffd\\ufffd\\ufffd");  // surrogate
+}
+
+} // namespace
+} // namespace fraud::log

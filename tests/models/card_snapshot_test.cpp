@@ -270,21 +270,92 @@ std::string unhex(std::string_view hex) {
   return out;
 }
 
-TEST(card_snapshot, version_1_still_loads) {
-  auto bytes = unhex(version_1_golden);
-  ASSERT_EQ(bytes[2], 1);
+// Written by the version 2 writer (before home currencies) from
+// build(3, 10).
+constexpr const char* version_2_golden =
+  "4653020102c6c3e583fa62295c8fc2f5a84dc0b81e85eb51984d409690ecfef962b81e85"
+  "eb513c75405a317411ec331740d046b189b08daf3f000002004d58010155530100f88290"
+  "a201010401a52200faddb305070001a5510101fd520301b984020401cf630501d4f30108"
+  "01f25d0901a52200bed239021603fa970617079580070102f427036587290366821e035f"
+  "1520036010150359a316035a3618035bc919035c00db7e6bec";
+
+// A card from before version 3 comes back with its whole history, but
+// with no home currency (its next transaction gives it) and its history
+// counted from its last event (so its usual daily spend is high, never
+// low: nothing looks like a spree because of an upgrade).
+void expect_old_card_restored(const card_state& card, const history& h) {
+  auto got = card.summary();
+  auto want = h.card.summary();
+  EXPECT_EQ(got.tx_count, want.tx_count);
+  EXPECT_EQ(got.last_event_ms, want.last_event_ms);
+  EXPECT_EQ(got.has_location, want.has_location);
+  EXPECT_EQ(got.last_lat, want.last_lat);
+  EXPECT_EQ(got.last_located_ms, want.last_located_ms);
+  EXPECT_EQ(got.avg_amount, want.avg_amount);
+  EXPECT_EQ(got.amount_stddev, want.amount_stddev);
+  EXPECT_EQ(got.device_count, want.device_count);
+  EXPECT_EQ(got.home_country, want.home_country);
+  EXPECT_EQ(got.count_1h, want.count_1h);
+  EXPECT_EQ(got.count_24h, want.count_24h);
+  EXPECT_EQ(got.home_currency, "");
+  EXPECT_EQ(want.home_currency, "USD");
+  EXPECT_GE(got.usual_daily_spend, want.usual_daily_spend);
+  // the next transaction sees the same windows and profile
+  std::mt19937_64 rng{99};
+  auto tx = random_tx(rng, 500, h.card.last_event_ms() + 60'000);
+  auto a = card.features_for(tx);
+  auto b = h.card.features_for(tx);
+  EXPECT_EQ(a.sum_24h, b.sum_24h);
+  EXPECT_EQ(a.amount_z, b.amount_z);
+  EXPECT_EQ(a.known_devices, b.known_devices);
+  card_state next = card;
+  next.apply(tx);
+  EXPECT_EQ(next.home_currency(), "USD");
+}
+
+TEST(card_snapshot, versions_1_and_2_still_load) {
+  int version = 0;
+  for (auto* golden : {version_1_golden, version_2_golden}) {
+    ++version;
+    auto bytes = unhex(golden);
+    ASSERT_EQ(bytes[2], version);
+    card_state card;
+    recent_ids recent;
+    recent_decisions decisions;
+    decisions.add("tx-x", "from before", 2);
+    ASSERT_FALSE(load_snapshot(bytes, card, recent, decisions)) << version;
+    EXPECT_EQ(decisions.size(), 0u) << "version " << version
+                                    << " saved none of this card's";
+    expect_old_card_restored(card, build(3, 10));
+    EXPECT_TRUE(recent.maybe_contains("tx-9"));
+  }
+}
+
+TEST(card_snapshot, keeps_the_home_currency_and_the_spree_window) {
   card_state card;
   recent_ids recent;
-  recent_decisions decisions;
-  decisions.add("tx-x", "from before", 2);
-  ASSERT_FALSE(load_snapshot(bytes, card, recent, decisions));
-  EXPECT_EQ(decisions.size(), 0u) << "version 1 keeps no decisions";
-  auto h = build(3, 10);
-  std::string expected, got;
-  save_snapshot(h.card, h.recent, expected);
-  save_snapshot(card, recent, got);
-  EXPECT_EQ(got, expected) << "the same card, field for field";
-  EXPECT_TRUE(recent.maybe_contains("tx-9"));
+  std::mt19937_64 rng{5};
+  auto tx = random_tx(rng, 1, t0);
+  tx.currency = "EUR";
+  tx.amount_minor = 2'000;
+  tx.channel = channel::pos;
+  for (int i = 0; i < 5; ++i) {
+    tx.event_time_ms = t0 + i * 3'600'000;
+    card.apply(tx);
+  }
+  tx.amount_minor = 20'000;  // 10x the average, card present: high
+  tx.event_time_ms += 600'000;
+  card.apply_unapproved(tx);
+  std::string bytes;
+  save_snapshot(card, recent, bytes);
+  card_state back;
+  recent_ids back_ids;
+  ASSERT_FALSE(load_snapshot(bytes, back, back_ids));
+  EXPECT_EQ(back.home_currency(), "EUR");
+  EXPECT_EQ(back.usual_daily_spend(), card.usual_daily_spend());
+  tx.event_time_ms += 60'000;
+  expect_same_features(back.features_for(tx), card.features_for(tx));
+  EXPECT_EQ(back.features_for(tx).cp_high_count_1h, 2u);
 }
 
 TEST(card_snapshot, a_bad_decision_section_is_refused_and_changes_nothing) {

@@ -1,7 +1,8 @@
 // Random card histories for tests that compare rulesets: each card has a
 // home, a spending habit and devices, and its transactions mix everyday
 // spending with what the rules look for (travel, probes, bursts, spikes,
-// new devices and countries, out-of-order events), so that every default
+// sprees, new devices and countries, other and unknown currencies,
+// out-of-order events), so that every default
 // rule fires many times. Deterministic for a seed.
 #pragma once
 
@@ -61,10 +62,15 @@ private:
     std::int64_t t = t0_ms + uniform(0, 1000) * minute_ms;
     city here = home;
     int probes = 0;  // left in a card tester's burst
+    int spree = 0;   // left in a thief's spree
     for (int i = 0; i < n; ++i) {
       if (probes == 0 && chance(0.02))
         probes = uniform(2, 6);
-      t += probes > 0 ? uniform(5, 90) * second_ms : gap();
+      if (spree == 0 && probes == 0 && i > 10 && chance(0.015))
+        spree = uniform(3, 6);
+      t += probes > 0  ? uniform(5, 90) * second_ms
+           : spree > 0 ? uniform(3, 15) * minute_ms
+                       : gap();
       auto tx = sample_tx(t, std::max(0.01, habit * lognormal(0, 0.4)));
       tx.card_id = id;
       tx.country = here.country;
@@ -72,7 +78,9 @@ private:
       tx.mcc = chance(0.1) ? 6051 : 5411;
       tx.ip = chance(0.5) ? "10.0.0." + std::to_string(uniform(1, 254)) : "";
       if (chance(0.05))
-        tx.currency = "JPY";
+        tx.currency = "JPY";  // abroad, or in yen: about 1/160 of a euro
+      else if (chance(0.01))
+        tx.currency = "XTS";  // a code the rates do not know
       int kind = uniform(0, 99);
       if (kind < 12) {  // a trip: somewhere else, maybe impossibly soon
         here = pick_city();
@@ -83,8 +91,11 @@ private:
       }
       if (kind >= 20 && kind < 40) {  // online
         tx.channel = models::channel::ecom;
-        if (devices.empty() || chance(0.2))
+        if (devices.empty() || chance(0.2)) {
           devices.push_back(id + "-dev-" + std::to_string(uniform(10, 99)));
+          if (chance(0.25))  // a new phone, and a big purchase with it
+            tx.amount_minor *= uniform(3, 10);
+        }
         tx.device_id = devices[static_cast<std::size_t>(
           uniform(0, static_cast<int>(devices.size()) - 1))];
         if (chance(0.3))
@@ -100,6 +111,13 @@ private:
         tx.has_location = true;
         tx.lat = here.lat + (chance(0.5) ? 0.01 * uniform(-5, 5) : 0);
         tx.lon = here.lon;
+      }
+      if (spree > 0) {
+        --spree;
+        tx.channel = models::channel::pos;
+        tx.device_id.clear();
+        tx.amount_minor = static_cast<std::int64_t>(
+          habit * 100 * uniform(4, 12));
       }
       if (probes > 0) {
         --probes;

@@ -25,6 +25,7 @@
 #include "tests/models/sample_transaction.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
+#include "tests/support/http_scrape.hpp"
 #include "tests/support/cluster_suite.hpp"
 
 namespace {
@@ -134,9 +135,12 @@ protected:
             "--snapshot-interval-ms", "100"};
   }
 
-  void start(const std::string& id) {
+  void start(const std::string& id, int metrics_port = 0) {
+    auto a = args(id);
+    if (metrics_port > 0)
+      a.insert(a.end(), {"--metrics-port", std::to_string(metrics_port)});
     auto f = std::make_unique<test::fraudd_process>();
-    ASSERT_TRUE(f->start(args(id), 30000)) << id << ":\n" << f->output();
+    ASSERT_TRUE(f->start(a, 30000)) << id << ":\n" << f->output();
     instances[id] = std::move(f);
   }
 
@@ -380,6 +384,32 @@ TEST_F(cluster_fraudd, a_rules_change_reaches_every_instance) {
     EXPECT_EQ(o.decision.reasons[0].rule, "big") << card;
     EXPECT_EQ(o.decision.ruleset_version, "rules-2") << card;
   }
+}
+
+// Issue 17: each instance's /metrics tells its share of the partitions and
+// its lease renewals, and the shares add up to all of them.
+TEST_F(cluster_fraudd, metrics_show_the_partitions_each_instance_holds) {
+  const int port_a = service::free_loopback_port();
+  start("m1", port_a);
+  const int port_b = service::free_loopback_port();
+  start("m2", port_b);
+  expect_every_card_answered(cards_in_every_partition());
+  std::map<std::string, double> a, b;
+  ASSERT_TRUE(test::eventually([&] {
+    a = test::prometheus_samples(test::http_get(port_a, "/metrics").body);
+    b = test::prometheus_samples(test::http_get(port_b, "/metrics").body);
+    return a["fraud_partitions_owned"] + b["fraud_partitions_owned"] == 64
+           && a["fraud_partitions_owned"] > 0 && b["fraud_partitions_owned"] > 0
+           && a["fraud_cluster_instances"] == 2 && b["fraud_cluster_instances"] == 2
+           // a lease is renewed every quarter of its TTL (2 s here)
+           && a["fraud_lease_renewals_total"] > 0 && b["fraud_lease_renewals_total"] > 0;
+  }, 30s)) << a["fraud_partitions_owned"] << " + " << b["fraud_partitions_owned"]
+           << "\n" << outputs();
+  EXPECT_GE(a["fraud_partition_claims_total"], a["fraud_partitions_owned"]);
+  EXPECT_EQ(a.count("fraud_nats_reconnects_total{connection=\"state\"}"), 1u)
+    << "the card state's connection is counted too";
+  EXPECT_EQ(test::http_get(port_a, "/readyz").status, 200);
+  EXPECT_EQ(test::http_get(port_b, "/readyz").status, 200);
 }
 
 } // namespace

@@ -75,6 +75,29 @@ verdict judge_change(const std::string&, const std::string& payload,
     });
 }
 
+// fraud.rules.get and fraud.rates.get: the version asked for.
+verdict judge_get(const std::string&, const std::string& payload,
+                  const std::string& reply) {
+  return judge<protocol::rules_get_request, protocol::rules_get_reply>(
+    payload, reply, [](auto&, auto& r) {
+      if (!r.version)
+        return failure("answered without the version");
+      return answer();
+    });
+}
+
+// fraud.rules.history and fraud.rates.history: at most `limit` of each.
+verdict judge_history(const std::string&, const std::string& payload,
+                      const std::string& reply) {
+  return judge<protocol::rules_history_request,
+               protocol::rules_history_reply>(
+    payload, reply, [](auto& q, auto& r) {
+      if (r.versions.size() > q.limit || r.activations.size() > q.limit)
+        return failure("more entries than the limit");
+      return answer();
+    });
+}
+
 // A subject token as a hostile client might send it: any bytes NATS
 // carries in a token (not '.', '*', '>', white space or NUL).
 std::string hostile_token(std::mt19937_64& rng) {
@@ -274,14 +297,7 @@ std::vector<subject_case> hostile_subjects() {
   encode(rules_get_request{1}, q[1]);
   encode(rules_get_request{3}, q[2]);
   out.push_back({s::rules_get, {{1, K::uint64}}, q, fixed(s::rules_get),
-                 [](auto&, auto& payload, auto& reply) {
-                   return judge<rules_get_request, rules_get_reply>(
-                     payload, reply, [](auto&, auto& r) {
-                       if (!r.version)
-                         return failure("answered without the version");
-                       return answer();
-                     });
-                 }});
+                 judge_get});
   q.assign(2, {});
   encode(rules_rollback_request{1, "hostile", "back to the start"}, q[0]);
   encode(rules_rollback_request{2, "hostile", "forward again"}, q[1]);
@@ -293,16 +309,7 @@ std::vector<subject_case> hostile_subjects() {
   encode(rules_history_request{0}, q[0]);
   encode(rules_history_request{max_query_limit}, q[1]);
   out.push_back({s::rules_history, {{1, K::uint32}}, q,
-                 fixed(s::rules_history),
-                 [](auto&, auto& payload, auto& reply) {
-                   return judge<rules_history_request, rules_history_reply>(
-                     payload, reply, [](auto& q, auto& r) {
-                       if (r.versions.size() > q.limit
-                           || r.activations.size() > q.limit)
-                         return failure("more entries than the limit");
-                       return answer();
-                     });
-                 }});
+                 fixed(s::rules_history), judge_history});
   q.assign(2, {});
   encode(shadow_query{}, q[0]);
   encode(shadow_query{"impossible_travel", test::t0_ms, 5}, q[1]);
@@ -404,6 +411,40 @@ std::vector<subject_case> hostile_subjects() {
                  [](auto&, auto& payload, auto& reply) {
                    return judge<performance_query, performance_reply>(
                      payload, reply, [](auto&, auto&) { return answer(); });
+                 }});
+
+  // Rates: the rules' messages on subjects of their own.
+  q.assign(3, {});
+  encode(rules_set_request{"reference EUR\nEUR 2 1\nUSD 2 1.1\n",
+                           "hostile", "rates", false},
+         q[0]);
+  encode(rules_set_request{"reference EUR\nEUR 2 x\n", "hostile", "bad",
+                           false},
+         q[1]);
+  encode(rules_set_request{std::string(70'000, '#'), "hostile", "big",
+                           true},
+         q[2]);
+  out.push_back({s::rates_set,
+                 {{1, K::text}, {2, K::text}, {3, K::text}, {4, K::boolean}},
+                 q, fixed(s::rates_set), judge_change<rules_set_request>});
+  q.assign(2, {});
+  encode(rules_get_request{0}, q[0]);
+  encode(rules_get_request{1}, q[1]);
+  out.push_back({s::rates_get, {{1, K::uint64}}, q, fixed(s::rates_get),
+                 judge_get});
+  q.assign(2, {});
+  encode(rules_history_request{0}, q[0]);
+  encode(rules_history_request{max_query_limit}, q[1]);
+  out.push_back({s::rates_history, {{1, K::uint32}}, q,
+                 fixed(s::rates_history), judge_history});
+  q.assign(1, {});
+  encode(rules_get_request{0}, q[0]);
+  out.push_back({"fraud.rates.<unknown>", {{1, K::uint64}}, q,
+                 unknown_verb(s::rates_prefix,
+                              {"SET", "rollback", "shadow", "delete",
+                               "set\xc3", "%s%n"}),
+                 [](auto&, auto&, auto& reply) {
+                   return judge_unknown<rules_change_reply>(reply);
                  }});
 
   // Lists.

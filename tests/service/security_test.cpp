@@ -270,6 +270,30 @@ TEST_F(shipped_config, a_viewer_reads_but_cannot_change_rules) {
   EXPECT_EQ(running_rules(), "rules-1");
 }
 
+// Rates are changed by whoever may change rules, and read by viewers.
+TEST_F(shipped_config, a_viewer_reads_but_cannot_change_rates_an_analyst_can) {
+  auto rates = set_payload("reference EUR\nEUR 2 1\n");
+  std::string get;
+  protocol::encode(protocol::rules_get_request{0}, get);
+  auto viewer = connect_as("viewer");
+  ASSERT_TRUE(viewer);
+  EXPECT_FALSE(ask(*viewer, "fraud.rates.set", rates, alice, 500));
+  EXPECT_TRUE(ask(*viewer, "fraud.rates.get", get, {}));
+  auto authoriser = connect_as("authoriser");
+  ASSERT_TRUE(authoriser);
+  EXPECT_FALSE(ask(*authoriser, "fraud.rates.get", get, {}, 500));
+  auto analyst = connect_as("analyst");
+  ASSERT_TRUE(analyst);
+  auto bytes = ask(*analyst, "fraud.rates.set", rates, alice);
+  ASSERT_TRUE(bytes);
+  protocol::rules_change_reply r;
+  ASSERT_TRUE(decode(bytes->data(), bytes->size(), r).ok());
+  ASSERT_FALSE(r.error) << to_string(r.error);
+  ASSERT_TRUE(r.version);
+  EXPECT_EQ(r.version->name, "rates-2");
+  EXPECT_EQ(r.version->signer, "alice (" + keys["analyst"] + ")");
+}
+
 TEST_F(shipped_config, an_analysts_change_names_the_analyst) {
   auto analyst = connect_as("analyst");
   ASSERT_TRUE(analyst);

@@ -9,6 +9,7 @@
 #include "simulator/dataset_generator.hpp"
 #include "simulator/detection.hpp"
 #include "simulator/latency_summary.hpp"
+#include "simulator/markets.hpp"
 
 namespace {
 
@@ -89,11 +90,67 @@ TEST(default_scenario, meets_the_detection_quality_bars) {
   EXPECT_GE(recall(fraud_label::impossible_travel), 0.95);
   EXPECT_GE(recall(fraud_label::card_testing), 0.95);
   EXPECT_GE(recall(fraud_label::account_takeover), 0.95);
+  // a spree, by transaction, counting from its third purchase
+  EXPECT_GE(d.typologies[static_cast<std::size_t>(
+                           fraud_label::stolen_card_spree)
+                         - 1]
+              .recall_from_third,
+            0.9);
   EXPECT_GE(d.precision, 0.9);
-  EXPECT_LE(d.false_decline_rate, 0.001);
+  EXPECT_LE(d.false_decline_rate, 0.0005);
   // the legitimate traffic does hold the hard cases
   EXPECT_GT(d.legitimate.count, 150'000u);
   EXPECT_GT(d.legitimate.reviewed, 0u);
+}
+
+TEST(detection_tally, recall_from_the_third_counts_each_attack_from_there) {
+  simulator::detection_tally t;
+  // attack 1: five purchases, the last two declined; attack 2: two, both
+  // declined (too short to count from its third)
+  for (int i = 0; i < 5; ++i)
+    t.add(fraud_label::stolen_card_spree, 1,
+          i >= 3 ? action::decline : action::approve, 0);
+  t.add(fraud_label::stolen_card_spree, 2, action::decline, 0);
+  t.add(fraud_label::stolen_card_spree, 2, action::decline, 0);
+  auto s = t.summarize();
+  auto& spree = s.typologies[static_cast<std::size_t>(
+                               fraud_label::stolen_card_spree)
+                             - 1];
+  EXPECT_EQ(spree.from_third, 3u);
+  EXPECT_EQ(spree.from_third_declined, 2u);
+  EXPECT_DOUBLE_EQ(spree.recall_from_third, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(spree.recall, 4.0 / 7);
+}
+
+TEST(dataset, a_card_abroad_pays_shops_in_the_local_currency) {
+  simulator::generator_options o;
+  o.cards = 2'000;
+  o.days = 14;
+  std::stringstream file;
+  simulator::generation_summary gs;
+  std::string error;
+  ASSERT_TRUE(simulator::generate_dataset(o, file, gs, error)) << error;
+  protocol::dataset_reader reader{file};
+  protocol::dataset_header h;
+  ASSERT_TRUE(reader.read_header(h));
+  protocol::labeled_transaction lt;
+  std::size_t local = 0, online_foreign = 0;
+  while (reader.next(lt)) {
+    auto* own = simulator::local_currency(lt.tx.country.c_str());
+    if (lt.tx.channel == models::channel::ecom) {
+      // online: billed in the card's currency, wherever the shop is
+      online_foreign += own != nullptr && lt.tx.currency != own;
+      continue;
+    }
+    ASSERT_NE(own, nullptr) << lt.tx.country;
+    EXPECT_EQ(lt.tx.currency, own) << "a shop charges in its own currency";
+    if (lt.label == fraud_label::legitimate
+        && (lt.tx.currency == "JPY" || lt.tx.currency == "THB"
+            || lt.tx.currency == "MXN" || lt.tx.currency == "INR"))
+      ++local;
+  }
+  EXPECT_GT(local, 0u) << "travellers pay in currencies far from home";
+  EXPECT_GT(online_foreign, 0u);
 }
 
 } // namespace

@@ -39,19 +39,30 @@ feature_info text(std::string_view name, std::string_view features::*m,
   return i;
 }
 
+feature_info money(feature_info i) {
+  i.money = true;
+  return i;
+}
+
 std::vector<feature_info> catalogue() {
   using f = features;
   feature_info channel{"channel", field_kind::channel, {},
                        "POS, ECOM or ATM"};
   channel.field.chan = &f::channel;
   return {
-    number("amount", &f::amount,
-           "the amount, in major units of its currency"),
+    money(number("amount", &f::amount,
+                 "the amount, in major units of its currency")),
     channel,
     count("mcc", &f::mcc, "merchant category code"),
     code("country", &f::country,
          "ISO 3166 alpha-2 of the merchant or terminal, e.g. \"US\""),
     flag("card_present", &f::card_present, "POS and ATM; false online"),
+    flag("currency_known", &f::currency_known,
+         "the rates know the transaction's and the card's home currency"),
+    flag("foreign_currency", &f::foreign_currency,
+         "the currency is not the card's home currency"),
+    money(number("amount_home", &f::amount_home,
+                 "the amount in the card's home currency")),
     count("tx_count", &f::tx_count,
           "transactions the card made before (approved ones)"),
     flag("has_previous_location", &f::has_previous_location,
@@ -66,19 +77,32 @@ std::vector<feature_info> catalogue() {
            "since the card's last transaction, -1 without history"),
     count("count_1m", &f::count_1m,
           "transactions in the last minute, this one included"),
-    number("sum_1m", &f::sum_1m, "their amounts added up"),
+    money(number("sum_1m", &f::sum_1m,
+                 "their amounts added up, in the home currency")),
     count("count_1h", &f::count_1h, "transactions in the last hour"),
-    number("sum_1h", &f::sum_1h, "their amounts added up"),
+    money(number("sum_1h", &f::sum_1h, "their amounts added up")),
     count("count_24h", &f::count_24h, "transactions in the last 24 hours"),
-    number("sum_24h", &f::sum_24h, "their amounts added up"),
+    money(number("sum_24h", &f::sum_24h, "their amounts added up")),
     count("small_cnp_count_10m", &f::small_cnp_count_10m,
           "card-not-present payments of at most 5.00 in 10 minutes"),
-    number("avg_amount", &f::avg_amount,
-           "the card's average amount before this one (0 without history)"),
-    number("amount_ratio", &f::amount_ratio,
-           "amount / avg_amount (1 without history)"),
-    number("amount_z", &f::amount_z,
-           "standard deviations above the card's log-amount profile"),
+    money(count("cp_high_count_1h", &f::cp_high_count_1h,
+                "card-present purchases of at least 2x the card's typical "
+                "amount in the last hour")),
+    money(number("cp_high_sum_1h", &f::cp_high_sum_1h,
+                 "their amounts added up")),
+    money(number("avg_amount", &f::avg_amount,
+           "the card's average amount before this one, in its home currency (0 without history)")),
+    money(number("amount_ratio", &f::amount_ratio,
+           "amount_home / avg_amount (1 without history)")),
+    money(number("amount_z", &f::amount_z,
+           "standard deviations above the card's log-amount profile")),
+    money(number("usual_daily_spend", &f::usual_daily_spend,
+                 "the card's average amount times its transactions a day "
+                 "(0 before 3 transactions)")),
+    money(number("spend_velocity_1h", &f::spend_velocity_1h,
+                 "sum_1h / usual_daily_spend (0 without one)")),
+    money(number("spend_velocity_24h", &f::spend_velocity_24h,
+                 "sum_24h / usual_daily_spend (0 without one)")),
     flag("new_device", &f::new_device, "a device the card never used"),
     count("known_devices", &f::known_devices,
           "devices the card was used with before (at most 8)"),
@@ -90,6 +114,7 @@ std::vector<feature_info> catalogue() {
     text("device_id", &f::device_id, "\"\" when card-present"),
     text("merchant_id", &f::merchant_id, "the merchant"),
     text("ip", &f::ip, "IPv4 or IPv6 text, may be \"\""),
+    text("currency", &f::currency, "ISO 4217 code, e.g. \"JPY\""),
   };
 }
 

@@ -36,6 +36,10 @@ struct feature_info {
   field_ref field;
   std::string_view doc;  // one line, for the README and error hints
   std::uint16_t offset = 0;  // of the field in models::features
+  // An amount, or counts of amounts: meaningless in a currency the rates
+  // do not know, so a rule that reads one is skipped then (the decision
+  // says `unknown_currency`).
+  bool money = false;
 
   value_type type() const;
 };
