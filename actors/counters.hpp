@@ -63,6 +63,10 @@ struct counters {
   counter entity_passivations;  // of those, stopped: idle or over the cap
   counter entity_misses;        // entity views not had (the actor stopped
                                 // meanwhile): scored with that entity unseen
+  counter cases_resolved;    // fraud.cases.resolve that changed a case
+  counter labels_added;      // labels new or changed (fraud.labels, cases)
+  counter labels_unchanged;  // labels sent again: nothing changed
+  counter labels_refused;    // fraud.labels requests refused (bad input)
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

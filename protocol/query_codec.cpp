@@ -294,6 +294,11 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_resend_reads(s.resend_reads);
   msg.set_resend_refused(s.resend_refused);
   msg.set_requests_limited(s.requests_limited);
+  msg.set_cases_opened(s.cases_opened);
+  msg.set_cases_resolved(s.cases_resolved);
+  msg.set_labels_added(s.labels_added);
+  msg.set_labels_unchanged(s.labels_unchanged);
+  msg.set_labels_refused(s.labels_refused);
   set_origin(msg, s.origin);
   serialize(msg, out);
 }
@@ -433,6 +438,11 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.resend_reads = msg.resend_reads();
   out.resend_refused = msg.resend_refused();
   out.requests_limited = msg.requests_limited();
+  out.cases_opened = msg.cases_opened();
+  out.cases_resolved = msg.cases_resolved();
+  out.labels_added = msg.labels_added();
+  out.labels_unchanged = msg.labels_unchanged();
+  out.labels_refused = msg.labels_refused();
   out.origin = get_origin(msg);
   return true;
 }

@@ -5,7 +5,8 @@ namespace fraud::protocol::subjects {
 bool is_change(std::string_view subject) {
   return subject == rules_set || subject == rules_rollback
          || subject == lists_add || subject == lists_remove
-         || subject == rates_set;
+         || subject == rates_set || subject == labels
+         || subject == cases_resolve;
 }
 
 std::string_view card_token(std::string_view subject, int position) {

@@ -32,6 +32,16 @@ inline constexpr const char* query_card = "fraud.query.card";
 inline constexpr const char* query_decisions = "fraud.query.decisions";
 inline constexpr const char* stats = "fraud.stats";
 
+// Outcomes (README: Review queue and outcomes): labels in and case
+// resolutions are changes, signed like rules changes; the reads are
+// queries every instance answers.
+inline constexpr const char* labels = "fraud.labels";
+inline constexpr const char* cases_prefix = "fraud.cases.";
+inline constexpr const char* cases_resolve = "fraud.cases.resolve";
+inline constexpr const char* query_cases = "fraud.query.cases";
+inline constexpr const char* query_labels = "fraud.query.labels";
+inline constexpr const char* query_performance = "fraud.query.performance";
+
 // Rules and lists, request-reply: <prefix><verb>.
 inline constexpr const char* rules_prefix = "fraud.rules.";
 inline constexpr const char* rules_set = "fraud.rules.set";
@@ -49,8 +59,9 @@ inline constexpr const char* rates_set = "fraud.rates.set";
 inline constexpr const char* rates_get = "fraud.rates.get";
 inline constexpr const char* rates_history = "fraud.rates.history";
 
-/// True for the subjects whose requests change rules, lists or rates: set,
-/// rollback, add, remove. They must carry an analyst's signature (README:
+/// True for the subjects whose requests change rules, lists or rates
+/// (set, rollback, add, remove) or outcomes (fraud.labels,
+/// fraud.cases.resolve). They must carry an analyst's signature (README:
 /// Security).
 bool is_change(std::string_view subject);
 

@@ -1,7 +1,9 @@
 // The decision store's backend over SQLite: the write side, used only by
-// the store actor's thread. Also counts rule hits as decisions are stored.
+// the store actor's thread. Also counts rule hits as decisions are stored,
+// and opens a case for each REVIEW decision in the same transaction.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "actors/store_backend.hpp"
+#include "models/decision.hpp"
 #include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
@@ -27,15 +30,25 @@ public:
   /// Rule name and how often it fired, most first. Thread-safe.
   std::vector<std::pair<std::string, std::uint64_t>> rule_hits() const;
 
+  /// Cases opened since start (REVIEW decisions stored). Thread-safe.
+  std::uint64_t cases_opened() const {
+    return cases_opened_.load(std::memory_order_relaxed);
+  }
+
 private:
   decision_db() = default;
   fraud::error write_one(std::string_view payload, std::size_t& added);
+  fraud::error open_case(const models::decision& d, std::int64_t decided_at_ms,
+                         const std::string& rules);
 
   std::unique_ptr<sqlite_connection> db_;
   sqlite_statement insert_;
   sqlite_statement insert_rule_;
   sqlite_statement insert_shadow_rule_;  // shadow rules that fired
+  sqlite_statement insert_case_;  // a REVIEW decision's case
   sqlite_statement purge_;
+  std::uint64_t batch_cases_ = 0;
+  std::atomic<std::uint64_t> cases_opened_{0};
   std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own
   mutable std::mutex hits_mtx_;
   std::map<std::string, std::uint64_t> hits_;

@@ -142,6 +142,55 @@ CREATE TABLE rate_activations (
 );
 )sql";
 
+// Version 7: what was learnt after the decision (issue 16). A case for
+// every REVIEW decision, opened by the store as it writes the decision
+// (and here for the REVIEW decisions already stored); the labels sent on
+// fraud.labels or made by resolving a case, one per (tx_id, source); and
+// each labelled tx_id's outcome, its latest label (fraud on a tie), kept
+// beside the labels so that rule performance joins one row a decision.
+// Cases and labels name the tx_id, not a decision row: they outlive the
+// retention purge of decisions, and a label may come before or without
+// its decision.
+const char* schema_v7 = R"sql(
+CREATE TABLE cases (
+  tx_id TEXT PRIMARY KEY,
+  card_id TEXT NOT NULL,
+  opened_at_ms INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  resolved_by TEXT NOT NULL DEFAULT '',
+  resolved_at_ms INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX cases_by_time ON cases(opened_at_ms, tx_id);
+CREATE INDEX cases_open ON cases(opened_at_ms, tx_id) WHERE state = 0;
+INSERT INTO cases(tx_id, card_id, opened_at_ms, score, rules, amount_minor,
+                  currency, merchant_id)
+  SELECT tx_id, card_id, decided_at_ms, score, rules, amount_minor, currency,
+         merchant_id FROM decisions WHERE action = 1;
+CREATE TABLE labels (
+  tx_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  outcome INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (tx_id, source)
+) WITHOUT ROWID;
+CREATE INDEX labels_by_time ON labels(at_ms, source, tx_id);
+CREATE TABLE outcomes (
+  tx_id TEXT PRIMARY KEY,
+  outcome INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  outside INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 fraud::error backfill_rules(sqlite_connection& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -184,6 +233,8 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v5);
     case 6:
       return db.exec(schema_v6);
+    case 7:
+      return db.exec(schema_v7);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));

@@ -317,6 +317,11 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.resend_reads = c.resend_reads.get();
   s.resend_refused = c.refused.get();
   s.requests_limited = c.requests_limited.get();
+  s.cases_opened = ctx_.store != nullptr ? ctx_.store->cases_opened() : 0;
+  s.cases_resolved = c.cases_resolved.get();
+  s.labels_added = c.labels_added.get();
+  s.labels_unchanged = c.labels_unchanged.get();
+  s.labels_refused = c.labels_refused.get();
   s.origin = origin();
   std::string out;
   protocol::encode(s, out);

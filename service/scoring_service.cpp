@@ -640,6 +640,7 @@ fraud::error scoring_service::start_responders() {
     auto* owner = owner_live_.load();
     return owner != nullptr ? owner->live_instances() : 1;
   };
+  auto outcome_ctx = qc;
   queries_ = std::make_unique<query_responder>(conn_->get(), std::move(qc));
   if (auto err = queries_->start())
     return err;
@@ -656,6 +657,10 @@ fraud::error scoring_service::start_responders() {
     conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_,
     live_rates_.get());
   if (auto err = rules_responder_->start())
+    return err;
+  outcomes_ = std::make_unique<outcome_responder>(
+    conn_->get(), std::move(outcome_ctx), *verifier_);
+  if (auto err = outcomes_->start())
     return err;
   if (auto s = conn_->flush(2000); s != NATS_OK)
     return make_error(ec::nats_error,
@@ -862,6 +867,7 @@ fraud::error scoring_service::stop() {
     losses_.reset();
   }
   cluster_responder_.reset();
+  outcomes_.reset();
   queries_.reset();
   queues_.reset();
   rules_responder_.reset();

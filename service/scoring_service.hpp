@@ -36,6 +36,7 @@
 #include "service/query_responder.hpp"
 #include "service/queue_monitor.hpp"
 #include "service/rules_responder.hpp"
+#include "service/outcome_responder.hpp"
 #include "service/kv_snapshot_store.hpp"
 #include "service/snapshot_db.hpp"
 #include "service/decision_db.hpp"
@@ -221,6 +222,7 @@ private:
   std::unique_ptr<live_rates> live_rates_;  // what rates_ holds, and changes
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
+  std::unique_ptr<outcome_responder> outcomes_;  // uses verifier_
   std::unique_ptr<cluster_responder> cluster_responder_;
   std::unique_ptr<loss_log> losses_;  // reads stats_
   // --metrics-port: started last, taken down first (its sources read the

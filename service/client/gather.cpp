@@ -55,10 +55,19 @@ fraud::expected<gathered> gather(nats_connection& conn,
   inbox_subscription replies;
   auto s = natsConnection_SubscribeSync(&replies.sub, conn.get(),
                                         inbox.c_str());
+  natsMsg* request = nullptr;
   if (s == NATS_OK)
-    s = natsConnection_PublishRequest(conn.get(), subject.c_str(),
-                                      inbox.c_str(), payload.data(),
-                                      static_cast<int>(payload.size()));
+    s = natsMsg_Create(&request, subject.c_str(), inbox.c_str(),
+                       payload.data(), static_cast<int>(payload.size()));
+  if (s == NATS_OK && options.prepare) {
+    if (auto err = options.prepare(request)) {
+      natsMsg_Destroy(request);
+      return err;
+    }
+  }
+  if (s == NATS_OK)
+    s = natsConnection_PublishMsg(conn.get(), request);
+  natsMsg_Destroy(request);
   if (s != NATS_OK)
     return make_error(ec::nats_error, "cannot ask on " + subject + ": "
                                         + describe(s));

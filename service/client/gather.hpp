@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct gather_options {
   /// than the answers say: instances that do not count their peers), and
   /// without the grace once they answered.
   std::uint32_t min_instances = 0;
+  /// Called with the request before it is sent (its reply subject set),
+  /// e.g. to sign a change (service/client/signed_change.hpp); an error
+  /// sends nothing and is returned.
+  std::function<fraud::error(natsMsg*)> prepare;
 };
 
 struct gathered_reply {

@@ -5,6 +5,7 @@
 
 #include "protocol/merged_cursor.hpp"
 #include "protocol/request_limits.hpp"
+#include "service/client/merge_detail.hpp"
 
 namespace fraud::service {
 
@@ -12,26 +13,9 @@ namespace {
 
 using protocol::decision_view;
 
-// The first answer that failed for another reason than NOT_FOUND, its
-// message naming the instance when there are several.
-template <class Reply>
-const Reply* first_failure(const std::vector<Reply>& replies) {
-  for (auto& r : replies)
-    if (r.error && r.error.code() != ec::not_found)
-      return &r;
-  return nullptr;
-}
-
-template <class Reply>
-Reply failed(const std::vector<Reply>& replies, const Reply& bad) {
-  Reply out;
-  out.error = bad.error;
-  if (replies.size() > 1)
-    out.error = fraud::error::in_field(
-      bad.error.code(), bad.error.field(),
-      "instance " + bad.origin.instance + ": " + bad.error.what());
-  return out;
-}
+using merge_detail::failed;
+using merge_detail::first_failure;
+using merge_detail::merged_origin;
 
 // One instance's page in the merge: its rows, and how far the merge read.
 struct source {
@@ -150,13 +134,6 @@ fraud::error old_instance(const std::string& instance) {
                           "merged queries): its answer cannot be merged"};
 }
 
-template <class Reply>
-protocol::reply_origin merged_origin(const std::vector<Reply>& replies) {
-  return protocol::reply_origin{
-    replies.size() == 1 ? replies.front().origin.instance : std::string{},
-    static_cast<std::uint32_t>(replies.size())};
-}
-
 } // namespace
 
 protocol::decision_reply
@@ -268,7 +245,8 @@ constexpr std::uint64_t stats::*summed[] = {
   &stats::snapshot_dropped,  &stats::ingress_pending,
   &stats::ingress_pending_bytes, &stats::slow_consumer_events,
   &stats::resend_reads,      &stats::resend_refused,
-  &stats::requests_limited,
+  &stats::requests_limited,  &stats::cases_opened,
+  &stats::cases_resolved,
 };
 
 } // namespace
@@ -289,6 +267,10 @@ merge_stats(const std::vector<protocol::stats_reply>& replies) {
     out.queue_delay_ms = std::max(out.queue_delay_ms, s.queue_delay_ms);
     out.queue_delay_max_ms = std::max(out.queue_delay_max_ms,
                                       s.queue_delay_max_ms);
+    // Every instance stores every label: the same ones, not more of them.
+    out.labels_added = std::max(out.labels_added, s.labels_added);
+    out.labels_unchanged = std::max(out.labels_unchanged, s.labels_unchanged);
+    out.labels_refused = std::max(out.labels_refused, s.labels_refused);
     add_latency(out.latency_last_minute, s.latency_last_minute);
     add_latency(out.latency_since_start, s.latency_since_start);
     for (auto& [rule, n] : s.rule_hits)

@@ -52,6 +52,12 @@ service::nats_role role_for(const std::string& subject);
 std::unique_ptr<service::nats_connection> connect(const common_options& c,
                                                   service::nats_role role);
 
+/// Signs a change (a request on a subject role_for() gives the analyst)
+/// with the analyst's seed: --sign-key, --nats-nkey, or the local
+/// server's analyst key (README: Who changed the rules).
+fraud::error sign_change(const common_options& c, const std::string& subject,
+                         const std::string& payload, natsMsg* msg);
+
 /// Sends a request and returns the reply's bytes, or prints why there is
 /// none and returns nothing.
 std::optional<std::string> request(service::nats_connection& conn,

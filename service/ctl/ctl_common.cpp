@@ -7,6 +7,7 @@
 
 #include "models/error.hpp"
 #include "models/transaction.hpp"
+#include "protocol/outcome_codec.hpp"
 #include "protocol/query_codec.hpp"
 #include "protocol/rules_codec.hpp"
 #include "protocol/subjects.hpp"
@@ -63,12 +64,8 @@ service::nats_role role_for(const std::string& subject) {
   return service::nats_role::viewer;
 }
 
-namespace {
-
-// Signs a change with the analyst's seed: --sign-key, --nats-nkey, or the
-// local server's analyst key.
-fraud::error sign(const common_options& c, const std::string& subject,
-                  const std::string& payload, natsMsg* msg) {
+fraud::error sign_change(const common_options& c, const std::string& subject,
+                         const std::string& payload, natsMsg* msg) {
   auto auth = c.auth;
   auto url = c.nats_url;
   if (!c.sign_key.empty())
@@ -89,8 +86,6 @@ fraud::error sign(const common_options& c, const std::string& subject,
     return sig.error();
   return service::set_change_headers(msg, *sig);
 }
-
-} // namespace
 
 std::unique_ptr<service::nats_connection> connect(const common_options& c,
                                                   service::nats_role role) {
@@ -122,7 +117,7 @@ std::optional<std::string> request(service::nats_connection& conn,
   if (s == NATS_OK && role_for(subject) == service::nats_role::analyst) {
     // A change carries its analyst's signature (README: Who changed the
     // rules), made with the same NKey the connection authenticated with.
-    if (auto err = sign(c, subject, payload, msg)) {
+    if (auto err = sign_change(c, subject, payload, msg)) {
       natsMsg_Destroy(msg);
       std::fprintf(stderr, "fraudctl: %s\n", fraud::to_string(err).c_str());
       return std::nullopt;
@@ -205,6 +200,11 @@ FRAUD_CTL_GATHERS(decision_reply)
 FRAUD_CTL_GATHERS(card_reply)
 FRAUD_CTL_GATHERS(decisions_reply)
 FRAUD_CTL_GATHERS(stats_reply)
+FRAUD_CTL_GATHERS(labels_add_reply)
+FRAUD_CTL_GATHERS(case_resolve_reply)
+FRAUD_CTL_GATHERS(cases_reply)
+FRAUD_CTL_GATHERS(labels_reply)
+FRAUD_CTL_GATHERS(performance_reply)
 #undef FRAUD_CTL_GATHERS
 
 int exit_code(const fraud::error& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "protocol/outcome_codec.hpp"
 #include "protocol/query_codec.hpp"
 #include "service/client/gather.hpp"
 
@@ -23,6 +24,10 @@ ask_all(service::nats_connection& conn, const common_options& c,
   service::gather_options options;
   options.timeout_ms = c.timeout_ms;
   options.min_instances = c.instances;
+  if (role_for(subject) == service::nats_role::analyst)
+    options.prepare = [&](natsMsg* msg) {
+      return sign_change(c, subject, payload, msg);
+    };
   auto got = service::gather(conn, subject, payload, options);
   if (!got) {
     std::fprintf(stderr, "fraudctl: %s\n", got.error().what().c_str());
@@ -52,6 +57,11 @@ FRAUD_CTL_ASKS_ALL(decision_reply, decision_query)
 FRAUD_CTL_ASKS_ALL(card_reply, card_query)
 FRAUD_CTL_ASKS_ALL(decisions_reply, decisions_query)
 FRAUD_CTL_ASKS_ALL(stats_reply, stats_query)
+FRAUD_CTL_ASKS_ALL(labels_add_reply, labels_add)
+FRAUD_CTL_ASKS_ALL(case_resolve_reply, case_resolve)
+FRAUD_CTL_ASKS_ALL(cases_reply, cases_query)
+FRAUD_CTL_ASKS_ALL(labels_reply, labels_query)
+FRAUD_CTL_ASKS_ALL(performance_reply, performance_query)
 #undef FRAUD_CTL_ASKS_ALL
 
 namespace {

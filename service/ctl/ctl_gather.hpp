@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/query_codec.hpp"
 #include "service/ctl/ctl.hpp"
 
 namespace fraud::ctl {
@@ -46,5 +49,44 @@ void print_answered(const answered_by& who);
 
 /// For scripts: "instances_answered" and "answered_by" in `j`.
 void add_answered(nlohmann::json& j, const answered_by& who);
+
+// Every instance's answer, merged by `merge`; nothing (and the exit code
+// in `rc`) when there is no answer or the merged one is an error.
+template <class Reply, class Query, class Merge>
+std::optional<Reply> ask_merged(service::nats_connection& conn,
+                                const common_options& c,
+                                const std::string& subject,
+                                const Query& query, answered_by& who,
+                                Merge merge, int& rc) {
+  auto all = ask_all<Reply>(conn, c, subject, query, who);
+  if (!all) {
+    rc = exit_code(all.error());
+    return std::nullopt;
+  }
+  auto merged = merge(all->replies);
+  if constexpr (!std::is_same_v<Reply, protocol::stats_reply>) {
+    if (merged.error) {
+      report_service_error(merged.error);
+      print_answered(who);  // a NOT_FOUND is from every instance that answered
+      rc = exit_code(merged.error);
+      return std::nullopt;
+    }
+  }
+  return merged;
+}
+
+// The same on a connection of its own, for a command that asks once.
+template <class Reply, class Query, class Merge>
+std::optional<Reply> ask_merged(const common_options& c,
+                                const std::string& subject,
+                                const Query& query, answered_by& who,
+                                Merge merge, int& rc) {
+  auto conn = connect(c, role_for(subject));
+  if (!conn) {  // connect() has said why
+    rc = failure;
+    return std::nullopt;
+  }
+  return ask_merged<Reply>(*conn, c, subject, query, who, merge, rc);
+}
 
 } // namespace fraud::ctl

@@ -28,6 +28,7 @@ std::string permissions(const std::string& role, const std::string& inbox) {
            + inbox + R"("] } })";
   if (role == "analyst")
     return R"({ publish: { allow: ["fraud.rules.*", "fraud.lists.*", )"
+           R"("fraud.labels", "fraud.cases.*", )"
            R"("fraud.query.>", "fraud.stats"] }, subscribe: { allow: [)"
            + watch + "\"" + inbox + R"("] } })";
   return R"({ publish: { allow: ["fraud.query.>", "fraud.stats", )"

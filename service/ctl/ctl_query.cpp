@@ -70,45 +70,6 @@ bool parse_action(const std::string& s, models::action& out) {
   return true;
 }
 
-// Every instance's answer, merged by `merge`; nothing (and the exit code
-// in `rc`) when there is no answer or the merged one is an error.
-template <class Reply, class Query, class Merge>
-std::optional<Reply> ask_merged(service::nats_connection& conn,
-                                const common_options& c,
-                                const std::string& subject,
-                                const Query& query, answered_by& who,
-                                Merge merge, int& rc) {
-  auto all = ask_all<Reply>(conn, c, subject, query, who);
-  if (!all) {
-    rc = exit_code(all.error());
-    return std::nullopt;
-  }
-  auto merged = merge(all->replies);
-  if constexpr (!std::is_same_v<Reply, protocol::stats_reply>) {
-    if (merged.error) {
-      report_service_error(merged.error);
-      print_answered(who);  // a NOT_FOUND is from every instance that answered
-      rc = exit_code(merged.error);
-      return std::nullopt;
-    }
-  }
-  return merged;
-}
-
-// The same on a connection of its own, for a command that asks once.
-template <class Reply, class Query, class Merge>
-std::optional<Reply> ask_merged(const common_options& c,
-                                const std::string& subject,
-                                const Query& query, answered_by& who,
-                                Merge merge, int& rc) {
-  auto conn = connect(c, service::nats_role::viewer);
-  if (!conn) {  // connect() has said why
-    rc = failure;
-    return std::nullopt;
-  }
-  return ask_merged<Reply>(*conn, c, subject, query, who, merge, rc);
-}
-
 } // namespace
 
 int run_decision(const common_options& c, const std::string& tx_id) {
@@ -305,7 +266,12 @@ int run_stats(const common_options& c) {
                         {"read_from_store", s.resend_reads},
                         {"refused", s.resend_refused}}},
            {"publish_errors", s.publish_errors},
-           {"requests_limited", s.requests_limited}};
+           {"requests_limited", s.requests_limited},
+           {"outcomes", {{"cases_opened", s.cases_opened},
+                         {"cases_resolved", s.cases_resolved},
+                         {"labels_added", s.labels_added},
+                         {"labels_unchanged", s.labels_unchanged},
+                         {"labels_refused", s.labels_refused}}}};
     add_answered(j, who);
     std::printf("%s\n", j.dump(2).c_str());
     return ok;
@@ -370,6 +336,13 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.publish_errors);
   std::printf("limited          %llu requests (LIMIT_EXCEEDED)\n",
               (unsigned long long)s.requests_limited);
+  std::printf("outcomes         cases opened %llu, resolved %llu; labels "
+              "added %llu, unchanged %llu, refused %llu\n",
+              (unsigned long long)s.cases_opened,
+              (unsigned long long)s.cases_resolved,
+              (unsigned long long)s.labels_added,
+              (unsigned long long)s.labels_unchanged,
+              (unsigned long long)s.labels_refused);
   std::printf("rule hits       ");
   if (s.rule_hits.empty())
     std::printf(" none");

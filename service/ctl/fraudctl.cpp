@@ -4,6 +4,7 @@
 
 #include "service/ctl/ctl.hpp"
 #include "service/ctl/ctl_keys.hpp"
+#include "service/ctl/ctl_outcomes.hpp"
 #include "service/ctl/ctl_rules.hpp"
 
 int main(int argc, char** argv) {
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
 
   auto rules = add_rules_commands(app);
   auto keys = add_keys_commands(app);
+  auto outcomes = add_outcome_commands(app);  // after rules: adds to it
 
   try {
     app.parse(argc, argv);
@@ -138,6 +140,8 @@ int main(int argc, char** argv) {
   if (auto rc = run_rules_commands(c, *rules))
     return *rc;
   if (auto rc = run_keys_commands(*keys))
+    return *rc;
+  if (auto rc = run_outcome_commands(c, *outcomes))
     return *rc;
   return usage;
 }

@@ -31,13 +31,14 @@ TEST(decision_subject, action_in_lower_case_then_card) {
 
 } // namespace
 
-TEST(subjects, changes_are_the_rules_and_lists_verbs_that_write) {
+TEST(subjects, changes_are_the_verbs_that_write) {
   namespace s = fraud::protocol::subjects;
   for (auto* change : {s::rules_set, s::rules_rollback, s::lists_add,
-                       s::lists_remove})
+                       s::lists_remove, s::labels, s::cases_resolve})
     EXPECT_TRUE(s::is_change(change)) << change;
   for (auto* read : {s::rules_get, s::rules_history, s::rules_shadow,
                      s::lists_get, s::stats, s::query_card, "fraud.tx.c1",
-                     "fraud.rules.set.x", "fraud.rules"})
+                     "fraud.rules.set.x", "fraud.rules", s::query_cases,
+                     s::query_labels, s::query_performance, "fraud.labels.x"})
     EXPECT_FALSE(s::is_change(read)) << read;
 }

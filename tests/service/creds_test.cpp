@@ -199,9 +199,9 @@ TEST(jwt, minted_tokens_verify_and_forgeries_do_not) {
 jwt::user_permissions scorer_permissions() {
   jwt::user_permissions p;
   p.pub.allow = {"fraud.decisions.>", "fraud.rejected"};
-  p.sub.allow = {"fraud.tx.*",   "fraud.p.>",     "fraud.query.>",
-                 "fraud.stats", "fraud.rules.*", "fraud.lists.*",
-                 "fraud.rates.*"};
+  p.sub.allow = {"fraud.tx.*",    "fraud.p.>",     "fraud.query.>",
+                 "fraud.stats",   "fraud.rules.*", "fraud.lists.*",
+                 "fraud.rates.*", "fraud.labels",  "fraud.cases.*"};
   p.resp = jwt::response_permission{1, 60'000'000'000};  // 1m
   return p;
 }

@@ -1,8 +1,11 @@
 #include "tests/service/hostile_subjects.hpp"
 
+#include <limits>
+
 #include "models/rules/compiled_ruleset.hpp"
 #include "protocol/cluster_codec.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/outcome_codec.hpp"
 #include "protocol/query_codec.hpp"
 #include "protocol/rules_codec.hpp"
 #include "protocol/subjects.hpp"
@@ -329,6 +332,85 @@ std::vector<subject_case> hostile_subjects() {
                                "stats", "set\xc3", "%s%n", "history2"}),
                  [](auto&, auto&, auto& reply) {
                    return judge_unknown<shadow_reply>(reply);
+                 }});
+
+  // Outcomes (README: Review queue and outcomes).
+  q.assign(2, {});
+  constexpr auto confirmed = protocol::outcome::fraud;
+  constexpr auto legit = protocol::outcome::legit;
+  encode(labels_add{{{"hostile-tx-0", confirmed, "chargeback", 0, ""}}}, q[0]);
+  encode(labels_add{{{"no-such-tx", legit, "customer", 1, "n"},
+                     {std::string(64, 'x'), confirmed, "c", 2, ""}}},
+         q[1]);
+  out.push_back({s::labels, {}, q, fixed(s::labels),
+                 [](auto&, auto& payload, auto& reply) {
+                   labels_add_reply r;
+                   if (decode(reply.data(), reply.size(), r))
+                     return failure("the reply is not a LabelsAddReply");
+                   if (r.error)
+                     return judge_error(r.error);
+                   labels_add sent;
+                   // Any clock: fraudd's is the one that judged the time.
+                   if (auto refused = decode(
+                         payload.data(), payload.size(), sent,
+                         std::numeric_limits<std::int64_t>::max()))
+                     return failure("stored labels the decoder refuses: "
+                                    + fraud::to_string(refused));
+                   if (r.added + r.changed + r.unchanged != sent.labels.size()
+                       || r.decided + r.unknown != sent.labels.size())
+                     return failure("counted other labels than were sent");
+                   return answer();
+                 }});
+  q.assign(1, {});
+  encode(case_resolve{"hostile-tx-0", legit, "fuzz"}, q[0]);
+  out.push_back({s::cases_resolve, {{1, K::text}, {2, K::enumeration},
+                                    {3, K::text}},
+                 q, fixed(s::cases_resolve),
+                 [](auto&, auto& payload, auto& reply) {
+                   return judge<case_resolve, case_resolve_reply>(
+                     payload, reply, [](auto& q, auto& r) {
+                       if (r.resolved.tx_id != q.tx_id)
+                         return failure("resolved another case");
+                       return answer();
+                     });
+                 }});
+  q.assign(2, {});
+  encode(cases_query{}, q[0]);
+  encode(cases_query{true, "big", max_query_limit, "1/x/y"}, q[1]);
+  out.push_back({s::query_cases, {{1, K::boolean}, {2, K::text},
+                                  {3, K::uint32}, {4, K::text}},
+                 q, fixed(s::query_cases),
+                 [](auto&, auto& payload, auto& reply) {
+                   return judge<cases_query, cases_reply>(
+                     payload, reply, [](auto& q, auto& r) {
+                       if (r.cases.size() > q.limit)
+                         return failure("more cases than the limit");
+                       return answer();
+                     });
+                 }});
+  q.assign(2, {});
+  encode(labels_query{}, q[0]);
+  encode(labels_query{"hostile-tx-0", true, 1, 5, "5/chargeback/x"}, q[1]);
+  out.push_back({s::query_labels, {{1, K::text}, {2, K::boolean},
+                                   {3, K::int64}, {4, K::uint32},
+                                   {5, K::text}},
+                 q, fixed(s::query_labels),
+                 [](auto&, auto& payload, auto& reply) {
+                   return judge<labels_query, labels_reply>(
+                     payload, reply, [](auto& q, auto& r) {
+                       if (r.labels.size() > q.limit)
+                         return failure("more labels than the limit");
+                       return answer();
+                     });
+                 }});
+  q.assign(2, {});
+  encode(performance_query{}, q[0]);
+  encode(performance_query{test::t0_ms}, q[1]);
+  out.push_back({s::query_performance, {{1, K::int64}}, q,
+                 fixed(s::query_performance),
+                 [](auto&, auto& payload, auto& reply) {
+                   return judge<performance_query, performance_reply>(
+                     payload, reply, [](auto&, auto&) { return answer(); });
                  }});
 
   // Rates: the rules' messages on subjects of their own.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -29,12 +30,12 @@ protected:
     dir = new test::temp_dir;
     nats = test::start_nats(dir->path()).release();
     ASSERT_NE(nats, nullptr);
-    auto alice = test::make_analyst(*dir);
+    alice = new test::analyst{test::make_analyst(*dir)};
     for (int i = 0; i < 2; ++i) {
       auto name = i == 0 ? "fraudd-a" : "fraudd-b";
       std::vector<std::string> args{
         "--nats", nats->url(), "--db", dir->file(std::string{name} + ".db"),
-        "--analyst-keys", alice.keyring, "--subject",
+        "--analyst-keys", alice->keyring, "--subject",
         "fraud.p." + std::to_string(i) + ".*", "--card-token", "4",
         // One names itself by --name, the other as a cluster would.
         i == 0 ? "--name" : "--instance-id", name};
@@ -84,6 +85,7 @@ protected:
       p = nullptr;
     }
     delete nats;
+    delete alice;
     delete dir;
   }
 
@@ -104,9 +106,11 @@ protected:
   }
 
   // fraudctl, told that two instances answer; its stdout and stderr.
+  // Changes are signed by alice.
   static std::string ctl(const std::string& args, int& rc) {
     std::string out;
     rc = test::run_command(test::fraudctl_binary() + " --nats " + nats->url()
+                             + " --sign-key " + alice->seed_file
                              + " --instances 2 " + args + " 2>&1",
                            out);
     return out;
@@ -135,12 +139,14 @@ protected:
   }
 
   static test::temp_dir* dir;
+  static test::analyst* alice;
   static service::embedded_nats* nats;
   static test::fraudd_process* instances[2];
   static service::nats_connection* conn;
 };
 
 test::temp_dir* merged_queries::dir = nullptr;
+test::analyst* merged_queries::alice = nullptr;
 service::embedded_nats* merged_queries::nats = nullptr;
 test::fraudd_process* merged_queries::instances[2] = {nullptr, nullptr};
 service::nats_connection* merged_queries::conn = nullptr;
@@ -226,6 +232,97 @@ TEST_F(merged_queries, stats_add_up_over_the_instances) {
   EXPECT_NE(text.find("received         9"), std::string::npos) << text;
   EXPECT_NE(text.find("2 instances answered (fraudd-"), std::string::npos)
     << text;
+}
+
+// Outcomes over two instances (README: Review queue and outcomes): every
+// instance stores every label, a case lives with the instance that decided
+// it, and fraudctl merges: decided labels summed, unknown ones those no
+// instance decided, performance counted once per decision.
+TEST_F(merged_queries, labels_and_performance_over_the_instances) {
+  auto file = dir->file("trip-labels.csv");
+  {
+    std::ofstream csv{file};
+    csv << "trip-a-london,fraud,chargeback\ntrip-b-london,fraud,chargeback\n"
+           "trip-a-ny,legit,customer\nnowhere,fraud,chargeback\n";
+  }
+  int rc = 0;
+  auto j = ctl_json("labels load " + file, rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  EXPECT_EQ(j["added"], 4);
+  EXPECT_EQ(j["decided"], 3);
+  EXPECT_EQ(j["unknown"], 1);
+  answered_by_both(j);
+
+  j = ctl_json("labels list --unknown", rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  ASSERT_EQ(j["labels"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["labels"][0]["tx_id"], "nowhere");
+  EXPECT_EQ(j["unknown"], 1);
+
+  j = ctl_json("labels list", rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  ASSERT_EQ(j["labels"].size(), 4u) << j.dump();  // once each, not twice
+  for (auto& l : j["labels"])
+    EXPECT_EQ(l["decided"], l["tx_id"] != "nowhere") << l.dump();
+
+  j = ctl_json("rules performance --since 0", rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  EXPECT_EQ(j["decisions"], 9);
+  EXPECT_EQ(j["fraud"], 2);
+  EXPECT_EQ(j["legit"], 1);
+  EXPECT_EQ(j["labelled"], 4);
+  EXPECT_EQ(j["labelled_decided"], 3);
+  // The rules that declined the two trips caught both frauds, one on each
+  // instance: summed, not counted twice.
+  bool caught_both = false;
+  for (auto& r : j["rules"])
+    caught_both = caught_both || (r["fraud"] == 2 && r["missed"] == 0);
+  EXPECT_TRUE(caught_both) << j.dump();
+  answered_by_both(j);
+}
+
+TEST_F(merged_queries, a_case_is_resolved_by_the_instance_that_holds_it) {
+  auto rules = dir->file("review-big.rules");
+  {
+    std::ofstream out{rules};
+    out << "rule big: review when amount > 100\n";
+  }
+  int rc = 0;
+  auto out = ctl("rules set " + rules + " --author t --reason test", rc);
+  ASSERT_EQ(rc, 0) << out;
+  auto big = [](const std::string& card) {
+    auto tx = test::card_tx(card, 0, card + "-1");
+    tx.amount_minor = 50000;
+    return tx;
+  };
+  // Both instances run it (every instance applies a change).
+  ASSERT_TRUE(test::eventually([&] {
+    auto s = ctl("stats", rc);
+    return s.find("rules-2,") == std::string::npos
+           && s.find("rules-2") != std::string::npos;
+  }));
+  score(0, big("case-a"));
+  score(1, big("case-b"));
+  json j;
+  ASSERT_TRUE(test::eventually([&] {
+    j = ctl_json("cases list", rc);
+    return rc == 0 && j["cases"].size() == 2;
+  }))
+    << j.dump();
+  answered_by_both(j);
+  EXPECT_EQ(j["open"], 2);
+
+  j = ctl_json("cases resolve case-b-1 fraud --note confirmed", rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  EXPECT_EQ(j["case"]["state"], "fraud");
+  EXPECT_EQ(j["case"]["card_id"], "case-b");
+  j = ctl_json("cases list --open", rc);
+  ASSERT_EQ(rc, 0) << j.dump();
+  ASSERT_EQ(j["cases"].size(), 1u);
+  EXPECT_EQ(j["cases"][0]["tx_id"], "case-a-1");
+  // No instance has a case for it: NOT_FOUND from both, exit 4.
+  out = ctl("cases resolve nowhere legit", rc);
+  EXPECT_EQ(rc, 4) << out;
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "protocol/codec.hpp"
+#include "protocol/outcome_codec.hpp"
 #include "protocol/rules_codec.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/client/nkey.hpp"
@@ -578,3 +579,46 @@ TEST_F(embedded_default, is_locked_down_and_its_clients_need_no_flags) {
 }
 
 } // namespace
+
+// Outcomes (README: Review queue and outcomes): a viewer reads the review
+// queue, labels and rule performance, but neither sends labels nor
+// resolves cases; an analyst does both, signed, and is named.
+TEST_F(shipped_config, a_viewer_reads_outcomes_and_an_analyst_sends_them) {
+  auto viewer = connect_as("viewer");
+  auto analyst = connect_as("analyst");
+  ASSERT_TRUE(viewer && analyst);
+  std::string labels;
+  protocol::encode(protocol::labels_add{{{"tx-x", protocol::outcome::fraud,
+                                          "chargeback", 0, ""}}},
+                   labels);
+  std::string resolve;
+  protocol::encode(protocol::case_resolve{"tx-x", protocol::outcome::fraud,
+                                          ""},
+                   resolve);
+  EXPECT_FALSE(ask(*viewer, "fraud.labels", labels, alice, 500));
+  EXPECT_FALSE(ask(*viewer, "fraud.cases.resolve", resolve, alice, 500));
+  for (auto* subject : {"fraud.query.cases", "fraud.query.labels",
+                        "fraud.query.performance"})
+    EXPECT_TRUE(ask(*viewer, subject, "", {})) << subject;
+
+  auto bytes = ask(*analyst, "fraud.labels", labels, alice);
+  ASSERT_TRUE(bytes);
+  protocol::labels_add_reply added;
+  ASSERT_FALSE(decode(bytes->data(), bytes->size(), added));
+  ASSERT_FALSE(added.error) << to_string(added.error);
+  EXPECT_EQ(added.unknown, 1u);
+  std::string query;
+  protocol::encode(protocol::labels_query{}, query);
+  bytes = ask(*viewer, "fraud.query.labels", query, {});
+  protocol::labels_reply listed;
+  ASSERT_TRUE(bytes);
+  ASSERT_FALSE(decode(bytes->data(), bytes->size(), listed));
+  ASSERT_EQ(listed.labels.size(), 1u);
+  EXPECT_EQ(listed.labels[0].signer, "alice (" + keys["analyst"] + ")");
+  // Signed, but there is no such case: the analyst may ask, and is told.
+  bytes = ask(*analyst, "fraud.cases.resolve", resolve, alice);
+  protocol::case_resolve_reply resolved;
+  ASSERT_TRUE(bytes);
+  ASSERT_FALSE(decode(bytes->data(), bytes->size(), resolved));
+  EXPECT_EQ(resolved.error.code(), ec::not_found);
+}
