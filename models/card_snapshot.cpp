@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "models/fnv.hpp"
+
 namespace fraud::models {
 
 namespace {
@@ -95,12 +97,7 @@ private:
 
 // FNV-1a over the snapshot: a flipped bit anywhere is noticed on load.
 std::uint32_t checksum(std::string_view bytes) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
+  return fnv1a_32(bytes);
 }
 
 } // namespace

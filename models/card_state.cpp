@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "models/fnv.hpp"
 #include "models/geo.hpp"
 
 namespace fraud::models {
@@ -19,11 +20,7 @@ constexpr double profile_horizon = 50;
 constexpr double min_log_stddev = 0.25;
 
 std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  auto h = fnv1a_64(s);
   return h == 0 ? 1 : h; // 0 marks an empty slot
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/fnv.hpp"
+
 namespace fraud::models {
 
 namespace {
@@ -23,12 +25,7 @@ const char* to_string(entity_kind k) {
 }
 
 std::uint32_t card_hash(std::string_view card_id) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : card_id) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
+  return fnv1a_32(card_id);
 }
 
 entity_view entity_state::observe(const entity_use& use) {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "models/fnv.hpp"
+
 namespace fraud::models {
 
 struct snapshot_codec;
@@ -33,11 +35,7 @@ private:
   friend struct snapshot_codec;  // models/card_snapshot.cpp
 
   static std::uint32_t hash(std::string_view s) {
-    std::uint32_t h = 2166136261u;
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 16777619u;
-    }
+    auto h = fnv1a_32(s);
     return h == 0 ? 1 : h; // 0 marks an empty slot
   }
 

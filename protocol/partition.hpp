@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "models/fnv.hpp"
+
 namespace fraud::protocol {
 
-/// 32-bit FNV-1a of `bytes`.
-std::uint32_t fnv1a_32(std::string_view bytes);
+/// 32-bit FNV-1a of `bytes`, as nats-server hashes a token.
+using models::fnv1a_32;
 
 /// The partition of `card_token` among `partitions` (> 0), in
 /// [0, partitions).

@@ -1,6 +1,7 @@
 #include "actors/runtime/entity_directory.hpp"
 
 #include "actors/entity.hpp"
+#include "models/fnv.hpp"
 
 namespace fraud::actors {
 
@@ -9,12 +10,8 @@ namespace {
 // FNV-1a over the kind and the id: the shard, and nothing else, so that a
 // device "x" and a merchant "x" are different entities.
 std::size_t shard_of(const std::string& key) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return static_cast<std::size_t>(h % entity_directory::shards);
+  return static_cast<std::size_t>(models::fnv1a_64(key)
+                                  % entity_directory::shards);
 }
 
 } // namespace
