@@ -115,6 +115,33 @@ fraud::expected<kv_value> kv_bucket::get(const std::string& key) const {
   return v;
 }
 
+fraud::expected<kv_value> kv_bucket::get_latest(const std::string& key) const {
+  natsMsg* msg = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  auto stream = "KV_" + name_;
+  auto subject = "$KV." + name_ + "." + key;
+  auto s = js_GetLastMsg(&msg, js_, stream.c_str(), subject.c_str(), nullptr,
+                         &jerr);
+  if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr)
+    return make_error(ec::not_found, key);
+  if (s != NATS_OK)
+    return make_error(ec::nats_error, "reading " + key + ": " + describe(s));
+  // A delete or purge marker: no value, as get() says.
+  const char* op = nullptr;
+  bool gone = natsMsgHeader_Get(msg, "KV-Operation", &op) == NATS_OK
+              && op != nullptr
+              && (std::strcmp(op, "DEL") == 0 || std::strcmp(op, "PURGE") == 0);
+  kv_value v;
+  if (!gone && natsMsg_GetDataLength(msg) > 0)
+    v.value.assign(natsMsg_GetData(msg),
+                   static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  v.revision = natsMsg_GetSequence(msg);
+  natsMsg_Destroy(msg);
+  if (gone)
+    return make_error(ec::not_found, key);
+  return v;
+}
+
 fraud::expected<std::uint64_t> kv_bucket::create(const std::string& key,
                                                  std::string_view value) {
   std::uint64_t rev = 0;

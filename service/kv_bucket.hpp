@@ -66,6 +66,12 @@ public:
   /// or expired).
   fraud::expected<kv_value> get(const std::string& key) const;
 
+  /// get() as the stream's leader has it. get() may be answered by any
+  /// server holding the bucket (a direct get), and a server that has just
+  /// come back answers from behind; this asks the leader, which has every
+  /// write it acknowledged. For deciding whose a lease is.
+  fraud::expected<kv_value> get_latest(const std::string& key) const;
+
   /// Writes the key only if it has no value: the revision written, or
   /// kv_taken() when it has one.
   fraud::expected<std::uint64_t> create(const std::string& key,

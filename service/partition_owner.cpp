@@ -263,6 +263,16 @@ bool partition_owner::may_act(std::int64_t now) const {
 void partition_owner::act_now(std::int64_t now) {
   if (!may_act(now))
     return;
+  // A lease whose last write is ours though we do not hold it: a claim
+  // whose answer was lost, written after all. Nobody else may take it
+  // until it expires, so it is claimed on that write (a compare-and-set:
+  // its answer says when the lease runs from) and then kept or handed
+  // over as the plan says.
+  for (std::size_t i = 0; i < leases_.size(); ++i) {
+    auto& l = leases_[i];
+    if (!l.own && l.claim_sent_ns == 0 && l.owner == incarnation_)
+      send_claim(static_cast<int>(i), l.revision);
+  }
   std::vector<partition_view> view(leases_.size());
   for (std::size_t i = 0; i < view.size(); ++i) {
     // A claim in flight counts as this instance's.
@@ -318,14 +328,21 @@ void partition_owner::on_entry(kvEntry* e, std::int64_t now) {
   if (p < 0 || p >= opts_.partitions)
     return;  // another deployment's P: README says how to change P
   auto& l = leases_[static_cast<std::size_t>(p)];
-  if (l.own && rev == l.revision && value == incarnation_) {
-    if (l.echo_ns == 0)
-      l.echo_ns = now;  // our claim (or renewal) is in the stream
-    return;
-  }
   if (l.own && rev < l.revision)
     return;  // the echo of one of our earlier writes
-  if (l.own && value != incarnation_)
+  if (l.own && value == incarnation_) {
+    // Our claim or renewal is in the stream, and nothing after it. A later
+    // revision than we know is ours too (only this process writes its
+    // incarnation): a write whose answer was lost, or written twice while
+    // the servers changed leader. Renewals go on from it.
+    std::lock_guard<std::mutex> guard{mtx_};
+    l.revision = rev;
+    l.owner = incarnation_;
+    if (l.echo_ns == 0)
+      l.echo_ns = now;
+    return;
+  }
+  if (l.own)
     lose(p, "taken by another instance");
   std::lock_guard<std::mutex> guard{mtx_};
   l.owner = value;
@@ -466,8 +483,10 @@ void partition_owner::collect_writes() {
       // tick renews on it; another's, the partition is lost.
       // A key that cannot be read now is left to its deadline.
       if (!(l.revision > r.last && l.owner == incarnation_)
-          && key_says(p, r.last) == key_verdict::theirs)
+          && key_says(p, r.last) == key_verdict::theirs) {
         lose(p, "taken by another instance");
+        claim_refused(p);  // whose: the watch will say, or it expires
+      }
       continue;
     }
     FRAUD_LOG_LIMITED(6, warn, "cluster", "partition {}: renewal failed ({}); "
@@ -477,7 +496,10 @@ void partition_owner::collect_writes() {
 
 partition_owner::key_verdict
 partition_owner::key_says(int p, std::uint64_t refused_last) {
-  auto current = bucket_->get(partition_key(p));
+  // Read from the stream's leader: a direct get may be answered by a
+  // server that has just come back and is behind, which would show our
+  // own older write and make us give up a lease we hold.
+  auto current = bucket_->get_latest(partition_key(p));
   if (!current && current.error().code() == ec::not_found)
     return key_verdict::theirs;  // expired: claimed again, if still free
   if (!current) {
@@ -486,8 +508,16 @@ partition_owner::key_says(int p, std::uint64_t refused_last) {
                       "deadline", p, to_string(current.error()));
     return key_verdict::unknown;
   }
-  if (current->value != incarnation_ || current->revision <= refused_last)
+  if (current->value != incarnation_)
     return key_verdict::theirs;
+  if (current->revision <= refused_last) {
+    // Ours, at no later revision than the one refused: a write of ours
+    // still being applied. The watch, or the next renewal, will say.
+    FRAUD_LOG_LIMITED(6, info, "cluster", "partition {}: renewal refused "
+                      "on revision {} that the leader shows as ours; "
+                      "retrying until its deadline", p, refused_last);
+    return key_verdict::unknown;
+  }
   auto& l = leases_[static_cast<std::size_t>(p)];
   std::lock_guard<std::mutex> guard{mtx_};
   l.revision = std::max(l.revision, current->revision);
@@ -556,14 +586,16 @@ void partition_owner::claim_refused(int p) {
 void partition_owner::claimed(int p, std::uint64_t revision) {
   auto& l = leases_[static_cast<std::size_t>(p)];
   auto sent = std::exchange(l.claim_sent_ns, 0);
-  if (l.revision > revision) {
+  if (l.revision > revision && l.owner != incarnation_) {
     // The watch already shows a write after ours: someone else's claim
     // that raced ours and came last (see the header).
     return;
   }
   // The watch may have shown our claim already (then unopposed so far,
-  // from when it was seen), or will.
-  bool echoed = l.revision == revision && l.owner == incarnation_;
+  // from when it was seen), or a later write of ours (one whose answer
+  // was lost: the lease is ours at that revision), or will.
+  bool echoed = l.revision >= revision && l.owner == incarnation_;
+  revision = std::max(revision, l.revision);
   {
     std::lock_guard<std::mutex> guard{mtx_};
     l.own = true;

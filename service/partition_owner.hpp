@@ -38,6 +38,16 @@
 // watch delivers both, and the owner whose write is not the last one sees
 // the other's and gives the partition up before serving it.
 //
+// The last write of a lease decides whose it is, and a write carrying this
+// process's incarnation is this instance's, whether or not it was told:
+// while the servers change leader an answer can be lost though the write
+// was made, and nats-server 2.9.10 may make one write twice. Such a
+// lease is claimed at once on that write (a compare-and-set) rather than
+// left unserved until it expires, and renewals go on from the latest
+// revision of ours. Whose a lease is, when a renewal is refused, is read
+// from the stream's leader: a direct get may be answered by a server that
+// has just come back and is behind.
+//
 // Thread-safe: one thread of its own acts; status() and the deadlines may
 // be read from any thread.
 #pragma once

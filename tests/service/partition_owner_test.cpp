@@ -12,6 +12,7 @@
 
 #include "service/client/clock.hpp"
 #include "service/client/nats_connection.hpp"
+#include "service/kv_bucket.hpp"
 #include "service/partition_owner.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -85,11 +86,11 @@ protected:
 
   std::unique_ptr<service::partition_owner>
   owner(natsConnection* conn, const std::string& id, const std::string& bucket,
-        serving_log& log) {
+        serving_log& log, std::chrono::milliseconds ttl = 2000ms) {
     service::partition_owner_options o;
     o.instance_id = id;
     o.partitions = partitions;
-    o.ttl = 2000ms;
+    o.ttl = ttl;
     o.replicas = 3;
     o.bucket = bucket;
     auto made = service::partition_owner::start(conn, o, log.callbacks_for(id));
@@ -185,6 +186,44 @@ TEST_F(partition_owner_test, an_owner_cut_off_stops_serving_before_another_start
   a->stop();
   b->stop();
   c->stop();
+}
+
+// A write of the owner's own that it was not told about (a claim whose
+// answer was lost while the servers changed leader, then written after
+// all; or written twice) makes the lease the owner's: nobody else may take
+// it until it expires, so the owner must take it up, not leave it unserved
+// for a TTL. Here the test writes it, on a lease another instance ("x",
+// which never renews) holds, with a TTL long enough that expiry cannot be
+// what gets it served.
+TEST_F(partition_owner_test, a_write_of_its_own_it_was_not_told_of_is_taken_up) {
+  serving_log log;
+  auto ca = connect_as("scorer", nats->url(0), true);
+  auto ct = connect_as("scorer", nats->url(1), true);
+  ASSERT_TRUE(ca && ct);
+  service::kv_bucket_options bo;
+  bo.name = "leases-stray";
+  bo.replicas = 3;
+  bo.ttl_ms = 20'000;
+  auto bucket = service::kv_bucket::open(ct->get(), bo);
+  ASSERT_TRUE(bucket) << to_string(bucket.error());
+  auto& kv = **bucket;
+  ASSERT_TRUE(kv.put("i.x", "x/1"));
+  for (int p = 0; p < partitions; ++p)
+    ASSERT_TRUE(kv.put("p." + std::to_string(p), "x/1"));
+  auto a = owner(ca->get(), "a", "leases-stray", log, 20'000ms);
+  ASSERT_TRUE(a);
+  auto incarnation = kv.get("i.a");
+  ASSERT_TRUE(incarnation) << to_string(incarnation.error());
+  auto held = kv.get("p.3");
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(kv.update("p.3", incarnation->value, held->revision));
+  ASSERT_TRUE(test::eventually([&] { return log.owned()["a"] == 1; }, 10s))
+    << "a serves " << log.owned()["a"] << " partitions";
+  auto status = a->status();
+  ASSERT_EQ(status.owned.size(), 1u);
+  EXPECT_EQ(status.owned[0], 3);
+  EXPECT_TRUE(log.overlaps().empty()) << log.overlaps().front();
+  a->stop();
 }
 
 } // namespace
