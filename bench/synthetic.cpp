@@ -62,7 +62,15 @@ models::transaction synthetic_transaction_on(std::uint64_t i,
     std::snprintf(buf, sizeof(buf), "dev-%u-%u", card,
                   static_cast<unsigned>((r >> 44) % 2));
     tx.device_id = buf;
-    tx.ip = "203.0.113.7";
+    // A home's address, shared by the two cards of an account (as a
+    // household's broadband is): entity state sees many addresses with
+    // a card or two each, not one address behind every card.
+    auto household = card / 2;
+    std::snprintf(buf, sizeof(buf), "10.%u.%u.%u",
+                  static_cast<unsigned>((household >> 16) & 0xff),
+                  static_cast<unsigned>((household >> 8) & 0xff),
+                  static_cast<unsigned>(household & 0xff));
+    tx.ip = buf;
   } else {
     // Within a few km of the card's home, somewhere in the continental US.
     tx.has_location = true;
