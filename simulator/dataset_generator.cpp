@@ -116,17 +116,23 @@ private:
       auto parts = (total + most - 1) / most;
       for (std::uint32_t p = 0; p < parts; ++p) {
         auto size = total / parts + (p < total % parts ? 1 : 0);
-        // a ring needs victims near one another: try other towns
-        for (std::size_t tries = 0; tries < 50 && !order.empty(); ++tries) {
-          rng r{mix_seed(opts_.seed, attack_stream, attack_id + 1)};
-          if (inject_group_attack(kind, size, attack_id + 1, scene, r, order)
-              > 0) {
-            ++attack_id;
-            ++summary_.attacks[static_cast<std::size_t>(kind)];
-            break;
+        // a ring needs victims near one another: look for a town with
+        // enough of them, then settle for fewer
+        bool done = false;
+        for (auto least : {size, std::min(size, min_ring_cards)})
+          for (std::size_t tries = 0; tries < 200 && !done && !order.empty();
+               ++tries) {
+            rng r{mix_seed(opts_.seed, attack_stream, attack_id + 1)};
+            if (inject_group_attack(kind, size, least, attack_id + 1, scene, r,
+                                    order)
+                > 0) {
+              ++attack_id;
+              ++summary_.attacks[static_cast<std::size_t>(kind)];
+              done = true;
+            } else {
+              std::rotate(order.begin(), order.begin() + 1, order.end());
+            }
           }
-          std::rotate(order.begin(), order.begin() + 1, order.end());
-        }
       }
     }
     std::size_t next_card = 0;

@@ -19,7 +19,6 @@ constexpr std::int64_t hour_ms = 60 * minute_ms;
 // were stolen at a local business, and nothing about the ring's address
 // looks far from home to any of them.
 constexpr double ring_reach_km = 250;
-constexpr std::uint32_t min_ring_cards = 15;
 constexpr std::uint32_t min_tested_cards = 10;
 
 class group_attack {
@@ -33,7 +32,7 @@ public:
   // two addresses, buying goods to resell: each card once to three times,
   // for amounts its owner might spend, at the web shops its owner's
   // country uses. Each card alone shows a new device near home.
-  std::uint32_t fraud_ring(std::uint32_t size,
+  std::uint32_t fraud_ring(std::uint32_t size, std::uint32_t min_cards,
                            std::vector<std::uint32_t>& candidates) {
     if (candidates.empty())
       return 0;
@@ -43,7 +42,7 @@ public:
       if (victims.size() < size
           && city_distance_km(scene_.cards[c].home_city, city) <= ring_reach_km)
         victims.push_back(c);
-    if (victims.size() < std::min(size, min_ring_cards))
+    if (victims.size() < std::min(size, min_cards))
       return 0;
     std::vector<int> devices, ips;
     std::vector<point> ip_at;
@@ -168,12 +167,13 @@ bool is_group_typology(fraud_label kind) {
 }
 
 std::uint32_t inject_group_attack(fraud_label kind, std::uint32_t size,
+                                  std::uint32_t min_cards,
                                   std::uint32_t attack_id, group_scene& scene,
                                   rng& r,
                                   std::vector<std::uint32_t>& candidates) {
   group_attack a{kind, attack_id, scene, r};
   if (kind == fraud_label::fraud_ring)
-    return a.fraud_ring(size, candidates);
+    return a.fraud_ring(size, min_cards, candidates);
   if (kind == fraud_label::merchant_card_testing)
     return a.merchant_card_testing(size, candidates);
   return 0;

@@ -31,9 +31,11 @@ bool is_group_typology(protocol::fraud_label kind);
 
 /// Adds one attack of `kind` on up to `size` cards taken from `candidates`
 /// (in order; the cards taken are removed from it). Returns the cards
-/// attacked, 0 when there were too few suitable ones (nothing is added).
+/// attacked, 0 when fewer than `min_cards` were suitable (a ring's victims
+/// live near the first candidate; nothing is added then).
 std::uint32_t inject_group_attack(protocol::fraud_label kind,
-                                  std::uint32_t size, std::uint32_t attack_id,
+                                  std::uint32_t size, std::uint32_t min_cards,
+                                  std::uint32_t attack_id,
                                   group_scene& scene, rng& r,
                                   std::vector<std::uint32_t>& candidates);
 
@@ -41,5 +43,7 @@ std::uint32_t inject_group_attack(protocol::fraud_label kind,
 /// of about equal size.
 inline constexpr std::uint32_t max_ring_cards = 30;
 inline constexpr std::uint32_t max_tested_cards = 80;
+/// A ring needs at least this many victims near one another.
+inline constexpr std::uint32_t min_ring_cards = 15;
 
 } // namespace fraud::simulator
