@@ -173,28 +173,32 @@ private:
   // few laptops behind one or two addresses; each card alone shows nothing
   // but a new device near home. A household shares a laptop and its
   // broadband, an office its address: a few cards over a day, each on its
-  // own known devices, seldom two on one device within the hour.
+  // own known devices, seldom two on one device within the hour. Once one
+  // of the ring's payments is declined, two cards are enough: the ring's
+  // first card, back for another purchase, is caught with the rest.
   static void ring_device(const features& f, evaluation& out) {
     constexpr double cards = 3;
     if (f.device_cards_1h >= cards
-        || (f.device_cards_1h >= cards - 1 && f.new_device))
+        || (f.device_cards_1h >= cards - 1
+            && (f.new_device || f.device_declined_share_1h > 0)))
       add_score(out, make_reason(
                        "ring_device",
                        say("%u cards used this device in the last hour, "
                            "limit %.0f (2 when the device is new to the "
-                           "card)",
+                           "card or one of its payments was declined)",
                            f.device_cards_1h, cards),
                        f.device_cards_1h, cards, 80));
   }
 
   static void ring_ip(const features& f, evaluation& out) {
     constexpr double cards = 4;
-    if (f.ip_cards_10m >= cards || (f.ip_cards_10m >= cards - 1 && f.new_device))
+    if (f.ip_cards_10m >= cards || (f.ip_cards_10m >= cards - 1 && f.new_device)
+        || (f.ip_cards_10m >= 2 && f.ip_declined_share_1h > 0))
       add_score(out, make_reason(
                        "ring_ip",
                        say("%u cards used this IP address in 10 minutes, "
                            "limit %.0f (3 when the device is new to the "
-                           "card)",
+                           "card, 2 when one of its payments was declined)",
                            f.ip_cards_10m, cards),
                        f.ip_cards_10m, cards, 80));
   }

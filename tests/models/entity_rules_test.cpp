@@ -89,6 +89,22 @@ TEST(entity_rules, ring_device_fires_sooner_on_a_device_new_to_the_card) {
   expect_declined_by(f, "ring_device", ring_device_cards - 1);
 }
 
+TEST(entity_rules, ring_device_fires_at_two_cards_once_the_device_saw_a_decline) {
+  auto f = known_device_payment();  // the ring's first card, back again
+  f.device_cards_1h = ring_device_cards - 1;
+  f.device_declined_share_1h = 0.5;
+  expect_declined_by(f, "ring_device", ring_device_cards - 1);
+}
+
+TEST(entity_rules, ring_ip_fires_at_two_cards_once_the_address_saw_a_decline) {
+  auto f = known_device_payment();
+  f.ip_cards_10m = 2;
+  f.ip_declined_share_1h = 0.5;
+  expect_declined_by(f, "ring_ip", 2);
+  f.ip_cards_10m = 1;  // its own card's decline alone is not a ring
+  expect_quiet(f, "ring_ip");
+}
+
 TEST(entity_rules, ring_device_quiet_for_a_household_laptop) {
   auto f = known_device_payment();
   f.device_cards_1h = ring_device_cards - 1;  // two cards, both know it
