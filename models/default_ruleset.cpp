@@ -42,6 +42,10 @@ public:
     velocity_spike(f, out);
     if (f.currency_known)
       card_present_spree(f, out);
+    ring_device(f, out);
+    ring_ip(f, out);
+    if (f.currency_known)
+      merchant_card_testing(f, out);
     else
       out.reasons.push_back(unknown_currency_reason(f));
     settle(out, limits_);
@@ -163,6 +167,57 @@ private:
                            f.cp_high_count_1h, high_value_ratio,
                            f.cp_high_sum_1h, f.spend_velocity_1h, purchases),
                        f.cp_high_count_1h, purchases, 80));
+  }
+
+  // A fraud ring works through many cards' details in one sitting from a
+  // few laptops behind one or two addresses; each card alone shows nothing
+  // but a new device near home. A household shares a laptop and its
+  // broadband, an office its address: a few cards over a day, each on its
+  // own known devices, seldom two on one device within the hour. Once one
+  // of the ring's payments is declined, two cards are enough: the ring's
+  // first card, back for another purchase, is caught with the rest.
+  static void ring_device(const features& f, evaluation& out) {
+    constexpr double cards = 3;
+    if (f.device_cards_1h >= cards
+        || (f.device_cards_1h >= cards - 1
+            && (f.new_device || f.device_declined_share_1h > 0)))
+      add_score(out, make_reason(
+                       "ring_device",
+                       say("%u cards used this device in the last hour, "
+                           "limit %.0f (2 when the device is new to the "
+                           "card or one of its payments was declined)",
+                           f.device_cards_1h, cards),
+                       f.device_cards_1h, cards, 80));
+  }
+
+  static void ring_ip(const features& f, evaluation& out) {
+    constexpr double cards = 4;
+    if (f.ip_cards_10m >= cards || (f.ip_cards_10m >= cards - 1 && f.new_device)
+        || (f.ip_cards_10m >= 2 && f.ip_declined_share_1h > 0))
+      add_score(out, make_reason(
+                       "ring_ip",
+                       say("%u cards used this IP address in 10 minutes, "
+                           "limit %.0f (3 when the device is new to the "
+                           "card, 2 when one of its payments was declined)",
+                           f.ip_cards_10m, cards),
+                       f.ip_cards_10m, cards, 80));
+  }
+
+  // Card testers try many stolen numbers at one web shop, each once or
+  // twice, for a coin. A busy shop sees several small payments in ten
+  // minutes too, each from a card on its own known device.
+  static void merchant_card_testing(const features& f, evaluation& out) {
+    constexpr double cards = 4;
+    auto n = f.merchant_small_cnp_cards_10m;
+    if (f.amount_home <= small_amount
+        && (n >= cards || (n >= cards - 1 && f.new_device)))
+      add_score(out, make_reason(
+                       "merchant_card_testing",
+                       say("%u cards made small card-not-present payments "
+                           "at this merchant in 10 minutes, limit %.0f (3 "
+                           "when the device is new to the card)",
+                           n, cards),
+                       n, cards, 80));
   }
 
   std::string version_ = "default-1";

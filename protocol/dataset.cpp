@@ -30,6 +30,10 @@ const char* to_string(fraud_label l) {
       return "stolen_card_spree";
     case fraud_label::slow_anomaly:
       return "slow_anomaly";
+    case fraud_label::fraud_ring:
+      return "fraud_ring";
+    case fraud_label::merchant_card_testing:
+      return "merchant_card_testing";
   }
   return "unknown";
 }

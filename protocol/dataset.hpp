@@ -30,9 +30,11 @@ enum class fraud_label : std::uint8_t {
   account_takeover = 3,
   stolen_card_spree = 4,
   slow_anomaly = 5,
+  fraud_ring = 6,
+  merchant_card_testing = 7,
 };
 
-inline constexpr std::size_t fraud_label_count = 6;
+inline constexpr std::size_t fraud_label_count = 8;
 
 /// Lower case with underscores, e.g. "card_testing".
 const char* to_string(fraud_label l);

@@ -44,7 +44,7 @@ void row(std::FILE* out, const char* name, double a, double b,
   std::snprintf(left, sizeof(left), "%.*f", decimals, a);
   std::snprintf(right, sizeof(right), "%.*f", decimals, b);
   std::snprintf(delta, sizeof(delta), "%+.*f", decimals, b - a);
-  std::fprintf(out, "  %-24s %14s %14s %12s\n", name, left, right, delta);
+  std::fprintf(out, "  %-30s %14s %14s %12s\n", name, left, right, delta);
 }
 
 nlohmann::json side_json(const detection_summary& d) {
@@ -87,7 +87,7 @@ void print_comparison(std::FILE* out, const std::string& dataset,
                static_cast<unsigned long long>(c.transactions), c.seconds);
   std::fprintf(out, "  baseline:  %s\n  candidate: %s\n\n",
                c.baseline_name.c_str(), c.candidate_name.c_str());
-  std::fprintf(out, "  %-24s %14s %14s %12s\n", "", "baseline", "candidate",
+  std::fprintf(out, "  %-30s %14s %14s %12s\n", "", "baseline", "candidate",
                "change");
   auto& a = c.baseline;
   auto& b = c.candidate;
@@ -150,7 +150,7 @@ void print_comparison(std::FILE* out, const std::string& dataset,
                std::to_string(c.no_longer_declined_legit).c_str());
   if (c.changes.empty() || show == 0)
     return;
-  std::fprintf(out, "  %-24s %-24s %-18s %-25s %s\n", "tx_id", "card_id",
+  std::fprintf(out, "  %-24s %-24s %-21s %-25s %s\n", "tx_id", "card_id",
                "label", "baseline -> candidate", "rules");
   for (std::size_t i = 0; i < c.changes.size() && i < show; ++i) {
     auto& x = c.changes[i];
@@ -158,7 +158,7 @@ void print_comparison(std::FILE* out, const std::string& dataset,
                    + std::to_string(x.baseline_score) + " -> "
                    + models::to_string(x.candidate) + " "
                    + std::to_string(x.candidate_score);
-    std::fprintf(out, "  %-24s %-24s %-18s %-25s %s -> %s\n",
+    std::fprintf(out, "  %-24s %-24s %-21s %-25s %s -> %s\n",
                  x.tx_id.c_str(), x.card_id.c_str(),
                  protocol::to_string(x.label), actions.c_str(),
                  x.baseline_rules.empty() ? "-" : x.baseline_rules.c_str(),

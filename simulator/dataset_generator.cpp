@@ -7,6 +7,7 @@
 #include "models/rates.hpp"
 #include "simulator/legit_activity.hpp"
 #include "simulator/markets.hpp"
+#include "simulator/group_typologies.hpp"
 #include "simulator/typologies.hpp"
 
 namespace fraud::simulator {
@@ -96,9 +97,46 @@ private:
     for (std::uint32_t i = 0; i < order.size(); ++i)
       order[i] = i;
     shuffle(order, plan);
-    std::size_t next_card = 0;
+    // Attacks on many cards first, each taking its victims from the
+    // shuffled order; the per-card attacks take the cards left.
+    std::array<std::uint32_t, protocol::fraud_label_count> group_cards{};
+    std::vector<fraud_label> per_card;
+    for (auto kind : kinds)
+      if (is_group_typology(kind))
+        ++group_cards[static_cast<std::size_t>(kind)];
+      else
+        per_card.push_back(kind);
     std::uint32_t attack_id = 0;
-    for (auto kind : kinds) {
+    group_scene scene{cards_, trips_, shops_, ids_, per_card_, from, end};
+    for (auto kind : {fraud_label::fraud_ring,
+                      fraud_label::merchant_card_testing}) {
+      auto total = group_cards[static_cast<std::size_t>(kind)];
+      auto most = kind == fraud_label::fraud_ring ? max_ring_cards
+                                                  : max_tested_cards;
+      auto parts = (total + most - 1) / most;
+      for (std::uint32_t p = 0; p < parts; ++p) {
+        auto size = total / parts + (p < total % parts ? 1 : 0);
+        // a ring needs victims near one another: look for a town with
+        // enough of them, then settle for fewer
+        bool done = false;
+        for (auto least : {size, std::min(size, min_ring_cards)})
+          for (std::size_t tries = 0; tries < 200 && !done && !order.empty();
+               ++tries) {
+            rng r{mix_seed(opts_.seed, attack_stream, attack_id + 1)};
+            if (inject_group_attack(kind, size, least, attack_id + 1, scene, r,
+                                    order)
+                > 0) {
+              ++attack_id;
+              ++summary_.attacks[static_cast<std::size_t>(kind)];
+              done = true;
+            } else {
+              std::rotate(order.begin(), order.begin() + 1, order.end());
+            }
+          }
+      }
+    }
+    std::size_t next_card = 0;
+    for (auto kind : per_card) {
       // a card without an opportunity for this attack is passed over
       while (next_card < order.size()) {
         auto c = order[next_card++];
@@ -216,13 +254,16 @@ private:
 
 } // namespace
 
-const std::array<typology_share, 5>& typology_mix() {
-  static const std::array<typology_share, 5> mix = {{
-    {fraud_label::card_testing, 0.25},
-    {fraud_label::impossible_travel, 0.20},
-    {fraud_label::account_takeover, 0.20},
-    {fraud_label::stolen_card_spree, 0.15},
-    {fraud_label::slow_anomaly, 0.20},
+const std::array<typology_share, 7>& typology_mix() {
+  // Shares of the attacked cards: an attack on many cards takes many.
+  static const std::array<typology_share, 7> mix = {{
+    {fraud_label::card_testing, 0.15},
+    {fraud_label::impossible_travel, 0.12},
+    {fraud_label::account_takeover, 0.12},
+    {fraud_label::stolen_card_spree, 0.11},
+    {fraud_label::slow_anomaly, 0.12},
+    {fraud_label::fraud_ring, 0.14},
+    {fraud_label::merchant_card_testing, 0.24},
   }};
   return mix;
 }

@@ -25,7 +25,7 @@ struct typology_share {
   protocol::fraud_label label;
   double share;
 };
-const std::array<typology_share, 5>& typology_mix();
+const std::array<typology_share, 7>& typology_mix();
 
 struct generation_summary {
   std::uint64_t transactions = 0;

@@ -121,7 +121,7 @@ int generate(const cli& c, const std::string& path) {
               s.cards, c.gen.days,
               static_cast<unsigned long long>(c.gen.seed));
   for (std::size_t l = 1; l < s.by_label.size(); ++l)
-    std::printf("  %-18s %6llu transactions in %4u attacks\n",
+    std::printf("  %-21s %6llu transactions in %4u attacks\n",
                 fraud::protocol::to_string(
                   static_cast<fraud::protocol::fraud_label>(l)),
                 static_cast<unsigned long long>(s.by_label[l]), s.attacks[l]);

@@ -1,6 +1,8 @@
 #include "simulator/population.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "simulator/cities.hpp"
 
@@ -59,19 +61,29 @@ std::vector<card_profile> make_population(std::uint32_t n,
   for (auto& s : segments())
     segment_weights.push_back(s.share);
   std::vector<card_profile> cards(n);
+  // Office networks, by city: everyone at work shares its address (NAT).
+  std::map<int, std::vector<int>> offices;
   for (std::uint32_t i = 0; i < n; ++i) {
     rng r{mix_seed(seed, population_stream, i)};
     auto& c = cards[i];
     c.token = make_card_token(r);
     // about one card in ten is a household's second card on one account
-    if (i > 0 && r.chance(0.1))
-      c.account = cards[i - 1].account;
-    else
+    const card_profile* household = nullptr;
+    if (i > 0 && r.chance(0.1)) {
+      household = &cards[i - 1];
+      c.account = household->account;
+    } else {
       c.account = make_account_id(r);
+    }
     auto mi = r.weighted(market_weights);
-    c.home = &issuing_markets()[mi];
     auto& mc = markets[mi];
-    c.home_city = mc.index[mc.by_population.draw(r)];
+    if (household != nullptr) {
+      c.home = household->home;
+      c.home_city = household->home_city;
+    } else {
+      c.home = &issuing_markets()[mi];
+      c.home_city = mc.index[mc.by_population.draw(r)];
+    }
     c.segment = static_cast<int>(r.weighted(segment_weights));
     auto& s = segments()[c.segment];
     c.tx_per_day = s.tx_per_day * r.lognormal(0, 0.3);
@@ -82,11 +94,28 @@ std::vector<card_profile> make_population(std::uint32_t n,
     c.trips_per_30d = s.trips_per_30d * r.uniform(0.5, 1.5);
     c.foreign_online_share = s.foreign_online_share * r.uniform(0.5, 1.5);
     c.devices.push_back(ids.new_device(r));  // a phone
-    if (r.chance(0.5))
+    // a household shares its laptop or tablet, and its broadband
+    if (household != nullptr && household->devices.size() > 1
+        && r.chance(0.7))
+      c.devices.push_back(household->devices[1]);
+    else if (r.chance(0.5))
       c.devices.push_back(ids.new_device(r));  // a laptop or tablet
-    c.home_ips.push_back(ids.new_ip(r));       // home broadband
-    if (r.chance(0.6))
-      c.home_ips.push_back(ids.new_ip(r));     // mobile or work
+    c.home_ips.push_back(household != nullptr ? household->home_ips[0]
+                                              : ids.new_ip(r));
+    if (r.chance(0.6)) {
+      // at work (behind the office's address) or on the phone's network
+      auto& here = offices[c.home_city];
+      auto most = static_cast<std::size_t>(std::clamp(
+        static_cast<int>(cities()[c.home_city].population_m), 1, 10));
+      if (r.chance(0.5)) {
+        auto k = r.below(most);
+        while (here.size() <= k)
+          here.push_back(ids.new_ip(r));
+        c.home_ips.push_back(here[k]);
+      } else {
+        c.home_ips.push_back(ids.new_ip(r));
+      }
+    }
     for (std::size_t k = 0; k < category_count; ++k) {
       auto cat = static_cast<category>(k);
       if (info(cat).channel == models::channel::ecom) {

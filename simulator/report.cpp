@@ -25,7 +25,7 @@ std::string rules_text(const label_result& r, std::size_t max) {
 
 void print_label(std::FILE* out, const label_result& r, bool fraud) {
   if (fraud)
-    std::fprintf(out, "  %-18s %8llu %9llu %9llu %7.3f %5llu/%-5llu %s\n",
+    std::fprintf(out, "  %-21s %8llu %9llu %9llu %7.3f %5llu/%-5llu %s\n",
                  r.name.c_str(), static_cast<unsigned long long>(r.count),
                  static_cast<unsigned long long>(r.declined),
                  static_cast<unsigned long long>(r.reviewed), r.recall,
@@ -33,7 +33,7 @@ void print_label(std::FILE* out, const label_result& r, bool fraud) {
                  static_cast<unsigned long long>(r.attacks),
                  rules_text(r, 4).c_str());
   else
-    std::fprintf(out, "  %-18s %8llu %9llu %9llu %7s %11s %s\n",
+    std::fprintf(out, "  %-21s %8llu %9llu %9llu %7s %11s %s\n",
                  r.name.c_str(), static_cast<unsigned long long>(r.count),
                  static_cast<unsigned long long>(r.declined),
                  static_cast<unsigned long long>(r.reviewed), "-", "-",
@@ -185,7 +185,7 @@ void print_report(std::FILE* out, const report& r) {
                static_cast<unsigned long long>(d.legitimate.declined),
                static_cast<unsigned long long>(d.legitimate.count),
                d.review_rate_legit * 100);
-  std::fprintf(out, "  %-18s %8s %9s %9s %7s %11s %s\n", "label", "txs",
+  std::fprintf(out, "  %-21s %8s %9s %9s %7s %11s %s\n", "label", "txs",
                "declined", "reviewed", "recall", "stopped", "rules fired "
                "(transactions)");
   print_label(out, d.legitimate, false);
@@ -205,7 +205,7 @@ void print_report(std::FILE* out, const report& r) {
                     "declined one):\n");
   auto example = [out](const label_result& l) {
     if (!l.example_tx_id.empty())
-      std::fprintf(out, "    %-18s %s  card %s\n", l.name.c_str(),
+      std::fprintf(out, "    %-21s %s  card %s\n", l.name.c_str(),
                    l.example_tx_id.c_str(), l.example_card_id.c_str());
   };
   example(d.legitimate);

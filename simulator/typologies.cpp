@@ -36,6 +36,8 @@ public:
       case fraud_label::slow_anomaly:
         return slow_anomaly();
       case fraud_label::legitimate:
+      case fraud_label::fraud_ring:             // many cards at once:
+      case fraud_label::merchant_card_testing:  // group_typologies.hpp
         break;
     }
     return false;

@@ -11,6 +11,7 @@
 #include "models/geo.hpp"
 #include "protocol/dataset.hpp"
 #include "simulator/dataset_generator.hpp"
+#include "simulator/group_typologies.hpp"
 #include "simulator/typologies.hpp"
 
 namespace {
@@ -95,10 +96,17 @@ TEST(dataset, every_typology_is_present_and_labelled_per_transaction) {
     cards_of_attack[t.attack_id].insert(t.tx.card_id);
   }
   for (auto& mix : simulator::typology_mix())
-    EXPECT_GE(attacks[mix.label].size(), 2u)
+    EXPECT_GE(attacks[mix.label].size(),
+              simulator::is_group_typology(mix.label) ? 1u : 2u)
       << protocol::to_string(mix.label) << " missing";
+  std::map<std::uint32_t, fraud_label> label_of;
+  for (auto& t : txs)
+    label_of[t.attack_id] = t.label;
   for (auto& [id, cards] : cards_of_attack)
-    EXPECT_EQ(cards.size(), 1u) << "attack " << id << " spans cards";
+    if (simulator::is_group_typology(label_of[id]))
+      EXPECT_GE(cards.size(), 6u) << "attack " << id << " on too few cards";
+    else
+      EXPECT_EQ(cards.size(), 1u) << "attack " << id << " spans cards";
   // the shapes the typologies promise
   std::map<std::uint32_t, std::vector<const protocol::labeled_transaction*>> by_attack;
   for (auto& t : txs)
@@ -122,6 +130,33 @@ TEST(dataset, every_typology_is_present_and_labelled_per_transaction) {
     if (label == fraud_label::account_takeover)
       for (auto* x : xs)
         EXPECT_EQ(x->tx.channel, models::channel::ecom);
+    if (label == fraud_label::fraud_ring) {
+      // a few devices and addresses shared by many cards, in minutes
+      std::set<std::string> devices, ips;
+      for (auto* x : xs) {
+        EXPECT_EQ(x->tx.channel, models::channel::ecom);
+        devices.insert(x->tx.device_id);
+        ips.insert(x->tx.ip);
+      }
+      EXPECT_LE(devices.size(), 3u);
+      EXPECT_LE(ips.size(), 2u);
+      EXPECT_LE(xs.back()->tx.event_time_ms - xs.front()->tx.event_time_ms,
+                3 * 3'600'000);
+    }
+    if (label == fraud_label::merchant_card_testing) {
+      // one shop, coin-sized payments, each card once or twice
+      std::set<std::string> shops;
+      std::map<std::string, int> tries;
+      for (auto* x : xs) {
+        EXPECT_EQ(x->tx.channel, models::channel::ecom);
+        EXPECT_LE(models::major_units(x->tx), 3.0);
+        shops.insert(x->tx.merchant_id);
+        ++tries[x->tx.card_id];
+      }
+      EXPECT_EQ(shops.size(), 1u);
+      for (auto& [card, n] : tries)
+        EXPECT_LE(n, 2) << card;
+    }
   }
 }
 
@@ -186,6 +221,36 @@ TEST(dataset, identifiers_look_the_same_for_fraud_and_legitimate) {
     if (x.label != fraud_label::legitimate)
       EXPECT_EQ(legit_mccs.count(x.tx.mcc), 1u) << "mcc " << x.tx.mcc;
   }
+}
+
+} // namespace
+
+namespace {
+
+// Legitimate traffic shares devices (a household's laptop) and addresses
+// (its broadband, an office's network) too, so that a rule counting cards
+// per device or address has something to be wrong about.
+TEST(dataset, legitimate_cards_share_devices_and_addresses) {
+  auto o = small(5);
+  o.cards = 2'000;
+  protocol::dataset_header h;
+  auto txs = read_all(generate(o), h);
+  std::map<std::string, std::set<std::string>> cards_of_device, cards_of_ip;
+  for (auto& t : txs) {
+    if (t.label != fraud_label::legitimate)
+      continue;
+    if (!t.tx.device_id.empty())
+      cards_of_device[t.tx.device_id].insert(t.tx.card_id);
+    if (!t.tx.ip.empty())
+      cards_of_ip[t.tx.ip].insert(t.tx.card_id);
+  }
+  std::size_t shared_devices = 0, offices = 0;
+  for (auto& [d, cards] : cards_of_device)
+    shared_devices += cards.size() >= 2 ? 1 : 0;
+  for (auto& [ip, cards] : cards_of_ip)
+    offices += cards.size() >= 3 ? 1 : 0;
+  EXPECT_GE(shared_devices, 5u);
+  EXPECT_GE(offices, 5u);
 }
 
 } // namespace

@@ -90,6 +90,8 @@ TEST(default_scenario, meets_the_detection_quality_bars) {
   EXPECT_GE(recall(fraud_label::impossible_travel), 0.95);
   EXPECT_GE(recall(fraud_label::card_testing), 0.95);
   EXPECT_GE(recall(fraud_label::account_takeover), 0.95);
+  EXPECT_GE(recall(fraud_label::merchant_card_testing), 0.95);
+  EXPECT_GE(recall(fraud_label::fraud_ring), 0.95);
   // a spree, by transaction, counting from its third purchase
   EXPECT_GE(d.typologies[static_cast<std::size_t>(
                            fraud_label::stolen_card_spree)
