@@ -37,74 +37,63 @@ card_actor card_directory::activate(const std::string& card_id) {
   return sys_.spawn(card, &env_, std::move(act));
 }
 
-void card_directory::passivate(
-  std::unordered_map<std::string, entry>::iterator i) {
+void card_directory::passivate(std::size_t index) {
   // The actor's snapshot went into the queue with its last transaction;
   // passivate only stops it. Its mailbox keeps the order: anything routed
   // to it before this is scored first. Even inline, a worker stops it: an
   // actor's cleanup (it wakes CAF's clock thread) costs more than the send.
-  caf::anon_send(i->second.handle, passivate_atom::value);
+  auto& e = cards_[index];
+  caf::anon_send(e.handle, passivate_atom::value);
   env_.stats->passivations.add();
   if (limits_.handoff_memory > 0) {
-    stopping_[i->first] = i->second.handle;
-    stopping_order_.push_back(i->first);
+    stopping_order_.push_back(e.card_id);
+    stopping_[std::move(e.card_id)] = std::move(e.handle);
     while (stopping_order_.size() > limits_.handoff_memory) {
       stopping_.erase(stopping_order_.front());
       stopping_order_.pop_front();
     }
   }
-  lru_.erase(i->second.lru);
-  cards_.erase(i);
+  cards_.erase(index);
 }
 
 void card_directory::route(score_request&& request, std::int64_t now_ns) {
   auto i = cards_.find(request.tx.card_id);
-  if (i == cards_.end()) {
-    auto handle = activate(request.tx.card_id);
-    i = cards_.emplace(request.tx.card_id, entry{std::move(handle), 0, {}})
-          .first;
-    lru_.push_front(&i->first);
-    i->second.lru = lru_.begin();
-  } else if (i->second.lru != lru_.begin()) {
-    lru_.splice(lru_.begin(), lru_, i->second.lru);
-  }
-  i->second.last_used_ns = now_ns;
+  if (i == card_table::npos)
+    i = cards_.insert(request.tx.card_id, activate(request.tx.card_id));
+  cards_.touch(i, now_ns);
   env_.stats->routed.add();
+  auto* actor = caf::actor_cast<caf::abstract_actor*>(cards_[i].handle);
   if (run_inline_)
-    caf::actor_cast<caf::abstract_actor*>(i->second.handle)
-      ->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                          score_atom::value,
-                                          std::move(request)),
-                &unit_);
+    actor->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(),
+                                             {}, score_atom::value,
+                                             std::move(request)),
+                   &unit_);
   else
-    caf::anon_send(i->second.handle, score_atom::value, std::move(request));
+    caf::anon_send(cards_[i].handle, score_atom::value, std::move(request));
   if (limits_.max_cards > 0 && cards_.size() > limits_.max_cards) {
-    auto victim = cards_.find(*lru_.back());
-    passivate(victim);
+    // Never the card just routed: it would be stopped at once and
+    // activated again by its next transaction.
+    auto victim = cards_.victim(i);
+    if (victim != card_table::npos)
+      passivate(victim);
   }
   active_.store(cards_.size(), std::memory_order_relaxed);
-}
-
-std::size_t card_directory::passivate_idle(std::int64_t now_ns,
-                                           std::size_t max_cards) {
-  std::size_t n = 0;
-  // The back of the LRU list is the card idle longest: stop at the first
-  // one still in use.
-  while (n < max_cards && !lru_.empty()) {
-    auto i = cards_.find(*lru_.back());
-    if (now_ns - i->second.last_used_ns < limits_.idle_ns)
-      break;
-    passivate(i);
-    ++n;
-  }
-  active_.store(cards_.size(), std::memory_order_relaxed);
-  return n;
 }
 
 std::size_t card_directory::sweep_idle(std::int64_t now_ns) {
   if (limits_.idle_ns <= 0)
     return 0;
-  return passivate_idle(now_ns, std::numeric_limits<std::size_t>::max());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < cards_.size();) {
+    if (idle(i, now_ns)) {
+      passivate(i);  // the last entry moved to i: look at i again
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  active_.store(cards_.size(), std::memory_order_relaxed);
+  return n;
 }
 
 void card_directory::request_sweep(std::int64_t now_ns) {
@@ -113,26 +102,56 @@ void card_directory::request_sweep(std::int64_t now_ns) {
 }
 
 bool card_directory::sweep_slice(std::size_t max_cards) {
-  auto at = sweep_at_ns_.load(std::memory_order_relaxed);
-  if (at == no_sweep)
+  // A request taken now: the pass under way goes on with the newer `now`
+  // (what was idle before still is), and the part it has passed gets one
+  // more pass.
+  auto asked = sweep_at_ns_.exchange(no_sweep, std::memory_order_relaxed);
+  if (asked != no_sweep) {
+    if (pass_at_ns_ == no_sweep) {
+      pass_next_ = 0;
+      pass_again_ = false;
+    } else {
+      pass_again_ = pass_again_ || pass_next_ > 0;
+    }
+    pass_at_ns_ = std::max(asked, pass_at_ns_);
+  }
+  if (pass_at_ns_ == no_sweep)
     return false;
   max_cards = std::max<std::size_t>(max_cards, 1);
-  if (passivate_idle(at, max_cards) == max_cards)
-    return true;
-  // Done, unless a newer request came meanwhile: that one is next.
-  return !sweep_at_ns_.compare_exchange_strong(at, no_sweep,
-                                               std::memory_order_relaxed);
+  std::size_t passivated = 0;
+  std::size_t looks = max_cards * sweep_looks_per_card;
+  while (passivated < max_cards && looks > 0) {
+    if (pass_next_ >= cards_.size()) {
+      if (!pass_again_)
+        break;
+      pass_next_ = 0;
+      pass_again_ = false;
+    }
+    --looks;
+    if (idle(pass_next_, pass_at_ns_)) {
+      passivate(pass_next_);  // the last entry moved here: look again
+      ++passivated;
+    } else {
+      ++pass_next_;
+    }
+  }
+  active_.store(cards_.size(), std::memory_order_relaxed);
+  if (passivated < max_cards && looks > 0) {
+    // The pass is done, unless a request came meanwhile: that one is next.
+    pass_at_ns_ = no_sweep;
+    return sweep_at_ns_.load(std::memory_order_relaxed) != no_sweep;
+  }
+  return true;
 }
 
 std::vector<card_actor> card_directory::release_all() {
   std::vector<card_actor> all;
   all.reserve(cards_.size() + stopping_.size());
-  for (auto& [id, e] : cards_)
+  for (auto& e : cards_.take_all())
     all.push_back(std::move(e.handle));
   for (auto& [id, handle] : stopping_)
     all.push_back(std::move(handle));
-  cards_.clear();
-  lru_.clear();
+  pass_at_ns_ = no_sweep;
   stopping_.clear();
   stopping_order_.clear();
   active_.store(0, std::memory_order_relaxed);
@@ -151,9 +170,9 @@ card_directory::lookup(const std::string& card_id,
 
 std::optional<card_actor> card_directory::find(const std::string& id) const {
   auto i = cards_.find(id);
-  if (i == cards_.end())
+  if (i == card_table::npos)
     return std::nullopt;
-  return i->second.handle;
+  return cards_[i].handle;
 }
 
 } // namespace fraud::actors

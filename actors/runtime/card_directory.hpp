@@ -1,6 +1,9 @@
 // Finds the actor of a card, activating it on first use, and passivates
 // cards that are idle or the least recently used beyond a cap, so that
 // memory is bounded by the cap, not by the number of cards ever seen.
+// The cards are in an open-addressing table (card_table.hpp) whose hand
+// chooses who gives way at the cap; the idle sweep walks the table in
+// passes, a slice at a time.
 //
 // Owned by one thread. Each ingress thread owns the directory of its
 // partition, so that routing scales with the number of partitions; a card
@@ -19,7 +22,6 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
-#include <list>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -29,6 +31,7 @@
 #include "actors/card.hpp"
 #include "actors/messages.hpp"
 #include "actors/runtime/card_lookups.hpp"
+#include "actors/runtime/card_table.hpp"
 #include "actors/runtime/inline_unit.hpp"
 
 namespace fraud::actors {
@@ -64,7 +67,8 @@ public:
   /// Whether a sweep or a lookup waits for the owner. Cheap enough to ask
   /// after every transaction: two relaxed atomic loads.
   bool upkeep_due() const {
-    return sweep_at_ns_.load(std::memory_order_relaxed) != no_sweep
+    return pass_at_ns_ != no_sweep
+           || sweep_at_ns_.load(std::memory_order_relaxed) != no_sweep
            || lookups_.waiting();
   }
 
@@ -77,8 +81,14 @@ public:
   std::vector<card_actor> release_all();
 
   /// One slice of the requested sweep: passivates at most `max_cards`
-  /// cards idle as of the request. Returns whether more may be left.
+  /// cards idle as of the request, looking at most at
+  /// sweep_looks_per_card * max_cards cards. Returns whether more may be
+  /// left. A sweep is a pass over the table; a newer request that comes
+  /// during one is done by the rest of that pass and, for the part already
+  /// passed, by one more.
   bool sweep_slice(std::size_t max_cards);
+
+  static constexpr std::size_t sweep_looks_per_card = 64;
 
   // --- any thread ---
 
@@ -100,18 +110,14 @@ public:
   std::size_t size() const { return active_.load(std::memory_order_relaxed); }
 
 private:
-  struct entry {
-    card_actor handle;
-    std::int64_t last_used_ns = 0;
-    std::list<const std::string*>::iterator lru;  // front: most recent
-  };
-
   static constexpr std::int64_t no_sweep =
     std::numeric_limits<std::int64_t>::min();
 
   card_actor activate(const std::string& card_id);
-  void passivate(std::unordered_map<std::string, entry>::iterator i);
-  std::size_t passivate_idle(std::int64_t now_ns, std::size_t max_cards);
+  void passivate(std::size_t index);
+  bool idle(std::size_t index, std::int64_t now_ns) const {
+    return now_ns - cards_[index].last_used_ns >= limits_.idle_ns;
+  }
 
   // Immutable after construction.
   caf::actor_system& sys_;
@@ -121,8 +127,13 @@ private:
 
   // Owner thread only: no lock guards them because no other thread touches
   // them.
-  std::unordered_map<std::string, entry> cards_;
-  std::list<const std::string*> lru_;  // keys of cards_, by last use
+  card_table cards_;
+  // The sweep under way: its `now` (no_sweep: none), the next entry it
+  // looks at, and whether a newer request came after it began (the entries
+  // already passed need one more pass).
+  std::int64_t pass_at_ns_ = no_sweep;
+  std::size_t pass_next_ = 0;
+  bool pass_again_ = false;
   // Cards passivated lately, with the actor that may still be stopping: a
   // new actor for the card waits for it before loading the snapshot.
   std::unordered_map<std::string, card_actor> stopping_;

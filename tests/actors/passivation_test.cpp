@@ -160,6 +160,63 @@ TEST_F(passivation, idle_cards_are_passivated_by_the_sweep) {
   EXPECT_TRUE(fired("card-a-10", "impossible_travel"));
 }
 
+// Over many cards (the table's hand choosing among a window of them), the
+// cap holds, the cards in use stay, and every card passivated comes back
+// with its history.
+TEST_F(passivation, at_the_cap_cards_in_use_stay_and_the_others_come_back) {
+  use({50, 0, 4096});
+  for (int c = 0; c < 400; ++c) {
+    send(card_tx("card-" + std::to_string(c), 0), c);
+    // card-hot-N is used after every new card: always recent
+    send(card_tx("card-hot-" + std::to_string(c % 5), c), c);
+    sched.run();
+    ASSERT_LE(directory->size(), 50u);
+  }
+  for (int h = 0; h < 5; ++h)
+    EXPECT_TRUE(directory->find("card-hot-" + std::to_string(h))) << h;
+  EXPECT_EQ(stats.passivations.get(), 405u - 50u);
+  sched.trigger_timeouts();  // the snapshot writer's tick
+  sched.run();
+  send(located(card_tx("card-7", 10), london), 1000);
+  sched.run();
+  EXPECT_TRUE(fired("card-7-10", "impossible_travel"));
+  EXPECT_GE(stats.restored.get(), 1u);
+}
+
+// The idle sweep in slices, as the ingress thread does it between
+// transactions: cards used during the sweep stay, the idle ones are
+// passivated and come back with their history.
+TEST_F(passivation, a_sliced_sweep_passivates_the_idle_and_keeps_the_used) {
+  use({0, 1'000'000'000, 4096});
+  for (int c = 0; c < 300; ++c)
+    send(card_tx("card-" + std::to_string(c), 0), 0);
+  sched.run();
+  directory->request_sweep(2'000'000'000);
+  // used after the sweep's `now` was taken, before its first slice
+  for (int c = 0; c < 300; c += 60)
+    send(card_tx("card-" + std::to_string(c), 1), 1'900'000'000);
+  int slices = 0;
+  while (directory->sweep_slice(16)) {
+    ++slices;
+    // a new card between slices: not idle
+    send(card_tx("card-new-" + std::to_string(slices), 1), 1'900'000'000);
+    sched.run();
+  }
+  EXPECT_GE(slices, 295 / 16);
+  EXPECT_EQ(stats.passivations.get(), 295u);
+  EXPECT_EQ(directory->size(), 5u + slices);
+  for (int c = 0; c < 300; c += 60)
+    EXPECT_TRUE(directory->find("card-" + std::to_string(c))) << c;
+  for (int s = 1; s <= slices; ++s)
+    EXPECT_TRUE(directory->find("card-new-" + std::to_string(s))) << s;
+  EXPECT_FALSE(directory->upkeep_due());
+  sched.trigger_timeouts();
+  sched.run();
+  send(located(card_tx("card-1", 10), london), 3'000'000'000);
+  sched.run();
+  EXPECT_TRUE(fired("card-1-10", "impossible_travel"));
+}
+
 TEST_F(passivation, a_card_long_gone_is_restored_from_the_store) {
   use({1, 0, 0});  // no memory of stopping actors: always from the store
   send(card_tx("card-a", 0));
