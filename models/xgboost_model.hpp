@@ -24,8 +24,10 @@ struct xgboost_model_info {
 };
 
 /// Parses the text of a saved model; `info`, when given, is filled in.
-expected<tree_model> parse_xgboost_model(std::string_view json,
-                                         xgboost_model_info* info = nullptr);
+/// `evaluator`: see tree_model::build.
+expected<tree_model>
+parse_xgboost_model(std::string_view json, xgboost_model_info* info = nullptr,
+                    tree_evaluator evaluator = tree_evaluator::fastest);
 
 /// Reads and parses a file; errors name the file.
 expected<tree_model> load_xgboost_model(const std::string& path,
