@@ -187,6 +187,10 @@ bool read_learner(parse_state& st) {
       });
     if (key == "gradient_booster")
       return read_booster(st);
+    if (key == "attributes")
+      return in.object([&](std::string_view name) {
+        return in.string(st.info.attributes[std::string{name}]);
+      });
     if (key == "learner_model_param")
       return in.object([&](std::string_view p) {
         if (p == "base_score")

@@ -9,6 +9,7 @@
 // and nothing is loaded.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ namespace fraud::models {
 struct xgboost_model_info {
   std::string version;    // "1.7.4", the XGBoost that saved it
   std::string objective;  // "binary:logistic"
+  /// The learner's "attributes" (Booster.set_attr): strings the trainer
+  /// stored with the model, e.g. fraud-sim train's training data.
+  std::map<std::string, std::string> attributes;
 };
 
 /// Parses the text of a saved model; `info`, when given, is filled in.
