@@ -302,9 +302,18 @@ int run_model_backtest(const model_backtest_options& o) {
                       "+80 when model_score >= %.6g\n",
                  r.curve.with_rules.at.threshold);
   if (!o.pr_curve_path.empty()) {
-    auto title = "Precision-recall of " + o.model_path + " on " + o.in_path;
-    auto subtitle = r.trained_on ? "trained on " + describe(*r.trained_on)
-                                 : std::string{"training data unknown"};
+    auto base = [](const std::string& path) {
+      return path.substr(path.rfind('/') + 1);
+    };
+    auto title = "Precision-recall of " + base(o.model_path) + " on "
+                 + base(o.in_path) + " (seed "
+                 + std::to_string(r.tested_on.header.seed) + ")";
+    auto subtitle =
+      r.trained_on ? "trained on " + base(r.trained_on->path) + " (seed "
+                       + std::to_string(r.trained_on->header.seed) + ", "
+                       + std::to_string(r.trained_on->rows)
+                       + " transactions); " + overlap_text(r.overlap)
+                   : std::string{"training data unknown"};
     std::ofstream svg{o.pr_curve_path, std::ios::trunc};
     svg << pr_curve_svg(r.curve, title, subtitle, o.budget);
     if (!svg.flush()) {
