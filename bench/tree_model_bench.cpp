@@ -4,7 +4,10 @@
 //    trained on a generated dataset (seed 1) and evaluated on another
 //    seed's features, as fraudd would see them;
 //  - the worst case: 100 to 500 complete trees of depth 6 (trained on
-//    noise, so every branch grows), rows with missing values.
+//    noise with the hist method, as fraud-sim train does, so every branch
+//    grows), rows with missing values;
+// each with the evaluator build() chooses (vectorised with AVX-512 VBMI)
+// and with the portable one (BM_TreeModelPortable_*).
 // Setup trains the models with XGBoost, which takes some seconds.
 //
 //   tree_model_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
@@ -59,6 +62,7 @@ simulator::training_set dataset(std::uint64_t seed) {
 struct trained {
   simulator::xgb_booster booster;
   models::tree_model model;
+  models::tree_model portable;
   std::vector<float> rows;  // rows_cycled rows to evaluate
   std::size_t columns;
 };
@@ -79,9 +83,13 @@ trained train(const std::vector<float>& x, const std::vector<float>& y,
   // Predictions one row at a time on one thread, as a service would.
   if (auto err = b.set("nthread", "1"))
     die(to_string(err));
-  auto model = must(models::parse_xgboost_model(must(b.to_json())));
+  auto json = must(b.to_json());
+  auto model = must(models::parse_xgboost_model(json));
+  auto portable = must(models::parse_xgboost_model(
+    json, nullptr, models::tree_evaluator::portable));
   rows.resize(rows_cycled * columns);
-  return trained{std::move(b), std::move(model), std::move(rows), columns};
+  return trained{std::move(b), std::move(model), std::move(portable),
+                 std::move(rows), columns};
 }
 
 // fraud-sim train's defaults on seed 1; rows from seed 2.
@@ -130,6 +138,7 @@ const trained& full_depth_model(int trees) {
     v = static_cast<float>(rng() % 2);
   auto t = train(x, y, columns,
                  {{"objective", "binary:logistic"},
+                  {"tree_method", "hist"},
                   {"max_depth", "6"},
                   {"min_child_weight", "0"},
                   {"lambda", "0"},
@@ -142,29 +151,43 @@ const trained& full_depth_model(int trees) {
 
 void report(benchmark::State& state, const models::tree_model& m) {
   state.SetItemsProcessed(state.iterations());
+  state.counters["vectorized"] = m.vectorized();
   state.counters["trees"] = static_cast<double>(m.tree_count());
   state.counters["depth"] = m.depth();
   state.counters["kib"] = static_cast<double>(m.memory_bytes()) / 1024.0;
 }
 
-void evaluate(benchmark::State& state, const trained& t) {
+void evaluate(benchmark::State& state, const trained& t,
+              const models::tree_model& m) {
   std::size_t i = 0;
   for (auto _ : state) {
-    float p = t.model.predict(&t.rows[(i++ % rows_cycled) * t.columns]);
+    float p = m.predict(&t.rows[(i++ % rows_cycled) * t.columns]);
     benchmark::DoNotOptimize(p);
   }
-  report(state, t.model);
+  report(state, m);
 }
 
 void BM_TreeModel_Simulator(benchmark::State& state) {
-  evaluate(state, simulator_model());
+  evaluate(state, simulator_model(), simulator_model().model);
 }
 BENCHMARK(BM_TreeModel_Simulator);
 
 void BM_TreeModel_FullDepth(benchmark::State& state) {
-  evaluate(state, full_depth_model(static_cast<int>(state.range(0))));
+  const auto& t = full_depth_model(static_cast<int>(state.range(0)));
+  evaluate(state, t, t.model);
 }
 BENCHMARK(BM_TreeModel_FullDepth)->Arg(100)->Arg(300)->Arg(500);
+
+void BM_TreeModelPortable_Simulator(benchmark::State& state) {
+  evaluate(state, simulator_model(), simulator_model().portable);
+}
+BENCHMARK(BM_TreeModelPortable_Simulator);
+
+void BM_TreeModelPortable_FullDepth(benchmark::State& state) {
+  const auto& t = full_depth_model(static_cast<int>(state.range(0)));
+  evaluate(state, t, t.portable);
+}
+BENCHMARK(BM_TreeModelPortable_FullDepth)->Arg(100)->Arg(300)->Arg(500);
 
 // XGBoost predicting one row at a time, as a service would have to.
 void BM_XGBoostPredict_Simulator(benchmark::State& state) {

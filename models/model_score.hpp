@@ -4,7 +4,7 @@
 // feature is 0.
 //
 // with_model_score() wraps a ruleset: its evaluate() fills model_score
-// (models/tree_model.hpp, about 2 µs for 300 trees of depth 6 here)
+// (models/tree_model.hpp, about 0.9 µs for 300 trees of depth 6 here)
 // and then runs the rules. The wrapped ruleset keeps the inner one's
 // version. Immutable and thread-safe, like every ruleset.
 #pragma once

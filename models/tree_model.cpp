@@ -1,5 +1,7 @@
 #include "models/tree_model.hpp"
 
+#include "models/tree_model_vector.hpp"
+
 #include <cmath>
 #include <cstring>
 
@@ -153,7 +155,8 @@ struct tree_layout {
                   const std::uint32_t* keys, float* out);
 };
 
-expected<tree_model> tree_model::build(const tree_model_spec& spec) {
+expected<tree_model> tree_model::build(const tree_model_spec& spec,
+                                       tree_evaluator evaluator) {
   if (spec.feature_count == 0)
     return make_error(ec::malformed, "the model has no features");
   if (spec.feature_count > max_features)
@@ -188,6 +191,9 @@ expected<tree_model> tree_model::build(const tree_model_spec& spec) {
   m.tree_count_ = spec.trees.size();
   for (auto d : depths)
     m.max_depth_ = std::max(m.max_depth_, d);
+  if (evaluator == tree_evaluator::fastest
+      && vector_layout::lay(m, spec, m.max_depth_))
+    return m;
   for (std::size_t first = 0; first < spec.trees.size(); first += chunk) {
     auto last = std::min(first + chunk, spec.trees.size());
     chunk_range c{static_cast<std::uint32_t>(m.buckets_.size()), 0,
@@ -263,6 +269,8 @@ static_assert(tree_model::max_supported_depth == 10,
               "tree_layout::run dispatches depths 0 to 10");
 
 float tree_model::margin(const float* row) const {
+  if (vectorized())
+    return vector_layout::margin(*this, row);
   // The row twice, as keys: as it is, where a missing value (NaN) is above
   // every threshold and goes right; then with NaN below every threshold,
   // going left. A split that sends missing values left reads the second.

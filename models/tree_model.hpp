@@ -1,7 +1,8 @@
 // A boosted tree ensemble, laid out for the hot path: a transaction's
-// features in, the fraud probability (0-1) out, at 7-8 ns a tree of depth
-// 6 on the 2-vCPU test machine (bench/tree_model_bench.cpp, BENCHMARKS.md),
-// about 20 times less than XGBoost's own predict call.
+// features in, the fraud probability (0-1) out, at about 2.5 ns a tree of
+// depth 6 on the 2-vCPU test machine with AVX-512 (5-6 ns without;
+// bench/tree_model_bench.cpp, BENCHMARKS.md), 40 times less than XGBoost's
+// own predict call.
 //
 // The semantics are XGBoost's (1.7, binary:logistic, gbtree), reproduced to
 // the bit: a node sends a row left when `x < threshold` in float32, a
@@ -21,6 +22,18 @@
 // row is keyed twice, NaN above every threshold in the first copy and
 // below every threshold in the second, and a split that sends missing
 // values left reads the second.
+//
+// Vectorised layout (models/tree_model_vector.cpp), chosen at build() when
+// the CPU has AVX-512 VBMI, every tree is at most 6 deep, the model has at
+// most 64 features (32 if one has 256 thresholds) and no feature more than
+// 256 distinct thresholds (what XGBoost's hist method, 256 bins, trains):
+// a threshold becomes its rank
+// among its feature's thresholds (a byte), and the row's values their
+// ranks, found once per row; a tree is then 64 bytes of features and 64 of
+// ranks, one level-ordered complete tree of depth 6, and all its 63 splits
+// are decided at once (a byte permute fetches each node's row rank, a byte
+// compare gives a 64-bit mask); the walk is six bit tests on that mask.
+// Otherwise the portable layout above.
 //
 // Immutable once built; predict() is const and thread-safe.
 #pragma once
@@ -47,6 +60,12 @@ struct tree_spec {
 
 /// What a tree_model is built from; models/xgboost_model.hpp reads it from
 /// a saved XGBoost model.
+/// Which evaluator build() lays the model out for.
+enum class tree_evaluator {
+  fastest,   // the vectorised one where the CPU and the model allow it
+  portable,  // always the portable one (tests compare the two)
+};
+
 struct tree_model_spec {
   std::uint32_t feature_count = 0;
   float base_score = 0.5f;  // a probability, as XGBoost keeps it
@@ -65,7 +84,9 @@ public:
   /// Checks the spec (every index in range, each node reached once, leaves
   /// finite, depth at most max_supported_depth) and lays it out. An error
   /// (MALFORMED or CONFIG_ERROR) says which tree and node is wrong.
-  static expected<tree_model> build(const tree_model_spec& spec);
+  static expected<tree_model>
+  build(const tree_model_spec& spec,
+        tree_evaluator evaluator = tree_evaluator::fastest);
 
   /// The margin (log-odds) for `row`: feature_count() floats, NaN for a
   /// missing value.
@@ -90,10 +111,19 @@ public:
   float base_score() const {
     return base_score_;
   }
+  /// Whether this CPU runs the vectorised evaluator (AVX-512 VBMI).
+  static bool cpu_vectorizes();
+  /// Whether build() chose the vectorised layout (see the top of the file).
+  bool vectorized() const {
+    return !vector_trees_.empty();
+  }
   /// Bytes the laid-out trees take.
   std::size_t memory_bytes() const {
     return nodes_.size() * sizeof(node) + leaves_.size() * sizeof(float)
-           + slots_.size() * sizeof(std::uint16_t);
+           + slots_.size() * sizeof(std::uint16_t)
+           + vector_trees_.size() * sizeof(vector_tree)
+           + vector_leaves_.size() * sizeof(float)
+           + (rank_splitters_.size() + rank_thresholds_.size()) * sizeof(float);
   }
 
 private:
@@ -136,7 +166,27 @@ private:
   std::vector<bucket> buckets_;
   std::vector<chunk_range> chunks_;
 
+  // The vectorised layout: node p (1-63, children 2p and 2p + 1) of a
+  // complete tree of depth 6 goes right when rank[p] < the row's rank
+  // byte at feature[p] (the feature's index in one of the row's rank
+  // tables of rank_width_ bytes: models/tree_model_vector.cpp). A row's
+  // rank for feature f is how many of f's distinct
+  // thresholds are <= its value: 16 times how many of rank_splitters_
+  // (16 per feature: every 16th threshold, NaN past the last) are <= it,
+  // plus how many of the block of 16 thresholds it lands in are.
+  struct alignas(64) vector_tree {
+    std::uint8_t feature[64];
+    std::uint8_t rank[64];
+  };
+  std::vector<vector_tree> vector_trees_;
+  std::vector<float> vector_leaves_;  // 64 a tree, leaf p - 64
+  std::vector<float> rank_splitters_;
+  std::vector<float> rank_thresholds_;  // blocks of 16, NaN-padded
+  std::vector<std::uint32_t> rank_first_;  // feature f's first block
+  std::uint32_t rank_width_ = 0;
+
   friend struct tree_layout;
+  friend struct vector_layout;
 };
 
 } // namespace fraud::models

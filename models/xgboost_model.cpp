@@ -187,6 +187,10 @@ bool read_learner(parse_state& st) {
       });
     if (key == "gradient_booster")
       return read_booster(st);
+    if (key == "attributes")
+      return in.object([&](std::string_view name) {
+        return in.string(st.info.attributes[std::string{name}]);
+      });
     if (key == "learner_model_param")
       return in.object([&](std::string_view p) {
         if (p == "base_score")
@@ -241,7 +245,8 @@ bool read_document(parse_state& st) {
 } // namespace
 
 expected<tree_model> parse_xgboost_model(std::string_view json,
-                                         xgboost_model_info* info) {
+                                         xgboost_model_info* info,
+                                         tree_evaluator evaluator) {
   json_reader in{json};
   parse_state st{in};
   st.spec.base_score = 0;
@@ -277,7 +282,7 @@ expected<tree_model> parse_xgboost_model(std::string_view json,
   if (st.num_feature == 0 || st.num_feature > UINT32_MAX / 2)
     return make_error(ec::malformed, "num_feature out of range");
   st.spec.feature_count = static_cast<std::uint32_t>(st.num_feature);
-  return tree_model::build(st.spec);
+  return tree_model::build(st.spec, evaluator);
 }
 
 expected<tree_model> load_xgboost_model(const std::string& path,

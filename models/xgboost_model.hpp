@@ -9,6 +9,7 @@
 // and nothing is loaded.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,16 @@ namespace fraud::models {
 struct xgboost_model_info {
   std::string version;    // "1.7.4", the XGBoost that saved it
   std::string objective;  // "binary:logistic"
+  /// The learner's "attributes" (Booster.set_attr): strings the trainer
+  /// stored with the model, e.g. fraud-sim train's training data.
+  std::map<std::string, std::string> attributes;
 };
 
 /// Parses the text of a saved model; `info`, when given, is filled in.
-expected<tree_model> parse_xgboost_model(std::string_view json,
-                                         xgboost_model_info* info = nullptr);
+/// `evaluator`: see tree_model::build.
+expected<tree_model>
+parse_xgboost_model(std::string_view json, xgboost_model_info* info = nullptr,
+                    tree_evaluator evaluator = tree_evaluator::fastest);
 
 /// Reads and parses a file; errors name the file.
 expected<tree_model> load_xgboost_model(const std::string& path,

@@ -58,7 +58,7 @@ void count_change(const models::decision& before,
 bool backtest_compare(std::istream& in, const models::ruleset& baseline,
                       const models::ruleset& candidate,
                       std::size_t max_changes, backtest_comparison& out,
-                      std::string& error) {
+                      std::string& error, const compared_decisions& each) {
   auto began = std::chrono::steady_clock::now();
   protocol::dataset_reader reader{in};
   if (!reader.read_header(out.header)) {
@@ -74,6 +74,8 @@ bool backtest_compare(std::istream& in, const models::ruleset& baseline,
     auto before = old_side.score(lt);
     auto after = new_side.score(lt);
     ++out.transactions;
+    if (each)
+      each(lt, before, after);
     if (before.action == after.action)
       continue;
     ++out.changed;

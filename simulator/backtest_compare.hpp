@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -61,11 +62,17 @@ struct backtest_comparison {
   std::vector<changed_decision> changes;  // the first max_changes, in order
 };
 
+/// Called after each transaction with both decisions.
+using compared_decisions =
+  std::function<void(const protocol::labeled_transaction&,
+                     const models::decision& baseline,
+                     const models::decision& candidate)>;
+
 /// False with `error` set when the input is not a readable dataset.
 bool backtest_compare(std::istream& in, const models::ruleset& baseline,
                       const models::ruleset& candidate,
                       std::size_t max_changes, backtest_comparison& out,
-                      std::string& error);
+                      std::string& error, const compared_decisions& each = {});
 
 /// A rule file compiled for a backtest (its lists are empty), named after
 /// the file; null with `error` saying FILE:line:column for each problem.

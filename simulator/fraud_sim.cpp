@@ -11,6 +11,8 @@
 #include "simulator/backtest.hpp"
 #include "simulator/backtest_report.hpp"
 #include "simulator/dataset_generator.hpp"
+#include "simulator/model_backtest.hpp"
+#include "simulator/model_provenance.hpp"
 #include "simulator/model_training.hpp"
 #include "simulator/progress_line.hpp"
 #include "simulator/replay.hpp"
@@ -34,6 +36,7 @@ struct cli {
   std::string rules_path;     // backtest --rules
   std::string baseline_path;  // backtest --baseline
   std::size_t changes = 20;   // backtest: changed decisions to list
+  model_backtest_options model_bt;  // backtest --model
   training_options train;
   std::string valid_path;     // train --valid
 };
@@ -221,12 +224,19 @@ void print_training_set(const char* role, const std::string& path,
   std::printf("%s\n", *sep == ',' ? ")" : "");
 }
 
-int train_file(const cli& c) {
+int train_file(cli c) {
   training_set train;
   training_set valid;
   std::string error;
   if (!load_training_set(c.in_path, train, error))
     return fail(error);
+  // What it is trained on goes into the model file, for backtests.
+  auto trained_on = identify_dataset(c.in_path, error);
+  if (!trained_on)
+    return fail(error);
+  trained_on->rows = train.size();
+  trained_on->fraud_rows = train.fraud();
+  c.train.attributes = training_attributes(*trained_on);
   if (!c.valid_path.empty() && !load_training_set(c.valid_path, valid, error))
     return fail(error);
   const auto& o = c.train;
@@ -246,9 +256,11 @@ int train_file(const cli& c) {
   std::printf("fraud-sim: wrote %s: %zu trees, deepest %d, in %.1f s\n"
               "  %s\n"
               "  the hot-path evaluator agrees with XGBoost on %zu rows "
-              "(largest difference %.3g)\n",
+              "(largest difference %.3g)\n"
+              "  trained on (kept in the model file): %s\n",
               c.out_path.c_str(), r.trees, r.depth, r.seconds,
-              r.metrics.c_str(), r.checked_rows, r.max_difference);
+              r.metrics.c_str(), r.checked_rows, r.max_difference,
+              describe(*trained_on).c_str());
   return 0;
 }
 
@@ -294,6 +306,28 @@ int main(int argc, char** argv) {
   bt->add_option("--changes", c.changes,
                  "changed decisions to list with --rules")
     ->capture_default_str();
+  auto* model_opt = bt->add_option(
+    "--model", c.model_bt.model_path,
+    "a model (fraud-sim train): the ruleset (--rules, else the default "
+    "rules) alone and with the model side by side, the model's "
+    "precision-recall curve and operating point");
+  bt->add_option("--model-rules", c.model_bt.model_rules_path,
+                 "rules reading model_score, added to the ruleset when the "
+                 "model is on (e.g. models/examples/model_score.rules)")
+    ->needs(model_opt);
+  bt->add_option("--pr-curve", c.model_bt.pr_curve_path,
+                 "write the model's precision-recall curve here (SVG)")
+    ->needs(model_opt);
+  bt->add_option("--false-decline-budget", c.model_bt.budget,
+                 "the operating point's largest false decline rate")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 1.0))
+    ->needs(model_opt);
+  bt->add_flag("--allow-training-data", c.model_bt.allow_training_data,
+               "test the model on the data it was trained on anyway (the "
+               "report says so)")
+    ->needs(model_opt);
+  model_opt->excludes(bt->get_option("--baseline"));
 
   auto* tr = app.add_subcommand(
     "train", "train a gradient-boosted tree model (XGBoost) on a labelled "
@@ -335,6 +369,13 @@ int main(int argc, char** argv) {
     return replay_file(c, c.in_path);
   if (*tr)
     return train_file(c);
+  if (*bt && !c.model_bt.model_path.empty()) {
+    c.model_bt.in_path = c.in_path;
+    c.model_bt.rules_path = c.rules_path;
+    c.model_bt.json_path = c.json_path;
+    c.model_bt.show = c.changes;
+    return run_model_backtest(c.model_bt);
+  }
   if (*bt && !c.rules_path.empty())
     return run_rules_backtest(c.in_path, c.rules_path, c.baseline_path,
                               c.changes, c.json_path);

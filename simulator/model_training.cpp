@@ -38,6 +38,9 @@ fraud::error configure(xgb_booster& b, const training_options& o) {
   for (auto& [name, value] : params)
     if (auto err = b.set(name, value))
       return err;
+  for (auto& [key, value] : o.attributes)
+    if (auto err = b.set_attribute(key, value))
+      return err;
   std::vector<std::string> names;
   for (auto& f : models::model_features)
     names.emplace_back(f.name);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "simulator/training_set.hpp"
@@ -24,6 +25,9 @@ struct training_options {
   std::uint32_t max_bin = 256;     // histogram bins per feature
   std::uint64_t seed = 1;
   std::uint32_t threads = 2;
+  /// Strings saved in the model file (XGBoost's learner attributes): what
+  /// it was trained on (simulator/model_provenance.hpp).
+  std::map<std::string, std::string> attributes;
 };
 
 struct training_result {

@@ -80,6 +80,13 @@ xgb_booster::set_feature_names(const std::vector<std::string>& names) {
   return {};
 }
 
+fraud::error xgb_booster::set_attribute(const std::string& key,
+                                        const std::string& value) {
+  if (XGBoosterSetAttr(h_, key.c_str(), value.c_str()) != 0)
+    return failed("attribute " + key);
+  return {};
+}
+
 fraud::error xgb_booster::update(int iteration, const xgb_matrix& train) {
   if (XGBoosterUpdateOneIter(h_, iteration, train.handle()) != 0)
     return failed("round " + std::to_string(iteration));

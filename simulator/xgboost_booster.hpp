@@ -51,6 +51,8 @@ public:
 
   fraud::error set(const std::string& name, const std::string& value);
   fraud::error set_feature_names(const std::vector<std::string>& names);
+  /// A string the saved model carries (its learner's "attributes").
+  fraud::error set_attribute(const std::string& key, const std::string& value);
   /// One boosting round.
   fraud::error update(int iteration, const xgb_matrix& train);
   /// XGBoost's evaluation line, e.g. "[299]\ttrain-logloss:0.01".

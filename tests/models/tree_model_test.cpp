@@ -31,42 +31,71 @@ tree_model_spec one_tree(tree_spec t, std::uint32_t features = 1) {
   return s;
 }
 
-tree_model built(const tree_model_spec& s) {
-  auto m = tree_model::build(s);
+tree_model built(const tree_model_spec& s,
+                 tree_evaluator e = tree_evaluator::fastest) {
+  auto m = tree_model::build(s, e);
   EXPECT_TRUE(m) << to_string(m.error());
   return std::move(*m);
 }
 
+bool cpu_vectorizes() {
+  return tree_model::cpu_vectorizes();
+}
+
+// The model laid out for both evaluators: the semantics tests hold for each.
+std::vector<tree_model> both(const tree_model_spec& s) {
+  std::vector<tree_model> v;
+  v.push_back(built(s, tree_evaluator::fastest));
+  v.push_back(built(s, tree_evaluator::portable));
+  EXPECT_EQ(v[0].vectorized(), cpu_vectorizes());
+  EXPECT_FALSE(v[1].vectorized());
+  return v;
+}
+
 TEST(tree_model, a_value_below_the_threshold_goes_left_and_equal_goes_right) {
-  auto m = built(one_tree(stump(2.5f, false)));
-  float below = std::nextafter(2.5f, 0.0f);
-  float at = 2.5f;
-  EXPECT_EQ(m.margin(&below), -1.0f);
-  EXPECT_EQ(m.margin(&at), 1.0f);
+  for (auto& m : both(one_tree(stump(2.5f, false)))) {
+    float below = std::nextafter(2.5f, 0.0f);
+    float at = 2.5f;
+    EXPECT_EQ(m.margin(&below), -1.0f);
+    EXPECT_EQ(m.margin(&at), 1.0f);
+  }
 }
 
 TEST(tree_model, compares_in_float32) {
   // 0.1 as a double is above 0.1f; as the float a row holds it is equal,
   // so it goes right, as in XGBoost.
-  auto m = built(one_tree(stump(0.1f, false)));
-  float x = static_cast<float>(0.1);
-  EXPECT_EQ(m.margin(&x), 1.0f);
+  for (auto& m : both(one_tree(stump(0.1f, false)))) {
+    float x = static_cast<float>(0.1);
+    EXPECT_EQ(m.margin(&x), 1.0f);
+  }
+}
+
+TEST(tree_model, minus_zero_equals_zero) {
+  for (auto& m : both(one_tree(stump(-0.0f, false)))) {
+    float zero = 0.0f;
+    float below = -std::numeric_limits<float>::denorm_min();
+    EXPECT_EQ(m.margin(&zero), 1.0f);
+    EXPECT_EQ(m.margin(&below), -1.0f);
+  }
 }
 
 TEST(tree_model, a_missing_value_goes_where_the_node_says) {
   float missing = nan;
-  EXPECT_EQ(built(one_tree(stump(0.0f, true))).margin(&missing), -1.0f);
-  EXPECT_EQ(built(one_tree(stump(0.0f, false))).margin(&missing), 1.0f);
+  for (auto& m : both(one_tree(stump(0.0f, true))))
+    EXPECT_EQ(m.margin(&missing), -1.0f);
+  for (auto& m : both(one_tree(stump(0.0f, false))))
+    EXPECT_EQ(m.margin(&missing), 1.0f);
 }
 
 TEST(tree_model, infinities_are_values_not_missing) {
-  auto m = built(one_tree(stump(0.0f, false)));
   float lo = -std::numeric_limits<float>::infinity();
   float hi = std::numeric_limits<float>::infinity();
-  EXPECT_EQ(m.margin(&lo), -1.0f);
-  EXPECT_EQ(m.margin(&hi), 1.0f);
-  auto dl = built(one_tree(stump(0.0f, true)));
-  EXPECT_EQ(dl.margin(&hi), 1.0f);
+  for (auto& m : both(one_tree(stump(0.0f, false)))) {
+    EXPECT_EQ(m.margin(&lo), -1.0f);
+    EXPECT_EQ(m.margin(&hi), 1.0f);
+  }
+  for (auto& dl : both(one_tree(stump(0.0f, true))))
+    EXPECT_EQ(dl.margin(&hi), 1.0f);
 }
 
 TEST(tree_model, base_score_is_the_probability_without_trees) {
@@ -113,6 +142,110 @@ TEST(tree_model, agrees_with_the_plain_walk_on_random_trees_to_the_bit) {
         x = nan;
     }
     ASSERT_EQ(m.predict(row), test::reference_predict(s, row)) << "row " << r;
+  }
+}
+
+// Rows for `features` columns on the trees' grid half the time, missing
+// or infinite now and then.
+std::vector<float> random_rows(std::mt19937& rng, std::size_t rows,
+                               std::uint32_t features, float grid) {
+  std::uniform_real_distribution<float> value{-1.2f, 1.2f};
+  std::bernoulli_distribution missing{0.15}, on_grid{0.5}, infinite{0.01};
+  std::vector<float> x(rows * features);
+  for (auto& v : x) {
+    v = value(rng);
+    if (on_grid(rng))
+      v = std::round(v * grid) / grid;
+    if (infinite(rng))
+      v = v < 0 ? -std::numeric_limits<float>::infinity()
+                : std::numeric_limits<float>::infinity();
+    if (missing(rng))
+      v = nan;
+  }
+  return x;
+}
+
+TEST(tree_model, both_evaluators_agree_with_the_plain_walk_to_the_bit) {
+  // fraud-sim train's shape: 300 trees of depth <= 6 over 23 features,
+  // here with up to 241 thresholds a feature, so a row's rank spans
+  // every block of the vectorised layout.
+  std::mt19937 rng{7};
+  constexpr std::uint32_t features = 23;
+  constexpr float grid = 120;
+  tree_model_spec s;
+  s.feature_count = features;
+  s.base_score = 0.1f;
+  for (int t = 0; t < 300; ++t)
+    s.trees.push_back(test::random_tree(rng, t % 7, features, grid));
+  auto models = both(s);
+  auto rows = random_rows(rng, 5000, features, grid);
+  for (std::size_t r = 0; r < 5000; ++r) {
+    const float* row = &rows[r * features];
+    auto want = test::reference_predict(s, row);
+    ASSERT_EQ(models[0].predict(row), want) << "row " << r;
+    ASSERT_EQ(models[1].predict(row), want) << "row " << r;
+  }
+}
+
+// `count` stumps on feature `feature` of `features`, thresholds i / 256,
+// missing values going left and right in turn.
+tree_model_spec stumps(int count, std::uint32_t features,
+                       std::uint32_t feature = 0) {
+  tree_model_spec s;
+  s.feature_count = features;
+  for (int i = 0; i < count; ++i)
+    s.trees.push_back(stump(static_cast<float>(i) / 256.0f, i % 2, feature));
+  return s;
+}
+
+// `m` against the plain walk on rows around `s`'s thresholds.
+void expect_agreement(const tree_model& m, const tree_model_spec& s,
+                      std::mt19937& rng) {
+  auto rows = random_rows(rng, 2000, s.feature_count, 256);
+  for (std::size_t r = 0; r < 2000; ++r) {
+    const float* row = &rows[r * s.feature_count];
+    ASSERT_EQ(m.predict(row), test::reference_predict(s, row)) << "row " << r;
+  }
+}
+
+TEST(tree_model, a_feature_with_256_thresholds_is_still_vectorised) {
+  // hist's 256 bins: ranks 0-256, one more than a byte holds (see
+  // tree_model_vector.cpp); with a feature beside it, and values above
+  // every threshold, on the highest, missing either way.
+  std::mt19937 rng{11};
+  auto s = stumps(256, 2);
+  s.trees.push_back(stump(0.5f, true, 1));
+  auto m = built(s);
+  EXPECT_EQ(m.vectorized(), cpu_vectorizes());
+  expect_agreement(m, s, rng);
+  for (float x : {255.0f / 256.0f, 1.0f, std::nextafter(255.0f / 256.0f, 0.0f),
+                  0.0f, -1.0f, nan}) {
+    float row[2] = {x, nan};
+    EXPECT_EQ(m.predict(row), test::reference_predict(s, row)) << x;
+  }
+}
+
+TEST(tree_model, what_the_vectorised_layout_cannot_hold_is_laid_out_portably) {
+  std::mt19937 rng{9};
+  // 257 distinct thresholds on one feature.
+  auto many = stumps(257, 1);
+  // A tree of depth 7.
+  tree_model_spec deep;
+  deep.feature_count = 3;
+  deep.trees.push_back(test::random_tree(rng, 7, 3));
+  // 65 features; 33 when one has 256 thresholds.
+  auto wide = one_tree(stump(0.5f, false, 64), 65);
+  auto full_and_wide = stumps(256, 33, 32);
+  for (const auto* s : {&many, &deep, &wide, &full_and_wide}) {
+    auto m = built(*s);
+    EXPECT_FALSE(m.vectorized());
+    expect_agreement(m, *s, rng);
+  }
+  // Up to the limits, vectorised.
+  for (const auto& s : {stumps(256, 32, 31), stumps(255, 64, 63)}) {
+    auto m = built(s);
+    EXPECT_EQ(m.vectorized(), cpu_vectorizes());
+    expect_agreement(m, s, rng);
   }
 }
 

@@ -87,8 +87,9 @@ inline float reference_predict(const tree_model_spec& spec, const float* row) {
 }
 
 /// A random tree of at most `depth` levels, some branches stopping early.
+// Thresholds on a grid of 1/grid in [-1, 1].
 inline tree_spec random_tree(std::mt19937& rng, int depth,
-                             std::uint32_t features) {
+                             std::uint32_t features, float grid = 8.0f) {
   tree_spec t;
   std::uniform_real_distribution<float> value{-1.0f, 1.0f};
   std::uniform_int_distribution<std::uint32_t> feature{0, features - 1};
@@ -105,7 +106,7 @@ inline tree_spec random_tree(std::mt19937& rng, int depth,
       return i;
     t.feature[i] = feature(rng);
     // Thresholds on a grid, so that rows hit them exactly.
-    t.value[i] = std::round(value(rng) * 8.0f) / 8.0f;
+    t.value[i] = std::round(value(rng) * grid) / grid;
     t.default_left[i] = coin(rng);
     auto l = self(self, level + 1);
     auto r = self(self, level + 1);
