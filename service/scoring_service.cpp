@@ -196,16 +196,12 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_model() {
-  if (cfg_.model_path.empty())
-    return {};
-  auto model = models::load_score_model(cfg_.model_path);
-  if (!model)
-    return model.error();
-  FRAUD_LOG(info, "fraudd", "model {}: {} trees, depth {}, {} features: "
-            "the rules see model_score",
-            cfg_.model_path, (*model)->tree_count(), (*model)->depth(),
-            (*model)->feature_count());
-  rules_.set_model(std::move(*model));
+  // This instance's own, in cluster mode too (live_model.hpp).
+  auto live = live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+                               cfg_.limits);
+  if (!live)
+    return live.error();
+  live_model_ = std::move(*live);
   return {};
 }
 
@@ -655,7 +651,7 @@ fraud::error scoring_service::start_responders() {
   verifier_ = std::make_unique<change_verifier>(std::move(*keyring));
   rules_responder_ = std::make_unique<rules_responder>(
     conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_,
-    live_rates_.get());
+    live_rates_.get(), live_model_.get());
   if (auto err = rules_responder_->start())
     return err;
   outcomes_ = std::make_unique<outcome_responder>(
@@ -900,6 +896,7 @@ fraud::error scoring_service::stop() {
   store_.reset();
   live_rules_.reset();
   live_rates_.reset();
+  live_model_.reset();
   pending_snapshots_.reset();
   snapshot_queue_.reset();
   snapshot_reader_ = nullptr;

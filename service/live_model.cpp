@@ -1,0 +1,199 @@
+#include "service/live_model.hpp"
+
+#include "actors/runtime/log.hpp"
+#include "service/client/clock.hpp"
+
+namespace fraud::service {
+
+using models::rules::rule_diagnostic;
+
+namespace {
+
+// What a log line says of a model.
+void log_model(std::uint64_t version, const models::tree_model& m,
+               const std::string& how) {
+  FRAUD_LOG_LIMITED(60, info, "model",
+                    "{} running ({} trees, depth {}, {} features; {})",
+                    model_version_name(version), m.tree_count(), m.depth(),
+                    m.feature_count(), how);
+}
+
+std::uint32_t trees_of(const models::tree_model& m) {
+  return static_cast<std::uint32_t>(m.tree_count());
+}
+
+} // namespace
+
+std::string model_version_name(std::uint64_t version) {
+  return "model-" + std::to_string(version);
+}
+
+live_model::live_model(std::unique_ptr<rules_db> store,
+                       actors::ruleset_slot& slot,
+                       const request_limits& limits)
+  : store_(std::move(store)), slot_(slot),
+    changes_(limits, token_bucket::clock::now()) {
+}
+
+fraud::expected<std::unique_ptr<live_model>>
+live_model::open(const std::string& db_path, const std::string& model_file,
+                 actors::ruleset_slot& slot, const request_limits& limits) {
+  auto store = rules_db::open(db_path, versioned::models);
+  if (!store)
+    return store.error();
+  std::unique_ptr<live_model> self{
+    new live_model(std::move(*store), slot, limits)};
+  if (auto err = self->start(model_file))
+    return err;
+  return self;
+}
+
+fraud::error live_model::start(const std::string& model_file) {
+  auto last = store_->last_activation();
+  if (!last)
+    return last.error();
+  if (model_file.empty() && !*last) {
+    FRAUD_LOG(info, "model", "no model (--model, fraudctl model set): "
+              "model_score is 0");
+    return {};
+  }
+  // There is no built-in model: choose_start runs with a file or with
+  // what ran last, never the empty default.
+  auto c = choose_start(*store_, model_file, "--model", "", "",
+                        "model version");
+  if (!c)
+    return c.error();
+  auto origin = model_file.empty() ? model_version_name(c->version)
+                                   : "model file " + model_file;
+  auto model = models::parse_score_model(c->text, origin);
+  if (!model)
+    return make_error(ec::config_error, model.error().what());
+  if (auto err = keep_start(*store_, *c, trees_of(**model)))
+    return err;
+  text_ = std::move(c->text);
+  install(c->version, *model);
+  log_model(version_, **model,
+            model_file.empty() ? "ran last" : "from " + model_file);
+  return fraud::error{};
+}
+
+void live_model::install(std::uint64_t version,
+                         std::shared_ptr<const models::tree_model> model) {
+  version_ = version;
+  slot_.set_model(
+    models::named_model{std::move(model), model_version_name(version)});
+}
+
+std::uint64_t live_model::running() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return version_;
+}
+
+protocol::rules_version live_model::info(const stored_version& v) const {
+  return version_info(v, model_version_name(v.version), version_);
+}
+
+protocol::rules_change_reply live_model::running_reply() {
+  return service::running_reply(*store_, version_,
+                                [&](auto& v) { return info(v); });
+}
+
+protocol::rules_change_reply live_model::refused(const fraud::error& why) {
+  auto out = running_reply();
+  out.errors.push_back(rule_diagnostic{0, 0, why.what()});
+  return out;
+}
+
+protocol::rules_change_reply
+live_model::set(const protocol::rules_set_request& r,
+                const std::string& signer) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto err = changes_.load(token_bucket::clock::now())) {
+    auto out = running_reply();
+    out.error = err;
+    return out;
+  }
+  auto model = models::parse_score_model(r.text, "the model");
+  if (!model)
+    return refused(model.error());
+  if (r.dry_run || r.text == text_) {
+    auto out = running_reply();
+    if (!r.dry_run)
+      out.warnings.push_back(rule_diagnostic{
+        0, 0, "this is the running model: nothing changed"});
+    return out;
+  }
+  signature who{r.author, r.reason, wall_ms(), signer};
+  auto added = store_->add_version(r.text, trees_of(**model), who);
+  fraud::error err = added ? store_->activate(*added, "set", who)
+                           : added.error();
+  if (!err) {
+    text_ = r.text;
+    install(*added, *model);
+    log_model(version_, **model, "set by " + signer + ": " + r.reason);
+  }
+  auto out = running_reply();
+  if (err)
+    out.error = err;
+  return out;
+}
+
+protocol::rules_change_reply
+live_model::rollback(const protocol::rules_rollback_request& r,
+                     const std::string& signer) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto v = store_->version(r.version);
+  if (!v || !*v) {
+    auto out = running_reply();
+    out.error = !v ? v.error()
+                   : fraud::error::in_field(fraud::ec::not_found, "version",
+                                            "there is no model version "
+                                              + std::to_string(r.version));
+    return out;
+  }
+  if (auto err = changes_.load(token_bucket::clock::now())) {
+    auto out = running_reply();
+    out.error = err;
+    return out;
+  }
+  // A text an older fraudd accepted may not load here (another feature
+  // vector): refused like a new one.
+  auto model = models::parse_score_model((*v)->text,
+                                         model_version_name(r.version));
+  if (!model)
+    return refused(model.error());
+  auto err = store_->activate(r.version, "rollback",
+                              signature{r.author, r.reason, wall_ms(), signer});
+  if (!err) {
+    text_ = (*v)->text;
+    install(r.version, *model);
+    log_model(version_, **model, "rolled back by " + signer + ": " + r.reason);
+  }
+  auto out = running_reply();
+  if (err)
+    out.error = err;
+  return out;
+}
+
+protocol::rules_get_reply
+live_model::get(const protocol::rules_get_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (r.version == 0 && version_ == 0) {
+    protocol::rules_get_reply out;
+    out.error = fraud::error::in_field(fraud::ec::not_found, "version",
+                                       "no model runs");
+    return out;
+  }
+  return get_reply(*store_, r.version, version_,
+                   [&](auto& v) { return info(v); }, "model version");
+}
+
+protocol::rules_history_reply
+live_model::history(const protocol::rules_history_request& r) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return history_reply(*store_, r.limit, [&](const stored_version& v) {
+    return info(v);
+  });
+}
+
+} // namespace fraud::service
