@@ -37,32 +37,49 @@ live_model::live_model(std::unique_ptr<rules_db> store,
 
 fraud::expected<std::unique_ptr<live_model>>
 live_model::open(const std::string& db_path, const std::string& model_file,
-                 actors::ruleset_slot& slot, const request_limits& limits) {
+                 actors::ruleset_slot& slot, const request_limits& limits,
+                 const rules_cluster* cluster) {
   auto store = rules_db::open(db_path, versioned::models);
   if (!store)
     return store.error();
   std::unique_ptr<live_model> self{
     new live_model(std::move(*store), slot, limits)};
-  if (auto err = self->start(model_file))
+  if (auto err = cluster ? self->join(*cluster, model_file)
+                         : self->start(model_file))
     return err;
   return self;
 }
 
-fraud::error live_model::start(const std::string& model_file) {
+live_model::~live_model() {
+  leave_cluster();
+}
+
+void live_model::leave_cluster() {
+  log_.leave();
+}
+
+fraud::expected<start_choice>
+live_model::choose(const std::string& model_file) {
   auto last = store_->last_activation();
   if (!last)
     return last.error();
-  if (model_file.empty() && !*last) {
+  if (model_file.empty() && !*last)
+    return start_choice{};
+  // There is no built-in model: choose_start runs with a file or with
+  // what ran last, never the empty default.
+  return choose_start(*store_, model_file, "--model", "", "",
+                      "model version");
+}
+
+fraud::error live_model::start(const std::string& model_file) {
+  auto c = choose(model_file);
+  if (!c)
+    return c.error();
+  if (c->text.empty()) {
     FRAUD_LOG(info, "model", "no model (--model, fraudctl model set): "
               "model_score is 0");
     return {};
   }
-  // There is no built-in model: choose_start runs with a file or with
-  // what ran last, never the empty default.
-  auto c = choose_start(*store_, model_file, "--model", "", "",
-                        "model version");
-  if (!c)
-    return c.error();
   auto origin = model_file.empty() ? model_version_name(c->version)
                                    : "model file " + model_file;
   auto model = models::parse_score_model(c->text, origin);
@@ -106,8 +123,8 @@ protocol::rules_change_reply live_model::refused(const fraud::error& why) {
 
 protocol::rules_change_reply
 live_model::set(const protocol::rules_set_request& r,
-                const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
+                const std::string& signer, const std::string& request) {
+  std::unique_lock<std::mutex> guard{mtx_};
   if (auto err = changes_.load(token_bucket::clock::now())) {
     auto out = running_reply();
     out.error = err;
@@ -116,6 +133,41 @@ live_model::set(const protocol::rules_set_request& r,
   auto model = models::parse_score_model(r.text, "the model");
   if (!model)
     return refused(model.error());
+  if (clustered_ && !r.dry_run) {
+    // Whether the text runs already is the log's to say (it may have
+    // been set through another instance a moment ago).
+    guard.unlock();
+    auto id = valid_request_id(request) ? request : random_request_id();
+    auto b = log_.bucket();
+    if (!b)
+      return publish_reply(make_error(ec::shutting_down, "this fraudd has "
+                                      "left the cluster (it is stopping)"),
+                           {});
+    if (auto err = b->put_text(id, r.text))
+      return publish_reply(err, {});
+    signature who{r.author, r.reason, wall_ms(), signer};
+    auto trees = trees_of(**model);
+    bool unchanged = false;
+    auto made = log_.publish(id, [&](const bucket_rules& s)
+                                   -> std::optional<bucket_rules_change> {
+      if (s.running.version != 0 && s.running.version == version_
+          && r.text == text_) {
+        unchanged = true;
+        return std::nullopt;
+      }
+      bucket_rules_change next;
+      next.kind = "set";
+      next.version = bucket_version{0, "", trees, who};  // numbered by the
+                                                         // fold
+      next.activated = who;
+      return next;
+    });
+    std::vector<rule_diagnostic> warnings;
+    if (unchanged)
+      warnings.push_back(rule_diagnostic{
+        0, 0, "this is the running model: nothing changed"});
+    return publish_reply(std::move(made), std::move(warnings));
+  }
   if (r.dry_run || r.text == text_) {
     auto out = running_reply();
     if (!r.dry_run)
@@ -140,8 +192,8 @@ live_model::set(const protocol::rules_set_request& r,
 
 protocol::rules_change_reply
 live_model::rollback(const protocol::rules_rollback_request& r,
-                     const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
+                     const std::string& signer, const std::string& request) {
+  std::unique_lock<std::mutex> guard{mtx_};
   auto v = store_->version(r.version);
   if (!v || !*v) {
     auto out = running_reply();
@@ -162,6 +214,21 @@ live_model::rollback(const protocol::rules_rollback_request& r,
                                          model_version_name(r.version));
   if (!model)
     return refused(model.error());
+  if (clustered_) {
+    guard.unlock();
+    signature who{r.author, r.reason, wall_ms(), signer};
+    bucket_version old{(*v)->version, "", (*v)->rules,
+                       signature{(*v)->author, (*v)->reason,
+                                 (*v)->created_at_ms, (*v)->signer}};
+    auto made = log_.publish(request, [&](const bucket_rules&) {
+      bucket_rules_change next;
+      next.kind = "rollback";
+      next.version = old;
+      next.activated = who;
+      return std::optional<bucket_rules_change>{next};
+    });
+    return publish_reply(std::move(made), {});
+  }
   auto err = store_->activate(r.version, "rollback",
                               signature{r.author, r.reason, wall_ms(), signer});
   if (!err) {

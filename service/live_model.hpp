@@ -16,15 +16,26 @@
 // undoes a change made at run time; a database that never ran a model
 // runs none (model_score is 0, decisions name no model).
 //
-// Not in the cluster's bucket (yet): with --cluster each instance keeps
-// its own versions, and a change sent on fraud.model.set (no queue group)
-// reaches every instance, which each make it, as for the rates.
+// In cluster mode (a rules_cluster given to open) the rules' bucket is the
+// one source of truth for the model too (service/rules_bucket.hpp: the
+// "model" log, and the model's text beside each change, in parts), folded
+// by the same rule as the rules (service/bucket_log.hpp): every instance
+// runs the version the log folds to, under the same model-N, and keeps
+// every version in its SQLite, so that history and rollback answer
+// anywhere. At start an empty log is seeded with what would run here
+// alone (nothing, when no model ran here and no --model is given); a log
+// that holds a model wins over --model (logged). A change is checked here
+// as alone (it loads), its text written to the bucket, then proposed; the
+// reply comes once it runs here. The same signed change delivered to
+// every instance is made once. A model an instance cannot load (an older
+// fraudd) is logged there, and that instance keeps what it ran.
 //
 // Thread-safe: every method takes one lock. Card actors never take it:
 // they read the slot.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,9 +45,12 @@
 #include "models/model_score.hpp"
 #include "protocol/rules_codec.hpp"
 #include "service/change_limits.hpp"
+#include "service/bucket_log.hpp"
 #include "service/rules_db.hpp"
 
 namespace fraud::service {
+
+struct rules_cluster;  // service/live_rules.hpp
 
 /// "model-3": how decisions name version 3.
 std::string model_version_name(std::uint64_t version);
@@ -45,19 +59,30 @@ class live_model {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the model does not load.
+  /// With `cluster`, runs and follows the model log of that bucket.
   static fraud::expected<std::unique_ptr<live_model>>
   open(const std::string& db_path, const std::string& model_file,
-       actors::ruleset_slot& slot, const request_limits& limits = {});
+       actors::ruleset_slot& slot, const request_limits& limits = {},
+       const rules_cluster* cluster = nullptr);
+
+  ~live_model();
+
+  /// As live_rules::leave_cluster(): stops following the bucket, before
+  /// its connection closes; what runs keeps running. Idempotent.
+  void leave_cluster();
 
   /// fraud.model.set: loads `r.text` and, unless a dry run, runs it from
   /// the next transaction. The reply's version counts trees in `rules`;
   /// a model that does not load is in `errors`, and nothing changed.
+  /// `request` names the request (its signature's nonce): in cluster mode
+  /// the same request through several instances is made once.
   protocol::rules_change_reply set(const protocol::rules_set_request& r,
-                                   const std::string& signer = {});
+                                   const std::string& signer = {},
+                                   const std::string& request = {});
   /// fraud.model.rollback: runs a version kept before again.
   protocol::rules_change_reply
   rollback(const protocol::rules_rollback_request& r,
-           const std::string& signer = {});
+           const std::string& signer = {}, const std::string& request = {});
   /// fraud.model.get: a version's text (0: the running one).
   protocol::rules_get_reply get(const protocol::rules_get_request& r);
   /// fraud.model.history: versions and when each ran, newest first.
@@ -77,6 +102,27 @@ private:
                std::shared_ptr<const models::tree_model> model);
   protocol::rules_version info(const stored_version& v) const;
   protocol::rules_change_reply running_reply();
+  // What runs at start alone: --model, else what ran last; nothing
+  // (version 0, empty text) for neither.
+  fraud::expected<start_choice> choose(const std::string& model_file);
+
+  // ---- cluster mode (live_model_cluster.cpp) ----
+  fraud::error join(const rules_cluster& cluster,
+                    const std::string& model_file);
+  fraud::error seed(const std::string& model_file);
+  // The watcher's: one entry, under the lock; at start (`replaying`) a
+  // change is only kept here, and the last one runs once all are read.
+  void apply(bucket_entry e, bool replaying = false);
+  fraud::error apply_change(const bucket_rules_change& c,
+                            std::uint64_t revision, bool replaying);
+  // The text the running version of the log has: its parts, or this
+  // database's copy.
+  fraud::expected<std::string> text_of(const bucket_rules_change& c);
+  fraud::error run_state();
+  protocol::rules_change_reply
+  publish_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
+                  made,
+                std::vector<models::rules::rule_diagnostic> warnings);
 
   mutable std::mutex mtx_;
   std::unique_ptr<rules_db> store_;
@@ -84,6 +130,12 @@ private:
   change_limits changes_;  // under mtx_
   std::uint64_t version_ = 0;
   std::string text_;  // of version_
+
+  // Cluster mode, under mtx_.
+  bool clustered_ = false;
+  bucket_log log_{mtx_, "model"};
+  // Text parts seen and not yet used, by request (bounded).
+  std::map<std::string, std::vector<std::string>> parts_;
 };
 
 } // namespace fraud::service

@@ -267,8 +267,8 @@ void live_rules::apply(bucket_entry e) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (auto* c = std::get_if<bucket_rules_change>(&e.value))
       apply_rules_change(*c, e.revision);
-    else
-      apply_list_change(std::get<bucket_list_change>(e.value));
+    else if (auto* l = std::get_if<bucket_list_change>(&e.value))
+      apply_list_change(*l);
     applied_revision_ = std::max(applied_revision_, e.revision);
   }
   applied_.notify_all();

@@ -280,6 +280,9 @@ void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
   };
   bool change = verb == "set" || (is_model && verb == "rollback");
   std::string signer;
+  // The signature's nonce names the request: in cluster mode the same
+  // change delivered to every instance is made once (live_model.hpp).
+  std::string request = read_change_headers(msg).nonce;
   if (change) {
     auto who = signer_of(msg);
     if (!who) {
@@ -294,7 +297,10 @@ void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_set_request& q) {
-        return changed(live.set(q, signer));
+        if constexpr (is_model)
+          return changed(live.set(q, signer, request));
+        else
+          return changed(live.set(q, signer));
       },
       out);
   } else if (change) {
@@ -303,7 +309,7 @@ void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
                      protocol::rules_change_reply>(
         msg,
         [&](const protocol::rules_rollback_request& q) {
-          return changed(live.rollback(q, signer));
+          return changed(live.rollback(q, signer, request));
         },
         out);
   } else if (verb == "get") {

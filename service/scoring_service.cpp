@@ -196,7 +196,9 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_model() {
-  // This instance's own, in cluster mode too (live_model.hpp).
+  if (cfg_.cluster.enabled)
+    return {};  // the model comes from the cluster's bucket
+                // (open_cluster_rules)
   auto live = live_model::open(cfg_.db_path, cfg_.model_path, rules_,
                                cfg_.limits);
   if (!live)
@@ -239,6 +241,18 @@ fraud::error scoring_service::open_cluster_rules() {
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);
+  auto model = retry_while_cluster_starts(
+    "model log of bucket " + rc.bucket,
+    [&] {
+      return live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+                              cfg_.limits, &rc);
+    },
+    [](const fraud::error& e) {  // a bad model file is not the cluster's
+      return e.code() != ec::nats_error && e.code() != ec::timeout;
+    });
+  if (!model)
+    return model.error();
+  live_model_ = std::move(*model);
   return {};
 }
 
@@ -869,6 +883,8 @@ fraud::error scoring_service::stop() {
   rules_responder_.reset();
   if (live_rules_)
     live_rules_->leave_cluster();  // its bucket watch, before conn_ goes
+  if (live_model_)
+    live_model_->leave_cluster();
   if (conn_)
     conn_->flush(nats_flush_ms);
   if (stream_conn_)
