@@ -17,6 +17,25 @@ constexpr std::size_t max_outcomes = 1024;
 
 } // namespace
 
+fraud::expected<std::pair<std::shared_ptr<rules_bucket>,
+                          std::vector<bucket_entry>>>
+open_log(const rules_cluster& cluster, const std::string& log) {
+  kv_bucket_options o;
+  o.name = cluster.bucket;
+  o.replicas = cluster.replicas;
+  o.timeout_ms = cluster.timeout_ms;
+  auto opened = rules_bucket::open(cluster.conn, o, log);
+  if (!opened)
+    return with_context(opened.error(), "the " + log + " bucket");
+  std::shared_ptr<rules_bucket> b = std::move(*opened);
+  if (auto err = b->watch())
+    return err;
+  auto held = b->replay();
+  if (!held)
+    return held.error();
+  return std::pair{std::move(b), std::move(*held)};
+}
+
 bucket_log::bucket_log(std::mutex& mtx, std::string what)
   : mtx_(mtx), what_(std::move(what)) {
 }
@@ -82,10 +101,14 @@ bucket_log::catch_up(std::uint64_t revision,
 
 bool bucket_log::wait_applied(std::unique_lock<std::mutex>& guard,
                               std::uint64_t revision) {
-  applied_cv_.wait_for(guard, std::chrono::milliseconds(timeout_ms_), [&] {
-    return applied_revision_ >= revision || !bucket_;
-  });
-  return applied_revision_ >= revision;
+  return wait_until(guard, [&] { return applied_revision_ >= revision; });
+}
+
+bool bucket_log::wait_until(std::unique_lock<std::mutex>& guard,
+                            const std::function<bool()>& done) {
+  applied_cv_.wait_for(guard, std::chrono::milliseconds(timeout_ms_),
+                       [&] { return done() || !bucket_; });
+  return done();
 }
 
 fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
@@ -113,7 +136,7 @@ bucket_log::publish(const std::string& request, const change& make) {
       return make_error(ec::timeout,
                         "the change is in the cluster's bucket, and not yet "
                         "seen by this instance: ask fraud." + what_ + ".get");
-    if (auto v = outcomes_[*written])
+    if (auto v = outcome(*written))
       return std::pair{v, *written};
     // Another change came first: this one goes on top of it.
     FRAUD_LOG(info, what_.c_str(), "another change came first in bucket {}; "
@@ -123,6 +146,22 @@ bucket_log::publish(const std::string& request, const change& make) {
                     "the cluster's " + what_ + " changed "
                       + std::to_string(max_attempts)
                       + " times while this change was being made: try again");
+}
+
+fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
+bucket_log::publish_rollback(const std::string& request,
+                             const stored_version& v, bool with_text,
+                             const signature& who) {
+  bucket_version old{v.version, with_text ? v.text : std::string{}, v.rules,
+                     signature{v.author, v.reason, v.created_at_ms,
+                               v.signer}};
+  return publish(request, [&](const bucket_rules&) {
+    bucket_rules_change next;
+    next.kind = "rollback";
+    next.version = old;
+    next.activated = who;
+    return std::optional<bucket_rules_change>{next};
+  });
 }
 
 } // namespace fraud::service

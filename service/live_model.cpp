@@ -216,17 +216,8 @@ live_model::rollback(const protocol::rules_rollback_request& r,
     return refused(model.error());
   if (clustered_) {
     guard.unlock();
-    signature who{r.author, r.reason, wall_ms(), signer};
-    bucket_version old{(*v)->version, "", (*v)->rules,
-                       signature{(*v)->author, (*v)->reason,
-                                 (*v)->created_at_ms, (*v)->signer}};
-    auto made = log_.publish(request, [&](const bucket_rules&) {
-      bucket_rules_change next;
-      next.kind = "rollback";
-      next.version = old;
-      next.activated = who;
-      return std::optional<bucket_rules_change>{next};
-    });
+    auto made = log_.publish_rollback(
+      request, **v, false, signature{r.author, r.reason, wall_ms(), signer});
     return publish_reply(std::move(made), {});
   }
   auto err = store_->activate(r.version, "rollback",

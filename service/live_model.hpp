@@ -50,8 +50,6 @@
 
 namespace fraud::service {
 
-struct rules_cluster;  // service/live_rules.hpp
-
 /// "model-3": how decisions name version 3.
 std::string model_version_name(std::uint64_t version);
 

@@ -5,7 +5,6 @@
 
 #include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
-#include "service/live_rules.hpp"
 
 namespace fraud::service {
 
@@ -21,26 +20,17 @@ constexpr std::size_t max_pending_texts = 16;
 
 fraud::error live_model::join(const rules_cluster& cluster,
                               const std::string& model_file) {
-  kv_bucket_options o;
-  o.name = cluster.bucket;
-  o.replicas = cluster.replicas;
-  o.timeout_ms = cluster.timeout_ms;
-  auto opened = rules_bucket::open(cluster.conn, o, "model");
+  auto opened = open_log(cluster, "model");
   if (!opened)
-    return with_context(opened.error(), "the model's bucket");
-  std::shared_ptr<rules_bucket> b = std::move(*opened);
-  if (auto err = b->watch())
-    return err;
-  auto held = b->replay();
-  if (!held)
-    return held.error();
+    return opened.error();
+  auto& [b, held] = *opened;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     clustered_ = true;
     log_.join(b, cluster.timeout_ms);
     // Every version the cluster ran is kept here, so that history and
     // rollbacks answer as on any other instance.
-    for (auto& e : *held)
+    for (auto& e : held)
       apply(std::move(e), true);
   }
   if (log_.state().last_version == 0) {
@@ -240,30 +230,10 @@ protocol::rules_change_reply live_model::publish_reply(
   fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
   std::vector<rule_diagnostic> warnings) {
   std::unique_lock<std::mutex> guard{mtx_};
-  protocol::rules_change_reply out;
-  if (!made) {
-    out = running_reply();
-    out.error = made.error();
-    out.warnings = std::move(warnings);
-    return out;
-  }
-  out.warnings = std::move(warnings);
-  auto [version, revision] = *made;
-  bool here = log_.wait_applied(guard, revision);
-  auto v = store_->version(version);
-  if (!v)
-    out.error = v.error();
-  else if (*v)
-    out.version = info(**v);
-  if (!here)
-    out.warnings.push_back(rule_diagnostic{
-      0, 0, model_version_name(version) + " is in the cluster's bucket, and "
-              "not yet applied by this instance"});
-  else if (version_ != version)
-    out.warnings.push_back(rule_diagnostic{
-      0, 0, model_version_name(version_) + " was made since, through the "
-              "cluster, and runs now"});
-  return out;
+  return log_.change_reply(
+    guard, *store_, std::move(made), std::move(warnings), version_,
+    [&](const stored_version& v) { return info(v); },
+    [&] { return running_reply(); }, model_version_name);
 }
 
 } // namespace fraud::service

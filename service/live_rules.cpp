@@ -218,7 +218,7 @@ live_rules::set(const protocol::rules_set_request& r,
     auto rules = static_cast<std::uint32_t>(compiled.program->rules.size());
     signature who{r.author, r.reason, wall_ms(), signer};
     bool unchanged = false;
-    auto made = publish(request, [&](const bucket_rules& c)
+    auto made = log_.publish(request, [&](const bucket_rules& c)
                                    -> std::optional<bucket_rules_change> {
       if (c.running.text == r.text) {
         unchanged = true;
@@ -290,17 +290,8 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
   }
   if (clustered_) {
     guard.unlock();
-    signature who{r.author, r.reason, wall_ms(), signer};
-    bucket_version old{(*v)->version, (*v)->text, (*v)->rules,
-                       signature{(*v)->author, (*v)->reason,
-                                 (*v)->created_at_ms, (*v)->signer}};
-    auto made = publish(request, [&](const bucket_rules&) {
-      bucket_rules_change next;
-      next.kind = "rollback";
-      next.version = old;
-      next.activated = who;
-      return std::optional<bucket_rules_change>{next};
-    });
+    auto made = log_.publish_rollback(
+      request, **v, true, signature{r.author, r.reason, wall_ms(), signer});
     return publish_rules_reply(std::move(made), {});
   }
   auto err = store_->activate(r.version, "rollback",

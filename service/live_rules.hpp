@@ -38,7 +38,6 @@
 // under the same lock, until leave_cluster().
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -53,19 +52,11 @@
 #include "protocol/rules_codec.hpp"
 #include "service/change_limits.hpp"
 #include "service/request_limits.hpp"
+#include "service/bucket_log.hpp"
 #include "service/rules_bucket.hpp"
 #include "service/rules_db.hpp"
 
 namespace fraud::service {
-
-/// The bucket a fraudd in cluster mode keeps its rules and lists in.
-struct rules_cluster {
-  natsConnection* conn = nullptr;  // open until leave_cluster()
-  std::string bucket = "fraud-rules";
-  int replicas = 3;        // when this instance creates the bucket
-  int timeout_ms = 5000;   // each bucket call's wait, and a reply's wait
-                           // for the change to be applied here
-};
 
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
@@ -144,6 +135,7 @@ private:
   fraud::error seed(const std::string& rules_file, bool& seeded);
   // Applies the watcher's entries here until `revision` is applied.
   fraud::error catch_up(std::uint64_t revision);
+  // The reply to a rules change the log made.
   fraud::error seed_lists();
   fraud::error match_lists(const std::vector<bucket_entry>& log);
   // The watcher's: applies one entry, under the lock.
@@ -152,21 +144,12 @@ private:
   fraud::error apply_rules(const bucket_rules& c);
   fraud::error keep_locally(const bucket_version& v);
   void apply_list_change(const bucket_list_change& c);
-  // Proposes what `change` makes of the cluster's rules (nothing: no
-  // change) until the fold accepts it. The version this request runs, and
-  // the revision that made it.
-  using rules_change = std::function<std::optional<bucket_rules_change>(
-    const bucket_rules&)>;
-  fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-  publish(const std::string& request, const rules_change& change);
   protocol::rules_change_reply
   publish_rules_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
                         made,
                       std::vector<models::rules::rule_diagnostic> warnings);
   protocol::list_change_reply
   publish_list_change(const bucket_list_change& whole);
-  std::shared_ptr<rules_bucket> bucket() const;
-  std::uint64_t bucket_applied() const;
   // Binds `p` to the current lists and puts it in the slot: the next
   // transaction of every card runs it.
   void install(std::uint64_t version,
@@ -190,13 +173,8 @@ private:
 
   // Cluster mode, all under mtx_.
   bool clustered_ = false;
-  int timeout_ms_ = 5000;  // rules_cluster::timeout_ms
-  std::shared_ptr<rules_bucket> bucket_;  // null once left
-  std::condition_variable applied_;       // a bucket entry was applied
-  std::uint64_t applied_revision_ = 0;    // the last entry applied
-  bucket_rules state_;                    // the fold of the rules log
-  std::map<std::uint64_t, std::uint64_t> outcomes_;  // revision -> version
-                                                     // (0: refused), recent
+  bucket_log log_{mtx_, "rules"};  // the rules log: its fold, what is
+                                   // applied here, and changes through it
   struct applied_change {
     std::uint32_t parts = 0;
     std::uint32_t seen = 0;
