@@ -39,6 +39,8 @@ TEST(scoring, the_decision_carries_the_transaction_key_fields) {
 }
 
 TEST(scoring, the_decision_names_the_model_and_its_score) {
+  // One leaf of margin 2 (tests/models/constant_model.hpp has this, in a
+  // namespace `test` that would hide fraud::test's here).
   tree_model_spec spec;
   spec.feature_count = static_cast<std::uint32_t>(model_feature_count);
   for (auto& f : model_features)

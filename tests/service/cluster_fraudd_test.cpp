@@ -21,10 +21,9 @@
 #include "service/client/gather.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/client/nkey.hpp"
-#include "models/model_features.hpp"
 #include "service/kv_bucket.hpp"
 #include "tests/models/sample_transaction.hpp"
-#include "tests/models/xgboost_json.hpp"
+#include "tests/models/constant_model.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
 #include "tests/support/http_scrape.hpp"
@@ -395,16 +394,10 @@ TEST_F(cluster_fraudd, a_model_change_reaches_every_instance) {
   start("m1");
   start("m2");
   expect_every_card_answered(cards_in_every_partition());
-  models::tree_model_spec spec;
-  spec.feature_count =
-    static_cast<std::uint32_t>(models::model_feature_count);
-  for (auto& f : models::model_features)
-    spec.feature_names.emplace_back(f.name);
-  spec.trees.push_back(models::tree_spec{{-1}, {-1}, {0}, {2.0f}, {0}});
   auto file = local.file("constant.json");
   {
     std::FILE* f = std::fopen(file.c_str(), "w");
-    std::fputs(models::test::to_xgboost_json(spec).c_str(), f);
+    std::fputs(models::test::constant_model(2.0f).c_str(), f);
     std::fclose(f);
   }
   int rc = 0;
@@ -416,7 +409,8 @@ TEST_F(cluster_fraudd, a_model_change_reaches_every_instance) {
     auto o = score_retrying(authoriser->get(), tx_of(card));
     ASSERT_TRUE(o.answered) << o.last_problem;
     EXPECT_EQ(o.decision.model_version, "model-1") << card;
-    EXPECT_NEAR(o.decision.model_score, 1 / (1 + std::exp(-2.0)), 1e-6)
+    EXPECT_NEAR(o.decision.model_score, models::test::constant_score(2.0f),
+                1e-6)
       << card;
   }
 }

@@ -14,12 +14,11 @@
 #include <thread>
 
 #include "actors/runtime/ruleset_slot.hpp"
-#include "models/model_features.hpp"
 #include "models/ruleset.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/live_model.hpp"
 #include "service/live_rules.hpp"
-#include "tests/models/xgboost_json.hpp"
+#include "tests/models/constant_model.hpp"
 #include "tests/support/cluster_suite.hpp"
 #include "tests/support/eventually.hpp"
 
@@ -31,13 +30,7 @@ using namespace std::chrono_literals;
 // A model of `trees` one-leaf trees, each adding `leaf`: a text of its own
 // for each (trees, leaf), about 300 bytes a tree.
 std::string model_text(int trees, float leaf) {
-  models::tree_model_spec s;
-  s.feature_count = static_cast<std::uint32_t>(models::model_feature_count);
-  for (auto& f : models::model_features)
-    s.feature_names.emplace_back(f.name);
-  for (int i = 0; i < trees; ++i)
-    s.trees.push_back(models::tree_spec{{-1}, {-1}, {0}, {leaf}, {0}});
-  return models::test::to_xgboost_json(s);
+  return models::test::constant_model(leaf, trees);
 }
 
 // One fraudd's model: a connection to one server, a database, a slot.

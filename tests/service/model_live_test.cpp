@@ -10,9 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include "models/model_features.hpp"
 #include "protocol/query_codec.hpp"
-#include "tests/models/xgboost_json.hpp"
+#include "tests/models/constant_model.hpp"
 #include "service/sqlite_connection.hpp"
 #include "tests/service/fraudd_fixture.hpp"
 #include "tests/support/eventually.hpp"
@@ -23,23 +22,11 @@ using namespace fraud;
 using fraud::test::card_tx;
 using fraud::test::fraudd_service;
 
-// A model that gives every transaction the same score: one leaf of
-// `margin`, so model_score is 1 / (1 + e^-margin).
-models::tree_model_spec constant_spec(float margin) {
-  models::tree_model_spec s;
-  s.feature_count = static_cast<std::uint32_t>(models::model_feature_count);
-  for (auto& f : models::model_features)
-    s.feature_names.emplace_back(f.name);
-  s.trees.push_back(models::tree_spec{{-1}, {-1}, {0}, {margin}, {0}});
-  return s;
-}
-
-std::string constant_model(float margin) {
-  return models::test::to_xgboost_json(constant_spec(margin));
-}
-
+using models::test::constant_model;
+using models::test::constant_spec;
+// What constant_model(margin) gives every transaction.
 double score_of(float margin) {
-  return 1.0 / (1.0 + std::exp(-double{margin}));
+  return models::test::constant_score(margin);
 }
 
 class model_live : public fraudd_service {

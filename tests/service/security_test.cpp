@@ -16,11 +16,10 @@
 #include "protocol/codec.hpp"
 #include "protocol/outcome_codec.hpp"
 #include "protocol/rules_codec.hpp"
-#include "models/model_features.hpp"
 #include "service/client/nats_connection.hpp"
 #include "service/client/nkey.hpp"
 #include "tests/models/sample_transaction.hpp"
-#include "tests/models/xgboost_json.hpp"
+#include "tests/models/constant_model.hpp"
 #include "tests/support/analyst.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -300,13 +299,7 @@ TEST_F(shipped_config, a_viewer_reads_but_cannot_change_rates_an_analyst_can) {
 // them publish the change, and fraudd checks the signature), read by
 // viewers; an authoriser cannot even read it.
 TEST_F(shipped_config, only_an_analyst_sets_the_model_viewers_read_it) {
-  models::tree_model_spec spec;
-  spec.feature_count =
-    static_cast<std::uint32_t>(models::model_feature_count);
-  for (auto& f : models::model_features)
-    spec.feature_names.emplace_back(f.name);
-  spec.trees.push_back(models::tree_spec{{-1}, {-1}, {0}, {1.0f}, {0}});
-  auto model = set_payload(models::test::to_xgboost_json(spec));
+  auto model = set_payload(models::test::constant_model(1.0f));
   std::string get, back;
   protocol::encode(protocol::rules_get_request{0}, get);
   protocol::encode(protocol::rules_rollback_request{1, "mallory", "pwn"},
