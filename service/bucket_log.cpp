@@ -99,6 +99,30 @@ bucket_log::catch_up(std::uint64_t revision,
   }
 }
 
+fraud::error
+bucket_log::raise_floor(rules_db& store,
+                        const std::function<void(bucket_entry)>& apply) {
+  auto mine = store.max_version();
+  if (!mine)
+    return mine.error();
+  bucket_rules_change raise;
+  std::shared_ptr<rules_bucket> b;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (*mine <= state_.last_version || !bucket_)
+      return {};
+    raise.base = state_.last_version;
+    b = bucket_;
+  }
+  raise.request = random_request_id();
+  raise.kind = "floor";
+  raise.floor = *mine;
+  auto w = b->propose(raise);
+  if (!w)
+    return w.error();
+  return catch_up(*w, apply);
+}
+
 bool bucket_log::wait_applied(std::unique_lock<std::mutex>& guard,
                               std::uint64_t revision) {
   return wait_until(guard, [&] { return applied_revision_ >= revision; });

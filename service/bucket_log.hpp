@@ -71,6 +71,13 @@ public:
   fraud::error catch_up(std::uint64_t revision,
                         const std::function<void(bucket_entry)>& apply);
 
+  /// Numbers `store` gave out before this instance joined are not given
+  /// again: a "floor" change when it has more than the log (best effort:
+  /// a change that races it wins, and the next start tries). Without the
+  /// lock; `apply` as for catch_up().
+  fraud::error raise_floor(rules_db& store,
+                           const std::function<void(bucket_entry)>& apply);
+
   /// What a change makes of the log's state: nothing for no change.
   using change = std::function<std::optional<bucket_rules_change>(
     const bucket_rules&)>;

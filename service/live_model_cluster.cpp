@@ -46,25 +46,11 @@ fraud::error live_model::join(const rules_cluster& cluster,
     if (auto err = run_state())
       return with_context(err, "bucket " + b->name());
   }
-  // Numbers this database gave out before it joined are not given again.
-  auto mine = store_->max_version();
-  if (!mine)
-    return mine.error();
-  if (*mine > log_.state().last_version) {
-    bucket_rules_change raise;
-    raise.request = random_request_id();
-    raise.base = log_.state().last_version;
-    raise.kind = "floor";
-    raise.floor = *mine;
-    auto w = b->propose(raise);
-    if (!w)
-      return w.error();
-    if (auto err = log_.catch_up(*w, [this](bucket_entry e) {
-          std::lock_guard<std::mutex> guard{mtx_};
-          apply(std::move(e));
-        }))
-      return err;
-  }
+  if (auto err = log_.raise_floor(*store_, [this](bucket_entry e) {
+        std::lock_guard<std::mutex> guard{mtx_};
+        apply(std::move(e));
+      }))
+    return err;
   FRAUD_LOG(info, "model", "{}, from bucket {}",
             version_ == 0 ? std::string{"no model runs"}
                           : model_version_name(version_) + " running",

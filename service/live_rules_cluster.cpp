@@ -76,25 +76,12 @@ fraud::error live_rules::join(const rules_cluster& cluster,
     if (auto err = apply_rules(log_.state()))
       return with_context(err, "bucket " + b->name());
   }
-  // Numbers this database gave out before it joined are not given again
-  // (best effort: a change that races it wins, and the next start tries).
-  auto mine = store_->max_version();
-  if (!mine)
-    return mine.error();
-  if (*mine > log_.state().last_version) {
-    bucket_rules_change raise;
-    raise.request = random_request_id();
-    raise.base = log_.state().last_version;
-    raise.kind = "floor";
-    raise.floor = *mine;
-    guard.unlock();
-    auto w = b->propose(raise);
-    if (!w)
-      return w.error();
-    if (auto err = catch_up(*w))
-      return err;
-    guard.lock();
-  }
+  guard.unlock();
+  if (auto err = log_.raise_floor(*store_, [this](bucket_entry e) {
+        apply(std::move(e));
+      }))
+    return err;
+  guard.lock();
   if (auto err = seeded ? seed_lists() : match_lists(*held))
     return err;
   log_running(", from bucket " + b->name(), {});
