@@ -31,8 +31,9 @@ std::string model_version_name(std::uint64_t version) {
 live_model::live_model(std::unique_ptr<rules_db> store,
                        actors::ruleset_slot& slot,
                        const request_limits& limits)
-  : store_(std::move(store)), slot_(slot),
-    changes_(limits, token_bucket::clock::now()) {
+  : live_versions(std::move(store), limits, model_version_name,
+                  "model version"),
+    slot_(slot) {
 }
 
 fraud::expected<std::unique_ptr<live_model>>
@@ -101,20 +102,6 @@ void live_model::install(std::uint64_t version,
     models::named_model{std::move(model), model_version_name(version)});
 }
 
-std::uint64_t live_model::running() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return version_;
-}
-
-protocol::rules_version live_model::info(const stored_version& v) const {
-  return version_info(v, model_version_name(v.version), version_);
-}
-
-protocol::rules_change_reply live_model::running_reply() {
-  return service::running_reply(*store_, version_,
-                                [&](auto& v) { return info(v); });
-}
-
 protocol::rules_change_reply live_model::refused(const fraud::error& why) {
   auto out = running_reply();
   out.errors.push_back(rule_diagnostic{0, 0, why.what()});
@@ -125,11 +112,8 @@ protocol::rules_change_reply
 live_model::set(const protocol::rules_set_request& r,
                 const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (auto err = changes_.load(token_bucket::clock::now())) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
+  if (auto err = changes_.load(token_bucket::clock::now()))
+    return error_reply(err);
   auto model = models::parse_score_model(r.text, "the model");
   if (!model)
     return refused(model.error());
@@ -175,83 +159,45 @@ live_model::set(const protocol::rules_set_request& r,
         0, 0, "this is the running model: nothing changed"});
     return out;
   }
-  signature who{r.author, r.reason, wall_ms(), signer};
-  auto added = store_->add_version(r.text, trees_of(**model), who);
-  fraud::error err = added ? store_->activate(*added, "set", who)
-                           : added.error();
-  if (!err) {
-    text_ = r.text;
-    install(*added, *model);
-    log_model(version_, **model, "set by " + signer + ": " + r.reason);
-  }
-  auto out = running_reply();
-  if (err)
-    out.error = err;
-  return out;
+  auto added = keep_set(r.text, trees_of(**model),
+                        signature{r.author, r.reason, wall_ms(), signer});
+  if (!added)
+    return error_reply(added.error());
+  text_ = r.text;
+  install(*added, *model);
+  log_model(version_, **model, "set by " + signer + ": " + r.reason);
+  return running_reply();
 }
 
 protocol::rules_change_reply
 live_model::rollback(const protocol::rules_rollback_request& r,
                      const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
-  auto v = store_->version(r.version);
-  if (!v || !*v) {
-    auto out = running_reply();
-    out.error = !v ? v.error()
-                   : fraud::error::in_field(fraud::ec::not_found, "version",
-                                            "there is no model version "
-                                              + std::to_string(r.version));
-    return out;
-  }
-  if (auto err = changes_.load(token_bucket::clock::now())) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
+  auto v = rollback_target(r.version);
+  if (!v)
+    return error_reply(v.error());
+  if (auto err = changes_.load(token_bucket::clock::now()))
+    return error_reply(err);
   // A text an older fraudd accepted may not load here (another feature
   // vector): refused like a new one.
-  auto model = models::parse_score_model((*v)->text,
+  auto model = models::parse_score_model(v->text,
                                          model_version_name(r.version));
   if (!model)
     return refused(model.error());
   if (clustered_) {
     guard.unlock();
     auto made = log_.publish_rollback(
-      request, **v, false, signature{r.author, r.reason, wall_ms(), signer});
+      request, *v, false, signature{r.author, r.reason, wall_ms(), signer});
     return publish_reply(std::move(made), {});
   }
-  auto err = store_->activate(r.version, "rollback",
-                              signature{r.author, r.reason, wall_ms(), signer});
-  if (!err) {
-    text_ = (*v)->text;
-    install(r.version, *model);
-    log_model(version_, **model, "rolled back by " + signer + ": " + r.reason);
-  }
-  auto out = running_reply();
-  if (err)
-    out.error = err;
-  return out;
-}
-
-protocol::rules_get_reply
-live_model::get(const protocol::rules_get_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (r.version == 0 && version_ == 0) {
-    protocol::rules_get_reply out;
-    out.error = fraud::error::in_field(fraud::ec::not_found, "version",
-                                       "no model runs");
-    return out;
-  }
-  return get_reply(*store_, r.version, version_,
-                   [&](auto& v) { return info(v); }, "model version");
-}
-
-protocol::rules_history_reply
-live_model::history(const protocol::rules_history_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return history_reply(*store_, r.limit, [&](const stored_version& v) {
-    return info(v);
-  });
+  if (auto err = store_->activate(r.version, "rollback",
+                                 signature{r.author, r.reason, wall_ms(),
+                                           signer}))
+    return error_reply(err);
+  text_ = v->text;
+  install(r.version, *model);
+  log_model(version_, **model, "rolled back by " + signer + ": " + r.reason);
+  return running_reply();
 }
 
 } // namespace fraud::service

@@ -44,16 +44,15 @@
 #include "models/error.hpp"
 #include "models/model_score.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/change_limits.hpp"
 #include "service/bucket_log.hpp"
-#include "service/rules_db.hpp"
+#include "service/live_versions.hpp"
 
 namespace fraud::service {
 
 /// "model-3": how decisions name version 3.
 std::string model_version_name(std::uint64_t version);
 
-class live_model {
+class live_model : public live_versions {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the model does not load.
@@ -81,14 +80,8 @@ public:
   protocol::rules_change_reply
   rollback(const protocol::rules_rollback_request& r,
            const std::string& signer = {}, const std::string& request = {});
-  /// fraud.model.get: a version's text (0: the running one).
-  protocol::rules_get_reply get(const protocol::rules_get_request& r);
-  /// fraud.model.history: versions and when each ran, newest first.
-  protocol::rules_history_reply
-  history(const protocol::rules_history_request& r);
-
-  /// The running version; 0 when no model runs.
-  std::uint64_t running() const;
+  // fraud.model.get and .history, and the running version (0 when no
+  // model runs): live_versions.
 
 private:
   live_model(std::unique_ptr<rules_db> store, actors::ruleset_slot& slot,
@@ -98,8 +91,6 @@ private:
   protocol::rules_change_reply refused(const fraud::error& why);
   void install(std::uint64_t version,
                std::shared_ptr<const models::tree_model> model);
-  protocol::rules_version info(const stored_version& v) const;
-  protocol::rules_change_reply running_reply();
   // What runs at start alone: --model, else what ran last; nothing
   // (version 0, empty text) for neither.
   fraud::expected<start_choice> choose(const std::string& model_file);
@@ -122,11 +113,7 @@ private:
                   made,
                 std::vector<models::rules::rule_diagnostic> warnings);
 
-  mutable std::mutex mtx_;
-  std::unique_ptr<rules_db> store_;
   actors::ruleset_slot& slot_;
-  change_limits changes_;  // under mtx_
-  std::uint64_t version_ = 0;
   std::string text_;  // of version_
 
   // Cluster mode, under mtx_.

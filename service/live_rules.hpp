@@ -50,7 +50,7 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "models/rules/compiled_ruleset.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/change_limits.hpp"
+#include "service/live_versions.hpp"
 #include "service/request_limits.hpp"
 #include "service/bucket_log.hpp"
 #include "service/rules_bucket.hpp"
@@ -61,7 +61,7 @@ namespace fraud::service {
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
 
-class live_rules {
+class live_rules : public live_versions {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the rules do not compile.
@@ -93,9 +93,6 @@ public:
   protocol::rules_change_reply
   rollback(const protocol::rules_rollback_request& r,
            const std::string& signer = {}, const std::string& request = {});
-  protocol::rules_get_reply get(const protocol::rules_get_request& r);
-  protocol::rules_history_reply
-  history(const protocol::rules_history_request& r);
   protocol::list_change_reply change_list(const protocol::list_change& c,
                                           bool add,
                                           const std::string& signer = {},
@@ -104,9 +101,6 @@ public:
   /// takes at most `max_bytes` (service/request_limits.hpp: row_budget).
   protocol::lists_reply lists(const protocol::lists_query& q,
                               std::size_t max_bytes);
-
-  /// The running version's number.
-  std::uint64_t running() const;
 
   /// What requests may ask (immutable: no lock).
   const request_limits& limits() const { return limits_; }
@@ -158,16 +152,10 @@ private:
   // Adds or removes `values` in the running snapshot of `list`.
   void change_in_memory(const std::string& list,
                         const std::vector<std::string>& values, bool add);
-  protocol::rules_version info(const stored_version& v) const;
-  protocol::rules_change_reply running_reply();
 
-  mutable std::mutex mtx_;
-  std::unique_ptr<rules_db> store_;
   actors::ruleset_slot& slot_;
   const double budget_us_;
   const request_limits limits_;
-  change_limits changes_;  // under mtx_
-  std::uint64_t version_ = 0;
   std::shared_ptr<const models::rules::compiled_ruleset> rules_;
   std::shared_ptr<const models::rules::named_lists> lists_;
 
