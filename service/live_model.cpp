@@ -124,11 +124,11 @@ live_model::set(const protocol::rules_set_request& r,
     auto id = valid_request_id(request) ? request : random_request_id();
     auto b = log_.bucket();
     if (!b)
-      return publish_reply(make_error(ec::shutting_down, "this fraudd has "
-                                      "left the cluster (it is stopping)"),
-                           {});
+      return log_reply(log_, make_error(ec::shutting_down,
+                                        "this fraudd has left the cluster "
+                                        "(it is stopping)"));
     if (auto err = b->put_text(id, r.text))
-      return publish_reply(err, {});
+      return log_reply(log_, err);
     signature who{r.author, r.reason, wall_ms(), signer};
     auto trees = trees_of(**model);
     bool unchanged = false;
@@ -150,7 +150,7 @@ live_model::set(const protocol::rules_set_request& r,
     if (unchanged)
       warnings.push_back(rule_diagnostic{
         0, 0, "this is the running model: nothing changed"});
-    return publish_reply(std::move(made), std::move(warnings));
+    return log_reply(log_, std::move(made), std::move(warnings));
   }
   if (r.dry_run || r.text == text_) {
     auto out = running_reply();
@@ -188,7 +188,7 @@ live_model::rollback(const protocol::rules_rollback_request& r,
     guard.unlock();
     auto made = log_.publish_rollback(
       request, *v, false, signature{r.author, r.reason, wall_ms(), signer});
-    return publish_reply(std::move(made), {});
+    return log_reply(log_, std::move(made));
   }
   if (auto err = store_->activate(r.version, "rollback",
                                  signature{r.author, r.reason, wall_ms(),

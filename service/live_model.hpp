@@ -108,10 +108,6 @@ private:
   // database's copy.
   fraud::expected<std::string> text_of(const bucket_rules_change& c);
   fraud::error run_state();
-  protocol::rules_change_reply
-  publish_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-                  made,
-                std::vector<models::rules::rule_diagnostic> warnings);
 
   actors::ruleset_slot& slot_;
   std::string text_;  // of version_

@@ -182,15 +182,9 @@ fraud::error live_model::run_state() {
   auto& s = log_.state();
   if (s.running.version == 0)
     return {};  // the log has no model: none runs
-  auto last = store_->last_activation();
-  if (!last)
-    return last.error();
-  bool recorded = *last && (*last)->version == s.running.version
-                  && (*last)->activated_at_ms == s.activated.at_ms
-                  && (*last)->kind == s.kind;
-  if (!recorded)
-    if (auto err = store_->activate(s.running.version, s.kind, s.activated))
-      return err;
+  if (auto err = activate_once(*store_, s.running.version, s.kind,
+                               s.activated))
+    return err;
   auto v = store_->version(s.running.version);
   if (!v)
     return v.error();
@@ -210,16 +204,6 @@ fraud::error live_model::run_state() {
                     s.activated.signer.empty() ? s.activated.author
                                                : s.activated.signer);
   return {};
-}
-
-protocol::rules_change_reply live_model::publish_reply(
-  fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
-  std::vector<rule_diagnostic> warnings) {
-  std::unique_lock<std::mutex> guard{mtx_};
-  return log_.change_reply(
-    guard, *store_, std::move(made), std::move(warnings), version_,
-    [&](const stored_version& v) { return info(v); },
-    [&] { return running_reply(); }, model_version_name);
 }
 
 } // namespace fraud::service

@@ -217,7 +217,7 @@ live_rules::set(const protocol::rules_set_request& r,
     if (unchanged)
       compiled.warnings.push_back(rule_diagnostic{
         0, 0, "this is the running version's text: nothing changed"});
-    return publish_rules_reply(std::move(made), std::move(compiled.warnings));
+    return log_reply(log_, std::move(made), std::move(compiled.warnings));
   }
   if (r.dry_run || r.text == rules_->program()->text) {
     auto out = running_reply();
@@ -258,7 +258,7 @@ live_rules::rollback(const protocol::rules_rollback_request& r,
     guard.unlock();
     auto made = log_.publish_rollback(
       request, *v, true, signature{r.author, r.reason, wall_ms(), signer});
-    return publish_rules_reply(std::move(made), {});
+    return log_reply(log_, std::move(made));
   }
   if (auto err = store_->activate(r.version, "rollback",
                                  signature{r.author, r.reason, wall_ms(),

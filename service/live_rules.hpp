@@ -129,7 +129,6 @@ private:
   fraud::error seed(const std::string& rules_file, bool& seeded);
   // Applies the watcher's entries here until `revision` is applied.
   fraud::error catch_up(std::uint64_t revision);
-  // The reply to a rules change the log made.
   fraud::error seed_lists();
   fraud::error match_lists(const std::vector<bucket_entry>& log);
   // The watcher's: applies one entry, under the lock.
@@ -138,10 +137,6 @@ private:
   fraud::error apply_rules(const bucket_rules& c);
   fraud::error keep_locally(const bucket_version& v);
   void apply_list_change(const bucket_list_change& c);
-  protocol::rules_change_reply
-  publish_rules_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-                        made,
-                      std::vector<models::rules::rule_diagnostic> warnings);
   protocol::list_change_reply
   publish_list_change(const bucket_list_change& whole);
   // Binds `p` to the current lists and puts it in the slot: the next

@@ -162,15 +162,8 @@ fraud::error live_rules::apply_rules(const bucket_rules& c) {
   auto& v = c.running;
   if (auto err = keep_locally(v))
     return err;
-  auto last = store_->last_activation();
-  if (!last)
-    return last.error();
-  bool recorded = *last && (*last)->version == v.version
-                  && (*last)->activated_at_ms == c.activated.at_ms
-                  && (*last)->kind == c.kind;
-  if (!recorded)
-    if (auto err = store_->activate(v.version, c.kind, c.activated))
-      return err;
+  if (auto err = activate_once(*store_, v.version, c.kind, c.activated))
+    return err;
   if (rules_ && version_ == v.version && rules_->program()->text == v.text)
     return {};
   auto compiled = models::rules::compile(v.text);
@@ -342,16 +335,6 @@ fraud::error live_rules::seed_lists() {
     FRAUD_LOG(info, "rules", "seeded bucket {} with {} list value(s)",
               log_.held()->name(), values);
   return {};
-}
-
-protocol::rules_change_reply live_rules::publish_rules_reply(
-  fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
-  std::vector<rule_diagnostic> warnings) {
-  std::unique_lock<std::mutex> guard{mtx_};
-  return log_.change_reply(
-    guard, *store_, std::move(made), std::move(warnings), version_,
-    [&](const stored_version& v) { return info(v); },
-    [&] { return running_reply(); }, version_name);
 }
 
 protocol::list_change_reply

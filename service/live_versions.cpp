@@ -41,6 +41,17 @@ live_versions::keep_set(const std::string& text, std::uint32_t count,
   return *added;
 }
 
+protocol::rules_change_reply live_versions::log_reply(
+  bucket_log& log,
+  fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
+  std::vector<models::rules::rule_diagnostic> warnings) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  return log.change_reply(
+    guard, *store_, std::move(made), std::move(warnings), version_,
+    [&](const stored_version& v) { return info(v); },
+    [&] { return running_reply(); }, name_);
+}
+
 fraud::expected<stored_version>
 live_versions::rollback_target(std::uint64_t version) {
   auto v = store_->version(version);

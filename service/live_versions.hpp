@@ -10,9 +10,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/error.hpp"
 #include "protocol/rules_codec.hpp"
+#include "service/bucket_log.hpp"
 #include "service/change_limits.hpp"
 #include "service/rules_db.hpp"
 
@@ -47,6 +50,12 @@ protected:
   fraud::expected<std::uint64_t> keep_set(const std::string& text,
                                           std::uint32_t count,
                                           const signature& who);
+  /// The reply to a change `log` made (bucket_log::change_reply), once it
+  /// runs here. Takes the lock.
+  protocol::rules_change_reply
+  log_reply(bucket_log& log,
+            fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
+            std::vector<models::rules::rule_diagnostic> warnings = {});
   /// The stored version `version` to roll back to, or NOT_FOUND naming it.
   fraud::expected<stored_version> rollback_target(std::uint64_t version);
 

@@ -384,6 +384,17 @@ fraud::expected<start_choice> choose_start(rules_db& store,
   return c;
 }
 
+fraud::error activate_once(rules_db& store, std::uint64_t version,
+                           const std::string& kind, const signature& who) {
+  auto last = store.last_activation();
+  if (!last)
+    return last.error();
+  if (*last && (*last)->version == version
+      && (*last)->activated_at_ms == who.at_ms && (*last)->kind == kind)
+    return {};
+  return store.activate(version, kind, who);
+}
+
 fraud::error keep_start(rules_db& store, start_choice& c,
                         std::uint32_t count) {
   if (c.ran_last)

@@ -188,6 +188,12 @@ fraud::expected<start_choice> choose_start(rules_db& store,
                                            const std::string& builtin_name,
                                            const std::string& what);
 
+/// Records that `version` runs, made so by `who` (`kind`: "set",
+/// "rollback", "start"), unless the last activation says just that (a
+/// cluster's log read again at a restart).
+fraud::error activate_once(rules_db& store, std::uint64_t version,
+                           const std::string& kind, const signature& who);
+
 /// Keeps `c` as a version if it is new, and records that it starts
 /// running unless it ran last; `count` is what the version holds.
 fraud::error keep_start(rules_db& store, start_choice& c, std::uint32_t count);
