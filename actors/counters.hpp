@@ -67,6 +67,8 @@ struct counters {
   counter labels_added;      // labels new or changed (fraud.labels, cases)
   counter labels_unchanged;  // labels sent again: nothing changed
   counter labels_refused;    // fraud.labels requests refused (bad input)
+  counter models_refused;    // fraud.model.set or rollback refused: the
+                             // model did not load, nothing changed
 
   std::uint64_t decided() const {
     return approved.get() + reviewed.get() + declined.get();

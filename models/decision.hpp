@@ -31,6 +31,8 @@ struct decision {
   std::vector<reason> reasons;
   std::vector<reason> shadow_reasons;  // shadow rules: recorded, not acted on
   std::string ruleset_version;
+  std::string model_version;  // "model-3"; "" when no model ran
+  double model_score = 0;     // what that model gave the rules; 0 without
   std::int64_t event_time_ms = 0;
   // the transaction's key fields, kept with the decision
   std::int64_t amount_minor = 0;

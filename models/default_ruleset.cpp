@@ -226,6 +226,11 @@ private:
 
 } // namespace
 
+const std::string& ruleset::model_version() const {
+  static const std::string none;
+  return none;
+}
+
 void add_score(evaluation& out, reason r) {
   out.score = std::clamp(out.score + r.score, 0, 100);
   out.reasons.push_back(std::move(r));

@@ -29,6 +29,9 @@ struct evaluation {
   /// What rules marked `shadow` would have said; never changes the action.
   std::vector<reason> shadow_reasons;
   int omitted_reasons = 0;  // fired beyond max_reasons
+  /// The model_score the rules saw; set by a ruleset that runs a model
+  /// (models/model_score.hpp), left alone by the others.
+  double model_score = 0;
 };
 
 class ruleset {
@@ -37,6 +40,10 @@ public:
 
   /// Names the ruleset in every decision it made, e.g. "default-1".
   virtual const std::string& version() const = 0;
+
+  /// Names the trained model whose model_score the rules see ("model-3"),
+  /// or "" when none runs.
+  virtual const std::string& model_version() const;
 
   /// Evaluates every rule; `out` is overwritten. Thread-safe: const.
   virtual void evaluate(const features& f, evaluation& out) const = 0;

@@ -14,6 +14,7 @@ decision score_and_apply(card_state& state, const transaction& tx,
 decision decide_and_apply(card_state& state, const transaction& tx,
                           const features& f, const ruleset& rules,
                           const rates& fx, evaluation& scratch) {
+  scratch.model_score = 0;  // a ruleset without a model leaves it
   rules.evaluate(f, scratch);
   if (scratch.action == action::approve)
     state.apply(tx, fx);
@@ -29,6 +30,8 @@ decision decide_and_apply(card_state& state, const transaction& tx,
   d.shadow_reasons = std::move(scratch.shadow_reasons);
   scratch.shadow_reasons.clear();
   d.ruleset_version = rules.version();
+  d.model_version = rules.model_version();
+  d.model_score = scratch.model_score;
   d.event_time_ms = tx.event_time_ms;
   d.amount_minor = tx.amount_minor;
   d.currency = tx.currency;

@@ -174,6 +174,8 @@ bool from_message(const v1::Decision& msg, models::decision& out,
   for (auto& r : msg.shadow_reasons())
     out.shadow_reasons.push_back(from_wire(r));
   out.ruleset_version = msg.ruleset_version();
+  out.model_version = msg.model_version();
+  out.model_score = msg.model_score();
   out.event_time_ms = msg.event_time_ms();
   out.amount_minor = msg.amount_minor();
   out.currency = msg.currency();
@@ -301,6 +303,10 @@ void encode_decision(const models::decision& d, const decision_envelope& env,
   for (auto& r : d.shadow_reasons)
     detail::fill(*msg.add_shadow_reasons(), r);
   msg.set_ruleset_version(d.ruleset_version);
+  if (!d.model_version.empty()) {
+    msg.set_model_version(d.model_version);
+    msg.set_model_score(d.model_score);
+  }
   msg.set_decided_at_ms(env.decided_at_ms);
   msg.set_service_latency_ns(env.service_latency_ns);
   msg.set_event_time_ms(d.event_time_ms);

@@ -299,6 +299,8 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_labels_added(s.labels_added);
   msg.set_labels_unchanged(s.labels_unchanged);
   msg.set_labels_refused(s.labels_refused);
+  msg.set_model_version(s.model_version);
+  msg.set_models_refused(s.models_refused);
   set_origin(msg, s.origin);
   serialize(msg, out);
 }
@@ -443,6 +445,8 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.labels_added = msg.labels_added();
   out.labels_unchanged = msg.labels_unchanged();
   out.labels_refused = msg.labels_refused();
+  out.model_version = msg.model_version();
+  out.models_refused = msg.models_refused();
   out.origin = get_origin(msg);
   return true;
 }

@@ -121,6 +121,8 @@ struct stats_reply {
   std::uint64_t requests_limited = 0;
   std::uint64_t cases_opened = 0, cases_resolved = 0;
   std::uint64_t labels_added = 0, labels_unchanged = 0, labels_refused = 0;
+  std::string model_version;  // "" when no model runs
+  std::uint64_t models_refused = 0;
   reply_origin origin;
 };
 

@@ -58,9 +58,16 @@ inline constexpr const char* rates_prefix = "fraud.rates.";
 inline constexpr const char* rates_set = "fraud.rates.set";
 inline constexpr const char* rates_get = "fraud.rates.get";
 inline constexpr const char* rates_history = "fraud.rates.history";
+// The trained model, request-reply, in the rules' messages (README:
+// Deploying a model).
+inline constexpr const char* model_prefix = "fraud.model.";
+inline constexpr const char* model_set = "fraud.model.set";
+inline constexpr const char* model_get = "fraud.model.get";
+inline constexpr const char* model_rollback = "fraud.model.rollback";
+inline constexpr const char* model_history = "fraud.model.history";
 
-/// True for the subjects whose requests change rules, lists or rates
-/// (set, rollback, add, remove) or outcomes (fraud.labels,
+/// True for the subjects whose requests change rules, lists, rates or the
+/// model (set, rollback, add, remove) or outcomes (fraud.labels,
 /// fraud.cases.resolve). They must carry an analyst's signature (README:
 /// Security).
 bool is_change(std::string_view subject);

@@ -31,6 +31,12 @@ public:
   /// bucket only (the text was within the limit when it was set).
   fraud::error rollback(token_bucket::clock::time_point now);
 
+  /// Before a trained model is loaded for fraud.model.set or .rollback:
+  /// the same bucket (a model text is held to the protocol's bound).
+  fraud::error load(token_bucket::clock::time_point now) {
+    return compile(now);
+  }
+
   /// Before `values` are added to `list` among `lists`: the list would
   /// hold more than --list-max-entries, or it would be one list more than
   /// --lists-max allows.

@@ -24,8 +24,9 @@ decision_db::open(const std::string& path) {
                       "INSERT OR IGNORE INTO decisions(tx_id, card_id, "
                       "action, score, amount_minor, currency, merchant_id, "
                       "mcc, country, channel, event_time_ms, decided_at_ms, "
-                      "ruleset_version, latency_ns, rules, payload) VALUES "
-                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+                      "ruleset_version, latency_ns, rules, payload, "
+                      "model_version) VALUES "
+                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
     return err;
   if (auto err = prep(self->insert_rule_,
                       "INSERT OR IGNORE INTO decision_rules(rule, "
@@ -77,6 +78,7 @@ fraud::error decision_db::write_one(std::string_view payload,
   st.bind(14, env.service_latency_ns);
   st.bind(15, rules);
   st.bind_blob(16, payload);
+  st.bind(17, d.model_version);
   auto rc = st.step();
   st.reset();
   if (rc != SQLITE_DONE)

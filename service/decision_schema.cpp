@@ -191,6 +191,34 @@ CREATE TABLE outcomes (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 8: trained models that change at run time (issue 16), kept like
+// the rules and the rates: every model text (XGBoost JSON) ever run, who
+// set it (and who signed) and why, and when each started running
+// (service/live_model.hpp); and, with each decision, the model that gave
+// the rules their model_score ("" for none, and for decisions stored
+// before).
+const char* schema_v8 = R"sql(
+CREATE TABLE model_versions (
+  version INTEGER PRIMARY KEY,
+  text TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  trees INTEGER NOT NULL,
+  signer TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE model_activations (
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL REFERENCES model_versions(version),
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  activated_at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  signer TEXT NOT NULL DEFAULT ''
+);
+ALTER TABLE decisions ADD COLUMN model_version TEXT NOT NULL DEFAULT '';
+)sql";
+
 fraud::error backfill_rules(sqlite_connection& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -235,6 +263,8 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v6);
     case 7:
       return db.exec(schema_v7);
+    case 8:
+      return db.exec(schema_v8);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));

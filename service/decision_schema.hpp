@@ -13,7 +13,7 @@
 namespace fraud::service {
 
 /// The version this build writes.
-inline constexpr std::int64_t decision_schema_version = 7;
+inline constexpr std::int64_t decision_schema_version = 8;
 
 /// The stored decision of a tx_id, the encoded fraud.v1.Decision in column
 /// 0 (for sqlite_connection::lookup_blob), as queries and re-sent

@@ -32,8 +32,9 @@ std::vector<rule_diagnostic> rates_diagnostics(const fraud::error& e) {
 
 live_rates::live_rates(std::unique_ptr<rules_db> store,
                        actors::rates_slot& slot, const request_limits& limits)
-  : store_(std::move(store)), slot_(slot),
-    changes_(limits, token_bucket::clock::now()) {
+  : live_versions(std::move(store), limits, rates_version_name,
+                  "rates version"),
+    slot_(slot) {
 }
 
 fraud::expected<std::unique_ptr<live_rates>>
@@ -80,29 +81,12 @@ void live_rates::install(std::uint64_t version, models::rates table) {
   slot_.set(std::make_shared<const models::rates>(std::move(table)));
 }
 
-std::uint64_t live_rates::running() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return version_;
-}
-
-protocol::rules_version live_rates::info(const stored_version& v) const {
-  return version_info(v, rates_version_name(v.version), version_);
-}
-
-protocol::rules_change_reply live_rates::running_reply() {
-  return service::running_reply(*store_, version_,
-                                [&](auto& v) { return info(v); });
-}
-
 protocol::rules_change_reply
 live_rates::set(const protocol::rules_set_request& r,
                 const std::string& signer) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now())) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
+  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now()))
+    return error_reply(err);
   auto table = models::rates::parse(r.text);
   if (!table) {
     auto out = running_reply();
@@ -120,36 +104,16 @@ live_rates::set(const protocol::rules_set_request& r,
         0, 0, "these are the rates in use: nothing changed"});
     return out;
   }
-  signature who{r.author, r.reason, wall_ms(), signer};
-  auto added = store_->add_version(
-    r.text, static_cast<std::uint32_t>(table->currencies().size()), who);
-  fraud::error err = added ? store_->activate(*added, "set", who)
-                           : added.error();
-  if (!err) {
-    install(*added, std::move(*table));
-    FRAUD_LOG_LIMITED(60, info, "rates", "{} in use ({} currencies; by {}: {})",
-                      rates_version_name(version_),
-                      slot_.get()->currencies().size(), signer, r.reason);
-  }
-  auto out = running_reply();
-  if (err)
-    out.error = err;
-  return out;
-}
-
-protocol::rules_get_reply
-live_rates::get(const protocol::rules_get_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return get_reply(*store_, r.version, version_,
-                   [&](auto& v) { return info(v); }, "rates version");
-}
-
-protocol::rules_history_reply
-live_rates::history(const protocol::rules_history_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return history_reply(*store_, r.limit, [&](const stored_version& v) {
-    return info(v);
-  });
+  auto added = keep_set(
+    r.text, static_cast<std::uint32_t>(table->currencies().size()),
+    signature{r.author, r.reason, wall_ms(), signer});
+  if (!added)
+    return error_reply(added.error());
+  install(*added, std::move(*table));
+  FRAUD_LOG_LIMITED(60, info, "rates", "{} in use ({} currencies; by {}: {})",
+                    rates_version_name(version_),
+                    slot_.get()->currencies().size(), signer, r.reason);
+  return running_reply();
 }
 
 } // namespace fraud::service

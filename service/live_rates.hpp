@@ -27,15 +27,14 @@
 #include "models/error.hpp"
 #include "models/rates.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/change_limits.hpp"
-#include "service/rules_db.hpp"
+#include "service/live_versions.hpp"
 
 namespace fraud::service {
 
 /// "rates-3": how version 3 is named.
 std::string rates_version_name(std::uint64_t version);
 
-class live_rates {
+class live_rates : public live_versions {
 public:
   /// Loads what is used (see above) into `slot`, which must outlive this.
   static fraud::expected<std::unique_ptr<live_rates>>
@@ -47,28 +46,17 @@ public:
   /// reply's version counts currencies in `rules`.
   protocol::rules_change_reply set(const protocol::rules_set_request& r,
                                    const std::string& signer = {});
-  /// fraud.rates.get: a version's text (0: the one in use).
-  protocol::rules_get_reply get(const protocol::rules_get_request& r);
-  /// fraud.rates.history: versions and when each was used, newest first.
-  protocol::rules_history_reply
-  history(const protocol::rules_history_request& r);
-
-  /// The version in use.
-  std::uint64_t running() const;
+  // fraud.rates.get (0: the version in use), fraud.rates.history
+  // (versions and when each was used, newest first), and the version in
+  // use: live_versions.
 
 private:
   live_rates(std::unique_ptr<rules_db> store, actors::rates_slot& slot,
              const request_limits& limits);
   fraud::error start(const std::string& rates_file);
   void install(std::uint64_t version, models::rates table);
-  protocol::rules_version info(const stored_version& v) const;
-  protocol::rules_change_reply running_reply();
 
-  mutable std::mutex mtx_;
-  std::unique_ptr<rules_db> store_;
   actors::rates_slot& slot_;
-  change_limits changes_;  // under mtx_
-  std::uint64_t version_ = 0;
   std::string text_;  // of version_
 };
 

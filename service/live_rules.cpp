@@ -48,8 +48,8 @@ std::string live_rules::describe_errors(
 live_rules::live_rules(std::unique_ptr<rules_db> store,
                        actors::ruleset_slot& slot, double budget_us,
                        const request_limits& limits)
-  : store_(std::move(store)), slot_(slot), budget_us_(budget_us),
-    limits_(limits), changes_(limits, token_bucket::clock::now()) {
+  : live_versions(std::move(store), limits, version_name, "rule version"),
+    slot_(slot), budget_us_(budget_us), limits_(limits) {
 }
 
 fraud::expected<std::unique_ptr<live_rules>>
@@ -174,29 +174,12 @@ void live_rules::rebind_lists(named_lists lists) {
   slot_.set(rules_);
 }
 
-std::uint64_t live_rules::running() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return version_;
-}
-
-protocol::rules_version live_rules::info(const stored_version& v) const {
-  return version_info(v, version_name(v.version), version_);
-}
-
-protocol::rules_change_reply live_rules::running_reply() {
-  return service::running_reply(*store_, version_,
-                                [&](auto& v) { return info(v); });
-}
-
 protocol::rules_change_reply
 live_rules::set(const protocol::rules_set_request& r,
                 const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now())) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
+  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now()))
+    return error_reply(err);
   auto compiled = models::rules::compile(r.text);
   if (!compiled.program) {
     auto out = running_reply();
@@ -218,7 +201,7 @@ live_rules::set(const protocol::rules_set_request& r,
     auto rules = static_cast<std::uint32_t>(compiled.program->rules.size());
     signature who{r.author, r.reason, wall_ms(), signer};
     bool unchanged = false;
-    auto made = publish(request, [&](const bucket_rules& c)
+    auto made = log_.publish(request, [&](const bucket_rules& c)
                                    -> std::optional<bucket_rules_change> {
       if (c.running.text == r.text) {
         unchanged = true;
@@ -234,7 +217,7 @@ live_rules::set(const protocol::rules_set_request& r,
     if (unchanged)
       compiled.warnings.push_back(rule_diagnostic{
         0, 0, "this is the running version's text: nothing changed"});
-    return publish_rules_reply(std::move(made), std::move(compiled.warnings));
+    return log_reply(log_, std::move(made), std::move(compiled.warnings));
   }
   if (r.dry_run || r.text == rules_->program()->text) {
     auto out = running_reply();
@@ -244,16 +227,12 @@ live_rules::set(const protocol::rules_set_request& r,
         0, 0, "this is the running version's text: nothing changed"});
     return out;
   }
-  signature who{r.author, r.reason, wall_ms(), signer};
-  auto added = store_->add_version(
-    r.text, static_cast<std::uint32_t>(compiled.program->rules.size()), who);
-  fraud::error err = added ? store_->activate(*added, "set", who)
-                         : added.error();
-  if (!err)
+  auto added = keep_set(
+    r.text, static_cast<std::uint32_t>(compiled.program->rules.size()),
+    signature{r.author, r.reason, wall_ms(), signer});
+  if (added)
     install(*added, compiled.program);
-  auto out = running_reply();
-  if (err)
-    out.error = err;
+  auto out = added ? running_reply() : error_reply(added.error());
   out.warnings = std::move(compiled.warnings);
   return out;
 }
@@ -262,69 +241,31 @@ protocol::rules_change_reply
 live_rules::rollback(const protocol::rules_rollback_request& r,
                      const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
-  auto v = store_->version(r.version);
-  if (!v || !*v) {
-    auto out = running_reply();
-    out.error = !v ? v.error()
-                   : fraud::error::in_field(fraud::ec::not_found,
-                                          "version",
-                                          "there is no rule version "
-                                            + std::to_string(r.version));
-    return out;
-  }
-  if (auto err = changes_.rollback(token_bucket::clock::now())) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
-  auto compiled = models::rules::compile((*v)->text);
+  auto v = rollback_target(r.version);
+  if (!v)
+    return error_reply(v.error());
+  if (auto err = changes_.rollback(token_bucket::clock::now()))
+    return error_reply(err);
+  auto compiled = models::rules::compile(v->text);
   if (!compiled.program) {  // a text an older fraudd accepted
     auto out = running_reply();
     out.errors = std::move(compiled.errors);
     return out;
   }
-  if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""})) {
-    auto out = running_reply();
-    out.error = err;
-    return out;
-  }
+  if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
+    return error_reply(err);
   if (clustered_) {
     guard.unlock();
-    signature who{r.author, r.reason, wall_ms(), signer};
-    bucket_version old{(*v)->version, (*v)->text, (*v)->rules,
-                       signature{(*v)->author, (*v)->reason,
-                                 (*v)->created_at_ms, (*v)->signer}};
-    auto made = publish(request, [&](const bucket_rules&) {
-      bucket_rules_change next;
-      next.kind = "rollback";
-      next.version = old;
-      next.activated = who;
-      return std::optional<bucket_rules_change>{next};
-    });
-    return publish_rules_reply(std::move(made), {});
+    auto made = log_.publish_rollback(
+      request, *v, true, signature{r.author, r.reason, wall_ms(), signer});
+    return log_reply(log_, std::move(made));
   }
-  auto err = store_->activate(r.version, "rollback",
-                              signature{r.author, r.reason, wall_ms(), signer});
-  if (!err)
-    install(r.version, std::move(compiled.program));
-  auto out = running_reply();
-  if (err)
-    out.error = err;
-  return out;
-}
-
-protocol::rules_get_reply
-live_rules::get(const protocol::rules_get_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return get_reply(*store_, r.version, version_,
-                   [&](auto& v) { return info(v); }, "rule version");
-}
-
-protocol::rules_history_reply
-live_rules::history(const protocol::rules_history_request& r) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return history_reply(*store_, r.limit,
-                       [&](const stored_version& v) { return info(v); });
+  if (auto err = store_->activate(r.version, "rollback",
+                                 signature{r.author, r.reason, wall_ms(),
+                                           signer}))
+    return error_reply(err);
+  install(r.version, std::move(compiled.program));
+  return running_reply();
 }
 
 protocol::list_change_reply

@@ -38,7 +38,6 @@
 // under the same lock, until leave_cluster().
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
@@ -51,26 +50,18 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "models/rules/compiled_ruleset.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/change_limits.hpp"
+#include "service/live_versions.hpp"
 #include "service/request_limits.hpp"
+#include "service/bucket_log.hpp"
 #include "service/rules_bucket.hpp"
 #include "service/rules_db.hpp"
 
 namespace fraud::service {
 
-/// The bucket a fraudd in cluster mode keeps its rules and lists in.
-struct rules_cluster {
-  natsConnection* conn = nullptr;  // open until leave_cluster()
-  std::string bucket = "fraud-rules";
-  int replicas = 3;        // when this instance creates the bucket
-  int timeout_ms = 5000;   // each bucket call's wait, and a reply's wait
-                           // for the change to be applied here
-};
-
 /// "rules-7": how decisions name version 7.
 std::string version_name(std::uint64_t version);
 
-class live_rules {
+class live_rules : public live_versions {
 public:
   /// Loads what runs (see above) into `slot`, which must outlive this.
   /// Fails when the database cannot be used or the rules do not compile.
@@ -102,9 +93,6 @@ public:
   protocol::rules_change_reply
   rollback(const protocol::rules_rollback_request& r,
            const std::string& signer = {}, const std::string& request = {});
-  protocol::rules_get_reply get(const protocol::rules_get_request& r);
-  protocol::rules_history_reply
-  history(const protocol::rules_history_request& r);
   protocol::list_change_reply change_list(const protocol::list_change& c,
                                           bool add,
                                           const std::string& signer = {},
@@ -113,9 +101,6 @@ public:
   /// takes at most `max_bytes` (service/request_limits.hpp: row_budget).
   protocol::lists_reply lists(const protocol::lists_query& q,
                               std::size_t max_bytes);
-
-  /// The running version's number.
-  std::uint64_t running() const;
 
   /// What requests may ask (immutable: no lock).
   const request_limits& limits() const { return limits_; }
@@ -152,21 +137,8 @@ private:
   fraud::error apply_rules(const bucket_rules& c);
   fraud::error keep_locally(const bucket_version& v);
   void apply_list_change(const bucket_list_change& c);
-  // Proposes what `change` makes of the cluster's rules (nothing: no
-  // change) until the fold accepts it. The version this request runs, and
-  // the revision that made it.
-  using rules_change = std::function<std::optional<bucket_rules_change>(
-    const bucket_rules&)>;
-  fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-  publish(const std::string& request, const rules_change& change);
-  protocol::rules_change_reply
-  publish_rules_reply(fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-                        made,
-                      std::vector<models::rules::rule_diagnostic> warnings);
   protocol::list_change_reply
   publish_list_change(const bucket_list_change& whole);
-  std::shared_ptr<rules_bucket> bucket() const;
-  std::uint64_t bucket_applied() const;
   // Binds `p` to the current lists and puts it in the slot: the next
   // transaction of every card runs it.
   void install(std::uint64_t version,
@@ -175,28 +147,17 @@ private:
   // Adds or removes `values` in the running snapshot of `list`.
   void change_in_memory(const std::string& list,
                         const std::vector<std::string>& values, bool add);
-  protocol::rules_version info(const stored_version& v) const;
-  protocol::rules_change_reply running_reply();
 
-  mutable std::mutex mtx_;
-  std::unique_ptr<rules_db> store_;
   actors::ruleset_slot& slot_;
   const double budget_us_;
   const request_limits limits_;
-  change_limits changes_;  // under mtx_
-  std::uint64_t version_ = 0;
   std::shared_ptr<const models::rules::compiled_ruleset> rules_;
   std::shared_ptr<const models::rules::named_lists> lists_;
 
   // Cluster mode, all under mtx_.
   bool clustered_ = false;
-  int timeout_ms_ = 5000;  // rules_cluster::timeout_ms
-  std::shared_ptr<rules_bucket> bucket_;  // null once left
-  std::condition_variable applied_;       // a bucket entry was applied
-  std::uint64_t applied_revision_ = 0;    // the last entry applied
-  bucket_rules state_;                    // the fold of the rules log
-  std::map<std::uint64_t, std::uint64_t> outcomes_;  // revision -> version
-                                                     // (0: refused), recent
+  bucket_log log_{mtx_, "rules"};  // the rules log: its fold, what is
+                                   // applied here, and changes through it
   struct applied_change {
     std::uint32_t parts = 0;
     std::uint32_t seen = 0;

@@ -3,9 +3,7 @@
 // live_rules.hpp and rules_bucket.hpp.
 #include "service/live_rules.hpp"
 
-#include <chrono>
 #include <set>
-#include <thread>
 #include <tuple>
 
 #include "actors/runtime/log.hpp"
@@ -20,9 +18,6 @@ using models::rules::compiled_ruleset;
 using models::rules::named_lists;
 using models::rules::rule_diagnostic;
 
-// A compare-and-set that loses this often in a row means changes arrive
-// faster than they can be made: the requester is told, not kept waiting.
-constexpr int max_attempts = 8;
 // Request ids whose list changes are remembered for their replies.
 constexpr std::size_t max_changes_remembered = 1024;
 
@@ -37,25 +32,8 @@ auto key_of(const signature& s) {
 
 } // namespace
 
-std::shared_ptr<rules_bucket> live_rules::bucket() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return bucket_;
-}
-
-std::uint64_t live_rules::bucket_applied() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return applied_revision_;
-}
-
 void live_rules::leave_cluster() {
-  std::shared_ptr<rules_bucket> b;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    b = std::move(bucket_);
-  }
-  applied_.notify_all();  // a change waiting for its entry gives up
-  if (b)
-    b->stop();  // not under the lock: the watcher may be waiting for it
+  log_.leave();
 }
 
 fraud::error live_rules::join(const rules_cluster& cluster,
@@ -64,36 +42,27 @@ fraud::error live_rules::join(const rules_cluster& cluster,
   if (!lists)
     return lists.error();
   lists_ = std::make_shared<named_lists>(std::move(*lists));
-  kv_bucket_options o;
-  o.name = cluster.bucket;
-  o.replicas = cluster.replicas;
-  o.timeout_ms = cluster.timeout_ms;
-  auto opened = rules_bucket::open(cluster.conn, o);
+  auto opened = open_log(cluster, "rules");
   if (!opened)
-    return with_context(opened.error(), "the rules bucket");
-  std::shared_ptr<rules_bucket> b = std::move(*opened);
-  if (auto err = b->watch())
-    return err;
-  auto held = b->replay();
-  if (!held)
-    return held.error();
+    return opened.error();
+  auto b = opened->first;
+  auto* held = &opened->second;
   std::unique_lock<std::mutex> guard{mtx_};
   clustered_ = true;
-  timeout_ms_ = cluster.timeout_ms;
-  bucket_ = b;
+  log_.join(b, cluster.timeout_ms);
   // Every version the cluster ran is kept here, so that history and
   // rollbacks answer as on any other instance.
   for (auto& e : *held) {
     if (auto* c = std::get_if<bucket_rules_change>(&e.value)) {
-      auto r = fold(state_, *c);
+      auto r = log_.fold_entry(*c, e.revision);
       if (r.changed)
-        if (auto err = keep_locally(state_.running))
+        if (auto err = keep_locally(log_.state().running))
           return with_context(err, "bucket " + b->name());
     }
-    applied_revision_ = std::max(applied_revision_, e.revision);
+    log_.applied(e.revision);
   }
   bool seeded = false;
-  if (state_.last_version == 0) {
+  if (log_.state().last_version == 0) {
     guard.unlock();  // catch_up() applies under the lock
     if (auto err = seed(rules_file, seeded))
       return err;
@@ -101,31 +70,18 @@ fraud::error live_rules::join(const rules_cluster& cluster,
   } else if (!rules_file.empty()) {
     FRAUD_LOG(warn, "rules", "--rules {} not run: the cluster's bucket {} "
               "runs {}, and it wins", rules_file, b->name(),
-              version_name(state_.running.version));
+              version_name(log_.state().running.version));
   }
   if (!rules_) {  // catch_up() may have run it
-    if (auto err = apply_rules(state_))
+    if (auto err = apply_rules(log_.state()))
       return with_context(err, "bucket " + b->name());
   }
-  // Numbers this database gave out before it joined are not given again
-  // (best effort: a change that races it wins, and the next start tries).
-  auto mine = store_->max_version();
-  if (!mine)
-    return mine.error();
-  if (*mine > state_.last_version) {
-    bucket_rules_change raise;
-    raise.request = random_request_id();
-    raise.base = state_.last_version;
-    raise.kind = "floor";
-    raise.floor = *mine;
-    guard.unlock();
-    auto w = b->propose(raise);
-    if (!w)
-      return w.error();
-    if (auto err = catch_up(*w))
-      return err;
-    guard.lock();
-  }
+  guard.unlock();
+  if (auto err = log_.raise_floor(*store_, [this](bucket_entry e) {
+        apply(std::move(e));
+      }))
+    return err;
+  guard.lock();
   if (auto err = seeded ? seed_lists() : match_lists(*held))
     return err;
   log_running(", from bucket " + b->name(), {});
@@ -165,36 +121,25 @@ fraud::error live_rules::seed(const std::string& rules_file, bool& seeded) {
   first.activated = signature{"fraudd", "seeded the cluster's rules",
                               wall_ms(), ""};
   first.floor = *mine;
-  auto w = bucket_->propose(first);
+  auto b = log_.bucket();
+  if (!b)
+    return make_error(ec::shutting_down, "left the cluster");
+  auto w = b->propose(first);
   if (!w)
     return w.error();
   if (auto err = catch_up(*w))
     return err;
   std::lock_guard<std::mutex> guard{mtx_};
   // Two instances may seed at once: the first entry wins on both.
-  seeded = outcomes_[*w] != 0 && state_.made_by(first.request) != 0;
+  seeded = log_.outcome(*w) != 0 && log_.state().made_by(first.request) != 0;
   if (seeded)
-    FRAUD_LOG(info, "rules", "seeded bucket {} with {}", bucket_->name(),
+    FRAUD_LOG(info, "rules", "seeded bucket {} with {}", b->name(),
               version_name(first.version.version));
   return {};
 }
 
 fraud::error live_rules::catch_up(std::uint64_t revision) {
-  auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds(timeout_ms_);
-  auto b = bucket();
-  while (b && bucket_applied() < revision) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return make_error(ec::timeout, "bucket " + b->name() + ": revision "
-                                       + std::to_string(revision)
-                                       + " not seen by its watcher");
-    auto e = b->poll(200);
-    if (!e)
-      return e.error();
-    if (*e)
-      apply(std::move(**e));
-  }
-  return {};
+  return log_.catch_up(revision, [this](bucket_entry e) { apply(std::move(e)); });
 }
 
 fraud::error live_rules::keep_locally(const bucket_version& v) {
@@ -217,15 +162,8 @@ fraud::error live_rules::apply_rules(const bucket_rules& c) {
   auto& v = c.running;
   if (auto err = keep_locally(v))
     return err;
-  auto last = store_->last_activation();
-  if (!last)
-    return last.error();
-  bool recorded = *last && (*last)->version == v.version
-                  && (*last)->activated_at_ms == c.activated.at_ms
-                  && (*last)->kind == c.kind;
-  if (!recorded)
-    if (auto err = store_->activate(v.version, c.kind, c.activated))
-      return err;
+  if (auto err = activate_once(*store_, v.version, c.kind, c.activated))
+    return err;
   if (rules_ && version_ == v.version && rules_->program()->text == v.text)
     return {};
   auto compiled = models::rules::compile(v.text);
@@ -245,21 +183,19 @@ fraud::error live_rules::apply_rules(const bucket_rules& c) {
 void live_rules::apply_rules_change(const bucket_rules_change& c,
                                     std::uint64_t rev) {
   auto before = version_;
-  auto r = fold(state_, c);
-  outcomes_[rev] = r.version;
-  while (outcomes_.size() > max_changes_remembered)
-    outcomes_.erase(outcomes_.begin());
+  auto r = log_.fold_entry(c, rev);
   if (!r.changed)
     return;
-  if (auto err = apply_rules(state_)) {
+  auto& state = log_.state();
+  if (auto err = apply_rules(state)) {
     FRAUD_LOG(err, "rules", "not applied from the bucket: {}", err.what());
     return;
   }
   if (before != version_)
     FRAUD_LOG(info, "rules", "{} running ({} by {}, through the cluster)",
-              version_name(version_), state_.kind,
-              state_.activated.signer.empty() ? state_.activated.author
-                                              : state_.activated.signer);
+              version_name(version_), state.kind,
+              state.activated.signer.empty() ? state.activated.author
+                                             : state.activated.signer);
 }
 
 void live_rules::apply(bucket_entry e) {
@@ -267,11 +203,11 @@ void live_rules::apply(bucket_entry e) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (auto* c = std::get_if<bucket_rules_change>(&e.value))
       apply_rules_change(*c, e.revision);
-    else
-      apply_list_change(std::get<bucket_list_change>(e.value));
-    applied_revision_ = std::max(applied_revision_, e.revision);
+    else if (auto* l = std::get_if<bucket_list_change>(&e.value))
+      apply_list_change(*l);
+    log_.applied(e.revision);
   }
-  applied_.notify_all();
+  log_.notify();
 }
 
 void live_rules::apply_list_change(const bucket_list_change& c) {
@@ -337,7 +273,7 @@ fraud::error live_rules::match_lists(const std::vector<bucket_entry>& log) {
     added += *n;
   }
   signature us{"fraudd", "not in the cluster's lists (bucket "
-                           + bucket_->name() + ")", wall_ms(), ""};
+                           + log_.held()->name() + ")", wall_ms(), ""};
   for (auto& [name, values] : removes) {
     auto n = store_->change_list(name, values, false, us);
     if (!n)
@@ -346,7 +282,7 @@ fraud::error live_rules::match_lists(const std::vector<bucket_entry>& log) {
   }
   if (added + removed > 0)
     FRAUD_LOG(info, "rules", "lists: {} value(s) added and {} removed here, "
-              "as bucket {} holds them", added, removed, bucket_->name());
+              "as bucket {} holds them", added, removed, log_.held()->name());
   auto lists = store_->lists();
   if (!lists)
     return lists.error();
@@ -366,7 +302,7 @@ fraud::error live_rules::seed_lists() {
       if (!run || result)
         return;
       for (auto& part : split(*run)) {
-        auto w = bucket_->append(part);
+        auto w = log_.held()->append(part);
         if (!w && !result)
           result = w.error();
       }
@@ -394,90 +330,17 @@ fraud::error live_rules::seed_lists() {
   });
   if (result)
     return with_context(result, "seeding the lists of bucket "
-                                  + bucket_->name());
+                                  + log_.held()->name());
   if (values > 0)
     FRAUD_LOG(info, "rules", "seeded bucket {} with {} list value(s)",
-              bucket_->name(), values);
+              log_.held()->name(), values);
   return {};
-}
-
-fraud::expected<std::pair<std::uint64_t, std::uint64_t>>
-live_rules::publish(const std::string& request, const rules_change& change) {
-  auto id = valid_request_id(request) ? request : random_request_id();
-  for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    std::unique_lock<std::mutex> guard{mtx_};
-    auto b = bucket_;
-    if (!b)
-      return make_error(ec::shutting_down,
-                        "this fraudd has left the cluster (it is stopping)");
-    if (auto made = state_.made_by(id))
-      return std::pair{made, applied_revision_};  // through another instance
-    auto next = change(state_);
-    if (!next)
-      return std::pair{state_.running.version, applied_revision_};
-    next->request = id;
-    next->base = state_.last_version;
-    guard.unlock();
-    auto written = b->propose(*next);
-    if (!written)
-      return written.error();
-    guard.lock();
-    if (!applied_.wait_for(guard, std::chrono::milliseconds(timeout_ms_),
-                           [&] {
-                             return applied_revision_ >= *written || !bucket_;
-                           })
-        || applied_revision_ < *written)
-      return make_error(ec::timeout,
-                        "the change is in the cluster's bucket, and not yet "
-                        "seen by this instance: ask fraud.rules.get");
-    if (auto v = outcomes_[*written])
-      return std::pair{v, *written};
-    // Another change came first: this one goes on top of it.
-    FRAUD_LOG(info, "rules", "another change came first in bucket {}; "
-              "trying again on top of it", b->name());
-  }
-  return make_error(ec::timeout,
-                    "the cluster's rules changed " + std::to_string(max_attempts)
-                      + " times while this change was being made: try again");
-}
-
-protocol::rules_change_reply live_rules::publish_rules_reply(
-  fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
-  std::vector<rule_diagnostic> warnings) {
-  std::unique_lock<std::mutex> guard{mtx_};
-  protocol::rules_change_reply out;
-  if (!made) {
-    out = running_reply();
-    out.error = made.error();
-    out.warnings = std::move(warnings);
-    return out;
-  }
-  out.warnings = std::move(warnings);
-  auto [version, revision] = *made;
-  bool here = applied_.wait_for(
-    guard, std::chrono::milliseconds(timeout_ms_),
-    [&] { return applied_revision_ >= revision || !bucket_; });
-  here = here && applied_revision_ >= revision;
-  auto v = store_->version(version);
-  if (!v)
-    out.error = v.error();
-  else if (*v)
-    out.version = info(**v);
-  if (!here)
-    out.warnings.push_back(rule_diagnostic{
-      0, 0, version_name(version) + " is in the cluster's bucket, and not "
-              "yet applied by this instance"});
-  else if (version_ != version)
-    out.warnings.push_back(rule_diagnostic{
-      0, 0, version_name(version_) + " was made since, through the cluster, "
-              "and runs now"});
-  return out;
 }
 
 protocol::list_change_reply
 live_rules::publish_list_change(const bucket_list_change& whole) {
   protocol::list_change_reply out;
-  auto b = bucket();
+  auto b = log_.bucket();
   if (!b) {
     out.error = make_error(ec::shutting_down,
                            "this fraudd has left the cluster (it is stopping)");
@@ -500,9 +363,7 @@ live_rules::publish_list_change(const bucket_list_change& whole) {
     auto it = changes_applied_.find(whole.id);
     return it != changes_applied_.end() && it->second.seen >= it->second.parts;
   };
-  if (!applied_.wait_for(guard, std::chrono::milliseconds(timeout_ms_),
-                         [&] { return done() || !bucket_; })
-      || !done()) {
+  if (!log_.wait_until(guard, done)) {
     out.error = make_error(ec::timeout, "the change is in the cluster's "
                                         "bucket, and not yet applied by "
                                         "this instance");

@@ -322,6 +322,8 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.labels_added = c.labels_added.get();
   s.labels_unchanged = c.labels_unchanged.get();
   s.labels_refused = c.labels_refused.get();
+  s.model_version = ctx_.rules->get()->model_version();
+  s.models_refused = c.models_refused.get();
   s.origin = origin();
   std::string out;
   protocol::encode(s, out);

@@ -17,7 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char rules_prefix[] = "rules.change.";
+constexpr char change_suffix[] = ".change.";  // <log>.change.
+constexpr char text_suffix[] = ".text.";      // <log>.text.
 constexpr char change_prefix[] = "lists.change.";
 
 json to_json(const signature& s) {
@@ -80,15 +81,50 @@ fraud::expected<std::string> encode(const bucket_list_change& c) {
 
 using entry_value = decltype(bucket_entry::value);
 
-// The value of `key` decoded: not_found for a key that is not ours, an
-// error naming the key for a value this fraudd cannot read.
-fraud::expected<entry_value> decode(std::string_view key,
-                                    std::string_view value) {
+// "<id>.<k>.<n>" of a text part's key, or nothing.
+std::optional<bucket_text_part> text_key(std::string_view rest) {
+  auto second = rest.rfind('.');
+  if (second == std::string_view::npos || second == 0)
+    return std::nullopt;
+  auto first = rest.rfind('.', second - 1);
+  if (first == std::string_view::npos)
+    return std::nullopt;
+  bucket_text_part p;
+  p.id = std::string{rest.substr(0, first)};
+  try {
+    p.part = static_cast<std::uint32_t>(
+      std::stoul(std::string{rest.substr(first + 1, second - first - 1)}));
+    p.parts = static_cast<std::uint32_t>(
+      std::stoul(std::string{rest.substr(second + 1)}));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!valid_request_id(p.id) || p.part >= p.parts)
+    return std::nullopt;
+  return p;
+}
+
+} // namespace
+
+fraud::expected<entry_value>
+rules_bucket::decode(std::string_view key, std::string_view value) const {
+  auto texts = log_ + text_suffix;
+  if (key.rfind(texts, 0) == 0) {
+    auto p = text_key(key.substr(texts.size()));
+    if (!p)
+      return make_error(ec::store_error, std::string{key} + ": not a part");
+    p->bytes = std::string{value};
+    return entry_value{std::move(*p)};
+  }
+  auto changes = log_ + change_suffix;
+  bool lists = log_ == "rules" && key.rfind(change_prefix, 0) == 0;
+  if (key.rfind(changes, 0) != 0 && !lists)
+    return make_error(ec::not_found, std::string{key});
   auto j = json::parse(value, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return make_error(ec::store_error, std::string{key} + ": not JSON");
   try {
-    if (key.rfind(rules_prefix, 0) == 0) {
+    if (key.rfind(changes, 0) == 0) {
       bucket_rules_change c;
       c.request = j.value("request", "");
       c.base = j.at("base").get<std::uint64_t>();
@@ -114,6 +150,8 @@ fraud::expected<entry_value> decode(std::string_view key,
   }
   return make_error(ec::not_found, std::string{key});
 }
+
+namespace {
 
 // A write, tried again while JetStream has no responder for the bucket's
 // stream: a bucket another instance has just made has a stream whose
@@ -226,12 +264,14 @@ bool valid_request_id(const std::string& id) {
 }
 
 fraud::expected<std::unique_ptr<rules_bucket>>
-rules_bucket::open(natsConnection* conn, const kv_bucket_options& opts) {
+rules_bucket::open(natsConnection* conn, const kv_bucket_options& opts,
+                   const std::string& log) {
   auto kv = kv_bucket::open(conn, opts);
   if (!kv)
     return kv.error();
   std::unique_ptr<rules_bucket> self{new rules_bucket};
   self->kv_ = std::move(*kv);
+  self->log_ = log;
   self->timeout_ms_ = opts.timeout_ms;
   return self;
 }
@@ -248,8 +288,24 @@ rules_bucket::propose(const bucket_rules_change& c) {
   if (!text)
     return text.error();
   // A key of its own: never overwritten, so a replay sees every entry.
-  auto key = rules_prefix + c.request + "." + random_request_id();
+  auto key = log_ + change_suffix + c.request + "." + random_request_id();
   return retried(timeout_ms_, [&] { return kv_->put(key, *text); });
+}
+
+fraud::error rules_bucket::put_text(const std::string& id,
+                                    std::string_view text) {
+  auto parts = std::max<std::size_t>(
+    1, (text.size() + max_entry_bytes - 1) / max_entry_bytes);
+  for (std::size_t k = 0; k < parts; ++k) {
+    auto key = log_ + text_suffix + id + "." + std::to_string(k) + "."
+               + std::to_string(parts);
+    std::string bytes{text.substr(k * max_entry_bytes, max_entry_bytes)};
+    auto w = retried(timeout_ms_, [&] { return kv_->create(key, bytes); });
+    if (!w && !kv_taken(w.error()))
+      return with_context(w.error(), "part " + std::to_string(k + 1) + " of "
+                                       + std::to_string(parts) + " of the text");
+  }
+  return {};
 }
 
 fraud::expected<std::uint64_t>

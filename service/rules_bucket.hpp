@@ -38,8 +38,18 @@
 //                        instance is written once (create on part 0; on
 //                        2.9.10 rarely twice, which is harmless: the same
 //                        values, the same operation, at the later place).
-// Both logs are never compacted: changes are made by people, rarely.
-// Values are JSON, readable with `nats kv get`.
+//   model.change.<request>.<write>  the trained model's log
+//                        (service/live_model.hpp), folded like the rules'
+//                        by a rules_bucket opened for the "model" log:
+//                        the same entries, numbered model-N, without the
+//                        text, which is too large for one value
+//   model.text.<request>.<k>.<n>  the text of the model a set or start
+//                        names: part k of n, at most max_entry_bytes of
+//                        the model's JSON each, raw; written (created)
+//                        before the change, so every watcher has the
+//                        parts when it folds it.
+// The logs are never compacted: changes are made by people, rarely.
+// Values are JSON, readable with `nats kv get`, but for the text parts.
 //
 // Thread-safe for calls; the watcher (watch, replay, follow, stop) is
 // driven by one owner. The connection must outlive this.
@@ -51,6 +61,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -121,10 +132,19 @@ struct bucket_list_change {
   signature who;
 };
 
+/// One part of a text kept beside a change (the model's).
+struct bucket_text_part {
+  std::string id;  // the request whose change names it
+  std::uint32_t part = 0;
+  std::uint32_t parts = 1;
+  std::string bytes;
+};
+
 /// What the watcher delivers: a key's new value and its revision.
 struct bucket_entry {
   std::uint64_t revision = 0;
-  std::variant<bucket_rules_change, bucket_list_change> value;
+  std::variant<bucket_rules_change, bucket_list_change, bucket_text_part>
+    value;
 };
 
 /// A change's parts, each at most max_entry_bytes of JSON.
@@ -140,14 +160,22 @@ bool valid_request_id(const std::string& id);
 
 class rules_bucket {
 public:
+  /// The bucket, for the log named `log`: "rules" (the rules and the
+  /// lists) or "model" (the model and its texts). The watcher delivers
+  /// that log's entries only.
   static fraud::expected<std::unique_ptr<rules_bucket>>
-  open(natsConnection* conn, const kv_bucket_options& opts);
+  open(natsConnection* conn, const kv_bucket_options& opts,
+       const std::string& log = "rules");
 
   ~rules_bucket();  // stops the watcher
 
   /// Appends a change to the rules log: its revision. Whether it was
   /// accepted is fold()'s to say, when the watcher delivers it.
   fraud::expected<std::uint64_t> propose(const bucket_rules_change& c);
+
+  /// Writes the text a change of request `id` names, in parts (created:
+  /// the same request through another instance wrote the same parts).
+  fraud::error put_text(const std::string& id, std::string_view text);
 
   /// Writes one part of a list change: its revision, or kv_taken() when
   /// that part was written already (the same request, via another
@@ -176,7 +204,13 @@ private:
   fraud::expected<std::optional<bucket_entry>> next(std::int64_t timeout_ms,
                                                     bool& initial_done);
 
+  // The value of `key` decoded: not_found for a key that is not of this
+  // log, an error naming the key for a value this fraudd cannot read.
+  fraud::expected<decltype(bucket_entry::value)>
+  decode(std::string_view key, std::string_view value) const;
+
   std::unique_ptr<kv_bucket> kv_;
+  std::string log_ = "rules";
   int timeout_ms_ = 5000;
   kvWatcher* watcher_ = nullptr;
   std::thread follower_;

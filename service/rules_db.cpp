@@ -55,8 +55,13 @@ rules_db::open(const std::string& path, versioned kind) {
 }
 
 std::string rules_db::sql(std::string_view text) const {
-  // The rates' tables are the rules' under other names (schema step 6).
-  bool rates = kind_ == versioned::rates;
+  // The rates' and the models' tables are the rules' under other names
+  // (schema steps 6 and 8).
+  static const char* const names[][3] = {
+    {"rule_versions", "rule_activations", "rules"},
+    {"rate_versions", "rate_activations", "currencies"},
+    {"model_versions", "model_activations", "trees"}};
+  auto& named = names[static_cast<int>(kind_)];
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     auto brace = text.find('{', i);
@@ -68,11 +73,11 @@ std::string rules_db::sql(std::string_view text) const {
     auto end = text.find('}', brace);
     auto name = text.substr(brace + 1, end - brace - 1);
     if (name == "versions")
-      out += rates ? "rate_versions" : "rule_versions";
+      out += named[0];
     else if (name == "activations")
-      out += rates ? "rate_activations" : "rule_activations";
+      out += named[1];
     else
-      out += rates ? "currencies" : "rules";  // {count}
+      out += named[2];  // {count}
     i = end + 1;
   }
   return out;
@@ -377,6 +382,17 @@ fraud::expected<start_choice> choose_start(rules_db& store,
     c.version = *found;
   }
   return c;
+}
+
+fraud::error activate_once(rules_db& store, std::uint64_t version,
+                           const std::string& kind, const signature& who) {
+  auto last = store.last_activation();
+  if (!last)
+    return last.error();
+  if (*last && (*last)->version == version
+      && (*last)->activated_at_ms == who.at_ms && (*last)->kind == kind)
+    return {};
+  return store.activate(version, kind, who);
 }
 
 fraud::error keep_start(rules_db& store, start_choice& c,

@@ -1,7 +1,7 @@
 // Rule versions, their activations and the named lists, in the decision
 // database (tables of schema step 3, service/decision_schema.cpp); or the
-// versions and activations of the exchange rates (schema step 6), the
-// same way. Versions are never changed or deleted: a rollback runs an old
+// versions and activations of the exchange rates (schema step 6) or of
+// the trained models (step 8), the same way. Versions are never changed or deleted: a rollback runs an old
 // one again.
 //
 // Not thread-safe: one connection, used under live_rules' lock.
@@ -65,9 +65,10 @@ struct signature {
   std::string signer;
 };
 
-/// What a rules_db keeps versions of: rule texts, or rates tables (the
-/// same history in tables of their own: schema step 6).
-enum class versioned { rules, rates };
+/// What a rules_db keeps versions of: rule texts, rates tables (the same
+/// history in tables of their own: schema step 6), or trained models
+/// (schema step 8).
+enum class versioned { rules, rates, models };
 
 class rules_db {
 public:
@@ -186,6 +187,12 @@ fraud::expected<start_choice> choose_start(rules_db& store,
                                            std::string_view builtin,
                                            const std::string& builtin_name,
                                            const std::string& what);
+
+/// Records that `version` runs, made so by `who` (`kind`: "set",
+/// "rollback", "start"), unless the last activation says just that (a
+/// cluster's log read again at a restart).
+fraud::error activate_once(rules_db& store, std::uint64_t version,
+                           const std::string& kind, const signature& who);
 
 /// Keeps `c` as a version if it is new, and records that it starts
 /// running unless it ran last; `count` is what the version holds.

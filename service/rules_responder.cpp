@@ -3,6 +3,7 @@
 #include "service/rules_responder.hpp"
 
 #include <cstdio>
+#include <type_traits>
 
 #include "protocol/rules_codec.hpp"
 #include "models/error.hpp"
@@ -49,13 +50,15 @@ void log_change(const char* what, const protocol::rules_change_reply& r,
 
 rules_responder::rules_responder(natsConnection* conn, live_rules& rules,
                                  actors::counters& stats, std::string db_path,
-                                 change_verifier& verifier, live_rates* rates)
+                                 change_verifier& verifier, live_rates* rates,
+                                 live_model* model)
   : conn_(conn),
     rules_(rules),
     stats_(stats),
     db_path_(std::move(db_path)),
     verifier_(verifier),
-    rates_(rates) {
+    rates_(rates),
+    model_(model) {
 }
 
 fraud::expected<std::string> rules_responder::signer_of(natsMsg* msg) {
@@ -86,6 +89,8 @@ fraud::error rules_responder::start() {
                                     protocol::subjects::lists_prefix};
   if (rates_ != nullptr)
     prefixes.push_back(protocol::subjects::rates_prefix);
+  if (model_ != nullptr)
+    prefixes.push_back(protocol::subjects::model_prefix);
   for (const char* prefix : prefixes) {
     auto h = std::make_unique<handler>();
     h->self = this;
@@ -115,7 +120,9 @@ void rules_responder::on_message(natsConnection*, natsSubscription*,
     if (h->prefix == protocol::subjects::rules_prefix)
       self.answer_rules(verb, msg);
     else if (h->prefix == protocol::subjects::rates_prefix)
-      self.answer_rates(verb, msg);
+      self.answer_versioned(verb, msg, *self.rates_);
+    else if (h->prefix == protocol::subjects::model_prefix)
+      self.answer_versioned(verb, msg, *self.model_);
     else
       self.answer_lists(verb, msg);
   }
@@ -257,33 +264,61 @@ bool rules_responder::answer_shadow(const std::string& verb, natsMsg* msg,
   return static_cast<bool>(error);
 }
 
-void rules_responder::answer_rates(const std::string& verb, natsMsg* msg) {
+template <class Live>
+void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
+                                       Live& live) {
+  constexpr bool is_model = std::is_same_v<Live, live_model>;
   std::string out;
   bool failed = false;
-  bool rejected = false;  // a text that did not parse
-  if (verb == "set") {
-    auto signer = signer_of(msg);
-    if (!signer) {
+  bool rejected = false;  // a text that did not parse or load
+  auto changed = [&](const protocol::rules_change_reply& r) {
+    rejected = !r.errors.empty();
+    if constexpr (is_model)
+      if (rejected)
+        stats_.models_refused.add();
+    return r;
+  };
+  bool change = verb == "set" || (is_model && verb == "rollback");
+  std::string signer;
+  // The signature's nonce names the request: in cluster mode the same
+  // change delivered to every instance is made once (live_model.hpp).
+  std::string request = read_change_headers(msg).nonce;
+  if (change) {
+    auto who = signer_of(msg);
+    if (!who) {
       protocol::rules_change_reply r;
-      r.error = signer.error();
+      r.error = who.error();
       protocol::encode(r, out);
       return reply(msg, out, true);
     }
+    signer = std::move(*who);
+  }
+  if (verb == "set") {
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_set_request& q) {
-        auto r = rates_->set(q, *signer);
-        rejected = !r.errors.empty();
-        return r;
+        if constexpr (is_model)
+          return changed(live.set(q, signer, request));
+        else
+          return changed(live.set(q, signer));
       },
       out);
+  } else if (change) {
+    if constexpr (is_model)
+      failed = serve<protocol::rules_rollback_request,
+                     protocol::rules_change_reply>(
+        msg,
+        [&](const protocol::rules_rollback_request& q) {
+          return changed(live.rollback(q, signer, request));
+        },
+        out);
   } else if (verb == "get") {
     failed = serve<protocol::rules_get_request, protocol::rules_get_reply>(
-      msg, [&](auto& q) { return rates_->get(q); }, out);
+      msg, [&](auto& q) { return live.get(q); }, out);
   } else if (verb == "history") {
     failed = serve<protocol::rules_history_request,
                    protocol::rules_history_reply>(
-      msg, [&](auto& q) { return rates_->history(q); }, out);
+      msg, [&](auto& q) { return live.history(q); }, out);
   } else {
     protocol::rules_change_reply r;
     r.error = unknown_subject(natsMsg_GetSubject(msg));

@@ -196,16 +196,14 @@ fraud::error scoring_service::open_decisions() {
 }
 
 fraud::error scoring_service::open_model() {
-  if (cfg_.model_path.empty())
-    return {};
-  auto model = models::load_score_model(cfg_.model_path);
-  if (!model)
-    return model.error();
-  FRAUD_LOG(info, "fraudd", "model {}: {} trees, depth {}, {} features: "
-            "the rules see model_score",
-            cfg_.model_path, (*model)->tree_count(), (*model)->depth(),
-            (*model)->feature_count());
-  rules_.set_model(std::move(*model));
+  if (cfg_.cluster.enabled)
+    return {};  // the model comes from the cluster's bucket
+                // (open_cluster_rules)
+  auto live = live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+                               cfg_.limits);
+  if (!live)
+    return live.error();
+  live_model_ = std::move(*live);
   return {};
 }
 
@@ -243,6 +241,18 @@ fraud::error scoring_service::open_cluster_rules() {
   if (!live)
     return live.error();
   live_rules_ = std::move(*live);
+  auto model = retry_while_cluster_starts(
+    "model log of bucket " + rc.bucket,
+    [&] {
+      return live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+                              cfg_.limits, &rc);
+    },
+    [](const fraud::error& e) {  // a bad model file is not the cluster's
+      return e.code() != ec::nats_error && e.code() != ec::timeout;
+    });
+  if (!model)
+    return model.error();
+  live_model_ = std::move(*model);
   return {};
 }
 
@@ -655,7 +665,7 @@ fraud::error scoring_service::start_responders() {
   verifier_ = std::make_unique<change_verifier>(std::move(*keyring));
   rules_responder_ = std::make_unique<rules_responder>(
     conn_->get(), *live_rules_, stats_, cfg_.db_path, *verifier_,
-    live_rates_.get());
+    live_rates_.get(), live_model_.get());
   if (auto err = rules_responder_->start())
     return err;
   outcomes_ = std::make_unique<outcome_responder>(
@@ -873,6 +883,8 @@ fraud::error scoring_service::stop() {
   rules_responder_.reset();
   if (live_rules_)
     live_rules_->leave_cluster();  // its bucket watch, before conn_ goes
+  if (live_model_)
+    live_model_->leave_cluster();
   if (conn_)
     conn_->flush(nats_flush_ms);
   if (stream_conn_)
@@ -900,6 +912,7 @@ fraud::error scoring_service::stop() {
   store_.reset();
   live_rules_.reset();
   live_rates_.reset();
+  live_model_.reset();
   pending_snapshots_.reset();
   snapshot_queue_.reset();
   snapshot_reader_ = nullptr;

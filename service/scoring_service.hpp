@@ -26,6 +26,7 @@
 #include "service/embedded_nats.hpp"
 #include "service/file_lock.hpp"
 #include "service/ingress.hpp"
+#include "service/live_model.hpp"
 #include "service/live_rates.hpp"
 #include "service/live_rules.hpp"
 #include "service/loss_log.hpp"
@@ -220,6 +221,7 @@ private:
   std::unique_ptr<query_responder> queries_;
   std::unique_ptr<live_rules> live_rules_;  // what rules_ holds, and changes
   std::unique_ptr<live_rates> live_rates_;  // what rates_ holds, and changes
+  std::unique_ptr<live_model> live_model_;  // the model rules_ runs with
   std::unique_ptr<change_verifier> verifier_;  // for rules_responder_
   std::unique_ptr<rules_responder> rules_responder_;
   std::unique_ptr<outcome_responder> outcomes_;  // uses verifier_

@@ -230,6 +230,9 @@ async function openDecision(tx) {
   field(dl, "decided at", new Date(d.decided_at_ms).toISOString().replace("T", " ").replace("Z", " UTC"));
   field(dl, "service latency", fmtUs(d.service_latency_ns / 1000));
   field(dl, "ruleset", d.ruleset_version);
+  field(dl, "model", d.model_version
+    ? `${d.model_version}, model_score ${Number(d.model_score).toFixed(4)}`
+    : "none");
   const parts = [dl, el("h3", {}, `reasons (${d.reasons.length})`)];
   if (d.reasons.length === 0) parts.push(el("p", { class: "muted" }, "no rule fired"));
   d.reasons.forEach(r => parts.push(reasonCard(r, false)));

@@ -1,7 +1,5 @@
 #include "actors/runtime/ruleset_slot.hpp"
 
-#include "models/model_score.hpp"
-
 namespace fraud::actors {
 
 std::uint64_t next_slot_generation() {
@@ -15,7 +13,7 @@ void ruleset_slot::set(std::shared_ptr<const models::ruleset> rules) {
   slot_.set(models::with_model_score(plain_, model_));
 }
 
-void ruleset_slot::set_model(std::shared_ptr<const models::tree_model> model) {
+void ruleset_slot::set_model(models::named_model model) {
   std::lock_guard<std::mutex> guard{mtx_};
   model_ = std::move(model);
   slot_.set(models::with_model_score(plain_, model_));

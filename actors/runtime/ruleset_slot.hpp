@@ -19,6 +19,7 @@
 #include <mutex>
 
 #include "models/rates.hpp"
+#include "models/model_score.hpp"
 #include "models/ruleset.hpp"
 #include "models/tree_model.hpp"
 
@@ -78,7 +79,10 @@ using rates_slot = shared_slot<models::rates>;
 
 /// The running ruleset, with the trained model it runs with: set_model()
 /// makes the running ruleset, and every one set() later, give the rules
-/// the model's model_score (models/model_score.hpp); null runs without.
+/// the model's model_score (models/model_score.hpp) and name the model in
+/// their decisions; a null model runs without. A rules change and a model
+/// change each swap one whole (rules, model) pair: no transaction sees
+/// one model's score under another's name.
 class ruleset_slot {
 public:
   explicit ruleset_slot(std::shared_ptr<const models::ruleset> initial)
@@ -86,7 +90,10 @@ public:
   }
 
   void set(std::shared_ptr<const models::ruleset> rules);
-  void set_model(std::shared_ptr<const models::tree_model> model);
+  void set_model(models::named_model model);
+  void set_model(std::shared_ptr<const models::tree_model> model) {
+    set_model(models::named_model{std::move(model), ""});
+  }
 
   std::shared_ptr<const models::ruleset> get() const { return slot_.get(); }
 
@@ -96,7 +103,7 @@ public:
 private:
   std::mutex mtx_;  // guards plain_ and model_, and orders the sets
   std::shared_ptr<const models::ruleset> plain_;  // as set()
-  std::shared_ptr<const models::tree_model> model_;
+  models::named_model model_;
   shared_slot<models::ruleset> slot_;  // plain_ with model_
 };
 

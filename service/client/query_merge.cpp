@@ -257,7 +257,7 @@ merge_stats(const std::vector<protocol::stats_reply>& replies) {
     return replies.front();
   stats out;
   std::map<std::string, std::uint64_t> hits;
-  std::vector<std::string> rulesets;
+  std::vector<std::string> rulesets, models;
   for (auto& s : replies) {
     for (auto field : summed)
       out.*field += s.*field;
@@ -275,18 +275,28 @@ merge_stats(const std::vector<protocol::stats_reply>& replies) {
     add_latency(out.latency_since_start, s.latency_since_start);
     for (auto& [rule, n] : s.rule_hits)
       hits[rule] += n;
+    // Each instance refuses a bad model sent to all of them: the same one.
+    out.models_refused = std::max(out.models_refused, s.models_refused);
     if (std::find(rulesets.begin(), rulesets.end(), s.ruleset_version)
         == rulesets.end())
       rulesets.push_back(s.ruleset_version);
+    if (std::find(models.begin(), models.end(), s.model_version)
+        == models.end())
+      models.push_back(s.model_version);
   }
   out.rule_hits.assign(hits.begin(), hits.end());
   std::stable_sort(out.rule_hits.begin(), out.rule_hits.end(),
                    [](auto& a, auto& b) { return a.second > b.second; });
   if (out.rule_hits.size() > protocol::max_stats_rule_hits)
     out.rule_hits.resize(protocol::max_stats_rule_hits);
-  std::sort(rulesets.begin(), rulesets.end());
-  for (auto& r : rulesets)
-    out.ruleset_version += (out.ruleset_version.empty() ? "" : ",") + r;
+  // The versions the instances run, "a,b" when they differ.
+  auto distinct = [](std::vector<std::string>& names, std::string& into) {
+    std::sort(names.begin(), names.end());
+    for (auto& n : names)
+      into += (into.empty() ? "" : ",") + n;
+  };
+  distinct(rulesets, out.ruleset_version);
+  distinct(models, out.model_version);
   out.origin = merged_origin(replies);
   return out;
 }

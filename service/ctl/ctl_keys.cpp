@@ -28,12 +28,15 @@ std::string permissions(const std::string& role, const std::string& inbox) {
            + inbox + R"("] } })";
   if (role == "analyst")
     return R"({ publish: { allow: ["fraud.rules.*", "fraud.lists.*", )"
+           R"("fraud.rates.*", "fraud.model.*", )"
            R"("fraud.labels", "fraud.cases.*", )"
            R"("fraud.query.>", "fraud.stats"] }, subscribe: { allow: [)"
            + watch + "\"" + inbox + R"("] } })";
   return R"({ publish: { allow: ["fraud.query.>", "fraud.stats", )"
          R"("fraud.rules.get", "fraud.rules.history", "fraud.rules.shadow", )"
-         R"("fraud.lists.get"] }, subscribe: { allow: [)"
+         R"("fraud.lists.get", "fraud.rates.get", "fraud.rates.history", )"
+         R"("fraud.model.get", "fraud.model.history"] }, )"
+         R"(subscribe: { allow: [)"
          + watch + "\"" + inbox + R"("] } })";
 }
 

@@ -255,6 +255,8 @@ int run_stats(const common_options& c) {
                       {"errors", s.store_errors}}},
            {"rule_hits", hits},
            {"ruleset_version", s.ruleset_version},
+           {"model_version", s.model_version},
+           {"models_refused", s.models_refused},
            {"nats_dropped", s.nats_dropped},
            {"ingress", {{"pending", s.ingress_pending},
                         {"pending_bytes", s.ingress_pending_bytes},
@@ -281,6 +283,12 @@ int run_stats(const common_options& c) {
               s.ruleset_version.find(',') != std::string::npos
                 ? " (the instances run different ones)"
                 : "");
+  std::printf("model            %s%s; refused %llu\n",
+              s.model_version.empty() ? "none" : s.model_version.c_str(),
+              s.model_version.find(',') != std::string::npos
+                ? " (the instances run different ones)"
+                : "",
+              (unsigned long long)s.models_refused);
   std::printf("received         %llu\n", (unsigned long long)s.received);
   std::printf("decided          approve %llu, review %llu, decline %llu\n",
               (unsigned long long)s.approved, (unsigned long long)s.reviewed,

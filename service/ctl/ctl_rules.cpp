@@ -19,23 +19,29 @@ namespace {
 using json = nlohmann::json;
 
 // What a versioned text is called and where it is asked for: the rules,
-// or the exchange rates (the same messages on other subjects).
+// the exchange rates or the trained model (the same messages on other
+// subjects).
 struct versioned_text {
   const char* get;
   const char* set;
   const char* history;
-  std::string prefix;  // of a version's name: "rules-"
-  const char* unit;    // what the reply's count counts
+  const char* rollback;  // null: no rollback
+  std::string prefix;    // of a version's name: "rules-"
+  const char* unit;      // what the reply's count counts
 };
 
-const versioned_text rules_text{protocol::subjects::rules_get,
-                                protocol::subjects::rules_set,
-                                protocol::subjects::rules_history, "rules-",
-                                "rules"};
+const versioned_text rules_text{
+  protocol::subjects::rules_get, protocol::subjects::rules_set,
+  protocol::subjects::rules_history, protocol::subjects::rules_rollback,
+  "rules-", "rules"};
 const versioned_text rates_text{protocol::subjects::rates_get,
                                 protocol::subjects::rates_set,
-                                protocol::subjects::rates_history, "rates-",
-                                "currencies"};
+                                protocol::subjects::rates_history, nullptr,
+                                "rates-", "currencies"};
+const versioned_text model_text{
+  protocol::subjects::model_get, protocol::subjects::model_set,
+  protocol::subjects::model_history, protocol::subjects::model_rollback,
+  "model-", "trees"};
 
 bool parse_version(const std::string& text, std::uint64_t& out,
                    const versioned_text& d = rules_text) {
@@ -185,19 +191,19 @@ int run_set(const common_options& c, const rules_cli& o,
                       d);
 }
 
-int run_rollback(const common_options& c, const rules_cli& o) {
+int run_rollback(const common_options& c, const rules_cli& o,
+                 const versioned_text& d) {
   protocol::rules_rollback_request q;
-  if (!parse_version(o.version, q.version))
-    return usage_error("VERSION is 7 or rules-7");
+  if (!parse_version(o.version, q.version, d))
+    return usage_error("VERSION is 7 or " + d.prefix + "7");
   q.author = author_or_user(o.author);
   q.reason = o.reason;
   if (q.author.empty() || q.reason.empty())
     return usage_error(say_who_and_why);
-  auto r =
-    ask<protocol::rules_change_reply>(c, protocol::subjects::rules_rollback, q);
+  auto r = ask<protocol::rules_change_reply>(c, d.rollback, q);
   if (!r)
     return exit_code(r.error());
-  return print_change(c, o.version, *r, "running again");
+  return print_change(c, o.version, *r, "running again", d);
 }
 
 int run_history(const common_options& c, const rules_cli& o,
@@ -465,6 +471,34 @@ std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app) {
   o->rates_history->add_option("--limit", o->limit, "rows of each")
     ->capture_default_str()
     ->check(CLI::Range(1, 1000));
+
+  auto* model = app.add_subcommand("model", "the trained model whose "
+                                            "model_score the rules see: get, "
+                                            "set, rollback, history");
+  model->require_subcommand(1);
+  o->model_get = model->add_subcommand("get", "print the running model's "
+                                              "JSON (or a version's)");
+  o->model_get->add_option("--version", o->version, "7 or model-7 (default: "
+                                                    "the running one)");
+  o->model_get->add_option("--out", o->out, "write the model to this file");
+  o->model_set = model->add_subcommand("set", "run a new model (fraud-sim "
+                                              "train); one that does not "
+                                              "load changes nothing");
+  o->model_set->add_option("FILE", o->file, "XGBoost JSON model, - for "
+                                            "stdin")
+    ->required();
+  who(o->model_set);
+  o->model_set->add_flag("--dry-run", o->dry_run, "only check that it loads");
+  o->model_rollback = model->add_subcommand("rollback", "run an earlier "
+                                                        "version again");
+  o->model_rollback->add_option("VERSION", o->version, "7 or model-7")
+    ->required();
+  who(o->model_rollback);
+  o->model_history = model->add_subcommand("history", "every version, and "
+                                                      "when each ran");
+  o->model_history->add_option("--limit", o->limit, "rows of each")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
   return o;
 }
 
@@ -475,7 +509,7 @@ std::optional<int> run_rules_commands(const common_options& c,
   if (r.set->parsed())
     return run_set(c, r, rules_text);
   if (r.rollback->parsed())
-    return run_rollback(c, r);
+    return run_rollback(c, r, rules_text);
   if (r.history->parsed())
     return run_history(c, r, rules_text);
   if (r.shadow->parsed())
@@ -492,6 +526,14 @@ std::optional<int> run_rules_commands(const common_options& c,
     return run_set(c, r, rates_text);
   if (r.rates_history->parsed())
     return run_history(c, r, rates_text);
+  if (r.model_get->parsed())
+    return run_get(c, r, model_text);
+  if (r.model_set->parsed())
+    return run_set(c, r, model_text);
+  if (r.model_rollback->parsed())
+    return run_rollback(c, r, model_text);
+  if (r.model_history->parsed())
+    return run_history(c, r, model_text);
   return std::nullopt;
 }
 

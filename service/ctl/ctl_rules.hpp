@@ -1,6 +1,7 @@
 // fraudctl rules get|set|rollback|history|shadow, fraudctl lists
-// get|add|remove and fraudctl rates get|set|history: the rules, lists and
-// exchange rates of a running fraudd.
+// get|add|remove, fraudctl rates get|set|history and fraudctl model
+// get|set|rollback|history: the rules, lists, exchange rates and trained
+// model of a running fraudd.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,10 @@ struct rules_cli {
   CLI::App* rates_get = nullptr;
   CLI::App* rates_set = nullptr;
   CLI::App* rates_history = nullptr;
+  CLI::App* model_get = nullptr;
+  CLI::App* model_set = nullptr;
+  CLI::App* model_rollback = nullptr;
+  CLI::App* model_history = nullptr;
   std::string file;           // set: a rule or rates file, - for stdin
   std::string out;            // get: write the text here
   std::string version;        // get, rollback: 7, rules-7 or rates-7
@@ -43,7 +48,7 @@ struct rules_cli {
   std::vector<std::string> values;
 };
 
-/// Adds the `rules`, `lists` and `rates` commands to fraudctl.
+/// Adds the `rules`, `lists`, `rates` and `model` commands to fraudctl.
 std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app);
 
 /// Runs the command that was given, if it is one of these.

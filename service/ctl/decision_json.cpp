@@ -34,6 +34,8 @@ nlohmann::json to_json(const models::decision& d,
     j[list == &d.reasons ? "reasons" : "shadow_reasons"] = std::move(reasons);
   }
   j["ruleset_version"] = d.ruleset_version;
+  j["model_version"] = d.model_version;
+  j["model_score"] = d.model_score;
   j["event_time_ms"] = d.event_time_ms;
   j["amount_minor"] = d.amount_minor;
   j["currency"] = d.currency;
@@ -70,6 +72,13 @@ std::string to_table(const models::decision& d,
                       + ": " + env.error.what());
   } else {
     row("ruleset", d.ruleset_version);
+    if (d.model_version.empty()) {
+      row("model", "none");
+    } else {
+      std::snprintf(line, sizeof(line), "%s, model_score %.6f",
+                    d.model_version.c_str(), d.model_score);
+      row("model", line);
+    }
   }
   std::snprintf(line, sizeof(line), "%.1f us",
                 static_cast<double>(env.service_latency_ns) / 1000.0);

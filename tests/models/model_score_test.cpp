@@ -52,6 +52,20 @@ TEST(model_score, the_rules_see_the_models_probability) {
   EXPECT_TRUE(e.reasons.empty());
 }
 
+TEST(model_score, a_named_model_names_itself_and_gives_its_score) {
+  auto model = std::make_shared<const tree_model>(
+    *tree_model::build(amount_model()));
+  auto scored = with_model_score(model_rules(), named_model{model, "model-3"});
+  EXPECT_EQ(scored->version(), "rules-7");
+  EXPECT_EQ(scored->model_version(), "model-3");
+  evaluation e;
+  scored->evaluate(paying(250), e);
+  EXPECT_NEAR(e.model_score, 1 / (1 + std::exp(-4.0)), 1e-6);
+  scored->evaluate(paying(50), e);
+  EXPECT_NEAR(e.model_score, 1 / (1 + std::exp(4.0)), 1e-6);
+  EXPECT_EQ(model_rules()->model_version(), "") << "a plain ruleset";
+}
+
 TEST(model_score, is_zero_without_a_model) {
   auto plain = model_rules();
   EXPECT_EQ(with_model_score(plain, nullptr), plain);
@@ -91,6 +105,35 @@ TEST(model_score, refuses_a_model_trained_on_something_else) {
 
   model_file garbage{"not json"};
   EXPECT_EQ(load_score_model(garbage.path).error().code(), ec::malformed);
+}
+
+TEST(model_score, parses_a_model_sent_as_text) {
+  auto m = parse_score_model(test::to_xgboost_json(amount_model()), "sent");
+  ASSERT_TRUE(m) << to_string(m.error());
+  EXPECT_EQ((*m)->tree_count(), 1u);
+
+  auto spec = amount_model();
+  spec.feature_names[0] = "amount_usd";
+  auto renamed = parse_score_model(test::to_xgboost_json(spec), "sent");
+  ASSERT_FALSE(renamed);
+  EXPECT_EQ(renamed.error().code(), ec::config_error);
+  EXPECT_NE(renamed.error().what().find("sent"), std::string::npos);
+
+  test::json_options regression;
+  regression.objective = "reg:squarederror";
+  auto other = parse_score_model(test::to_xgboost_json(amount_model(),
+                                                       regression),
+                                 "sent");
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().what().find("reg:squarederror"), std::string::npos)
+    << other.error().what();
+
+  auto json = test::to_xgboost_json(amount_model());
+  auto cut = parse_score_model(json.substr(0, json.size() / 2), "sent");
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code(), ec::malformed);
+  EXPECT_NE(cut.error().what().find("sent"), std::string::npos)
+    << cut.error().what();
 }
 
 } // namespace

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "models/model_features.hpp"
+#include "models/model_score.hpp"
 #include "tests/models/card_history.hpp"
 
 namespace fraud::models {
@@ -32,6 +36,29 @@ TEST(scoring, the_decision_carries_the_transaction_key_fields) {
   EXPECT_EQ(d.ruleset_version, card.rules().version());
   EXPECT_EQ(d.action, action::approve);
   EXPECT_EQ(d.score, 0);
+}
+
+TEST(scoring, the_decision_names_the_model_and_its_score) {
+  // One leaf of margin 2 (tests/models/constant_model.hpp has this, in a
+  // namespace `test` that would hide fraud::test's here).
+  tree_model_spec spec;
+  spec.feature_count = static_cast<std::uint32_t>(model_feature_count);
+  for (auto& f : model_features)
+    spec.feature_names.emplace_back(f.name);
+  spec.trees.push_back(tree_spec{{-1}, {-1}, {0}, {2.0f}, {0}});
+  auto model = std::make_shared<const tree_model>(*tree_model::build(spec));
+  auto plain = make_default_ruleset();
+  auto scored = with_model_score(plain, named_model{model, "model-2"});
+  card_state state;
+  evaluation scratch;
+  auto d = score_and_apply(state, sample_tx(t0_ms, 30), *scored, scratch);
+  EXPECT_EQ(d.model_version, "model-2");
+  EXPECT_NEAR(d.model_score, 1 / (1 + std::exp(-2.0)), 1e-6);
+  // The next decision, with the same scratch and no model: none named, no
+  // score left over.
+  d = score_and_apply(state, sample_tx(t0_ms + minute_ms, 30), *plain, scratch);
+  EXPECT_EQ(d.model_version, "");
+  EXPECT_EQ(d.model_score, 0);
 }
 
 TEST(scoring, an_approved_transaction_is_learnt) {

@@ -34,11 +34,13 @@ TEST(decision_subject, action_in_lower_case_then_card) {
 TEST(subjects, changes_are_the_verbs_that_write) {
   namespace s = fraud::protocol::subjects;
   for (auto* change : {s::rules_set, s::rules_rollback, s::lists_add,
-                       s::lists_remove, s::labels, s::cases_resolve})
+                       s::lists_remove, s::labels, s::cases_resolve,
+                       s::rates_set, s::model_set, s::model_rollback})
     EXPECT_TRUE(s::is_change(change)) << change;
   for (auto* read : {s::rules_get, s::rules_history, s::rules_shadow,
                      s::lists_get, s::stats, s::query_card, "fraud.tx.c1",
                      "fraud.rules.set.x", "fraud.rules", s::query_cases,
-                     s::query_labels, s::query_performance, "fraud.labels.x"})
+                     s::query_labels, s::query_performance, "fraud.labels.x",
+                     s::model_get, s::model_history, "fraud.model.set.x"})
     EXPECT_FALSE(s::is_change(read)) << read;
 }

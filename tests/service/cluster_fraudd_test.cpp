@@ -23,6 +23,7 @@
 #include "service/client/nkey.hpp"
 #include "service/kv_bucket.hpp"
 #include "tests/models/sample_transaction.hpp"
+#include "tests/models/constant_model.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
 #include "tests/support/http_scrape.hpp"
@@ -383,6 +384,34 @@ TEST_F(cluster_fraudd, a_rules_change_reaches_every_instance) {
     ASSERT_FALSE(o.decision.reasons.empty()) << card;
     EXPECT_EQ(o.decision.reasons[0].rule, "big") << card;
     EXPECT_EQ(o.decision.ruleset_version, "rules-2") << card;
+  }
+}
+
+// One source of truth for the model too: a model set through whichever
+// instance takes the request runs on every instance under one version,
+// and an instance started later runs it too; each decision names it.
+TEST_F(cluster_fraudd, a_model_change_reaches_every_instance) {
+  start("m1");
+  start("m2");
+  expect_every_card_answered(cards_in_every_partition());
+  auto file = local.file("constant.json");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fputs(models::test::constant_model(2.0f).c_str(), f);
+    std::fclose(f);
+  }
+  int rc = 0;
+  auto out = ctl("model set " + file + " --author alice --reason cluster", rc);
+  ASSERT_EQ(rc, 0) << out << "\n" << outputs();
+  EXPECT_NE(out.find("model-1 running"), std::string::npos) << out;
+  start("m3");
+  for (auto& card : cards_in_every_partition()) {
+    auto o = score_retrying(authoriser->get(), tx_of(card));
+    ASSERT_TRUE(o.answered) << o.last_problem;
+    EXPECT_EQ(o.decision.model_version, "model-1") << card;
+    EXPECT_NEAR(o.decision.model_score, models::test::constant_score(2.0f),
+                1e-6)
+      << card;
   }
 }
 

@@ -201,7 +201,8 @@ jwt::user_permissions scorer_permissions() {
   p.pub.allow = {"fraud.decisions.>", "fraud.rejected"};
   p.sub.allow = {"fraud.tx.*",    "fraud.p.>",     "fraud.query.>",
                  "fraud.stats",   "fraud.rules.*", "fraud.lists.*",
-                 "fraud.rates.*", "fraud.labels",  "fraud.cases.*"};
+                 "fraud.rates.*", "fraud.model.*", "fraud.labels",
+                 "fraud.cases.*"};
   p.resp = jwt::response_permission{1, 60'000'000'000};  // 1m
   return p;
 }

@@ -78,6 +78,7 @@ function check(ok, what) {
     const body = await page.textContent("#detail-body");
     check(body.includes("DECLINE"), "its action is shown");
     check(body.includes("service latency") && body.includes("ruleset"), "its fields are shown");
+    check(body.includes("model"), "the model it used is shown (none here)");
     const cards = await page.locator("#detail .reason-card").count();
     check(cards > 0, `its reasons are shown (${cards})`);
     const history = await page.locator("#card-decisions tbody tr").count();

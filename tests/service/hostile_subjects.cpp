@@ -75,6 +75,19 @@ verdict judge_change(const std::string&, const std::string& payload,
     });
 }
 
+// fraud.model.set and .rollback: as a rules change, but no model may run
+// (a new database, a dry run).
+template <class Request>
+verdict judge_model_change(const std::string&, const std::string& payload,
+                           const std::string& reply) {
+  return judge<Request, protocol::rules_change_reply>(
+    payload, reply, [](auto&, auto& r) {
+      if (!r.errors.empty())
+        return verdict{outcome::error, {}};
+      return answer();
+    });
+}
+
 // fraud.rules.get and fraud.rates.get: the version asked for.
 verdict judge_get(const std::string&, const std::string& payload,
                   const std::string& reply) {
@@ -443,6 +456,46 @@ std::vector<subject_case> hostile_subjects() {
                  unknown_verb(s::rates_prefix,
                               {"SET", "rollback", "shadow", "delete",
                                "set\xc3", "%s%n"}),
+                 [](auto&, auto&, auto& reply) {
+                   return judge_unknown<rules_change_reply>(reply);
+                 }});
+
+  // The model: the rules' messages on subjects of their own.
+  q.assign(3, {});
+  encode(rules_set_request{"{\"learner\": {}}", "hostile", "model", false},
+         q[0]);
+  encode(rules_set_request{std::string(70'000, '{'), "hostile", "deep",
+                           false},
+         q[1]);
+  encode(rules_set_request{"[1e999999, \"\\ud800\"]", "hostile", "odd",
+                           true},
+         q[2]);
+  out.push_back({s::model_set,
+                 {{1, K::text}, {2, K::text}, {3, K::text}, {4, K::boolean}},
+                 q, fixed(s::model_set),
+                 judge_model_change<rules_set_request>});
+  q.assign(2, {});
+  encode(rules_rollback_request{1, "hostile", "back"}, q[0]);
+  encode(rules_rollback_request{~std::uint64_t{0}, "hostile", "far"}, q[1]);
+  out.push_back({s::model_rollback,
+                 {{1, K::uint64}, {2, K::text}, {3, K::text}}, q,
+                 fixed(s::model_rollback),
+                 judge_model_change<rules_rollback_request>});
+  q.assign(2, {});
+  encode(rules_get_request{0}, q[0]);
+  encode(rules_get_request{1}, q[1]);
+  out.push_back({s::model_get, {{1, K::uint64}}, q, fixed(s::model_get),
+                 judge_get});
+  q.assign(2, {});
+  encode(rules_history_request{0}, q[0]);
+  encode(rules_history_request{max_query_limit}, q[1]);
+  out.push_back({s::model_history, {{1, K::uint32}}, q,
+                 fixed(s::model_history), judge_history});
+  q.assign(1, {});
+  encode(rules_get_request{0}, q[0]);
+  out.push_back({"fraud.model.<unknown>", {{1, K::uint64}}, q,
+                 unknown_verb(s::model_prefix,
+                              {"SET", "shadow", "delete", "set\xc3", "%s%n"}),
                  [](auto&, auto&, auto& reply) {
                    return judge_unknown<rules_change_reply>(reply);
                  }});

@@ -63,20 +63,8 @@ class rules_cluster : public test::cluster_suite {
 protected:
   static void SetUpTestSuite() {
     cluster_suite::SetUpTestSuite();
-    if (::testing::Test::HasFatalFailure())
-      return;
-    // JetStream answers before it can place a replicated stream: wait
-    // until a bucket can be made, so that each test's first one can.
-    auto conn = connect_as("scorer", nats->url(0));
-    ASSERT_TRUE(conn);
-    ASSERT_TRUE(test::eventually(
-      [&] {
-        service::kv_bucket_options o;
-        o.name = "rules-warm-up";
-        o.replicas = 3;
-        return static_cast<bool>(service::kv_bucket::open(conn->get(), o));
-      },
-      60s));
+    if (!::testing::Test::HasFatalFailure())
+      wait_for_buckets();
   }
 
   void SetUp() override {
@@ -84,12 +72,9 @@ protected:
     if (HasFatalFailure())
       return;
     // A bucket and databases of each test's own.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    bucket = std::string{"rules-"} + info->name();
-    for (auto& c : bucket)
-      if (c == '_')
-        c = '-';
-    prefix = dir->file(info->name());
+    bucket = test_bucket("rules-");
+    prefix = dir->file(
+      ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
 

@@ -19,6 +19,7 @@
 #include "service/client/nats_connection.hpp"
 #include "service/client/nkey.hpp"
 #include "tests/models/sample_transaction.hpp"
+#include "tests/models/constant_model.hpp"
 #include "tests/support/analyst.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -292,6 +293,50 @@ TEST_F(shipped_config, a_viewer_reads_but_cannot_change_rates_an_analyst_can) {
   ASSERT_TRUE(r.version);
   EXPECT_EQ(r.version->name, "rates-2");
   EXPECT_EQ(r.version->signer, "alice (" + keys["analyst"] + ")");
+}
+
+// The model: set and rolled back by analysts only (the network lets only
+// them publish the change, and fraudd checks the signature), read by
+// viewers; an authoriser cannot even read it.
+TEST_F(shipped_config, only_an_analyst_sets_the_model_viewers_read_it) {
+  auto model = set_payload(models::test::constant_model(1.0f));
+  std::string get, back;
+  protocol::encode(protocol::rules_get_request{0}, get);
+  protocol::encode(protocol::rules_rollback_request{1, "mallory", "pwn"},
+                   back);
+  auto viewer = connect_as("viewer");
+  auto authoriser = connect_as("authoriser");
+  auto analyst = connect_as("analyst");
+  ASSERT_TRUE(viewer && authoriser && analyst);
+  EXPECT_FALSE(ask(*viewer, "fraud.model.set", model, alice, 500));
+  EXPECT_FALSE(ask(*viewer, "fraud.model.rollback", back, alice, 500));
+  EXPECT_FALSE(ask(*authoriser, "fraud.model.set", model, alice, 500));
+  EXPECT_FALSE(ask(*authoriser, "fraud.model.get", get, {}, 500));
+  // Readable by a viewer: no model yet.
+  auto none = ask(*viewer, "fraud.model.get", get, {});
+  ASSERT_TRUE(none);
+  protocol::rules_get_reply g;
+  ASSERT_TRUE(decode(none->data(), none->size(), g).ok());
+  EXPECT_EQ(g.error.code(), ec::not_found);
+  // An analyst's connection, unsigned: refused by fraudd.
+  auto unsigned_set = ask(*analyst, "fraud.model.set", model, {});
+  ASSERT_TRUE(unsigned_set);
+  protocol::rules_change_reply refused;
+  ASSERT_TRUE(decode(unsigned_set->data(), unsigned_set->size(), refused)
+                .ok());
+  EXPECT_EQ(refused.error.code(), ec::permission_denied);
+  // Signed: made, naming the analyst.
+  auto bytes = ask(*analyst, "fraud.model.set", model, alice);
+  ASSERT_TRUE(bytes);
+  protocol::rules_change_reply r;
+  ASSERT_TRUE(decode(bytes->data(), bytes->size(), r).ok());
+  ASSERT_FALSE(r.error) << to_string(r.error);
+  ASSERT_TRUE(r.version);
+  EXPECT_EQ(r.version->name, "model-1");
+  EXPECT_EQ(r.version->signer, "alice (" + keys["analyst"] + ")");
+  std::string history;
+  protocol::encode(protocol::rules_history_request{10}, history);
+  EXPECT_TRUE(ask(*viewer, "fraud.model.history", history, {}));
 }
 
 TEST_F(shipped_config, an_analysts_change_names_the_analyst) {

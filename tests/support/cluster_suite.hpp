@@ -9,10 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "service/client/nats_connection.hpp"
+#include "service/kv_bucket.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
 #include "tests/support/nats_cluster.hpp"
 
@@ -52,6 +55,33 @@ protected:
     auto c = service::nats_connection::connect(o);
     EXPECT_TRUE(c) << role << ": " << to_string(c.error());
     return c ? std::move(*c) : nullptr;
+  }
+
+  /// Waits until a replicated bucket can be made (JetStream answers
+  /// before it can place one), so that each test's first one can: for a
+  /// suite's SetUpTestSuite.
+  static void wait_for_buckets() {
+    auto conn = connect_as("scorer", nats->url(0));
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(eventually(
+      [&] {
+        service::kv_bucket_options o;
+        o.name = "warm-up";
+        o.replicas = 3;
+        return static_cast<bool>(service::kv_bucket::open(conn->get(), o));
+      },
+      std::chrono::seconds(60)));
+  }
+
+  /// A bucket of the running test's own: `prefix` and the test's name,
+  /// with '-' for '_'.
+  static std::string test_bucket(const std::string& prefix) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    auto bucket = prefix + info->name();
+    for (auto& c : bucket)
+      if (c == '_')
+        c = '-';
+    return bucket;
   }
 
   static inline temp_dir* dir = nullptr;

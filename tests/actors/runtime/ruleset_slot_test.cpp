@@ -158,4 +158,16 @@ TEST(ruleset_slot, a_model_scores_for_the_running_ruleset_and_every_later_one) {
   EXPECT_EQ(e.score, 0);
 }
 
+TEST(ruleset_slot, each_ruleset_names_the_model_it_runs_with) {
+  ruleset_slot slot{std::make_shared<model_echo>()};
+  EXPECT_EQ(slot.current().model_version(), "");
+  slot.set_model(fraud::models::named_model{constant_model(), "model-4"});
+  EXPECT_EQ(slot.current().model_version(), "model-4");
+  slot.set(std::make_shared<model_echo>());
+  EXPECT_EQ(slot.current().model_version(), "model-4");
+  EXPECT_EQ(slot.current().version(), "echo");
+  slot.set_model(fraud::models::named_model{nullptr, "model-5"});
+  EXPECT_EQ(slot.current().model_version(), "") << "no model, no name";
+}
+
 } // namespace
