@@ -158,7 +158,12 @@ TEST(model_backtest, a_model_rule_that_always_fires_declines_everything_and_one_
 }
 
 TEST(model_backtest, the_curve_and_operating_point_agree_with_the_counts) {
-  auto r = run(options(shared().test_data));
+  // A budget the rules alone keep on this small, fraud-heavy dataset (the
+  // ring and shop rules decline a few of its 1,500 cards' households): the
+  // figures are the test's, the bar is BENCHMARKS.md's.
+  auto o = options(shared().test_data);
+  o.budget = 0.005;
+  auto r = run(o);
   const auto& c = r.curve;
   ASSERT_FALSE(c.points.empty());
   EXPECT_EQ(c.fraud + c.legitimate, r.comparison.transactions);
@@ -178,14 +183,14 @@ TEST(model_backtest, the_curve_and_operating_point_agree_with_the_counts) {
   EXPECT_LE(c.average_precision, 1.0);
   // The operating point: within the budget, and the next point is not.
   ASSERT_TRUE(c.model_alone.found);
-  EXPECT_LE(c.model_alone.at.false_decline_rate, 0.0005);
+  EXPECT_LE(c.model_alone.at.false_decline_rate, o.budget);
   for (auto& p : c.points) {
-    if (p.false_decline_rate <= 0.0005) {
+    if (p.false_decline_rate <= o.budget) {
       EXPECT_LE(p.fraud_declined, c.model_alone.at.fraud_declined);
     }
   }
   ASSERT_TRUE(c.with_rules.found);
-  EXPECT_LE(c.with_rules.at.false_decline_rate, 0.0005);
+  EXPECT_LE(c.with_rules.at.false_decline_rate, o.budget);
   EXPECT_GE(c.with_rules.at.recall, c.rules_alone.recall);
 }
 
