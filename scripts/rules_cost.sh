@@ -10,6 +10,10 @@
 #
 #   scripts/rules_cost.sh BUILD_DIR [OLD_RULES_REF] [RATE] [ROUNDS]
 #
+# With MODEL=model.json (from fraud-sim train) it measures the model
+# instead (issue 16): A the default rules without a model, B the default
+# rules plus models/examples/model_score.rules with --model MODEL.
+#
 # Uses free loopback ports and a temporary directory.
 set -e
 BUILD=$(cd "${1:-build}" && pwd)
@@ -21,6 +25,11 @@ WORK=$(mktemp -d)
 trap 'kill $NATS 2>/dev/null; rm -rf "$WORK"' EXIT
 git -C "$ROOT" show "$REF:models/rules/default.rules" > "$WORK/old.rules"
 cp "$ROOT/models/rules/default.rules" "$WORK/new.rules"
+if [ -n "${MODEL:-}" ]; then
+  MODEL=$(cd "$(dirname "$MODEL")" && pwd)/$(basename "$MODEL")
+  cp "$WORK/new.rules" "$WORK/old.rules"
+  cat "$ROOT/models/examples/model_score.rules" >> "$WORK/new.rules"
+fi
 cd "$WORK"
 "$BUILD/simulator/fraud-sim" generate --cards 20000 --days 7 --seed 5 \
   --out data.bin > /dev/null
@@ -31,10 +40,10 @@ NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 NATS=$!
 sleep 0.5
 run() {
-  local name=$1 rules=$2
+  local name=$1 rules=$2; shift 2
   rm -rf db; mkdir db
   "$BUILD/service/fraudd" --nats "nats://127.0.0.1:$NP" --db db/f.db \
-    --rules "$rules" > "fraudd-$name.out" 2>&1 &
+    --rules "$rules" "$@" > "fraudd-$name.out" 2>&1 &
   local F=$!
   for _ in $(seq 100); do grep -q "fraudd: ready" "fraudd-$name.out" && break; sleep 0.1; done
   "$BUILD/simulator/fraud-sim" replay --in data.bin \
@@ -45,6 +54,11 @@ run() {
 }
 for round in $(seq "$ROUNDS"); do
   echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
-  run A-rules-of-$REF old.rules
-  run B-rules-with-entities new.rules
+  if [ -n "${MODEL:-}" ]; then
+    run A-rules-without-model old.rules
+    run B-rules-with-model new.rules --model "$MODEL"
+  else
+    run A-rules-of-$REF old.rules
+    run B-rules-with-entities new.rules
+  fi
 done
