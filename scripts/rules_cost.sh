@@ -33,19 +33,20 @@ fi
 cd "$WORK"
 "$BUILD/simulator/fraud-sim" generate --cards 20000 --days 7 --seed 5 \
   --out data.bin > /dev/null
-free() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-NP=$(free)
+# shellcheck source=scripts/loopback_nats.sh
+source "$ROOT/scripts/loopback_nats.sh"
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
-"$NATS_SERVER" -a 127.0.0.1 -p "$NP" > nats.log 2>&1 &
+"$NATS_SERVER" -a 127.0.0.1 -p -1 -l nats.log &
 NATS=$!
-sleep 0.5
+NP=$(loopback_nats_port nats.log) || { echo "nats-server did not start" >&2; exit 1; }
 run() {
   local name=$1 rules=$2; shift 2
   rm -rf db; mkdir db
   "$BUILD/service/fraudd" --nats "nats://127.0.0.1:$NP" --db db/f.db \
     --rules "$rules" "$@" > "fraudd-$name.out" 2>&1 &
   local F=$!
-  for _ in $(seq 100); do grep -q "fraudd: ready" "fraudd-$name.out" && break; sleep 0.1; done
+  wait_ready "fraudd-$name.out" "fraudd: ready" \
+    || { echo "$name: fraudd did not start" >&2; cat "fraudd-$name.out" >&2; return 1; }
   "$BUILD/simulator/fraud-sim" replay --in data.bin \
     --nats "nats://127.0.0.1:$NP" --rate "$RATE" --limit $((RATE * 10)) \
     > "sim-$name.txt" 2>&1
