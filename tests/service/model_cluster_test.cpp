@@ -57,11 +57,6 @@ struct instance {
 
 class model_cluster : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    cluster_suite::SetUpTestSuite();
-    if (!::testing::Test::HasFatalFailure())
-      wait_for_buckets();
-  }
 
   void SetUp() override {
     cluster_suite::SetUp();

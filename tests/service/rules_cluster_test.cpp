@@ -61,11 +61,6 @@ struct instance {
 
 class rules_cluster : public test::cluster_suite {
 protected:
-  static void SetUpTestSuite() {
-    cluster_suite::SetUpTestSuite();
-    if (!::testing::Test::HasFatalFailure())
-      wait_for_buckets();
-  }
 
   void SetUp() override {
     cluster_suite::SetUp();

@@ -3,6 +3,9 @@
 // JetStream leader takes seconds on this machine), stopped after the last,
 // and connections to it as one of its roles.
 //
+// Every suite starts once a replicated bucket can be placed: JetStream
+// answers $JS.API.INFO before its meta leader knows enough peers, and a
+// bucket made then fails with "no suitable peers for placement".
 // A suite that needs more at its start (a warm-up) defines its own
 // SetUpTestSuite and calls cluster_suite::SetUpTestSuite() first.
 #pragma once
@@ -28,6 +31,7 @@ protected:
     auto c = nats_cluster::start(dir->path());
     ASSERT_TRUE(c) << to_string(c.error());
     nats = c->release();
+    wait_for_buckets();
   }
   static void TearDownTestSuite() {
     delete nats;
@@ -58,8 +62,7 @@ protected:
   }
 
   /// Waits until a replicated bucket can be made (JetStream answers
-  /// before it can place one), so that each test's first one can: for a
-  /// suite's SetUpTestSuite.
+  /// before it can place one), so that each test's first one can.
   static void wait_for_buckets() {
     auto conn = connect_as("scorer", nats->url(0));
     ASSERT_TRUE(conn);
