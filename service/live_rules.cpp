@@ -241,7 +241,7 @@ protocol::rules_change_reply
 live_rules::rollback(const protocol::rules_rollback_request& r,
                      const std::string& signer, const std::string& request) {
   std::unique_lock<std::mutex> guard{mtx_};
-  auto v = rollback_target(r.version);
+  auto v = rollback_target(r.version, guard, clustered_ ? &log_ : nullptr);
   if (!v)
     return error_reply(v.error());
   if (auto err = changes_.rollback(token_bucket::clock::now()))

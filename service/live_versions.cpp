@@ -53,7 +53,13 @@ protocol::rules_change_reply live_versions::log_reply(
 }
 
 fraud::expected<stored_version>
-live_versions::rollback_target(std::uint64_t version) {
+live_versions::rollback_target(std::uint64_t version,
+                               std::unique_lock<std::mutex>& guard,
+                               bucket_log* log) {
+  if (log != nullptr && log->held() != nullptr
+      && version > log->state().last_version)
+    log->wait_until(guard,
+                    [&] { return log->state().last_version >= version; });
   auto v = store_->version(version);
   if (!v)
     return v.error();

@@ -57,7 +57,12 @@ protected:
             fraud::expected<std::pair<std::uint64_t, std::uint64_t>> made,
             std::vector<models::rules::rule_diagnostic> warnings = {});
   /// The stored version `version` to roll back to, or NOT_FOUND naming it.
-  fraud::expected<stored_version> rollback_target(std::uint64_t version);
+  /// With `log` (a cluster's), a number beyond the last this instance has
+  /// seen (made through another instance a moment ago, its entry still on
+  /// the way) is waited for, under `guard`, until the log's timeout.
+  fraud::expected<stored_version>
+  rollback_target(std::uint64_t version, std::unique_lock<std::mutex>& guard,
+                  bucket_log* log);
 
   mutable std::mutex mtx_;
   std::unique_ptr<rules_db> store_;

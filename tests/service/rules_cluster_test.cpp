@@ -276,6 +276,28 @@ TEST_F(rules_cluster, a_rollback_through_one_instance_runs_on_the_other) {
   EXPECT_EQ(h.activations.front().version, first.version->version);
 }
 
+// A number the cluster never gave out is refused, naming it, by every
+// instance (one that has not seen the latest numbers waits for them first:
+// a rollback just after a set through another instance finds its version).
+TEST_F(rules_cluster, a_rollback_to_a_version_never_made_is_refused) {
+  auto a = open("a", 0);
+  auto b = open("b", 1);
+  ASSERT_TRUE(a && b);
+  auto made = set(*a, text(62));
+  ASSERT_TRUE(made.version);
+  auto r = b->rules->rollback(
+    protocol::rules_rollback_request{made.version->version + 100, "bob",
+                                     "typo"},
+    "bob (UTEST)");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error.code(), ec::not_found);
+  EXPECT_NE(r.error.what().find(std::to_string(made.version->version + 100)),
+            std::string::npos)
+    << r.error.what();
+  EXPECT_TRUE(test::eventually(
+    [&] { return b->rules->running() == made.version->version; }, 20s));
+}
+
 TEST_F(rules_cluster, list_changes_reach_the_other_instance) {
   auto a = open("a", 0);
   auto b = open("b", 1);
