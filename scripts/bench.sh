@@ -80,9 +80,10 @@ say "in-process pipeline (100,000 cards, 2 partitions)"
 "$BIN/pipeline_bench" --cards 100000 --tx 1000000 --rate 10000 --seconds 2 \
   --partitions 2 | sed 's/^RESULT /RESULT kind=pipeline-2p /' >>"$RESULTS"
 for cards in 1000 1000000; do
-  say "in-process pipeline ($cards cards)"
+  say "in-process pipeline ($cards cards, 2 partitions)"
   "$BIN/pipeline_bench" --cards "$cards" --tx 500000 --rate 10000 \
-    --seconds 1 | sed 's/^RESULT /RESULT kind=scale /' >>"$RESULTS"
+    --seconds 1 --partitions 2 | sed 's/^RESULT /RESULT kind=scale-2p /' \
+    >>"$RESULTS"
 done
 
 # --- end to end over NATS --------------------------------------------------
@@ -209,7 +210,7 @@ function get(k,   i, kv) {
 /^RESULT/ {
   kind = get("kind")
   if (kind == "micro") micro[++nm] = sprintf("  %-28s %10.0f ns", get("name"), get("ns"))
-  if (kind ~ /^pipeline/ || kind == "scale") {
+  if (kind ~ /^pipeline/ || kind ~ /^scale/) {
     ph = get("phase"); c = get("cards")
     if (ph == "activate") act[kind, c] = get("tx_per_s") " tx/s, RSS " get("rss_mib") " MiB (" get("rss_per_card_bytes") " B/card)"
     if (ph == "saturate") sat[kind, c] = get("tx_per_s")
@@ -257,6 +258,9 @@ END {
       if (!(k in n)) continue
       c = n[k]
       p50[svcs[j]] = med(e50, k, c); p99[svcs[j]] = med(e99, k, c)
+      P50[svcs[j], r] = p50[svcs[j]]; P99[svcs[j], r] = p99[svcs[j]]
+      SV50[svcs[j], r] = med(v50, k, c); SV99[svcs[j], r] = med(v99, k, c)
+      CPU[svcs[j], r] = med(scpu, k, c)
       printf "  %-6s %-13s %9.1f %9.1f %9.1f %8.1f %8.1f %5d %6.1f %6.1f\n", r, svcs[j], p50[svcs[j]], p99[svcs[j]], med(e999, k, c), med(v50, k, c), med(v99, k, c), lost[k], med(scpu, k, c), med(ncpu, k, c)
     }
     if (p50["floor"] > 0 && p50["sqlite"] > 0)
@@ -267,4 +271,30 @@ END {
   if (mx["floor"] > 0 && mx["sqlite"] > 0)
     printf "   fraudd/floor %.2f  fraudd/sqlite %.1f", mx["fraudd"] / mx["floor"], mx["fraudd"] / mx["sqlite"]
   print ""
+  print "\nTargets (issue 18), from this run:"
+  ratio_target("fraudd/floor e2e p50 at 10k tx/s", P50["fraudd", 10000], P50["floor", 10000], 1.2)
+  ratio_target("fraudd/floor e2e p99 at 10k tx/s", P99["fraudd", 10000], P99["floor", 10000], 1.5)
+  ratio_target("fraudd/floor e2e p50 at 20k tx/s", P50["fraudd", 20000], P50["floor", 20000], 1.5)
+  ratio_target("fraudd/floor e2e p99 at 20k tx/s", P99["fraudd", 20000], P99["floor", 20000], 2)
+  ratio_target("fraudd/floor CPU per tx at 10k tx/s", CPU["fraudd", 10000], CPU["floor", 10000], 1.3)
+  floor_target("fraudd/floor maximum sustained rate", mx["fraudd"], mx["floor"], 0.7)
+  floor_target("fraudd/sqlite maximum sustained rate", mx["fraudd"], mx["sqlite"], 10)
+  target("service latency p50 at 10k tx/s (us)", SV50["fraudd", 10000], 10, 0)
+  target("service latency p99 at 10k tx/s (us)", SV99["fraudd", 10000], 50, 0)
+  target("pipeline, 2 partitions, 100,000 cards (tx/s)", sat["pipeline-2p", 100000], 1000000, 1)
+  target("pipeline, 2 partitions, 1,000,000 cards (tx/s)", sat["scale-2p", 1000000], 600000, 1)
+}
+# One line per target: the figure, the bar, met or missed by how much.
+# `higher`: the figure must reach the bar (a rate), else stay under it.
+function target(name, v, bar, higher,   ok) {
+  if (v == "" || v + 0 <= 0) { printf "  %-48s not measured in this run\n", name; return }
+  ok = higher ? v + 0 >= bar : v + 0 <= bar
+  printf "  %-48s %10.2f  target %s %-9s %s\n", name, v, higher ? ">=" : "<=", bar,
+         ok ? "met" : sprintf("MISSED by %.2fx", higher ? bar / v : v / bar)
+}
+function ratio_target(name, a, b, bar) {
+  target(name, (a + 0 > 0 && b + 0 > 0) ? a / b : "", bar, 0)
+}
+function floor_target(name, a, b, bar) {
+  target(name, (a + 0 > 0 && b + 0 > 0) ? a / b : "", bar, 1)
 }' "$RESULTS"
