@@ -5,7 +5,8 @@ namespace fraud::protocol::subjects {
 bool is_change(std::string_view subject) {
   return subject == rules_set || subject == rules_rollback
          || subject == lists_add || subject == lists_remove
-         || subject == rates_set || subject == model_set
+         || subject == rates_set || subject == rates_rollback
+         || subject == model_set
          || subject == model_rollback || subject == labels
          || subject == cases_resolve;
 }

@@ -58,6 +58,7 @@ inline constexpr const char* rates_prefix = "fraud.rates.";
 inline constexpr const char* rates_set = "fraud.rates.set";
 inline constexpr const char* rates_get = "fraud.rates.get";
 inline constexpr const char* rates_history = "fraud.rates.history";
+inline constexpr const char* rates_rollback = "fraud.rates.rollback";
 // The trained model, request-reply, in the rules' messages (README:
 // Deploying a model).
 inline constexpr const char* model_prefix = "fraud.model.";

@@ -32,88 +32,70 @@ std::vector<rule_diagnostic> rates_diagnostics(const fraud::error& e) {
 
 live_rates::live_rates(std::unique_ptr<rules_db> store,
                        actors::rates_slot& slot, const request_limits& limits)
-  : live_versions(std::move(store), limits, rates_version_name,
-                  "rates version"),
+  : live_text(std::move(store), limits, rates_version_name, "rates version",
+              "rates"),
     slot_(slot) {
 }
 
 fraud::expected<std::unique_ptr<live_rates>>
 live_rates::open(const std::string& db_path, const std::string& rates_file,
-                 actors::rates_slot& slot, const request_limits& limits) {
+                 actors::rates_slot& slot, const request_limits& limits,
+                 const rules_cluster* cluster) {
   auto store = rules_db::open(db_path, versioned::rates);
   if (!store)
     return store.error();
   std::unique_ptr<live_rates> self{
     new live_rates(std::move(*store), slot, limits)};
-  if (auto err = self->start(rates_file))
+  if (auto err = self->open_with(rates_file, cluster))
     return err;
   return self;
 }
 
-fraud::error live_rates::start(const std::string& rates_file) {
-  auto c = choose_start(*store_, rates_file, "--rates",
-                        models::default_rates_text(), "the built-in rates",
-                        "rates version");
-  if (!c)
-    return c.error();
-  auto table = models::rates::parse(c->text);
+fraud::expected<start_choice>
+live_rates::choose(const std::string& rates_file) {
+  return choose_start(*store_, rates_file, "--rates",
+                      models::default_rates_text(), "the built-in rates",
+                      "rates version");
+}
+
+fraud::expected<std::uint32_t>
+live_rates::check(const std::string& text, const std::string& origin) {
+  auto table = models::rates::parse(text);
+  if (!table && !origin.empty())
+    return fraud::error{table.error().code(),
+                        origin + " is not a rates table:\n  "
+                          + table.error().what()};
   if (!table)
-    return make_error(ec::config_error,
-                      (rates_file.empty() ? rates_version_name(c->version)
-                                          : rates_file)
-                        + " is not a rates table:\n  " + table.error().what());
-  if (auto err = keep_start(
-        *store_, *c,
-        static_cast<std::uint32_t>(table->currencies().size())))
-    return err;
-  install(c->version, std::move(*table));
-  FRAUD_LOG(info, "rates", "{} in use ({} currencies, reference {}{})",
-            rates_version_name(version_), slot_.get()->currencies().size(),
-            slot_.get()->reference(),
-            rates_file.empty() ? "" : ", from " + rates_file);
-  return fraud::error{};
+    return table.error();
+  return static_cast<std::uint32_t>(table->currencies().size());
 }
 
-void live_rates::install(std::uint64_t version, models::rates table) {
-  table.set_version(rates_version_name(version));
+fraud::error live_rates::run(std::uint64_t version, const std::string& text,
+                             const std::string& how) {
+  auto table = models::rates::parse(text);
+  if (!table)
+    return table.error();
+  table->set_version(rates_version_name(version));
   version_ = version;
-  text_ = table.text();
-  slot_.set(std::make_shared<const models::rates>(std::move(table)));
+  text_ = table->text();
+  FRAUD_LOG_LIMITED(60, info, "rates", "{} in use ({} currencies, reference "
+                    "{}; {})", rates_version_name(version),
+                    table->currencies().size(), table->reference(), how);
+  slot_.set(std::make_shared<const models::rates>(std::move(*table)));
+  return {};
 }
 
-protocol::rules_change_reply
-live_rates::set(const protocol::rules_set_request& r,
-                const std::string& signer) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (auto err = changes_.set(r.text.size(), token_bucket::clock::now()))
-    return error_reply(err);
-  auto table = models::rates::parse(r.text);
-  if (!table) {
-    auto out = running_reply();
-    if (table.error().code() == ec::bad_request)
-      out.errors = rates_diagnostics(table.error());
-    else
-      out.error = fraud::error::in_field(table.error().code(), "text",
-                                         table.error().what());
-    return out;
-  }
-  if (r.dry_run || r.text == text_) {
-    auto out = running_reply();
-    if (!r.dry_run)
-      out.warnings.push_back(rule_diagnostic{
-        0, 0, "these are the rates in use: nothing changed"});
-    return out;
-  }
-  auto added = keep_set(
-    r.text, static_cast<std::uint32_t>(table->currencies().size()),
-    signature{r.author, r.reason, wall_ms(), signer});
-  if (!added)
-    return error_reply(added.error());
-  install(*added, std::move(*table));
-  FRAUD_LOG_LIMITED(60, info, "rates", "{} in use ({} currencies; by {}: {})",
-                    rates_version_name(version_),
-                    slot_.get()->currencies().size(), signer, r.reason);
-  return running_reply();
+protocol::rules_change_reply live_rates::refused(const fraud::error& why) {
+  auto out = running_reply();
+  if (why.code() == ec::bad_request)
+    out.errors = rates_diagnostics(why);
+  else
+    out.error = fraud::error::in_field(why.code(), "text", why.what());
+  return out;
+}
+
+fraud::error live_rates::admit(std::size_t bytes) {
+  return changes_.set(bytes, token_bucket::clock::now());
 }
 
 } // namespace fraud::service

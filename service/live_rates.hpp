@@ -11,9 +11,11 @@
 // restart never undoes a change made at run time; a new database starts
 // with the built-in table (models/default.rates) as rates-1.
 //
-// Not in the cluster's bucket (yet): with --cluster each instance keeps
-// its own versions, and a change sent on fraud.rates.set (no queue group)
-// reaches every instance, which each make it.
+// In cluster mode (a rules_cluster given to open) the rules' bucket is the
+// one source of truth for the rates too: its "rates" log, as live_text.hpp
+// says, so that every instance converts with the same table under the
+// same rates-N, one that joins later or missed a change too. At start an
+// empty log is seeded with what would be used here alone.
 //
 // Thread-safe: every method takes one lock. Card actors never take it:
 // they read the slot.
@@ -27,37 +29,45 @@
 #include "models/error.hpp"
 #include "models/rates.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/live_versions.hpp"
+#include "service/live_text.hpp"
 
 namespace fraud::service {
 
 /// "rates-3": how version 3 is named.
 std::string rates_version_name(std::uint64_t version);
 
-class live_rates : public live_versions {
+class live_rates : public live_text {
 public:
   /// Loads what is used (see above) into `slot`, which must outlive this.
+  /// With `cluster`, uses and follows the rates log of that bucket.
   static fraud::expected<std::unique_ptr<live_rates>>
   open(const std::string& db_path, const std::string& rates_file,
-       actors::rates_slot& slot, const request_limits& limits = {});
+       actors::rates_slot& slot, const request_limits& limits = {},
+       const rules_cluster* cluster = nullptr);
 
-  /// fraud.rates.set: the table of `r.text` (errors name their lines,
-  /// column 1), used from the next transaction unless a dry run. The
-  /// reply's version counts currencies in `rules`.
-  protocol::rules_change_reply set(const protocol::rules_set_request& r,
-                                   const std::string& signer = {});
-  // fraud.rates.get (0: the version in use), fraud.rates.history
-  // (versions and when each was used, newest first), and the version in
-  // use: live_versions.
+  ~live_rates() { leave_cluster(); }
+
+  // fraud.rates.set (the table of `r.text`, errors naming their lines,
+  // column 1; the reply's version counts currencies in `rules`),
+  // .rollback, .get (0: the version in use) and .history (versions and
+  // when each was used, newest first), and the version in use: live_text
+  // and live_versions.
 
 private:
   live_rates(std::unique_ptr<rules_db> store, actors::rates_slot& slot,
              const request_limits& limits);
-  fraud::error start(const std::string& rates_file);
-  void install(std::uint64_t version, models::rates table);
+  fraud::expected<start_choice> choose(const std::string& rates_file) override;
+  fraud::expected<std::uint32_t> check(const std::string& text,
+                                       const std::string& origin) override;
+  fraud::error run(std::uint64_t version, const std::string& text,
+                   const std::string& how) override;
+  protocol::rules_change_reply refused(const fraud::error& why) override;
+  fraud::error admit(std::size_t bytes) override;
+  std::string running_text() const override {
+    return "these are the rates in use";
+  }
 
   actors::rates_slot& slot_;
-  std::string text_;  // of version_
 };
 
 /// The problems of a rates text that does not parse, one a line ("line 3:

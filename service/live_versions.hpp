@@ -69,6 +69,9 @@ protected:
   change_limits changes_;
   std::uint64_t version_ = 0;
 
+  /// How version `v` is named ("model-3").
+  std::string name_of(std::uint64_t v) const { return name_(v); }
+
 private:
   std::string (*name_)(std::uint64_t);
   std::string what_;

@@ -278,7 +278,7 @@ void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
         stats_.models_refused.add();
     return r;
   };
-  bool change = verb == "set" || (is_model && verb == "rollback");
+  bool change = verb == "set" || verb == "rollback";
   std::string signer;
   // The signature's nonce names the request: in cluster mode the same
   // change delivered to every instance is made once (live_model.hpp).
@@ -297,21 +297,17 @@ void rules_responder::answer_versioned(const std::string& verb, natsMsg* msg,
     failed = serve<protocol::rules_set_request, protocol::rules_change_reply>(
       msg,
       [&](const protocol::rules_set_request& q) {
-        if constexpr (is_model)
-          return changed(live.set(q, signer, request));
-        else
-          return changed(live.set(q, signer));
+        return changed(live.set(q, signer, request));
       },
       out);
   } else if (change) {
-    if constexpr (is_model)
-      failed = serve<protocol::rules_rollback_request,
-                     protocol::rules_change_reply>(
-        msg,
-        [&](const protocol::rules_rollback_request& q) {
-          return changed(live.rollback(q, signer, request));
-        },
-        out);
+    failed = serve<protocol::rules_rollback_request,
+                   protocol::rules_change_reply>(
+      msg,
+      [&](const protocol::rules_rollback_request& q) {
+        return changed(live.rollback(q, signer, request));
+      },
+      out);
   } else if (verb == "get") {
     failed = serve<protocol::rules_get_request, protocol::rules_get_reply>(
       msg, [&](auto& q) { return live.get(q); }, out);

@@ -1,5 +1,5 @@
 // Answers fraud.rules.{set,get,rollback,history,shadow},
-// fraud.lists.{add,remove,get}, fraud.rates.{set,get,history} and
+// fraud.lists.{add,remove,get}, fraud.rates.{set,get,rollback,history} and
 // fraud.model.{set,get,rollback,history} over NATS request-reply.
 //
 // A subscription each (fraud.rules.*, fraud.lists.*, fraud.rates.*,
@@ -9,9 +9,8 @@
 // swap in the ruleset slot). Not in a queue group: every fraudd on the
 // subjects applies a change. Every request gets a reply.
 //
-// A change (rules set and rollback, lists add and remove, rates set,
-// model set and rollback) must be signed
-// by an analyst key fraudd trusts (service/client/signed_change.hpp): it
+// A change (rules set and rollback, lists add and remove, rates and model
+// set and rollback) must be signed by an analyst key fraudd trusts (service/client/signed_change.hpp): it
 // is checked before anything is decoded or compiled, refused with
 // PERMISSION_DENIED otherwise, and the verified analyst is kept with the
 // change beside the request's free-text author.

@@ -208,14 +208,14 @@ fraud::error scoring_service::open_model() {
 }
 
 fraud::error scoring_service::open_rules() {
-  // The rates are this instance's own, in cluster mode too (live_rates.hpp).
+  if (cfg_.cluster.enabled)
+    return {};  // the rules and rates come from the cluster's bucket
+                // (open_cluster_rules)
   auto rates = live_rates::open(cfg_.db_path, cfg_.rates_path, rates_,
                                 cfg_.limits);
   if (!rates)
     return rates.error();
   live_rates_ = std::move(*rates);
-  if (cfg_.cluster.enabled)
-    return {};  // the rules come from the cluster's bucket (open_cluster_rules)
   auto live = live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
                                cfg_.rules_budget_us, cfg_.limits);
   if (!live)
@@ -229,31 +229,42 @@ fraud::error scoring_service::open_cluster_rules() {
     return {};
   rules_cluster rc{conn_->get(), cfg_.cluster.rules_bucket,
                    cfg_.cluster.replicas};
-  auto live = retry_while_cluster_starts(
-    "rules bucket " + rc.bucket,
+  // Each live holder of a log of the bucket, opened once the cluster
+  // answers; a bad file (rules, model, rates) is not the cluster's, and
+  // is not retried.
+  auto follow = [&](const std::string& what, auto open, auto& into) {
+    auto live = retry_while_cluster_starts(
+      what + rc.bucket, open, [](const fraud::error& e) {
+        return e.code() != ec::nats_error && e.code() != ec::timeout;
+      });
+    if (!live)
+      return live.error();
+    into = std::move(*live);
+    return fraud::error{};
+  };
+  if (auto err = follow(
+        "rules bucket ",
+        [&] {
+          return live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
+                                  cfg_.rules_budget_us, cfg_.limits, &rc);
+        },
+        live_rules_))
+    return err;
+  if (auto err = follow(
+        "model log of bucket ",
+        [&] {
+          return live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+                                  cfg_.limits, &rc);
+        },
+        live_model_))
+    return err;
+  return follow(
+    "rates log of bucket ",
     [&] {
-      return live_rules::open(cfg_.db_path, cfg_.rules_path, rules_,
-                              cfg_.rules_budget_us, cfg_.limits, &rc);
-    },
-    [](const fraud::error& e) {  // a bad rules file is not the cluster's
-      return e.code() != ec::nats_error && e.code() != ec::timeout;
-    });
-  if (!live)
-    return live.error();
-  live_rules_ = std::move(*live);
-  auto model = retry_while_cluster_starts(
-    "model log of bucket " + rc.bucket,
-    [&] {
-      return live_model::open(cfg_.db_path, cfg_.model_path, rules_,
+      return live_rates::open(cfg_.db_path, cfg_.rates_path, rates_,
                               cfg_.limits, &rc);
     },
-    [](const fraud::error& e) {  // a bad model file is not the cluster's
-      return e.code() != ec::nats_error && e.code() != ec::timeout;
-    });
-  if (!model)
-    return model.error();
-  live_model_ = std::move(*model);
-  return {};
+    live_rates_);
 }
 
 fraud::error scoring_service::start_nats_server() {
@@ -885,6 +896,8 @@ fraud::error scoring_service::stop() {
     live_rules_->leave_cluster();  // its bucket watch, before conn_ goes
   if (live_model_)
     live_model_->leave_cluster();
+  if (live_rates_)
+    live_rates_->leave_cluster();
   if (conn_)
     conn_->flush(nats_flush_ms);
   if (stream_conn_)

@@ -34,10 +34,10 @@ const versioned_text rules_text{
   protocol::subjects::rules_get, protocol::subjects::rules_set,
   protocol::subjects::rules_history, protocol::subjects::rules_rollback,
   "rules-", "rules"};
-const versioned_text rates_text{protocol::subjects::rates_get,
-                                protocol::subjects::rates_set,
-                                protocol::subjects::rates_history, nullptr,
-                                "rates-", "currencies"};
+const versioned_text rates_text{
+  protocol::subjects::rates_get, protocol::subjects::rates_set,
+  protocol::subjects::rates_history, protocol::subjects::rates_rollback,
+  "rates-", "currencies"};
 const versioned_text model_text{
   protocol::subjects::model_get, protocol::subjects::model_set,
   protocol::subjects::model_history, protocol::subjects::model_rollback,
@@ -452,7 +452,7 @@ std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app) {
 
   auto* rates = app.add_subcommand("rates", "the exchange rates fraudd "
                                             "converts amounts with: get, "
-                                            "set, history");
+                                            "set, rollback, history");
   rates->require_subcommand(1);
   o->rates_get = rates->add_subcommand("get", "print the rates in use (or a "
                                               "version's)");
@@ -466,6 +466,11 @@ std::unique_ptr<rules_cli> add_rules_commands(CLI::App& app) {
     ->required();
   who(o->rates_set);
   o->rates_set->add_flag("--dry-run", o->dry_run, "only check the file");
+  o->rates_rollback = rates->add_subcommand("rollback", "use an earlier "
+                                                        "version again");
+  o->rates_rollback->add_option("VERSION", o->version, "7 or rates-7")
+    ->required();
+  who(o->rates_rollback);
   o->rates_history = rates->add_subcommand("history", "every version, and "
                                                       "when each was used");
   o->rates_history->add_option("--limit", o->limit, "rows of each")
@@ -524,6 +529,8 @@ std::optional<int> run_rules_commands(const common_options& c,
     return run_get(c, r, rates_text);
   if (r.rates_set->parsed())
     return run_set(c, r, rates_text);
+  if (r.rates_rollback->parsed())
+    return run_rollback(c, r, rates_text);
   if (r.rates_history->parsed())
     return run_history(c, r, rates_text);
   if (r.model_get->parsed())

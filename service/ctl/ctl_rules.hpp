@@ -31,6 +31,7 @@ struct rules_cli {
   CLI::App* rates_get = nullptr;
   CLI::App* rates_set = nullptr;
   CLI::App* rates_history = nullptr;
+  CLI::App* rates_rollback = nullptr;
   CLI::App* model_get = nullptr;
   CLI::App* model_set = nullptr;
   CLI::App* model_rollback = nullptr;

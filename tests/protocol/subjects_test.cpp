@@ -35,7 +35,8 @@ TEST(subjects, changes_are_the_verbs_that_write) {
   namespace s = fraud::protocol::subjects;
   for (auto* change : {s::rules_set, s::rules_rollback, s::lists_add,
                        s::lists_remove, s::labels, s::cases_resolve,
-                       s::rates_set, s::model_set, s::model_rollback})
+                       s::rates_set, s::rates_rollback, s::model_set,
+                       s::model_rollback})
     EXPECT_TRUE(s::is_change(change)) << change;
   for (auto* read : {s::rules_get, s::rules_history, s::rules_shadow,
                      s::lists_get, s::stats, s::query_card, "fraud.tx.c1",

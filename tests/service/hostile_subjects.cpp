@@ -450,11 +450,18 @@ std::vector<subject_case> hostile_subjects() {
   encode(rules_history_request{max_query_limit}, q[1]);
   out.push_back({s::rates_history, {{1, K::uint32}}, q,
                  fixed(s::rates_history), judge_history});
+  q.assign(2, {});
+  encode(rules_rollback_request{1, "hostile", "back"}, q[0]);
+  encode(rules_rollback_request{~std::uint64_t{0}, "hostile", "far"}, q[1]);
+  out.push_back({s::rates_rollback, {{1, K::uint64}, {2, K::text},
+                                     {3, K::text}},
+                 q, fixed(s::rates_rollback),
+                 judge_change<rules_rollback_request>});
   q.assign(1, {});
   encode(rules_get_request{0}, q[0]);
   out.push_back({"fraud.rates.<unknown>", {{1, K::uint64}}, q,
                  unknown_verb(s::rates_prefix,
-                              {"SET", "rollback", "shadow", "delete",
+                              {"SET", "ROLLBACK", "shadow", "delete",
                                "set\xc3", "%s%n"}),
                  [](auto&, auto&, auto& reply) {
                    return judge_unknown<rules_change_reply>(reply);

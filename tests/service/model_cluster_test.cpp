@@ -55,19 +55,8 @@ struct instance {
   }
 };
 
-class model_cluster : public test::cluster_suite {
+class model_cluster : public test::cluster_log_suite {
 protected:
-
-  void SetUp() override {
-    cluster_suite::SetUp();
-    if (HasFatalFailure())
-      return;
-    // A bucket and databases of each test's own.
-    bucket = test_bucket("model-");
-    prefix = dir->file(
-      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  }
-
   // Instance `db` ("a", "b") through server `server`, with `model_file`.
   std::unique_ptr<instance> open(const std::string& db, int server,
                                  const std::string& model_file = {}) {
@@ -75,11 +64,8 @@ protected:
     in->conn = connect_as("scorer", nats->url(server));
     if (!in->conn)
       return nullptr;
-    service::rules_cluster rc;
-    rc.conn = in->conn->get();
-    rc.bucket = bucket;
-    rc.timeout_ms = 20000;  // a loaded machine; R3 writes need a quorum
-    auto r = service::live_model::open(prefix + "-" + db + ".db", model_file,
+    auto rc = log_bucket(in->conn->get());
+    auto r = service::live_model::open(db_file(db), model_file,
                                        in->slot, {}, &rc);
     EXPECT_TRUE(r) << to_string(r.error());
     if (!r)
@@ -88,20 +74,11 @@ protected:
     return in;
   }
 
-  std::string write_file(const std::string& name, const std::string& body) {
-    auto path = prefix + "-" + name;
-    std::ofstream{path} << body;
-    return path;
-  }
-
   static protocol::rules_change_reply set(instance& in, const std::string& t,
                                           const std::string& request = {}) {
     return in.model->set(protocol::rules_set_request{t, "alice", "test"},
                          "alice (UTEST)", request);
   }
-
-  std::string bucket;
-  std::string prefix;
 };
 
 TEST_F(model_cluster, a_set_through_one_instance_runs_on_the_other) {

@@ -164,6 +164,28 @@ TEST_F(rates, fraudctl_gets_sets_and_shows_history) {
   EXPECT_NE(out.find("rates-2"), std::string::npos) << out;
 }
 
+TEST_F(rates, a_rollback_uses_an_earlier_version_again) {
+  score(card_tx("card-3", 0, "v1"));
+  ASSERT_TRUE(set(without_yen).errors.empty());
+  EXPECT_TRUE(says_unknown_currency(score(yen("card-3", 1, 100)).decision));
+  int rc = 0;
+  auto out = ctl("rates rollback rates-1 --author dave --reason \"yen back\"",
+                 rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("rates-1 running"), std::string::npos) << out;
+  EXPECT_FALSE(says_unknown_currency(score(yen("card-3", 2, 100)).decision));
+  auto h = ask<protocol::rules_history_reply>(
+    "fraud.rates.history", protocol::rules_history_request{10});
+  ASSERT_FALSE(h.activations.empty());
+  EXPECT_EQ(h.activations[0].kind, "rollback");
+  EXPECT_EQ(h.activations[0].version, 1u);
+  // To a version that does not exist: refused, naming it; nothing changes.
+  out = ctl("rates rollback rates-9 --author dave --reason typo", rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("rates version 9"), std::string::npos) << out;
+  EXPECT_EQ(get().version->name, "rates-1");
+}
+
 // Started with --rates: that table is used; one that does not parse stops
 // fraudd from starting, naming the line.
 class rates_from_file : public rates {

@@ -13,10 +13,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "service/client/nats_connection.hpp"
+#include "service/bucket_log.hpp"
 #include "service/kv_bucket.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fraudd_process.hpp"
@@ -89,6 +91,45 @@ protected:
 
   static inline temp_dir* dir = nullptr;
   static inline nats_cluster* nats = nullptr;
+};
+
+/// A cluster_suite for what follows one log of the rules' bucket (the
+/// rules, the model, the rates): each test has a bucket and database
+/// files of its own.
+class cluster_log_suite : public cluster_suite {
+protected:
+  void SetUp() override {
+    cluster_suite::SetUp();
+    if (HasFatalFailure())
+      return;
+    bucket = test_bucket("log-");
+    prefix = dir->file(
+      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+
+  /// The test's bucket, for an instance connected by `conn`.
+  service::rules_cluster log_bucket(natsConnection* conn) const {
+    service::rules_cluster rc;
+    rc.conn = conn;
+    rc.bucket = bucket;
+    rc.timeout_ms = 20000;  // a loaded machine; R3 writes need a quorum
+    return rc;
+  }
+
+  /// The database file of instance `db` ("a", "b").
+  std::string db_file(const std::string& db) const {
+    return prefix + "-" + db + ".db";
+  }
+
+  /// A file of the test's own holding `body`: its path.
+  std::string write_file(const std::string& name, const std::string& body) {
+    auto path = prefix + "-" + name;
+    std::ofstream{path} << body;
+    return path;
+  }
+
+  std::string bucket;
+  std::string prefix;
 };
 
 } // namespace fraud::test

@@ -1,7 +1,7 @@
-// live_model in cluster mode: joining the bucket's model log at start,
-// applying what the watcher sees, and making changes through the log.
-// The why is in live_model.hpp, rules_bucket.hpp and bucket_log.hpp.
-#include "service/live_model.hpp"
+// live_text in cluster mode: joining the bucket's log of its kind at
+// start, applying what the watcher sees, and making changes through the
+// log. The why is in live_text.hpp, rules_bucket.hpp and bucket_log.hpp.
+#include "service/live_text.hpp"
 
 #include "actors/runtime/log.hpp"
 #include "service/client/clock.hpp"
@@ -18,9 +18,9 @@ constexpr std::size_t max_pending_texts = 16;
 
 } // namespace
 
-fraud::error live_model::join(const rules_cluster& cluster,
-                              const std::string& model_file) {
-  auto opened = open_log(cluster, "model");
+fraud::error live_text::join(const rules_cluster& cluster,
+                              const std::string& file) {
+  auto opened = open_log(cluster, kind_);
   if (!opened)
     return opened.error();
   auto& [b, held] = *opened;
@@ -34,12 +34,12 @@ fraud::error live_model::join(const rules_cluster& cluster,
       apply(std::move(e), true);
   }
   if (log_.state().last_version == 0) {
-    if (auto err = seed(model_file))
+    if (auto err = seed(file))
       return err;
-  } else if (!model_file.empty()) {
-    FRAUD_LOG(warn, "model", "--model {} not run: the cluster's bucket {} "
-              "runs {}, and it wins", model_file, b->name(),
-              model_version_name(log_.state().running.version));
+  } else if (!file.empty()) {
+    FRAUD_LOG(warn, kind_.c_str(), "{} not run: the cluster's bucket {} "
+              "runs {}, and it wins", file, b->name(),
+              name_of(log_.state().running.version));
   }
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -51,9 +51,9 @@ fraud::error live_model::join(const rules_cluster& cluster,
         apply(std::move(e));
       }))
     return err;
-  FRAUD_LOG(info, "model", "{}, from bucket {}",
-            version_ == 0 ? std::string{"no model runs"}
-                          : model_version_name(version_) + " running",
+  FRAUD_LOG(info, kind_.c_str(), "{}, from bucket {}",
+            version_ == 0 ? "no " + kind_ + " runs"
+                          : name_of(version_) + " running",
             b->name());
   b->follow([this](bucket_entry e) {
     {
@@ -65,17 +65,16 @@ fraud::error live_model::join(const rules_cluster& cluster,
   return {};
 }
 
-fraud::error live_model::seed(const std::string& model_file) {
-  auto c = choose(model_file);
+fraud::error live_text::seed(const std::string& file) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  auto c = choose(file);
   if (!c)
     return c.error();
   if (c->text.empty())
-    return {};  // no model here either: none runs until one is set
-  auto model = models::parse_score_model(
-    c->text, model_file.empty() ? model_version_name(c->version)
-                                : "model file " + model_file);
-  if (!model)
-    return make_error(ec::config_error, model.error().what());
+    return {};  // nothing here either: none runs until one is set
+  auto count = check(c->text, file.empty() ? name_of(c->version) : file);
+  if (!count)
+    return make_error(ec::config_error, count.error().what());
   auto mine = store_->max_version();
   if (!mine)
     return mine.error();
@@ -83,15 +82,16 @@ fraud::error live_model::seed(const std::string& model_file) {
   first.request = random_request_id();
   first.kind = "start";
   first.version.version = c->version != 0 ? c->version : *mine + 1;
-  first.version.rules = static_cast<std::uint32_t>((*model)->tree_count());
+  first.version.rules = *count;
   first.version.who = c->who;
   if (c->ran_last)
     if (auto v = store_->version(c->version); v && *v)
       first.version.who = signature{(*v)->author, (*v)->reason,
                                     (*v)->created_at_ms, (*v)->signer};
-  first.activated = signature{"fraudd", "seeded the cluster's model",
+  first.activated = signature{"fraudd", "seeded the cluster's " + kind_,
                               wall_ms(), ""};
   first.floor = *mine;
+  guard.unlock();
   auto b = log_.bucket();
   if (!b)
     return make_error(ec::shutting_down, "left the cluster");
@@ -106,7 +106,7 @@ fraud::error live_model::seed(const std::string& model_file) {
   });
 }
 
-void live_model::apply(bucket_entry e, bool replaying) {
+void live_text::apply(bucket_entry e, bool replaying) {
   if (auto* p = std::get_if<bucket_text_part>(&e.value)) {
     auto& parts = parts_[p->id];
     parts.resize(p->parts);
@@ -116,23 +116,24 @@ void live_model::apply(bucket_entry e, bool replaying) {
       parts_.erase(parts_.begin());
   } else if (auto* c = std::get_if<bucket_rules_change>(&e.value)) {
     if (auto err = apply_change(*c, e.revision, replaying); err && !replaying)
-      FRAUD_LOG(err, "model", "not applied from the bucket: {}", err.what());
-    else if (err)
-      FRAUD_LOG(warn, "model", "a version of the bucket not kept here: {}",
+      FRAUD_LOG(err, kind_.c_str(), "not applied from the bucket: {}",
                 err.what());
+    else if (err)
+      FRAUD_LOG(warn, kind_.c_str(),
+                "a version of the bucket not kept here: {}", err.what());
   }
   log_.applied(e.revision);
 }
 
 fraud::expected<std::string>
-live_model::text_of(const bucket_rules_change& c) {
+live_text::text_of(const bucket_rules_change& c) {
   auto& v = log_.state().running;
   if (auto it = parts_.find(c.request);
       it != parts_.end() && (c.kind == "set" || c.kind == "start")) {
     std::string text;
     for (auto& part : it->second) {
       if (part.empty())
-        return make_error(ec::store_error, model_version_name(v.version)
+        return make_error(ec::store_error, name_of(v.version)
                                              + ": a part of its text is "
                                                "missing in the bucket");
       text += part;
@@ -144,13 +145,13 @@ live_model::text_of(const bucket_rules_change& c) {
   if (!here)
     return here.error();
   if (!*here)
-    return make_error(ec::store_error, model_version_name(v.version)
+    return make_error(ec::store_error, name_of(v.version)
                                          + ": its text is neither in the "
                                            "bucket nor here");
   return (*here)->text;
 }
 
-fraud::error live_model::apply_change(const bucket_rules_change& c,
+fraud::error live_text::apply_change(const bucket_rules_change& c,
                                       std::uint64_t revision, bool replaying) {
   auto r = log_.fold_entry(c, revision);
   if (!r.changed)
@@ -167,7 +168,7 @@ fraud::error live_model::apply_change(const bucket_rules_change& c,
       return err;
   } else if ((*here)->text != *text) {
     return make_error(ec::config_error,
-                      model_version_name(v.version) + " in the cluster's "
+                      name_of(v.version) + " in the cluster's "
                       "bucket is not the one in this database, which has a "
                       "history of its own from before it joined: start it "
                       "with a new --db, or start it first so that it seeds "
@@ -178,10 +179,10 @@ fraud::error live_model::apply_change(const bucket_rules_change& c,
   return run_state();
 }
 
-fraud::error live_model::run_state() {
+fraud::error live_text::run_state() {
   auto& s = log_.state();
   if (s.running.version == 0)
-    return {};  // the log has no model: none runs
+    return {};  // the log has none: none runs
   if (auto err = activate_once(*store_, s.running.version, s.kind,
                                s.activated))
     return err;
@@ -189,21 +190,56 @@ fraud::error live_model::run_state() {
   if (!v)
     return v.error();
   if (!*v)
-    return make_error(ec::store_error, model_version_name(s.running.version)
+    return make_error(ec::store_error, name_of(s.running.version)
                                          + " is not kept here");
   if (version_ == s.running.version && text_ == (*v)->text)
     return {};
-  auto model = models::parse_score_model(
-    (*v)->text, model_version_name(s.running.version));
-  if (!model)
-    return model.error();  // this instance keeps what it ran
-  text_ = (*v)->text;
-  install(s.running.version, *model);
-  FRAUD_LOG_LIMITED(60, info, "model", "{} running ({} by {}, through the "
-                    "cluster)", model_version_name(version_), s.kind,
-                    s.activated.signer.empty() ? s.activated.author
-                                               : s.activated.signer);
-  return {};
+  // A text this instance cannot load (an older fraudd): it keeps what it
+  // ran.
+  if (auto count = check((*v)->text, name_of(s.running.version)); !count)
+    return count.error();
+  return run(s.running.version, (*v)->text,
+             s.kind + " by "
+               + (s.activated.signer.empty() ? s.activated.author
+                                             : s.activated.signer)
+               + ", through the cluster");
+}
+
+protocol::rules_change_reply
+live_text::set_in_cluster(const protocol::rules_set_request& r,
+                          std::uint32_t count, const std::string& signer,
+                          const std::string& request) {
+  // Whether the text runs already is the log's to say (it may have been
+  // set through another instance a moment ago).
+  auto id = valid_request_id(request) ? request : random_request_id();
+  auto b = log_.bucket();
+  if (!b)
+    return log_reply(log_, make_error(ec::shutting_down,
+                                      "this fraudd has left the cluster "
+                                      "(it is stopping)"));
+  if (auto err = b->put_text(id, r.text))
+    return log_reply(log_, err);
+  signature who{r.author, r.reason, wall_ms(), signer};
+  bool unchanged = false;
+  auto made = log_.publish(id, [&](const bucket_rules& s)
+                                 -> std::optional<bucket_rules_change> {
+    if (s.running.version != 0 && s.running.version == version_
+        && r.text == text_) {
+      unchanged = true;
+      return std::nullopt;
+    }
+    bucket_rules_change next;
+    next.kind = "set";
+    next.version = bucket_version{0, "", count, who};  // numbered by the
+                                                       // fold
+    next.activated = who;
+    return next;
+  });
+  std::vector<rule_diagnostic> warnings;
+  if (unchanged)
+    warnings.push_back(rule_diagnostic{0, 0,
+                                       running_text() + ": nothing changed"});
+  return log_reply(log_, std::move(made), std::move(warnings));
 }
 
 } // namespace fraud::service
