@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/runtime/log.hpp"
+#include "service/client/clock.hpp"
 
 namespace fraud::service {
 
@@ -186,6 +187,28 @@ bucket_log::publish_rollback(const std::string& request,
     next.activated = who;
     return std::optional<bucket_rules_change>{next};
   });
+}
+
+fraud::expected<bucket_rules_change>
+seed_change(rules_db& store, const start_choice& c, std::uint32_t count,
+            const std::string& what) {
+  auto mine = store.max_version();
+  if (!mine)
+    return mine.error();
+  bucket_rules_change first;
+  first.request = random_request_id();
+  first.kind = "start";
+  first.version.version = c.version != 0 ? c.version : *mine + 1;
+  first.version.rules = count;
+  first.version.who = c.who;
+  if (c.ran_last)
+    if (auto v = store.version(c.version); v && *v)
+      first.version.who = signature{(*v)->author, (*v)->reason,
+                                    (*v)->created_at_ms, (*v)->signer};
+  first.activated = signature{"fraudd", "seeded the cluster's " + what,
+                              wall_ms(), ""};
+  first.floor = *mine;
+  return first;
 }
 
 } // namespace fraud::service

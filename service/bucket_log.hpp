@@ -43,6 +43,14 @@ fraud::expected<std::pair<std::shared_ptr<rules_bucket>,
                           std::vector<bucket_entry>>>
 open_log(const rules_cluster& cluster, const std::string& log);
 
+/// The "start" change that seeds an empty log with `c`, what an instance
+/// would run alone (`count`: its rules, trees or currencies), kept in
+/// `store`: numbered as there (or after its last version), with who made
+/// it, and a floor above every number `store` gave out.
+fraud::expected<bucket_rules_change>
+seed_change(rules_db& store, const start_choice& c, std::uint32_t count,
+            const std::string& what);
+
 class bucket_log {
 public:
   /// `mtx` is the owner's, `what` names the log in messages ("rules").

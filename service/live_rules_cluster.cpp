@@ -21,10 +21,6 @@ using models::rules::rule_diagnostic;
 // Request ids whose list changes are remembered for their replies.
 constexpr std::size_t max_changes_remembered = 1024;
 
-signature stored_signature(const stored_version& v) {
-  return signature{v.author, v.reason, v.created_at_ms, v.signer};
-}
-
 // A signature as a key, to group values changed by the same hand.
 auto key_of(const signature& s) {
   return std::make_tuple(s.author, s.reason, s.at_ms, s.signer);
@@ -100,27 +96,17 @@ fraud::error live_rules::seed(const std::string& rules_file, bool& seeded) {
                                           : rules_file)
                         + " does not compile:"
                         + describe_errors(compiled.errors));
-  auto mine = store_->max_version();
-  if (!mine)
-    return mine.error();
-  bucket_rules_change first;
-  first.request = random_request_id();
-  first.kind = "start";
-  first.version.version = c->version != 0 ? c->version : *mine + 1;
+  auto seeded_as = seed_change(
+    *store_, *c, static_cast<std::uint32_t>(compiled.program->rules.size()),
+    "rules");
+  if (!seeded_as)
+    return seeded_as.error();
+  auto& first = *seeded_as;
   first.version.text = c->text;
-  first.version.rules =
-    static_cast<std::uint32_t>(compiled.program->rules.size());
-  first.version.who = c->who;
-  if (c->ran_last)
-    if (auto v = store_->version(c->version); v && *v)
-      first.version.who = stored_signature(**v);
   if (auto err = affordable(compiled_ruleset{compiled.program, lists_, ""}))
     return with_context(err, rules_file.empty()
                                ? version_name(first.version.version)
                                : rules_file);
-  first.activated = signature{"fraudd", "seeded the cluster's rules",
-                              wall_ms(), ""};
-  first.floor = *mine;
   auto b = log_.bucket();
   if (!b)
     return make_error(ec::shutting_down, "left the cluster");

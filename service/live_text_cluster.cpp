@@ -75,29 +75,16 @@ fraud::error live_text::seed(const std::string& file) {
   auto count = check(c->text, file.empty() ? name_of(c->version) : file);
   if (!count)
     return make_error(ec::config_error, count.error().what());
-  auto mine = store_->max_version();
-  if (!mine)
-    return mine.error();
-  bucket_rules_change first;
-  first.request = random_request_id();
-  first.kind = "start";
-  first.version.version = c->version != 0 ? c->version : *mine + 1;
-  first.version.rules = *count;
-  first.version.who = c->who;
-  if (c->ran_last)
-    if (auto v = store_->version(c->version); v && *v)
-      first.version.who = signature{(*v)->author, (*v)->reason,
-                                    (*v)->created_at_ms, (*v)->signer};
-  first.activated = signature{"fraudd", "seeded the cluster's " + kind_,
-                              wall_ms(), ""};
-  first.floor = *mine;
+  auto first = seed_change(*store_, *c, *count, kind_);
+  if (!first)
+    return first.error();
   guard.unlock();
   auto b = log_.bucket();
   if (!b)
     return make_error(ec::shutting_down, "left the cluster");
-  if (auto err = b->put_text(first.request, c->text))
+  if (auto err = b->put_text(first->request, c->text))
     return err;
-  auto w = b->propose(first);
+  auto w = b->propose(*first);
   if (!w)
     return w.error();
   return log_.catch_up(*w, [this](bucket_entry e) {
