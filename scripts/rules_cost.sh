@@ -49,9 +49,12 @@ run() {
     || { echo "$name: fraudd did not start" >&2; cat "fraudd-$name.out" >&2; return 1; }
   "$BUILD/simulator/fraud-sim" replay --in data.bin \
     --nats "nats://127.0.0.1:$NP" --rate "$RATE" --limit $((RATE * 10)) \
-    > "sim-$name.txt" 2>&1
+    --json "sim-$name.json" > "sim-$name.txt" 2>&1
   kill -TERM $F; wait $F || true
+  # The printed line rounds to whole microseconds; the JSON does not.
   echo "$name $(grep 'in the service' "sim-$name.txt")"
+  echo "$name $(jq -r '.service_latency_us // .replay.service_latency_us
+    | "p50 \(.p50 * 100 | round / 100) p90 \(.p90 * 100 | round / 100) p99 \(.p99 * 100 | round / 100) us"' "sim-$name.json")"
 }
 for round in $(seq "$ROUNDS"); do
   echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
