@@ -25,6 +25,17 @@ class default_ruleset final : public ruleset {
 public:
   const std::string& version() const override { return version_; }
 
+  std::vector<rule_name> rule_names() const override {
+    std::vector<rule_name> out;
+    for (const char* name :
+         {"impossible_travel", "card_testing", "new_device_far_away",
+          "new_device_amount", "new_country_amount", "amount_spike",
+          "velocity_spike", "card_present_spree", "ring_device", "ring_ip",
+          "merchant_card_testing"})
+      out.push_back({name, false});
+    return out;
+  }
+
   void evaluate(const features& f, evaluation& out) const override {
     out.action = action::approve;
     out.score = 0;
@@ -229,6 +240,10 @@ private:
 const std::string& ruleset::model_version() const {
   static const std::string none;
   return none;
+}
+
+std::vector<rule_name> ruleset::rule_names() const {
+  return {};
 }
 
 void add_score(evaluation& out, reason r) {

@@ -23,6 +23,10 @@ public:
     return model_version_;
   }
 
+  std::vector<rule_name> rule_names() const override {
+    return rules_->rule_names();
+  }
+
   void evaluate(const features& f, evaluation& out) const override {
     features scored = f;
     scored.model_score = model_->predict(to_model_row(f).data());

@@ -34,6 +34,15 @@ struct evaluation {
   double model_score = 0;
 };
 
+/// A rule as decisions name it in their reasons (or shadow reasons).
+struct rule_name {
+  std::string name;
+  bool shadow = false;
+  bool operator==(const rule_name& o) const {
+    return name == o.name && shadow == o.shadow;
+  }
+};
+
 class ruleset {
 public:
   virtual ~ruleset() = default;
@@ -44,6 +53,12 @@ public:
   /// Names the trained model whose model_score the rules see ("model-3"),
   /// or "" when none runs.
   virtual const std::string& model_version() const;
+
+  /// Every rule this ruleset can fire, live and shadow, in the order it
+  /// evaluates them: what a report of rules lists, the ones that never
+  /// fired included. Empty for a ruleset that cannot say (one written for
+  /// a test). Not for the hot path: it builds the list.
+  virtual std::vector<rule_name> rule_names() const;
 
   /// Evaluates every rule; `out` is overwritten. Thread-safe: const.
   virtual void evaluate(const features& f, evaluation& out) const = 0;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/error.hpp"
+#include "models/ruleset.hpp"
 #include "protocol/outcome_codec.hpp"
 #include "service/decision_page.hpp"
 #include "service/sqlite_connection.hpp"
@@ -61,10 +62,14 @@ public:
   fraud::expected<protocol::labels_reply>
   labels(const protocol::labels_query& q, const page_bounds& bounds);
 
-  /// Each rule's figures over the decisions made since `since_ms`;
-  /// LIMIT_EXCEEDED when counting takes more than `max_steps`.
+  /// Each rule's figures over the decisions made since `since_ms`: every
+  /// rule that fired in the window, and every rule of `running` (the
+  /// running ruleset's, models::ruleset::rule_names) with zero counts when
+  /// it never did. LIMIT_EXCEEDED when counting takes more than
+  /// `max_steps`.
   fraud::expected<protocol::performance_reply>
-  performance(std::int64_t since_ms, std::uint64_t max_steps);
+  performance(std::int64_t since_ms, std::uint64_t max_steps,
+              const std::vector<models::rule_name>& running = {});
 
 private:
   outcome_db() = default;

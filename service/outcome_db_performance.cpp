@@ -12,7 +12,8 @@
 namespace fraud::service {
 
 fraud::expected<protocol::performance_reply>
-outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps) {
+outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps,
+                        const std::vector<models::rule_name>& running) {
   protocol::performance_reply out;
   scan_budget budget{db_->get(), max_steps};
   auto run = [&](const std::string& sql, auto&& row) -> fraud::error {
@@ -79,6 +80,14 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps) {
     return err;
   if (auto err = outside_labels(out.labelled, out.labelled_decided))
     return err;
+  // A running rule that never fired is worth seeing: it catches nothing
+  // (or its condition is wrong), and a rule to retire is what this report
+  // is for.
+  for (auto& r : running) {
+    auto& p = rules[{r.shadow, r.name}];
+    p.rule = r.name;
+    p.shadow = r.shadow;
+  }
   for (auto& [key, p] : rules)
     out.rules.push_back(std::move(p));
   protocol::complete_rule_figures(out.rules, out.fraud);

@@ -234,7 +234,10 @@ void outcome_responder::answer_labels_query(natsMsg* msg, outcome_db& db) {
 void outcome_responder::answer_performance(natsMsg* msg, outcome_db& db) {
   protocol::performance_reply r;
   serve_query<protocol::performance_query>(msg, r, [&](auto& q) {
-    return db.performance(q.since_ms, ctx_.limits.query_max_steps);
+    std::vector<models::rule_name> running;
+    if (ctx_.rules != nullptr)
+      running = ctx_.rules->get()->rule_names();
+    return db.performance(q.since_ms, ctx_.limits.query_max_steps, running);
   });
   finish(msg, r);
 }

@@ -12,6 +12,14 @@ compiled_ruleset::compiled_ruleset(std::shared_ptr<const rule_program> program,
     bound_.push_back(lists_->find(name));
 }
 
+std::vector<rule_name> compiled_ruleset::rule_names() const {
+  std::vector<rule_name> out;
+  out.reserve(program_->rules.size());
+  for (auto& r : program_->rules)
+    out.push_back({r.name, r.shadow});
+  return out;
+}
+
 std::vector<std::string> compiled_ruleset::empty_lists() const {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < bound_.size(); ++i)

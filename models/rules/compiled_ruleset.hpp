@@ -27,6 +27,8 @@ public:
 
   const std::string& version() const override { return version_; }
 
+  std::vector<rule_name> rule_names() const override;
+
   void evaluate(const features& f, evaluation& out) const override {
     program_->run(f, bound_, out);
   }

@@ -296,6 +296,20 @@ TEST_F(outcomes, rule_performance_on_a_labelled_set_with_known_answers) {
   EXPECT_DOUBLE_EQ(find("shadow_x").precision, 1.0);
   EXPECT_EQ(p->rules.front().rule, "geo");  // most fired first
 
+  // The running ruleset's rules that never fired are listed too, with
+  // zero counts (missed: all the labelled fraud), after those that did;
+  // one that did fire keeps its figures.
+  auto listed = reader->performance(
+    0, 0, {{"velocity", false}, {"never", false}, {"shadow_never", true}});
+  ASSERT_TRUE(listed) << fraud::to_string(listed.error());
+  p = std::move(listed);
+  ASSERT_EQ(p->rules.size(), 5u);
+  EXPECT_EQ(of(find("never")), (figures{0, 0, 0, 0, 4}));
+  EXPECT_DOUBLE_EQ(find("never").precision, 0.0);
+  EXPECT_EQ(of(find("shadow_never")), (figures{1, 0, 0, 0, 4}));
+  EXPECT_EQ(of(find("velocity")), (figures{0, 2, 1, 1, 3}));
+  EXPECT_EQ(p->rules[3].fired + p->rules[4].fired, 0u);
+
   // Since t4: t4 t5 t6 only. Labelled fraud t5 t6.
   auto recent = reader->performance(4000, 0);
   ASSERT_TRUE(recent);

@@ -17,11 +17,13 @@ namespace {
 namespace subjects = protocol::subjects;
 using protocol::outcome;
 
-// amount > 100 reviews, > 1000 declines; a shadow rule watches > 50.
+// amount > 100 reviews, > 1000 declines; a shadow rule watches > 50; a
+// rule for amounts no test pays never fires.
 constexpr const char* rules_text = R"(
 rule big:   review  when amount > 100
 rule huge:  decline when amount > 1000
 rule watch: shadow review when amount > 50
+rule vast:  decline when amount > 1000000
 )";
 
 class outcomes : public fraudd_service {
@@ -215,7 +217,7 @@ TEST_F(outcomes, rule_performance_on_a_labelled_replay_with_known_answers) {
   std::map<std::string, nlohmann::json> by_rule;
   for (auto& r : j["rules"])
     by_rule[r["rule"].get<std::string>()] = r;
-  ASSERT_EQ(by_rule.size(), 3u) << out;
+  ASSERT_EQ(by_rule.size(), 4u) << out;  // vast too, which never fired
   auto figures = [&](const std::string& rule) {
     auto& r = by_rule[rule];
     return std::vector<int>{r["shadow"].get<bool>(), r["fired"].get<int>(),
@@ -225,6 +227,7 @@ TEST_F(outcomes, rule_performance_on_a_labelled_replay_with_known_answers) {
   EXPECT_EQ(figures("big"), (std::vector<int>{0, 3, 1, 1, 2}));
   EXPECT_EQ(figures("huge"), (std::vector<int>{0, 1, 0, 1, 3}));
   EXPECT_EQ(figures("watch"), (std::vector<int>{1, 4, 2, 1, 1}));
+  EXPECT_EQ(figures("vast"), (std::vector<int>{0, 0, 0, 0, 3}));
   EXPECT_DOUBLE_EQ(by_rule["big"]["precision"].get<double>(), 0.5);
   EXPECT_NEAR(by_rule["watch"]["precision"].get<double>(), 2.0 / 3, 1e-9);
 

@@ -10,6 +10,8 @@
 
 #include "models/entity_features.hpp"
 #include "models/rules/compiled_ruleset.hpp"
+#include "models/model_features.hpp"
+#include "models/model_score.hpp"
 #include "models/scoring.hpp"
 #include "tests/models/card_history.hpp"
 #include "tests/models/random_histories.hpp"
@@ -71,6 +73,21 @@ TEST(rules_default, the_text_compiles_without_warnings) {
   ASSERT_TRUE(c.program);
   EXPECT_TRUE(c.warnings.empty());
   EXPECT_EQ(c.program->rules.size(), 11u);
+}
+
+TEST(rules_default, lists_the_same_rules_as_the_hand_written_ones) {
+  auto text = language_default();
+  ASSERT_TRUE(text);
+  auto names = make_default_ruleset()->rule_names();
+  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names, text->rule_names());
+  // With a model, the same rules: the model adds a feature, not a rule.
+  tree_model_spec one_leaf;
+  one_leaf.feature_count = static_cast<std::uint32_t>(model_feature_count);
+  one_leaf.trees.push_back(tree_spec{{-1}, {-1}, {0}, {0.0f}, {0}});
+  auto model =
+    std::make_shared<const tree_model>(*tree_model::build(one_leaf));
+  EXPECT_EQ(with_model_score(text, model)->rule_names(), names);
 }
 
 TEST(rules_default, decides_as_the_hand_written_rules_on_random_histories) {

@@ -164,6 +164,20 @@ TEST(rules_evaluation, tests_membership_in_named_lists) {
   EXPECT_EQ(r->empty_lists(), std::vector<std::string>{"blocked_ips"});
 }
 
+TEST(rules_evaluation, lists_its_rules_live_and_shadow_in_text_order) {
+  auto r = build("rule big: review when amount > 100\n"
+                 "rule watch: shadow decline when amount > 50\n"
+                 "score quiet: +10 when amount > 1000000000\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rule_names(),
+            (std::vector<rule_name>{{"big", false}, {"watch", true},
+                                    {"quiet", false}}));
+  // A rule that can never fire is still one of the ruleset's rules.
+  auto none = build("rule never: review when amount < 0 and amount > 0\n");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->rule_names(), (std::vector<rule_name>{{"never", false}}));
+}
+
 TEST(rules_evaluation, a_list_change_needs_no_recompilation) {
   auto empty = build("rule blocked: decline when card_id in list blocked");
   ASSERT_TRUE(empty);
