@@ -17,7 +17,7 @@
 namespace fraud::simulator {
 
 struct training_options {
-  std::uint32_t trees = 300;       // boosting rounds
+  std::uint32_t trees = 100;       // boosting rounds
   std::uint32_t max_depth = 6;     // at most models::tree_model::max_supported_depth
   double learning_rate = 0.1;      // eta
   double min_child_weight = 1;

@@ -187,8 +187,9 @@ TEST(entity_rules, a_ring_is_declined_from_its_second_card) {
     }
     EXPECT_EQ(d.action, action::decline) << test::reasons_of(d);
     ASSERT_NE(test::find_reason(d, "ring_device"), nullptr);
-    if (c + 1 >= static_cast<int>(ring_ip_cards))
+    if (c + 1 >= static_cast<int>(ring_ip_cards)) {
       EXPECT_NE(test::find_reason(d, "ring_ip"), nullptr);
+    }
   }
 }
 
