@@ -40,8 +40,10 @@ public:
       amount_spike(f, out);
     }
     velocity_spike(f, out);
-    if (f.currency_known)
+    if (f.currency_known) {
       card_present_spree(f, out);
+      goods_spending_repeat(f, out);
+    }
     ring_device(f, out);
     ring_ip(f, out);
     if (f.currency_known)
@@ -167,6 +169,24 @@ private:
                            f.cp_high_count_1h, high_value_ratio,
                            f.cp_high_sum_1h, f.spend_velocity_1h, purchases),
                        f.cp_high_count_1h, purchases, 80));
+  }
+
+  // Someone close to the cardholder, with the card and the phone (a
+  // household member, a carer), buys goods that sell on easily far above
+  // the card's habit, a few times over days, where the cardholder is: each
+  // purchase alone looks like anyone's occasional large one (a
+  // television, a ring). Three in a week do not.
+  static void goods_spending_repeat(const features& f, evaluation& out) {
+    constexpr double purchases = 3;
+    if (f.goods_high && f.goods_high_count_7d >= purchases)
+      add_score(out, make_reason(
+                       "goods_spending_repeat",
+                       say("%u purchases of goods of at least %.0fx the "
+                           "card's typical amount in 7 days (%.2f), limit "
+                           "%.0f",
+                           f.goods_high_count_7d, goods_high_ratio,
+                           f.goods_high_sum_7d, purchases),
+                       f.goods_high_count_7d, purchases, 80));
   }
 
   // A fraud ring works through many cards' details in one sitting from a
