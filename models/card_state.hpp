@@ -113,7 +113,7 @@ private:
   using day_window = sliding_window<24, 3'600'000>;     // 24 h, 1 h steps
   using probe_window = sliding_window<10, 60'000, false>;  // 10 min, counts
   using spree_window = sliding_window<12, 300'000>;        // 1 h, 5 min steps
-  using goods_window = sliding_window<14, 43'200'000>;     // 7 d, 12 h steps
+  using goods_window = sliding_window<7, 86'400'000>;      // 7 d, 1 d steps
 
   /// A transaction's amount in the home currency, if both are known.
   struct money {

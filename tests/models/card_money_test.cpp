@@ -272,8 +272,8 @@ TEST(card_goods, a_purchase_is_forgotten_after_seven_days) {
       .features_for(at_shop(after(day), grocery, "EUR", 2'000), table())
       .goods_high_count_7d;
   };
-  EXPECT_EQ(probe(16.4), 1u) << "six days and a bit later: still there";
-  EXPECT_EQ(probe(17.6), 0u) << "over seven days later: gone";
+  EXPECT_EQ(probe(15.9), 1u) << "almost six days later: still there";
+  EXPECT_EQ(probe(17.1), 0u) << "over seven days later: gone";
 }
 
 TEST(card_goods, is_kept_in_the_home_currency) {
