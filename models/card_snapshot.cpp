@@ -197,6 +197,8 @@ struct snapshot_codec {
       w.u8(static_cast<std::uint8_t>(ch));
     w.zigzag(c.first_event_ms_);
     save(w, c.cp_high_1h_);
+    // Version 4: the week's large purchases of goods.
+    save(w, c.goods_high_7d_);
     w.u8(ids.next_);
     for (auto id : ids.ids_)
       w.fixed(id);
@@ -283,6 +285,10 @@ struct snapshot_codec {
       // right as days pass).
       c.first_event_ms_ = c.last_event_ms_;
     }
+    // Before version 4 large purchases of goods were not remembered: a
+    // restored card's week starts empty, as a new card's does.
+    if (version >= 4)
+      load(r, c.goods_high_7d_);
     ids.next_ = r.u8();
     if (ids.next_ >= recent_ids::capacity)
       r.fail();

@@ -5,14 +5,15 @@
 // Format: "FS", a format version byte, the fields of card_state, the
 // card's recent transaction ids, (from version 2) the first decisions of
 // its latest transactions, (from version 3) its home currency, first event
-// time and card-present high-value window, and a 32-bit checksum of all
-// that. A reader
-// refuses versions it does not know and bytes that do not parse, so a
+// time and card-present high-value window, (from version 4) its window of
+// large purchases of goods over 7 days, and a 32-bit checksum of all that.
+// A reader refuses versions it does not know and bytes that do not parse, so a
 // corrupted row is reported instead of becoming a wrong history. Version 1
 // (no decisions) still loads: a card from before the upgrade comes back
 // with its history and answers older re-sends from the decision store;
 // versions 1 and 2 come back without a home currency (the next transaction
-// gives it).
+// gives it); versions 1 to 3 come back with no large purchases of goods
+// remembered.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@
 namespace fraud::models {
 
 /// The version written; versions 1 to this one are read.
-inline constexpr std::uint8_t snapshot_format_version = 3;
+inline constexpr std::uint8_t snapshot_format_version = 4;
 
 /// Writes the snapshot of a card into `out` (cleared first). The
 /// decisions cost their size (a few hundred bytes each): the card keeps

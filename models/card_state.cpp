@@ -58,6 +58,11 @@ bool card_state::is_cp_high(const transaction& tx, const money& m) const {
          && m.amount_home >= high_value_ratio * typical_amount();
 }
 
+bool card_state::is_goods_high(const transaction& tx, const money& m) const {
+  return m.known && is_goods_mcc(tx.mcc) && tx_count_ >= min_spend_history
+         && m.amount_home >= goods_high_ratio * typical_amount();
+}
+
 features card_state::features_for(const transaction& tx,
                                   const rates& fx) const {
   features f;
@@ -109,6 +114,12 @@ features card_state::features_for(const transaction& tx,
   f.cp_high_count_1h = high.count + (is_high ? 1 : 0);
   f.cp_high_sum_1h = in_major(high.sum_minor, m.home)
                      + (is_high ? f.amount_home : 0);
+  auto goods = goods_high_7d_.at(t);
+  bool is_goods = is_goods_high(tx, m);
+  f.goods_high = is_goods;
+  f.goods_high_count_7d = goods.count + (is_goods ? 1 : 0);
+  f.goods_high_sum_7d = in_major(goods.sum_minor, m.home)
+                        + (is_goods ? f.amount_home : 0);
   if (tx_count_ > 0) {
     f.avg_amount = mean_amount_;
     f.amount_ratio = m.known && mean_amount_ > 0
@@ -144,6 +155,8 @@ void card_state::count_attempt(const transaction& tx, const money& m) {
     probes_10m_.add(t, m.home_minor);
   if (is_cp_high(tx, m))
     cp_high_1h_.add(t, m.home_minor);
+  if (is_goods_high(tx, m))
+    goods_high_7d_.add(t, m.home_minor);
   if (t >= last_event_ms_)
     last_event_ms_ = t;
 }

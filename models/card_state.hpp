@@ -113,6 +113,7 @@ private:
   using day_window = sliding_window<24, 3'600'000>;     // 24 h, 1 h steps
   using probe_window = sliding_window<10, 60'000, false>;  // 10 min, counts
   using spree_window = sliding_window<12, 300'000>;        // 1 h, 5 min steps
+  using goods_window = sliding_window<7, 86'400'000>;      // 7 d, 1 d steps
 
   /// A transaction's amount in the home currency, if both are known.
   struct money {
@@ -123,6 +124,7 @@ private:
   };
   money price(const transaction& tx, const rates& fx) const;
   bool is_cp_high(const transaction& tx, const money& m) const;
+  bool is_goods_high(const transaction& tx, const money& m) const;
 
   int home_index() const;
   void count_attempt(const transaction& tx, const money& m);
@@ -132,6 +134,7 @@ private:
   day_window w24h_;
   probe_window probes_10m_;
   spree_window cp_high_1h_;  // card-present high-value purchases
+  goods_window goods_high_7d_;  // large purchases of resaleable goods
 
   double last_lat_ = 0;
   double last_lon_ = 0;

@@ -51,8 +51,10 @@ public:
       amount_spike(f, out);
     }
     velocity_spike(f, out);
-    if (f.currency_known)
+    if (f.currency_known) {
       card_present_spree(f, out);
+      goods_spending_repeat(f, out);
+    }
     ring_device(f, out);
     ring_ip(f, out);
     if (f.currency_known)
@@ -164,20 +166,47 @@ private:
 
   // A stolen card's thief buys expensive goods in shop after shop: in an
   // hour, several card-present purchases each far above what the card
-  // usually pays, together well over what it spends in a usual day.
+  // usually pays, together well over what it spends in a usual day. A
+  // card with little history learns the spree's approved purchases into
+  // its profile and usual daily spend, which climb with the spree: there
+  // one more purchase is enough, whatever the usual spend.
   static void card_present_spree(const features& f, evaluation& out) {
     constexpr double purchases = 3;
     constexpr double velocity = 2;
-    if (f.card_present && f.cp_high_count_1h >= purchases
-        && f.spend_velocity_1h >= velocity)
+    constexpr std::uint32_t young = 30;  // transactions
+    if (f.card_present
+        && ((f.cp_high_count_1h >= purchases
+             && f.spend_velocity_1h >= velocity)
+            || (f.cp_high_count_1h >= purchases + 1 && f.tx_count < young)))
       add_score(out, make_reason(
                        "card_present_spree",
                        say("%u card-present purchases of at least %.0fx the "
                            "card's typical amount in an hour (%.2f, %.1fx its "
-                           "usual daily spend), limit %.0f",
+                           "usual daily spend), limit %.0f (%.0f on a card "
+                           "with under %u transactions, whatever its usual "
+                           "spend)",
                            f.cp_high_count_1h, high_value_ratio,
-                           f.cp_high_sum_1h, f.spend_velocity_1h, purchases),
+                           f.cp_high_sum_1h, f.spend_velocity_1h, purchases,
+                           purchases + 1, young),
                        f.cp_high_count_1h, purchases, 80));
+  }
+
+  // Someone close to the cardholder, with the card and the phone (a
+  // household member, a carer), buys goods that sell on easily far above
+  // the card's habit, a few times over days, where the cardholder is: each
+  // purchase alone looks like anyone's occasional large one (a
+  // television, a ring). Three in a week do not.
+  static void goods_spending_repeat(const features& f, evaluation& out) {
+    constexpr double purchases = 3;
+    if (f.goods_high && f.goods_high_count_7d >= purchases)
+      add_score(out, make_reason(
+                       "goods_spending_repeat",
+                       say("%u purchases of goods of at least %.0fx the "
+                           "card's typical amount in 7 days (%.2f), limit "
+                           "%.0f",
+                           f.goods_high_count_7d, goods_high_ratio,
+                           f.goods_high_sum_7d, purchases),
+                       f.goods_high_count_7d, purchases, 80));
   }
 
   // A fraud ring works through many cards' details in one sitting from a

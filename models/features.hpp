@@ -53,6 +53,14 @@ struct features {
   std::uint32_t cp_high_count_1h = 0;
   double cp_high_sum_1h = 0;
 
+  // purchases of resaleable goods (is_goods_mcc) of at least
+  // goods_high_ratio times the card's typical amount, in store or online,
+  // over the last 7 days, this one included: someone close to the
+  // cardholder spending far above the card's habit, a few times over days
+  bool goods_high = false;  // this purchase is one of them
+  std::uint32_t goods_high_count_7d = 0;
+  double goods_high_sum_7d = 0;
+
   // spending profile, before this transaction
   double avg_amount = 0;   // mean amount
   double amount_ratio = 1; // amount / avg_amount (1 without history)
@@ -109,6 +117,23 @@ inline constexpr double small_amount = 5.0;
 /// amount counts in cp_high_count_1h (once the card has a profile: at least
 /// min_spend_history transactions).
 inline constexpr double high_value_ratio = 2.0;
+
+/// Merchant categories whose goods sell on easily: department stores
+/// (5311), general merchandise and marketplaces (5399), furniture (5712),
+/// electronics (5732) and jewellery (5944). Where large purchases of
+/// someone else's money go; travel, hotels and cash are not among them.
+inline constexpr bool is_goods_mcc(std::uint32_t mcc) {
+  return mcc == 5311 || mcc == 5399 || mcc == 5712 || mcc == 5732
+         || mcc == 5944;
+}
+
+/// A purchase of goods (is_goods_mcc) of at least this many times the
+/// card's typical amount counts in goods_high_count_7d (once the card has
+/// a profile: at least min_spend_history transactions). Lower, the
+/// everyday heavy tail of marketplace and department-store amounts fills
+/// the week: at 6x or 8x, three in a week declined more legitimate
+/// purchases than the precision bar allows (README: Detection).
+inline constexpr double goods_high_ratio = 9.0;
 
 /// Transactions a card must have made before its usual spend is trusted.
 inline constexpr std::uint32_t min_spend_history = 3;

@@ -1,6 +1,7 @@
 // Money in the card's own currency: the home currency, conversion of
 // amounts, windows and profile, spend velocity, card-present high-value
-// purchases, and what a currency the rates do not know does.
+// purchases, the week of large purchases of goods, and what a currency the
+// rates do not know does.
 #include <gtest/gtest.h>
 
 #include "models/card_state.hpp"
@@ -224,6 +225,109 @@ TEST(card_money, online_or_ordinary_purchases_are_not_card_present_high) {
                                table())
               .cp_high_count_1h,
             0u);
+}
+
+constexpr std::uint32_t electronics = 5732;
+constexpr std::uint32_t marketplace = 5399;
+constexpr std::uint32_t grocery = 5411;
+constexpr std::uint32_t hotel = 7011;
+
+transaction at_shop(std::int64_t at, std::uint32_t mcc, const char* currency,
+                    std::int64_t minor) {
+  auto tx = in_currency(sample_tx(at), currency, minor);
+  tx.mcc = mcc;
+  return tx;
+}
+
+std::int64_t after(double days) {
+  return t0_ms + static_cast<std::int64_t>(days * day_ms);
+}
+
+TEST(card_goods, large_purchases_of_goods_are_counted_for_a_week) {
+  auto card = paris_card(10);
+  EXPECT_NEAR(card.typical_amount(), 20.0, 1e-9);
+  // 9x the typical amount and more, in a shop or online, approved or not
+  card.apply(at_shop(after(10), electronics, "EUR", 30'000), table());
+  card.apply_unapproved(
+    online(at_shop(after(12), marketplace, "EUR", 25'000), "phone-1"),
+    table());
+  auto third = at_shop(after(14), 5944, "EUR", 40'000);  // jewellery
+  auto f = card.features_for(third, table());
+  EXPECT_TRUE(f.goods_high);
+  EXPECT_EQ(f.goods_high_count_7d, 3u) << "this one included";
+  EXPECT_DOUBLE_EQ(f.goods_high_sum_7d, 300.0 + 250.0 + 400.0);
+  // an ordinary purchase sees the week, without adding to it
+  auto bread = card.features_for(at_shop(after(14), grocery, "EUR", 2'000),
+                                 table());
+  EXPECT_FALSE(bread.goods_high);
+  EXPECT_EQ(bread.goods_high_count_7d, 2u);
+  EXPECT_DOUBLE_EQ(bread.goods_high_sum_7d, 550.0);
+}
+
+TEST(card_goods, a_purchase_is_forgotten_after_seven_days) {
+  auto card = paris_card(10);
+  card.apply(at_shop(after(10), electronics, "EUR", 30'000), table());
+  auto probe = [&](double day) {
+    return card
+      .features_for(at_shop(after(day), grocery, "EUR", 2'000), table())
+      .goods_high_count_7d;
+  };
+  EXPECT_EQ(probe(15.9), 1u) << "almost six days later: still there";
+  EXPECT_EQ(probe(17.1), 0u) << "over seven days later: gone";
+}
+
+TEST(card_goods, is_kept_in_the_home_currency) {
+  auto card = paris_card(10);
+  // 48,000 yen is 300 euros: 15x the card's 20 euros
+  card.apply(at_shop(after(10), electronics, "JPY", 48'000), table());
+  auto f = card.features_for(at_shop(after(11), marketplace, "USD",
+                                     37'500),  // 300 euros
+                             table());
+  EXPECT_TRUE(f.goods_high);
+  EXPECT_EQ(f.goods_high_count_7d, 2u);
+  EXPECT_NEAR(f.goods_high_sum_7d, 600.0, 1e-9);
+  // 3,000 yen (under 9x of 20 euros) is an ordinary purchase
+  auto small = card.features_for(
+    at_shop(after(11), electronics, "JPY", 3'000), table());
+  EXPECT_FALSE(small.goods_high);
+}
+
+TEST(card_goods, what_is_not_a_large_purchase_of_goods) {
+  auto card = paris_card(10);
+  auto t = after(10);
+  // large, but not goods: groceries, a hotel
+  EXPECT_FALSE(card.features_for(at_shop(t, grocery, "EUR", 30'000), table())
+                 .goods_high);
+  EXPECT_FALSE(card.features_for(at_shop(t, hotel, "EUR", 30'000), table())
+                 .goods_high);
+  // goods, but under 9x the typical amount
+  EXPECT_FALSE(
+    card.features_for(at_shop(t, electronics, "EUR", 17'900), table())
+      .goods_high);
+  EXPECT_TRUE(
+    card.features_for(at_shop(t, electronics, "EUR", 18'100), table())
+      .goods_high);
+  // in a currency the rates do not know: no amount, nothing counted
+  auto unknown = at_shop(t, electronics, "XTS", 9'999'999);
+  EXPECT_FALSE(card.features_for(unknown, table()).goods_high);
+  card.apply(unknown, table());
+  EXPECT_EQ(card.features_for(at_shop(t + hour_ms, grocery, "EUR", 2'000),
+                              table())
+              .goods_high_count_7d,
+            0u);
+  // a card without a profile has no "large" yet
+  auto young = paris_card(2);
+  EXPECT_FALSE(
+    young.features_for(at_shop(after(2), electronics, "EUR", 90'000),
+                       table())
+      .goods_high);
+}
+
+TEST(card_goods, goods_are_the_five_resaleable_categories) {
+  for (std::uint32_t mcc : {5311u, 5399u, 5712u, 5732u, 5944u})
+    EXPECT_TRUE(is_goods_mcc(mcc)) << mcc;
+  for (std::uint32_t mcc : {5411u, 5651u, 4511u, 7011u, 6011u, 4722u, 0u})
+    EXPECT_FALSE(is_goods_mcc(mcc)) << mcc;
 }
 
 } // namespace

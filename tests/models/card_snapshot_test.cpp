@@ -279,6 +279,15 @@ constexpr const char* version_2_golden =
   "01f25d0901a52200bed239021603fa970617079580070102f427036587290366821e035f"
   "1520036010150359a316035a3618035bc919035c00db7e6bec";
 
+// Written by the version 3 writer (before the week of large purchases of
+// goods) from build(3, 10).
+constexpr const char* version_3_golden =
+  "4653030102c6c3e583fa62295c8fc2f5a84dc0b81e85eb51984d409690ecfef962b81e85"
+  "eb513c75405a317411ec331740d046b189b08daf3f000002004d58010155530100f88290"
+  "a201010401a52200faddb305070001a5510101fd520301b984020401cf630501d4f30108"
+  "01f25d0901a52200bed239021603fa97061707958007015553449690ecfef9620102f427"
+  "036587290366821e035f1520036010150359a316035a3618035bc919035c006aa9660e";
+
 // A card from before version 3 comes back with its whole history, but
 // with no home currency (its next transaction gives it) and its history
 // counted from its last event (so its usual daily spend is high, never
@@ -331,26 +340,84 @@ TEST(card_snapshot, versions_1_and_2_still_load) {
   }
 }
 
-TEST(card_snapshot, keeps_the_home_currency_and_the_spree_window) {
+TEST(card_snapshot, version_3_still_loads_with_an_empty_week_of_goods) {
+  auto bytes = unhex(version_3_golden);
+  ASSERT_EQ(bytes[2], 3);
   card_state card;
   recent_ids recent;
-  std::mt19937_64 rng{5};
-  auto tx = random_tx(rng, 1, t0);
-  tx.currency = "EUR";
-  tx.amount_minor = 2'000;
-  tx.channel = channel::pos;
+  recent_decisions decisions;
+  ASSERT_FALSE(load_snapshot(bytes, card, recent, decisions));
+  // everything version 3 kept comes back as it was
+  auto h = build(3, 10);
+  std::string want;
+  std::string got;
+  save_snapshot(h.card, h.recent, want);
+  save_snapshot(card, recent, got);
+  EXPECT_EQ(got, want) << "build(3, 10) has no large purchases of goods";
+  EXPECT_EQ(card.home_currency(), "USD");
+  EXPECT_TRUE(recent.maybe_contains("tx-9"));
+  std::mt19937_64 rng{99};
+  auto tx = random_tx(rng, 500, h.card.last_event_ms() + 60'000);
+  tx.mcc = 5732;
+  expect_same_features(card.features_for(tx), h.card.features_for(tx));
+  EXPECT_EQ(card.features_for(tx).goods_high_count_7d,
+            card.features_for(tx).goods_high ? 1u : 0u);
+}
+
+/// A card that paid 20 euros in a shop five times, `gap_ms` apart, and
+/// that payment, for a test to go on from.
+struct euro_card {
+  card_state card;
+  transaction tx;
+};
+
+euro_card euro_payments(std::uint64_t seed, std::int64_t gap_ms) {
+  euro_card out;
+  std::mt19937_64 rng{seed};
+  out.tx = random_tx(rng, 1, t0);
+  out.tx.currency = "EUR";
+  out.tx.amount_minor = 2'000;
+  out.tx.channel = channel::pos;
+  out.tx.mcc = 5411;
   for (int i = 0; i < 5; ++i) {
-    tx.event_time_ms = t0 + i * 3'600'000;
-    card.apply(tx);
+    out.tx.event_time_ms = t0 + i * gap_ms;
+    out.card.apply(out.tx);
   }
+  return out;
+}
+
+/// The card as a snapshot of the current format gives it back.
+card_state reloaded(const card_state& card) {
+  recent_ids recent;
+  std::string bytes;
+  save_snapshot(card, recent, bytes);
+  EXPECT_EQ(bytes[2], snapshot_format_version);
+  card_state back;
+  EXPECT_FALSE(load_snapshot(bytes, back, recent));
+  return back;
+}
+
+TEST(card_snapshot, keeps_the_week_of_large_purchases_of_goods) {
+  auto [card, tx] = euro_payments(6, 86'400'000);
+  tx.mcc = 5732;
+  tx.amount_minor = 30'000;  // 15x the typical amount, electronics
+  tx.event_time_ms += 86'400'000;
+  card.apply(tx);
+  tx.mcc = 5944;
+  tx.event_time_ms += 2 * 86'400'000;
+  card.apply_unapproved(tx);
+  auto back = reloaded(card);
+  tx.event_time_ms += 86'400'000;
+  expect_same_features(back.features_for(tx), card.features_for(tx));
+  EXPECT_EQ(back.features_for(tx).goods_high_count_7d, 3u);
+}
+
+TEST(card_snapshot, keeps_the_home_currency_and_the_spree_window) {
+  auto [card, tx] = euro_payments(5, 3'600'000);
   tx.amount_minor = 20'000;  // 10x the average, card present: high
   tx.event_time_ms += 600'000;
   card.apply_unapproved(tx);
-  std::string bytes;
-  save_snapshot(card, recent, bytes);
-  card_state back;
-  recent_ids back_ids;
-  ASSERT_FALSE(load_snapshot(bytes, back, back_ids));
+  auto back = reloaded(card);
   EXPECT_EQ(back.home_currency(), "EUR");
   EXPECT_EQ(back.usual_daily_spend(), card.usual_daily_spend());
   tx.event_time_ms += 60'000;

@@ -90,6 +90,29 @@ TEST_P(money_rules, a_spree_in_the_local_currency_is_seen_too) {
     << reasons_of(last);
 }
 
+TEST_P(money_rules, a_young_cards_spree_is_declined_by_its_fourth_purchase) {
+  card_history card{defaults()};
+  // ten payments of 20 in one day: a usual daily spend of 200 that the
+  // spree's approved purchases raise further
+  card.approve(habit(10, 20, test::hour_ms));
+  auto t = t0_ms + 12 * test::hour_ms;
+  std::vector<decision> spree;
+  for (int i = 0; i < 5; ++i)
+    spree.push_back(card.score(sample_tx(t + i * 10 * minute_ms, 60)));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(find_reason(spree[i], "card_present_spree"), nullptr)
+      << "purchase " << i + 1 << ": " << reasons_of(spree[i]);
+  for (int i = 3; i < 5; ++i) {
+    auto* r = find_reason(spree[i], "card_present_spree");
+    ASSERT_NE(r, nullptr) << "purchase " << i + 1 << ": "
+                          << reasons_of(spree[i]);
+    EXPECT_NE(r->detail.find("4 on a card with under 30 transactions"),
+              std::string::npos)
+      << r->detail;
+    EXPECT_EQ(spree[i].action, action::decline) << reasons_of(spree[i]);
+  }
+}
+
 TEST_P(money_rules, a_busy_card_buying_big_in_an_hour_is_no_spree) {
   card_history card{defaults()};
   // eight payments of 20 a day: 160 a day; three of 60 are not unusual

@@ -105,8 +105,12 @@ private:
       } else if (kind >= 40 && kind < 45) {
         tx.channel = models::channel::atm;
       }
-      if (kind >= 45 && kind < 52)  // a spike
+      if (kind >= 45 && kind < 52) {  // a spike
         tx.amount_minor *= uniform(3, 30);
+        // on goods, as a slow anomaly's purchases are
+        static const std::uint32_t goods[] = {5732, 5944, 5399, 5311, 5712};
+        tx.mcc = goods[(kind - 45) % 5];
+      }
       if (!chance(0.15)) {
         tx.has_location = true;
         tx.lat = here.lat + (chance(0.5) ? 0.01 * uniform(-5, 5) : 0);

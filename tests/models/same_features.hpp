@@ -35,6 +35,9 @@ inline void expect_same_features(const models::features& a,
   EXPECT_EQ(a.small_cnp_count_10m, b.small_cnp_count_10m);
   EXPECT_EQ(a.cp_high_count_1h, b.cp_high_count_1h);
   EXPECT_EQ(a.cp_high_sum_1h, b.cp_high_sum_1h);
+  EXPECT_EQ(a.goods_high, b.goods_high);
+  EXPECT_EQ(a.goods_high_count_7d, b.goods_high_count_7d);
+  EXPECT_EQ(a.goods_high_sum_7d, b.goods_high_sum_7d);
   EXPECT_EQ(a.avg_amount, b.avg_amount);
   EXPECT_EQ(a.amount_ratio, b.amount_ratio);
   EXPECT_EQ(a.amount_z, b.amount_z);

@@ -94,7 +94,7 @@ TEST_F(rules, a_new_database_runs_the_default_rules_as_version_1) {
   EXPECT_EQ(r.version->version, 1u);
   EXPECT_EQ(r.version->name, "rules-1");
   EXPECT_TRUE(r.version->running);
-  EXPECT_EQ(r.version->rules, 11u);
+  EXPECT_EQ(r.version->rules, 12u);
   EXPECT_EQ(r.text, models::rules::default_rules_text());
   auto d = score(card_tx("card-1", 0, "t1"));
   EXPECT_EQ(d.decision.ruleset_version, "rules-1");

@@ -90,6 +90,16 @@ std::vector<feature_info> catalogue() {
                 "amount in the last hour")),
     money(number("cp_high_sum_1h", &f::cp_high_sum_1h,
                  "their amounts added up")),
+    money(flag("goods_high", &f::goods_high,
+               "a purchase of goods (MCC 5311 department stores, 5399 "
+               "general merchandise and marketplaces, 5712 furniture, 5732 "
+               "electronics, 5944 jewellery) of at least 9x the card's "
+               "typical amount, once it has 3 transactions")),
+    money(count("goods_high_count_7d", &f::goods_high_count_7d,
+                "such purchases in the last 7 days, in store or online, "
+                "this one included")),
+    money(number("goods_high_sum_7d", &f::goods_high_sum_7d,
+                 "their amounts added up")),
     money(number("avg_amount", &f::avg_amount,
            "the card's average amount before this one, in its home currency (0 without history)")),
     money(number("amount_ratio", &f::amount_ratio,

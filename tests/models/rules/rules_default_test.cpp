@@ -72,7 +72,7 @@ TEST(rules_default, the_text_compiles_without_warnings) {
   auto c = rules::compile(rules::default_rules_text());
   ASSERT_TRUE(c.program);
   EXPECT_TRUE(c.warnings.empty());
-  EXPECT_EQ(c.program->rules.size(), 11u);
+  EXPECT_EQ(c.program->rules.size(), 12u);
 }
 
 TEST(rules_default, lists_the_same_rules_as_the_hand_written_ones) {
@@ -125,7 +125,8 @@ TEST(rules_default, decides_as_the_hand_written_rules_on_random_histories) {
   for (const char* rule :
        {"impossible_travel", "card_testing", "new_device_far_away",
         "new_device_amount", "new_country_amount", "amount_spike",
-        "velocity_spike", "card_present_spree", "ring_device", "ring_ip",
+        "velocity_spike", "card_present_spree", "goods_spending_repeat",
+        "ring_device", "ring_ip",
         "merchant_card_testing", "unknown_currency"})
     EXPECT_GE(fired[rule], 10) << rule << " fired too rarely to compare";
   EXPECT_GE(actions[action::review], 10);
