@@ -30,7 +30,8 @@ public:
     for (const char* name :
          {"impossible_travel", "card_testing", "new_device_far_away",
           "new_device_amount", "new_country_amount", "amount_spike",
-          "velocity_spike", "card_present_spree", "ring_device", "ring_ip",
+          "velocity_spike", "card_present_spree", "goods_spending_repeat",
+          "ring_device", "ring_ip",
           "merchant_card_testing"})
       out.push_back({name, false});
     return out;

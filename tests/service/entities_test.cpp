@@ -70,8 +70,9 @@ TEST_F(entity_fraud, a_ring_on_one_laptop_is_declined_with_its_reason) {
     }
     EXPECT_EQ(r.decision.action, models::action::decline);
     EXPECT_TRUE(has_reason(r.decision, "ring_device"));
-    if (c >= 3)
+    if (c >= 3) {
       EXPECT_TRUE(has_reason(r.decision, "ring_ip"));
+    }
   }
   // A household's second card on the family laptop the next day is not a
   // ring: the laptop's hour has passed.

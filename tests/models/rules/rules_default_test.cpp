@@ -79,7 +79,7 @@ TEST(rules_default, lists_the_same_rules_as_the_hand_written_ones) {
   auto text = language_default();
   ASSERT_TRUE(text);
   auto names = make_default_ruleset()->rule_names();
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 12u);
   EXPECT_EQ(names, text->rule_names());
   // With a model, the same rules: the model adds a feature, not a rule.
   tree_model_spec one_leaf;
