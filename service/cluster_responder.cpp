@@ -13,10 +13,7 @@ cluster_responder::cluster_responder(
 }
 
 cluster_responder::~cluster_responder() {
-  if (sub_ != nullptr) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-  }
+  end_subscription(conn_, sub_);
 }
 
 fraud::error cluster_responder::start() {

@@ -20,10 +20,7 @@ struct query_responder::handler {
   natsSubscription* sub = nullptr;
 
   ~handler() {
-    if (sub != nullptr) {
-      natsSubscription_Unsubscribe(sub);
-      natsSubscription_Destroy(sub);
-    }
+    end_subscription(self != nullptr ? self->conn_ : nullptr, sub);
   }
 };
 

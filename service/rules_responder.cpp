@@ -16,10 +16,8 @@ namespace fraud::service {
 namespace {
 
 struct unsubscribe {
-  void operator()(natsSubscription* sub) const {
-    natsSubscription_Unsubscribe(sub);
-    natsSubscription_Destroy(sub);
-  }
+  natsConnection* conn = nullptr;
+  void operator()(natsSubscription* sub) const { end_subscription(conn, sub); }
 };
 
 } // namespace
@@ -99,7 +97,8 @@ fraud::error rules_responder::start() {
     natsSubscription* sub = nullptr;
     auto s = natsConnection_Subscribe(&sub, conn_, subject.c_str(),
                                       on_message, h.get());
-    h->sub.reset(sub);
+    h->sub = std::unique_ptr<natsSubscription, unsubscribe>(sub,
+                                                           unsubscribe{conn_});
     if (s != NATS_OK)
       return make_error(ec::nats_error, "cannot subscribe to " + subject
                                           + ": " + describe(s));

@@ -13,11 +13,9 @@ using clock_type = std::chrono::steady_clock;
 
 // Owns the reply subscription: destroyed however gather() returns.
 struct inbox_subscription {
+  natsConnection* conn = nullptr;
   natsSubscription* sub = nullptr;
-  ~inbox_subscription() {
-    if (sub != nullptr)
-      natsSubscription_Destroy(sub);
-  }
+  ~inbox_subscription() { end_subscription(conn, sub); }  // late replies
 };
 
 int ms_until(clock_type::time_point t) {
@@ -52,7 +50,7 @@ fraud::expected<gathered> gather(nats_connection& conn,
   auto inbox = conn.new_inbox();
   if (inbox.empty())
     return make_error(ec::nats_error, "cannot make a reply inbox");
-  inbox_subscription replies;
+  inbox_subscription replies{conn.get()};
   auto s = natsConnection_SubscribeSync(&replies.sub, conn.get(),
                                         inbox.c_str());
   natsMsg* request = nullptr;

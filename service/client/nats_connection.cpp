@@ -9,6 +9,19 @@
 
 namespace fraud::service {
 
+void end_subscription(natsConnection* conn, natsSubscription* sub,
+                      int timeout_ms) {
+  if (sub == nullptr)
+    return;
+  natsSubscription_Unsubscribe(sub);
+  // Not connected (reconnecting, closed): nothing is being read, and a
+  // flush would only wait out its timeout.
+  if (conn != nullptr
+      && natsConnection_Status(conn) == NATS_CONN_STATUS_CONNECTED)
+    natsConnection_FlushTimeout(conn, timeout_ms);
+  natsSubscription_Destroy(sub);
+}
+
 std::string describe(natsStatus s) {
   std::string out = natsStatus_GetText(s);
   const char* last = nats_GetLastError(nullptr);

@@ -119,8 +119,8 @@ int run_watch(const common_options& c, const watch_options& o) {
                 (unsigned long long)total.by_action[1],
                 (unsigned long long)total.by_action[2],
                 (unsigned long long)total.rejected);
-  natsSubscription_Destroy(rejections);
-  natsSubscription_Destroy(decisions);
+  service::end_subscription(conn->get(), rejections);
+  service::end_subscription(conn->get(), decisions);
   return ok;
 }
 

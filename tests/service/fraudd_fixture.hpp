@@ -47,10 +47,10 @@ protected:
   }
 
   void TearDown() override {
-    if (decisions != nullptr)
-      natsSubscription_Destroy(decisions);
-    if (rejections != nullptr)
-      natsSubscription_Destroy(rejections);
+    // fraudd may still be publishing decisions (the end of a flood).
+    auto* c = conn ? conn->get() : nullptr;
+    service::end_subscription(c, decisions);
+    service::end_subscription(c, rejections);
   }
 
   virtual std::vector<std::string> args() {
