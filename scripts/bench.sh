@@ -287,14 +287,14 @@ END {
 # One line per target: the figure, the bar, met or missed by how much.
 # `higher`: the figure must reach the bar (a rate), else stay under it.
 function target(name, v, bar, higher,   ok) {
-  if (v == "" || v + 0 <= 0) { printf "  %-48s not measured in this run\n", name; return }
+  if (v == "") { printf "  %-48s not measured in this run\n", name; return }
   ok = higher ? v + 0 >= bar : v + 0 <= bar
   printf "  %-48s %10.2f  target %s %-9s %s\n", name, v, higher ? ">=" : "<=", bar,
-         ok ? "met" : sprintf("MISSED by %.2fx", higher ? bar / v : v / bar)
+         ok ? "met" : v + 0 == 0 ? "MISSED" : sprintf("MISSED by %.2fx", higher ? bar / v : v / bar)
 }
 function ratio_target(name, a, b, bar) {
   target(name, (a + 0 > 0 && b + 0 > 0) ? a / b : "", bar, 0)
 }
-function floor_target(name, a, b, bar) {
-  target(name, (a + 0 > 0 && b + 0 > 0) ? a / b : "", bar, 1)
+function floor_target(name, a, b, bar) {  # a of 0: nothing sustained
+  target(name, (a != "" && b + 0 > 0) ? a / b : "", bar, 1)
 }' "$RESULTS"
