@@ -30,10 +30,7 @@ ingress::ingress(caf::actor_system& sys, const actors::card_environment& env,
 ingress::~ingress() {
   if (sub_ != nullptr) {
     natsSubscription_Unsubscribe(sub_);
-    // What the reader thread is still handing to it is read first
-    // (end_subscription: nats.c#637).
-    if (natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED)
-      natsConnection_FlushTimeout(conn_, 1000);
+    wait_for_reader(conn_);  // nats.c#637
     if (delivered_.valid())
       delivered_.wait();
     release_all();

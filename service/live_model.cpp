@@ -13,7 +13,7 @@ live_model::live_model(std::unique_ptr<rules_db> store,
                        actors::ruleset_slot& slot,
                        const request_limits& limits)
   : live_text(std::move(store), limits, model_version_name, "model version",
-              "model"),
+              "model", "this is the running model"),
     slot_(slot) {
 }
 

@@ -26,7 +26,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,7 +34,6 @@
 #include "models/error.hpp"
 #include "models/model_score.hpp"
 #include "protocol/rules_codec.hpp"
-#include "service/bucket_log.hpp"
 #include "service/live_text.hpp"
 
 namespace fraud::service {
@@ -69,9 +67,6 @@ private:
                    const std::string& how) override;
   protocol::rules_change_reply refused(const fraud::error& why) override;
   fraud::error admit(std::size_t bytes) override;
-  std::string running_text() const override {
-    return "this is the running model";
-  }
 
   actors::ruleset_slot& slot_;
 };

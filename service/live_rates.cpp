@@ -33,7 +33,7 @@ std::vector<rule_diagnostic> rates_diagnostics(const fraud::error& e) {
 live_rates::live_rates(std::unique_ptr<rules_db> store,
                        actors::rates_slot& slot, const request_limits& limits)
   : live_text(std::move(store), limits, rates_version_name, "rates version",
-              "rates"),
+              "rates", "these are the rates in use"),
     slot_(slot) {
 }
 

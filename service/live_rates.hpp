@@ -63,9 +63,6 @@ private:
                    const std::string& how) override;
   protocol::rules_change_reply refused(const fraud::error& why) override;
   fraud::error admit(std::size_t bytes) override;
-  std::string running_text() const override {
-    return "these are the rates in use";
-  }
 
   actors::rates_slot& slot_;
 };

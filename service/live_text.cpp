@@ -10,9 +10,10 @@ using models::rules::rule_diagnostic;
 live_text::live_text(std::unique_ptr<rules_db> store,
                      const request_limits& limits,
                      std::string (*name)(std::uint64_t), std::string what,
-                     std::string kind)
+                     std::string kind, std::string running)
   : live_versions(std::move(store), limits, name, std::move(what)),
-    kind_(kind), log_(mtx_, std::move(kind)) {
+    kind_(kind), unchanged_(std::move(running) + ": nothing changed"),
+    log_(mtx_, std::move(kind)) {
 }
 
 live_text::~live_text() {
@@ -60,8 +61,7 @@ live_text::set(const protocol::rules_set_request& r, const std::string& signer,
   if (r.dry_run || (version_ != 0 && r.text == text_)) {
     auto out = running_reply();
     if (!r.dry_run)
-      out.warnings.push_back(rule_diagnostic{
-        0, 0, running_text() + ": nothing changed"});
+      out.warnings.push_back(rule_diagnostic{0, 0, unchanged_});
     return out;
   }
   signature who{r.author, r.reason, wall_ms(), signer};

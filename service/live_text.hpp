@@ -57,10 +57,12 @@ public:
 
 protected:
   /// `name` names a version ("model-3"), `what` the kind in errors
-  /// ("model version"), `kind` the log and the log lines ("model").
+  /// ("model version"), `kind` the log and the log lines ("model"),
+  /// `running` what set answers for the running text ("this is the
+  /// running model").
   live_text(std::unique_ptr<rules_db> store, const request_limits& limits,
             std::string (*name)(std::uint64_t), std::string what,
-            std::string kind);
+            std::string kind, std::string running);
   ~live_text();
 
   /// Starts with what `file` (the option's, maybe empty) and the database
@@ -77,16 +79,15 @@ protected:
   /// version; empty for a text just sent).
   virtual fraud::expected<std::uint32_t>
   check(const std::string& text, const std::string& origin) = 0;
-  /// Loads `text` (checked before) as `version` and runs it; `how` says
-  /// for the log line where it came from.
+  /// Loads `text` as `version` and runs it; `how` says for the log line
+  /// where it came from. A text that does not load is refused before
+  /// anything changes.
   virtual fraud::error run(std::uint64_t version, const std::string& text,
                            const std::string& how) = 0;
   /// The reply refusing a text that does not load (check's error).
   virtual protocol::rules_change_reply refused(const fraud::error& why) = 0;
   /// Whether a change of `bytes` may be made now (change_limits).
   virtual fraud::error admit(std::size_t bytes) = 0;
-  /// What set answers for the running text: "this is the running model".
-  virtual std::string running_text() const = 0;
 
   std::string text_;  // of version_; empty when nothing runs
 
@@ -110,6 +111,7 @@ private:
                  const std::string& signer, const std::string& request);
 
   std::string kind_;
+  std::string unchanged_;  // "<running>: nothing changed"
   // Cluster mode, under mtx_.
   bool clustered_ = false;
   bucket_log log_;

@@ -181,10 +181,8 @@ fraud::error live_text::run_state() {
                                          + " is not kept here");
   if (version_ == s.running.version && text_ == (*v)->text)
     return {};
-  // A text this instance cannot load (an older fraudd): it keeps what it
-  // ran.
-  if (auto count = check((*v)->text, name_of(s.running.version)); !count)
-    return count.error();
+  // A text this instance cannot load (an older fraudd) is refused by run()
+  // before anything changes: it keeps what it ran.
   return run(s.running.version, (*v)->text,
              s.kind + " by "
                + (s.activated.signer.empty() ? s.activated.author
@@ -224,8 +222,7 @@ live_text::set_in_cluster(const protocol::rules_set_request& r,
   });
   std::vector<rule_diagnostic> warnings;
   if (unchanged)
-    warnings.push_back(rule_diagnostic{0, 0,
-                                       running_text() + ": nothing changed"});
+    warnings.push_back(rule_diagnostic{0, 0, unchanged_});
   return log_reply(log_, std::move(made), std::move(warnings));
 }
 

@@ -9,16 +9,19 @@
 
 namespace fraud::service {
 
-void end_subscription(natsConnection* conn, natsSubscription* sub,
-                      int timeout_ms) {
-  if (sub == nullptr)
-    return;
-  natsSubscription_Unsubscribe(sub);
+void wait_for_reader(natsConnection* conn, int timeout_ms) {
   // Not connected (reconnecting, closed): nothing is being read, and a
   // flush would only wait out its timeout.
   if (conn != nullptr
       && natsConnection_Status(conn) == NATS_CONN_STATUS_CONNECTED)
     natsConnection_FlushTimeout(conn, timeout_ms);
+}
+
+void end_subscription(natsConnection* conn, natsSubscription* sub) {
+  if (sub == nullptr)
+    return;
+  natsSubscription_Unsubscribe(sub);
+  wait_for_reader(conn);
   natsSubscription_Destroy(sub);
 }
 

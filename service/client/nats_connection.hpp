@@ -78,14 +78,17 @@ private:
 /// "status text: last error detail" for a failed nats.c call.
 std::string describe(natsStatus s);
 
+/// After an unsubscription on `conn`: waits one round trip, so that every
+/// message the server sent before it has been read (and none after it
+/// finds the subscription); at once when `conn` is not connected (nothing
+/// is read then). nats.c 3.4.1's reader thread may otherwise be delivering
+/// to a subscription as it is freed (nats.c#637, fixed in 3.6; a test
+/// process died of it).
+void wait_for_reader(natsConnection* conn, int timeout_ms = 1000);
+
 /// Ends `sub`, a subscription on `conn` that messages may still be coming
-/// to, so that nats.c 3.4.1's reader thread is not delivering one to it as
-/// it is freed (nats.c#637, fixed in 3.6; a test process died of it):
-/// unsubscribes, waits one round trip (every message sent before the
-/// unsubscription has then been read, and none after it finds the
-/// subscription), then destroys it; without the wait when `conn` is not
-/// connected (nothing is read then). Null `sub`: nothing.
-void end_subscription(natsConnection* conn, natsSubscription* sub,
-                      int timeout_ms = 1000);
+/// to: unsubscribes, wait_for_reader(), then destroys it. Null `sub`:
+/// nothing.
+void end_subscription(natsConnection* conn, natsSubscription* sub);
 
 } // namespace fraud::service
