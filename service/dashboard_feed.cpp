@@ -20,6 +20,8 @@ using json = nlohmann::json;
 constexpr std::uint64_t max_steps = 2'000'000;
 // The card's decisions shown beside one.
 constexpr std::uint32_t card_history = 10;
+// A decision's outcome labels shown (one a source; a few sources at most).
+constexpr std::uint32_t labels_shown = 20;
 // Rule hits in the summary: the most first.
 constexpr std::size_t top_rules = 15;
 
@@ -51,8 +53,9 @@ dashboard_feed::dashboard_feed(metrics_sources sources,
   : src_(std::move(sources)),
     readiness_(std::move(readiness)),
     opts_(opts),
-    readers_([path = std::move(db_path)] {
-      return decision_db_reader::open(path);
+    readers_([path = db_path] { return decision_db_reader::open(path); }),
+    outcomes_([path = std::move(db_path)] {
+      return outcome_db::open(path, false);
     }) {
   tick();  // the baseline the first second is measured from
   if (opts_.own_thread)
@@ -190,6 +193,27 @@ fraud::expected<std::string> dashboard_feed::latest_json() {
   return to_text(json{{"decisions", std::move(rows)}});
 }
 
+fraud::error dashboard_feed::add_outcomes(const std::string& tx_id, json& j) {
+  auto db = outcomes_.get();
+  if (!db)
+    return db.error();
+  auto k = (*db)->case_of(tx_id);
+  if (!k)
+    return k.error();
+  j["case"] = *k ? to_json(**k) : json(nullptr);
+  protocol::labels_query q;
+  q.tx_id = tx_id;
+  q.limit = labels_shown;
+  auto labels = (*db)->labels(q, page_bounds{labels_shown, 0, max_steps});
+  if (!labels)
+    return labels.error();
+  auto rows = json::array();
+  for (auto& l : labels->labels)
+    rows.push_back(to_json(l));
+  j["labels"] = std::move(rows);
+  return {};
+}
+
 fraud::expected<std::string>
 dashboard_feed::decision_json(const std::string& tx_id) {
   auto reader = readers_.get();
@@ -215,6 +239,8 @@ dashboard_feed::decision_json(const std::string& tx_id) {
   if (auto page = (*reader)->search(f))
     append_decisions(page->decisions, card);
   j["card_decisions"] = std::move(card);
+  if (auto err = add_outcomes(tx_id, j))
+    return err;
   return to_text(j);
 }
 

@@ -6,9 +6,9 @@
 // five minutes: decisions per second by action, rejections, the service
 // latency percentiles of the last few seconds, and the estimated wait
 // before fraudd reads a transaction. The latest declines and reviews and a
-// decision's detail come from the decision store through read-only SQLite
-// connections of the feed's own (one per HTTP thread), as fraud.query.*
-// reads it: nothing here touches the scoring path.
+// decision's detail (with its case and labels) come from the decision store
+// through read-only SQLite connections of the feed's own (one per HTTP
+// thread), as fraud.query.* reads it: nothing here touches the scoring path.
 //
 // Thread-safe: every method may be called from any HTTP thread.
 #pragma once
@@ -20,7 +20,10 @@
 #include <mutex>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "service/decision_db_reader.hpp"
+#include "service/outcome_db.hpp"
 #include "service/per_thread.hpp"
 #include "service/periodic_thread.hpp"
 #include "service/readiness.hpp"
@@ -62,7 +65,9 @@ public:
   /// GET /api/latest. Each row as fraudctl --json prints a decision.
   fraud::expected<std::string> latest_json();
 
-  /// One decision with its reasons and its card's latest decisions:
+  /// One decision with its reasons, its case (a REVIEW's: open, or
+  /// resolved by whom and how; null for other actions), the outcome
+  /// labels learnt for it, and its card's latest decisions:
   /// GET /api/decision?tx_id=. NOT_FOUND when the store has none.
   fraud::expected<std::string> decision_json(const std::string& tx_id);
 
@@ -70,10 +75,14 @@ public:
   void tick();
 
 private:
+  // The case and labels of tx_id into j ("case", "labels").
+  fraud::error add_outcomes(const std::string& tx_id, nlohmann::json& j);
+
   const metrics_sources src_;
   const std::function<readiness_report()> readiness_;
   const dashboard_options opts_;
   per_thread<decision_db_reader> readers_;
+  per_thread<outcome_db> outcomes_;  // cases and labels, read-only
 
   mutable std::mutex mtx_;  // guards everything below
   struct totals {

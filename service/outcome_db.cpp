@@ -199,7 +199,7 @@ outcome_db::add_labels(const std::vector<protocol::label>& labels,
 }
 
 fraud::expected<std::optional<protocol::review_case>>
-outcome_db::find_case(const std::string& tx_id) {
+outcome_db::case_of(const std::string& tx_id) {
   auto st = db_->prepare(std::string{"SELECT "} + case_columns
                          + " FROM cases WHERE tx_id = ?");
   if (!st)
@@ -243,7 +243,7 @@ outcome_db::resolve(const protocol::case_resolve& q, const std::string& signer,
     return fail(err);
   if (auto err = db_->exec("COMMIT"))
     return fail(err);
-  return find_case(q.tx_id);
+  return case_of(q.tx_id);
 }
 
 fraud::error outcome_db::outside_labels(std::uint64_t& labelled,

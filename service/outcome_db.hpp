@@ -53,6 +53,10 @@ public:
   resolve(const protocol::case_resolve& q, const std::string& signer,
           std::int64_t now_ms, labels_stored& label);
 
+  /// The case of `tx_id` (a REVIEW decision's), or nothing.
+  fraud::expected<std::optional<protocol::review_case>>
+  case_of(const std::string& tx_id);
+
   /// A page of cases, newest first, and how many are open.
   fraud::expected<protocol::cases_reply>
   cases(const protocol::cases_query& q, const page_bounds& bounds);
@@ -75,8 +79,6 @@ private:
   outcome_db() = default;
   fraud::error store_label(const protocol::label& l, const std::string& signer,
                            std::int64_t now_ms, labels_stored& counts);
-  fraud::expected<std::optional<protocol::review_case>>
-  find_case(const std::string& tx_id);
   // Tx_ids labelled from outside (not only by a case), and how many of
   // them this store decided.
   fraud::error outside_labels(std::uint64_t& labelled, std::uint64_t& decided);

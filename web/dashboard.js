@@ -203,6 +203,43 @@ function reasonCard(r, shadow) {
     el("div", { class: "numbers" }, `value ${fmtNum(r.value)} · threshold ${fmtNum(r.threshold)}`));
 }
 
+function fmtUtc(ms) { return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"); }
+
+// A REVIEW decision's case (README: Review queue and outcomes) and the
+// outcome labels learnt for the transaction, whatever its action.
+function outcomeSection(j) {
+  const parts = [el("h3", {}, "case and outcome")];
+  const k = j.case;
+  const dl = el("dl", { class: "fields", id: "detail-case" });
+  if (k) {
+    field(dl, "case", el("span", { class: "badge case-" + k.state }, k.state));
+    field(dl, "opened", fmtUtc(k.opened_at_ms));
+    if (k.state === "open") {
+      field(dl, "resolve", el("span", { class: "mono" }, `fraudctl cases resolve ${k.tx_id} fraud|legit`));
+    } else {
+      field(dl, "resolved", `${fmtUtc(k.resolved_at_ms)} by ${k.resolved_by}`);
+      if (k.note) field(dl, "note", k.note);
+    }
+  } else {
+    field(dl, "case", el("span", { class: "muted" }, "none (only a REVIEW opens one)"));
+  }
+  const labels = j.labels || [];
+  if (labels.length === 0) field(dl, "labels", el("span", { class: "muted" }, "no outcome learnt yet"));
+  parts.push(dl);
+  if (labels.length) {
+    const table = el("table", { id: "detail-labels" },
+      el("thead", {}, el("tr", {}, el("th", {}, "learnt at (UTC)"), el("th", {}, "outcome"), el("th", {}, "source"), el("th", {}, "by"), el("th", {}, "note"))));
+    const tb = el("tbody");
+    labels.forEach(l => tb.append(el("tr", {},
+      el("td", { class: "mono nowrap" }, fmtUtc(l.at_ms)),
+      el("td", {}, el("span", { class: "badge outcome-" + l.outcome }, l.outcome)),
+      el("td", {}, l.source), el("td", {}, l.signer), el("td", {}, l.note || ""))));
+    table.append(tb);
+    parts.push(table);
+  }
+  return parts;
+}
+
 async function openDecision(tx) {
   state.openTx = tx;
   const aside = document.getElementById("detail");
@@ -240,6 +277,7 @@ async function openDecision(tx) {
     parts.push(el("h3", {}, "shadow rules (recorded, not acted on)"));
     d.shadow_reasons.forEach(r => parts.push(reasonCard(r, true)));
   }
+  parts.push(...outcomeSection(j));
   parts.push(el("h3", {}, "the card's latest decisions"));
   const table = el("table", { id: "card-decisions" },
     el("thead", {}, el("tr", {}, el("th", {}, "event time (UTC)"), el("th", {}, "action"), el("th", {}, "amount"), el("th", {}, "rules"))));

@@ -11,6 +11,7 @@
 #include "service/client/clock.hpp"
 #include "service/client/outcome_merge.hpp"
 #include "service/ctl/ctl_gather.hpp"
+#include "service/ctl/decision_json.hpp"
 
 namespace fraud::ctl {
 
@@ -24,21 +25,6 @@ std::string joined(const std::vector<std::string>& rules) {
   for (auto& r : rules)
     out += (out.empty() ? "" : " ") + r;
   return out.empty() ? "-" : out;
-}
-
-json case_json(const protocol::review_case& k) {
-  return {{"tx_id", k.tx_id},
-          {"card_id", k.card_id},
-          {"state", protocol::to_string(k.state)},
-          {"score", k.score},
-          {"rules", k.rules},
-          {"amount_minor", k.amount_minor},
-          {"currency", k.currency},
-          {"merchant_id", k.merchant_id},
-          {"opened_at_ms", k.opened_at_ms},
-          {"resolved_by", k.resolved_by},
-          {"resolved_at_ms", k.resolved_at_ms},
-          {"note", k.note}};
 }
 
 void print_case(const protocol::review_case& k) {
@@ -114,7 +100,7 @@ int run_cases_list(const common_options& c, const outcomes_cli& o) {
   if (c.json) {
     json rows = json::array();
     for (auto& k : cases)
-      rows.push_back(case_json(k));
+      rows.push_back(service::to_json(k));
     json j{{"cases", rows}, {"open", last->open},
            {"next_cursor", last->next_cursor}};
     return print_json(j, who);
@@ -143,7 +129,7 @@ int run_cases_resolve(const common_options& c, const outcomes_cli& o) {
   if (!r)
     return rc;
   if (c.json) {
-    json j{{"case", case_json(r->resolved)}};
+    json j{{"case", service::to_json(r->resolved)}};
     return print_json(j, who);
   }
   print_case(r->resolved);
@@ -258,21 +244,8 @@ int run_labels_list(const common_options& c, const outcomes_cli& o) {
     return rc;
   if (c.json) {
     json out = json::array();
-    for (auto& l : rows) {
-      json j{{"tx_id", l.value.tx_id},
-             {"outcome", protocol::to_string(l.value.result)},
-             {"source", l.value.source},
-             {"at_ms", l.value.at_ms},
-             {"note", l.value.note},
-             {"signer", l.signer},
-             {"received_at_ms", l.received_at_ms},
-             {"decided", l.decided}};
-      if (l.decided) {
-        j["action"] = models::to_string(l.action);
-        j["rules"] = l.rules;
-      }
-      out.push_back(std::move(j));
-    }
+    for (auto& l : rows)
+      out.push_back(service::to_json(l));
     json j{{"labels", out}, {"labelled", last->labelled},
            {"unknown", last->unknown}, {"next_cursor", last->next_cursor}};
     return print_json(j, who);

@@ -94,4 +94,36 @@ std::string to_table(const models::decision& d,
   return out;
 }
 
+
+nlohmann::json to_json(const protocol::review_case& k) {
+  return {{"tx_id", k.tx_id},
+          {"card_id", k.card_id},
+          {"state", protocol::to_string(k.state)},
+          {"score", k.score},
+          {"rules", k.rules},
+          {"amount_minor", k.amount_minor},
+          {"currency", k.currency},
+          {"merchant_id", k.merchant_id},
+          {"opened_at_ms", k.opened_at_ms},
+          {"resolved_by", k.resolved_by},
+          {"resolved_at_ms", k.resolved_at_ms},
+          {"note", k.note}};
+}
+
+nlohmann::json to_json(const protocol::stored_label& l) {
+  nlohmann::json j{{"tx_id", l.value.tx_id},
+                   {"outcome", protocol::to_string(l.value.result)},
+                   {"source", l.value.source},
+                   {"at_ms", l.value.at_ms},
+                   {"note", l.value.note},
+                   {"signer", l.signer},
+                   {"received_at_ms", l.received_at_ms},
+                   {"decided", l.decided}};
+  if (l.decided) {
+    j["action"] = models::to_string(l.action);
+    j["rules"] = l.rules;
+  }
+  return j;
+}
+
 } // namespace fraud::service

@@ -83,7 +83,22 @@ function check(ok, what) {
     check(cards > 0, `its reasons are shown (${cards})`);
     const history = await page.locator("#card-decisions tbody tr").count();
     check(history > 0, `its card's latest decisions are shown (${history})`);
+    const noCase = await page.textContent("#detail-case");
+    check(noCase.includes("none"), "a decline has no case, and says so");
     await page.screenshot({ path: path.join(shots, "dashboard-decision.png"), fullPage: true });
+
+    // A review opens its case: open, with how to resolve it.
+    await page.click("#detail-close");
+    const reviewRow = page.locator("#latest tbody tr[data-tx]", { has: page.locator(".badge.REVIEW") }).first();
+    await reviewRow.waitFor({ timeout: 10000 });
+    const reviewTx = await reviewRow.getAttribute("data-tx");
+    await page.locator(`#latest tbody tr[data-tx="${reviewTx}"]`).click();
+    await page.waitForFunction(tx => document.getElementById("detail-tx").textContent === tx
+                                   && document.getElementById("detail-case") !== null, reviewTx, { timeout: 10000 });
+    const caseText = await page.textContent("#detail-case");
+    check(caseText.includes("open") && caseText.includes("fraudctl cases resolve " + reviewTx),
+          `a review's case is shown open, with how to resolve it (${reviewTx})`);
+    await page.screenshot({ path: path.join(shots, "dashboard-case.png"), fullPage: true });
 
     check(problems.length === 0, "no errors on the page" + (problems.length ? ": " + problems.join("; ") : ""));
   } catch (e) {

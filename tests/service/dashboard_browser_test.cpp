@@ -2,8 +2,8 @@
 // "browser"): a real nats-server, fraudd with --metrics-port, fraud-sim
 // replaying a small generated population, then Debian's chromium driven by
 // playwright-core (dashboard_browser_test.cjs) checks what the page shows,
-// clicks a decline, and writes dashboard.png and dashboard-decision.png
-// into the build directory.
+// clicks a decline and a review (its case), and writes dashboard.png,
+// dashboard-decision.png and dashboard-case.png into the build directory.
 #include <gtest/gtest.h>
 
 #include "tests/support/fraudd_process.hpp"

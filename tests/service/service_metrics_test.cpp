@@ -7,10 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/codec.hpp"
 #include "service/dashboard_feed.hpp"
+#include "service/decision_db.hpp"
+#include "service/outcome_db.hpp"
 #include "service/loss_log.hpp"
 #include "service/readiness.hpp"
 #include "service/service_metrics.hpp"
+#include "tests/support/fraudd_process.hpp"
 
 namespace {
 
@@ -262,6 +266,68 @@ TEST(dashboard_feed, keeps_a_series_of_rates_and_latency) {
 } // namespace
 
 namespace {
+
+// What a click on a decision shows: its case and its outcome labels, from
+// a real decision file (issue 17: "opens the decision and its case").
+TEST(dashboard_feed, shows_a_decisions_case_and_its_labels) {
+  fraud::test::temp_dir dir;
+  auto path = dir.file("fraud.db");
+  auto store = decision_db::open(path);
+  ASSERT_TRUE(store) << fraud::to_string(store.error());
+  std::vector<std::string> rows;
+  for (auto [tx, a] : {std::pair{"t-review", fraud::models::action::review},
+                       std::pair{"t-decline", fraud::models::action::decline}}) {
+    fraud::models::decision d;
+    d.tx_id = tx;
+    d.card_id = "card-1";
+    d.action = a;
+    d.score = 70;
+    d.reasons.push_back(fraud::models::reason{"velocity", "because", 1, 2, 70});
+    d.ruleset_version = "rules-1";
+    d.currency = "EUR";
+    fraud::protocol::decision_envelope env;
+    env.decided_at_ms = 1'000;
+    fraud::protocol::encode_decision(d, env, rows.emplace_back());
+  }
+  std::vector<std::string_view> views(rows.begin(), rows.end());
+  ASSERT_TRUE((*store)->write(views));
+
+  sources_under_test t;
+  dashboard_options o;
+  o.own_thread = false;
+  dashboard_feed feed{t.sources(), [] { return readiness_report{true, ""}; },
+                      path, o};
+  auto open = feed.decision_json("t-review");
+  ASSERT_TRUE(open) << fraud::to_string(open.error());
+  auto j = nlohmann::json::parse(*open);
+  EXPECT_EQ(j["case"]["state"], "open");
+  EXPECT_EQ(j["case"]["rules"][0], "velocity");
+  EXPECT_TRUE(j["labels"].empty());
+  auto decline = nlohmann::json::parse(*feed.decision_json("t-decline"));
+  EXPECT_TRUE(decline["case"].is_null()) << "only a REVIEW opens a case";
+
+  // The analyst resolves it; a chargeback arrives for the decline.
+  auto writer = outcome_db::open(path, true);
+  ASSERT_TRUE(writer);
+  labels_stored counts;
+  ASSERT_TRUE((*writer)->resolve(
+    {"t-review", fraud::protocol::outcome::fraud, "holder confirmed"},
+    "alice (UALICE)", 5'000, counts));
+  ASSERT_TRUE((*writer)->add_labels(
+    {{"t-decline", fraud::protocol::outcome::fraud, "chargeback", 6'000, ""}},
+    "feed (UFEED)", 6'000));
+  j = nlohmann::json::parse(*feed.decision_json("t-review"));
+  EXPECT_EQ(j["case"]["state"], "fraud");
+  EXPECT_EQ(j["case"]["resolved_by"], "alice (UALICE)");
+  EXPECT_EQ(j["case"]["note"], "holder confirmed");
+  ASSERT_EQ(j["labels"].size(), 1u);
+  EXPECT_EQ(j["labels"][0]["source"], "case");
+  EXPECT_EQ(j["labels"][0]["outcome"], "fraud");
+  decline = nlohmann::json::parse(*feed.decision_json("t-decline"));
+  ASSERT_EQ(decline["labels"].size(), 1u);
+  EXPECT_EQ(decline["labels"][0]["source"], "chargeback");
+  EXPECT_EQ(decline["labels"][0]["signer"], "feed (UFEED)");
+}
 
 TEST(loss_log, logs_a_line_for_each_kind_of_loss_that_grew) {
   fraud::actors::counters stats;
