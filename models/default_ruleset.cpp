@@ -1,20 +1,13 @@
 // The built-in ruleset, written by hand. Each rule is a few lines: a
 // condition on features, a score, and a sentence a fraud analyst can read.
 #include <algorithm>
-#include <cstdio>
 
 #include "models/ruleset.hpp"
+#include "models/text_format.hpp"
 
 namespace fraud::models {
 
 namespace {
-
-template <class... Ts>
-std::string say(const char* fmt, Ts... xs) {
-  char buf[256];
-  std::snprintf(buf, sizeof(buf), fmt, xs...);
-  return buf;
-}
 
 reason make_reason(const char* rule, std::string detail, double value,
                    double threshold, int score) {

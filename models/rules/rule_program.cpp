@@ -1,6 +1,7 @@
 #include "models/rules/rule_program.hpp"
 
 #include "models/rules/detail/rule_detail.hpp"
+#include "models/text_format.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -44,13 +45,9 @@ std::string_view string_at(const str_operand& s, const features& f) {
 // As printf's "%.*f" would write it (to_chars promises the same digits),
 // without printf's cost per call.
 void append_number(double x, int decimals, std::string& out) {
-  char buf[352];  // the longest double in fixed notation, and 9 decimals
   if (decimals < 0)
     decimals = std::isfinite(x) && x == std::floor(x) ? 0 : 2;
-  auto res = std::to_chars(buf, buf + sizeof(buf), x,
-                           std::chars_format::fixed, decimals);
-  if (res.ec == std::errc{})
-    out.append(buf, res.ptr);
+  append_fixed(x, decimals, out);
 }
 
 void append_feature(const feature_info& fi, int decimals, const features& f,
