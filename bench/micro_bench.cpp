@@ -254,6 +254,30 @@ void BM_CardActorHopEntities(benchmark::State& state) {
 }
 BENCHMARK(BM_CardActorHopEntities)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
 
+// What BM_CardActorHopEntities/2 adds, alone and without the noise of an
+// actor hop: a card actor's push of one observation (a device, an IP
+// address and a merchant) to the outbox, with the publisher's drain of
+// every 512 on the same thread.
+void BM_EntityOutboxPush(benchmark::State& state) {
+  actors::entity_outbox outbox{65536};
+  std::vector<models::entity_observation> batch;
+  models::entity_use use{0x12345678, 1'700'000'000'000, false};
+  std::size_t n = 0;
+  for (auto _ : state) {
+    ++use.time_ms;
+    if (!outbox.push(use, false,
+                     {"3f0c2a8e-5b7d-4c1e-9a44-0d2b6f8e1c37", "203.0.113.77",
+                      "mer_shop"}))
+      state.SkipWithError("the outbox was full");
+    if (++n % 512 == 0) {
+      batch.clear();
+      outbox.drain(batch, 512);
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EntityOutboxPush);
+
 // Batches of 1,000 transactions over 1,000 cards, waiting for the batch:
 // the hop's cost per transaction when workers are busy.
 void BM_CardActorHopBatch(benchmark::State& state) {
