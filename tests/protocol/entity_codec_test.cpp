@@ -99,4 +99,37 @@ TEST(entity_codec, bytes_that_are_not_a_batch_are_refused) {
   EXPECT_EQ(out.instance, "");
 }
 
+// Every truncation and every single-byte change of a valid batch: decoded
+// or refused, never a crash, and whatever is kept is a valid observation.
+TEST(entity_codec, damaged_batches_are_refused_or_kept_valid) {
+  models::entity_observations batch;
+  batch.instance = "fraudd-d";
+  batch.items.push_back(observed(1, 1'700'000'000'000, "laptop",
+                                 "198.51.100.23", "mer_shop"));
+  batch.items.push_back(observed(2, 1'700'000'001'000, std::string(128, 'd'),
+                                 "", ""));
+  std::string bytes;
+  protocol::encode(batch, bytes);
+  auto check = [](const std::string& damaged) {
+    models::entity_observations out;
+    std::size_t refused = 0;
+    if (protocol::decode(damaged.data(), damaged.size(), out, refused))
+      return;
+    for (auto& o : out.items) {
+      EXPECT_GT(o.use.time_ms, 0);
+      EXPECT_FALSE(o.ids[0].empty() && o.ids[1].empty() && o.ids[2].empty());
+      for (std::size_t k = 0; k < models::entity_kinds; ++k)
+        EXPECT_LE(o.ids[k].size(), protocol::max_entity_id_bytes[k]);
+    }
+  };
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    check(bytes.substr(0, n));
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    for (int v : {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+      auto damaged = bytes;
+      damaged[i] = static_cast<char>(v);
+      check(damaged);
+    }
+}
+
 } // namespace
