@@ -5,6 +5,7 @@
 #include "actors/decision_reads.hpp"
 #include "actors/entity.hpp"
 #include "actors/runtime/entity_directory.hpp"
+#include "actors/runtime/entity_outbox.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/pending_snapshots.hpp"
 #include "models/card_snapshot.hpp"
@@ -64,6 +65,20 @@ models::action score(card_actor_state& st, const card_environment& env,
   return decision.action;
 }
 
+// In a cluster, the other instances' entity actors hear of the use too
+// (and of its decline), after this instance's: the outbox's publisher
+// sends it within a few milliseconds (README: "Entity state").
+void share(const card_environment& env, const models::transaction& tx,
+           const models::entity_use& use, models::action a) {
+  if (env.outbox == nullptr)
+    return;
+  std::array<std::string_view, models::entity_kinds> ids;
+  for (std::size_t k = 0; k < models::entity_kinds; ++k)
+    ids[k] = models::entity_id(tx, static_cast<models::entity_kind>(k));
+  if (!env.outbox->push(use, a == models::action::decline, ids))
+    env.stats->entity_observations_dropped.add();
+}
+
 // A transaction that names a device, an IP address or (online) a merchant:
 // their actors record it and give their views first, and the card handles
 // nothing else until they have (await keeps the card's order). An entity
@@ -81,23 +96,25 @@ void score_with_entities(self_pointer self, const card_environment* env,
   probe.use = models::use_of(request.tx, env->rates != nullptr
                                             ? env->rates->current()
                                             : models::default_rates());
+  auto use = probe.use;
   auto first = *actors::first_stop(probe);
   // Held by both handlers, of which one runs: one allocation, no copy.
   auto held = std::make_shared<score_request>(std::move(request));
   self->request(first, caf::infinite, observe_atom::value, std::move(probe))
     .await(
-      [self, env, held](entity_probe& answer) {
+      [self, env, held, use](entity_probe& answer) {
         auto a = score(self->state, *env, *held, &answer.views);
+        share(*env, held->tx, use, a);
         if (a != models::action::decline)
           return;
         for (auto& e : answer.route)
           if (e)
             self->send(e, declined_atom::value, held->tx.event_time_ms);
       },
-      [self, env, held](caf::error&) {
+      [self, env, held, use](caf::error&) {
         env->stats->entity_misses.add();
         models::entity_views unseen;
-        score(self->state, *env, *held, &unseen);
+        share(*env, held->tx, use, score(self->state, *env, *held, &unseen));
       });
 }
 

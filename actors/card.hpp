@@ -16,6 +16,7 @@ namespace fraud::actors {
 
 class decision_reads;
 class entity_directory;
+class entity_outbox;
 class pending_snapshots;
 class snapshot_backend;
 
@@ -48,6 +49,9 @@ struct card_environment {
   /// The actors of devices, IP addresses and merchants; without it the
   /// rules see their features as 0.
   entity_directory* entities = nullptr;
+  /// In a cluster, where the entity observations of this instance's cards
+  /// go for the other instances; without it (alone) nothing is shared.
+  entity_outbox* outbox = nullptr;
 };
 
 /// How a card actor starts.

@@ -63,6 +63,13 @@ struct counters {
   counter entity_passivations;  // of those, stopped: idle or over the cap
   counter entity_misses;        // entity views not had (the actor stopped
                                 // meanwhile): scored with that entity unseen
+  // In a cluster, the entity observations shared between instances:
+  counter entity_observations_sent;      // published for the others
+  counter entity_observations_dropped;   // not published: the outbox was
+                                         // full, or the publication failed
+  counter entity_observations_received;  // others', folded into entities here
+  counter entity_observations_refused;   // received but unusable (a batch
+                                         // that does not parse counts 1)
   counter cases_resolved;    // fraud.cases.resolve that changed a case
   counter labels_added;      // labels new or changed (fraud.labels, cases)
   counter labels_unchanged;  // labels sent again: nothing changed

@@ -1,5 +1,7 @@
 #include "actors/entity.hpp"
 
+#include "actors/runtime/entity_directory.hpp"
+
 namespace fraud::actors {
 
 namespace {
@@ -35,8 +37,27 @@ entity(entity_actor::stateful_pointer<entity_actor_state> self,
     [self](declined_atom, std::int64_t time_ms) {
       self->state.entity.declined(time_ms);
     },
+    [self](fold_atom, const models::entity_use& use, bool declined) {
+      self->state.entity.observe(use);
+      if (declined)
+        self->state.entity.declined(use.time_ms);
+    },
     [self](passivate_atom) { self->quit(); },
   };
+}
+
+std::size_t fold(entity_directory& entities,
+                 const models::entity_observations& batch,
+                 std::string_view own_instance, std::int64_t now_ns) {
+  if (batch.instance == own_instance)
+    return 0;
+  for (auto& o : batch.items)
+    for (std::size_t k = 0; k < models::entity_kinds; ++k)
+      if (!o.ids[k].empty())
+        caf::anon_send(entities.find(static_cast<models::entity_kind>(k),
+                                     o.ids[k], now_ns),
+                       fold_atom::value, o.use, o.declined);
+  return batch.items.size();
 }
 
 } // namespace fraud::actors

@@ -5,9 +5,13 @@
 // recorded in the order it reached the entity's mailbox.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "actors/messages.hpp"
+#include "models/entity_features.hpp"
 #include "models/entity_state.hpp"
 
 namespace fraud::actors {
@@ -25,5 +29,16 @@ entity(entity_actor::stateful_pointer<entity_actor_state> self,
 /// past it; nullopt when the route is empty (the transaction names no
 /// entity, and pays nothing for them).
 std::optional<entity_actor> first_stop(entity_probe& probe);
+
+class entity_directory;
+
+/// In a cluster: records the observations another instance's cards made
+/// in this instance's entity actors (activating them as a probe would),
+/// each after whatever their mailboxes already hold. A batch from
+/// `own_instance` (this one's own, echoed back) is skipped whole. Returns
+/// how many observations were folded. Thread-safe (the directory is).
+std::size_t fold(entity_directory& entities,
+                 const models::entity_observations& batch,
+                 std::string_view own_instance, std::int64_t now_ns);
 
 } // namespace fraud::actors

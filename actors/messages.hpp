@@ -22,6 +22,7 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using observe_atom = caf::atom_constant<caf::atom("observe")>;
 using declined_atom = caf::atom_constant<caf::atom("declined")>;
+using fold_atom = caf::atom_constant<caf::atom("fold")>;
 
 /// A validated transaction on its way to its card's actor.
 struct score_request {
@@ -46,10 +47,13 @@ struct entity_probe;
 /// of it and adds the entity's view to the probe, then passes the probe on
 /// to the next entity of the transaction (delegating the answer) or, the
 /// last, answers the card with every view. declined: one of its
-/// transactions was (its event time).
+/// transactions was (its event time). fold: a use another instance of a
+/// cluster observed (and whether it was declined), recorded as observe
+/// records one, with no view to give.
 using entity_actor = caf::typed_actor<
   caf::replies_to<observe_atom, entity_probe>::with<entity_probe>,
   caf::reacts_to<declined_atom, std::int64_t>,
+  caf::reacts_to<fold_atom, models::entity_use, bool>,
   caf::reacts_to<passivate_atom>>;
 
 /// A transaction on its way through the actors of the entities it names,
@@ -87,3 +91,4 @@ using snapshot_writer_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::actors::score_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::models::card_summary)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::actors::entity_probe)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(fraud::models::entity_use)

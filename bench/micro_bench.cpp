@@ -1,6 +1,7 @@
 // Micro benchmarks of the hot path's stages, each per transaction: what
 // decoding, features, rules, encoding and one actor hop cost on their own.
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "actors/runtime/card_directory.hpp"
 #include "actors/runtime/entity_directory.hpp"
+#include "actors/runtime/entity_outbox.hpp"
 #include "bench/recording_sink.hpp"
 #include "bench/synthetic.hpp"
 #include "models/scoring.hpp"
@@ -206,14 +208,35 @@ BENCHMARK(BM_CardActorHop)->Arg(0)->Arg(1)->UseRealTime();
 // must pay nothing for them); 1, an online payment naming a device, an IP
 // address and its merchant, whose actors the card asks first (four more
 // messages on the routing thread; the payments are approved, so no
-// decline is told to them after).
+// decline is told to them after); 2, the same in a cluster: each
+// observation also pushed to the outbox for the other instances, which a
+// thread drains every 2 ms as the publisher does (without encoding or
+// sending it: that is off the scoring path).
 void BM_CardActorHopEntities(benchmark::State& state) {
   bool named = state.range(0) != 0;
-  state.SetLabel(named ? "device+ip+merchant" : "none named");
+  bool clustered = state.range(0) == 2;
+  state.SetLabel(clustered ? "device+ip+merchant, cluster"
+                 : named   ? "device+ip+merchant"
+                           : "none named");
   actor_bench b{true};
   actors::entity_directory entities{*b.sys, actors::entity_limits{},
                                     &b.stats};
   b.env.entities = &entities;
+  actors::entity_outbox outbox{65536};
+  std::atomic<bool> stop{false};
+  std::thread drainer;
+  if (clustered) {
+    b.env.outbox = &outbox;
+    drainer = std::thread{[&] {
+      std::vector<models::entity_observation> batch;
+      while (!stop.load()) {
+        batch.clear();
+        while (outbox.drain(batch, 512) > 0)
+          batch.clear();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }};
+  }
   auto txs = one_card_stream();
   for (auto& tx : txs) {
     tx.channel = named ? models::channel::ecom : models::channel::pos;
@@ -221,10 +244,39 @@ void BM_CardActorHopEntities(benchmark::State& state) {
     tx.ip = named ? "203.0.113.77" : "";
   }
   hop_one_at_a_time(state, b, txs);
+  stop.store(true);
+  if (drainer.joinable())
+    drainer.join();
+  if (b.stats.entity_observations_dropped.get() > 0)
+    state.SkipWithError("observations dropped: the outbox was full");
   b.cards.reset();
   entities.stop_all();
 }
-BENCHMARK(BM_CardActorHopEntities)->Arg(0)->Arg(1)->UseRealTime();
+BENCHMARK(BM_CardActorHopEntities)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
+
+// What BM_CardActorHopEntities/2 adds, alone and without the noise of an
+// actor hop: a card actor's push of one observation (a device, an IP
+// address and a merchant) to the outbox, with the publisher's drain of
+// every 512 on the same thread.
+void BM_EntityOutboxPush(benchmark::State& state) {
+  actors::entity_outbox outbox{65536};
+  std::vector<models::entity_observation> batch;
+  models::entity_use use{0x12345678, 1'700'000'000'000, false};
+  std::size_t n = 0;
+  for (auto _ : state) {
+    ++use.time_ms;
+    if (!outbox.push(use, false,
+                     {"3f0c2a8e-5b7d-4c1e-9a44-0d2b6f8e1c37", "203.0.113.77",
+                      "mer_shop"}))
+      state.SkipWithError("the outbox was full");
+    if (++n % 512 == 0) {
+      batch.clear();
+      outbox.drain(batch, 512);
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EntityOutboxPush);
 
 // Batches of 1,000 transactions over 1,000 cards, waiting for the batch:
 // the hop's cost per transaction when workers are busy.

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "models/decision.hpp"
 #include "models/entity_state.hpp"
@@ -34,6 +35,22 @@ bool names_entities(const transaction& tx);
 /// table), the same for every card; an amount in a currency the rates do
 /// not know is never small.
 entity_use use_of(const transaction& tx, const rates& fx);
+
+/// One transaction's use of its entities as an instance of a cluster tells
+/// the others (README: "Entity state"): what each entity records of it,
+/// whether it was declined, and the ids of the entities it named ("" for
+/// a kind it did not name).
+struct entity_observation {
+  entity_use use;
+  bool declined = false;
+  std::array<std::string, entity_kinds> ids;
+};
+
+/// The observations one instance publishes at once.
+struct entity_observations {
+  std::string instance;
+  std::vector<entity_observation> items;
+};
 
 /// The views as the rules read them (device.cards_1h, ...).
 void add_entity_features(features& f, const entity_views& views);

@@ -5,14 +5,14 @@
 
 namespace fraud::models {
 
-namespace {
-
 bool printable(std::string_view s) {
   for (char c : s)
     if (c < '!' || c > '~')
       return false;
   return true;
 }
+
+namespace {
 
 bool upper_letters(std::string_view s, std::size_t n) {
   if (s.size() != n)

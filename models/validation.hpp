@@ -9,6 +9,10 @@
 
 namespace fraud::models {
 
+/// True when every character is printable ASCII other than a space (as
+/// ids must be; an empty string is).
+bool printable(std::string_view s);
+
 /// True for a card token: [A-Za-z0-9_-]{1,64}.
 bool is_card_token(std::string_view s);
 

@@ -67,6 +67,12 @@ inline constexpr const char* model_get = "fraud.model.get";
 inline constexpr const char* model_rollback = "fraud.model.rollback";
 inline constexpr const char* model_history = "fraud.model.history";
 
+// In a cluster, the entity observations of each instance's cards, for
+// the others (protocol/entity_codec.hpp): fraud.cluster.entities.<instance>,
+// published and read by fraudd only.
+inline constexpr const char* entities_prefix = "fraud.cluster.entities.";
+inline constexpr const char* entities_all = "fraud.cluster.entities.*";
+
 /// True for the subjects whose requests change rules, lists, rates or the
 /// model (set, rollback, add, remove) or outcomes (fraud.labels,
 /// fraud.cases.resolve). They must carry an analyst's signature (README:

@@ -34,6 +34,12 @@ constexpr watch watches[loss_log::watched] = {
    &C::requests_limited},
   {"rules", "rules or lists changes refused (not signed by a trusted analyst)",
    &C::changes_denied},
+  {"entities", "entity observations not shared with the cluster (the "
+               "outbox was full, or NATS refused them)",
+   &C::entity_observations_dropped},
+  {"entities", "entity observations from the cluster refused (not "
+               "decodable, or not from a valid transaction)",
+   &C::entity_observations_refused},
 };
 
 } // namespace

@@ -30,6 +30,10 @@ constexpr int nats_flush_ms = 2000;                              // per connecti
 // At a few milliseconds a round trip, the writer still takes ~10k cards/s,
 // more than an instance scores in cluster mode (BENCHMARKS.md: Cluster).
 constexpr std::size_t cluster_snapshot_batch = 32;
+// Entity observations waiting to be published to the other instances of a
+// cluster: at 40 bytes or so each, a few MB at most; the publisher drains
+// it every 2 ms, so only a stalled connection fills it.
+constexpr std::size_t entity_outbox_capacity = 65536;
 
 } // namespace
 
@@ -432,6 +436,11 @@ fraud::error scoring_service::start_ingresses() {
     entities_ = std::make_unique<actors::entity_directory>(*sys_, el,
                                                            &stats_);
     env_.entities = entities_.get();
+    if (cfg_.cluster.enabled) {
+      entity_outbox_ = std::make_unique<actors::entity_outbox>(
+        entity_outbox_capacity);
+      env_.outbox = entity_outbox_.get();
+    }
   }
   if (cfg_.cluster.enabled) {
     // Subscriptions come with leases (start_cluster).
@@ -465,6 +474,15 @@ fraud::error scoring_service::start_cluster() {
   };
   if (!cfg_.cluster.enabled)
     return answer_cluster_queries();
+  if (entity_outbox_) {
+    // Before any partition is served: every use is shared.
+    entity_exchange_options eo;
+    eo.instance = instance_id_;
+    entity_exchange_ = std::make_unique<entity_exchange>(
+      conn_->get(), *entity_outbox_, *entities_, stats_, eo);
+    if (auto err = entity_exchange_->start())
+      return err;
+  }
   partition_owner_options o;
   o.instance_id = instance_id_;
   o.partitions = cfg_.cluster.partitions;
@@ -892,6 +910,7 @@ fraud::error scoring_service::stop() {
   queries_.reset();
   queues_.reset();
   rules_responder_.reset();
+  entity_exchange_.reset();  // publishes the last observations
   if (live_rules_)
     live_rules_->leave_cluster();  // its bucket watch, before conn_ goes
   if (live_model_)
@@ -912,8 +931,10 @@ fraud::error scoring_service::stop() {
   env_.pending = nullptr;
   env_.snapshot_reads = nullptr;
   env_.entities = nullptr;
+  env_.outbox = nullptr;
   entities_.reset();  // stops every entity actor
   sys_.reset();
+  entity_outbox_.reset();
   sink_.reset();
   stream_conn_.reset();
   conn_.reset();

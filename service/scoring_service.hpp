@@ -24,6 +24,7 @@
 #include "actors/runtime/ruleset_slot.hpp"
 #include "service/config.hpp"
 #include "service/embedded_nats.hpp"
+#include "service/entity_exchange.hpp"
 #include "service/file_lock.hpp"
 #include "service/ingress.hpp"
 #include "service/live_model.hpp"
@@ -165,6 +166,11 @@ private:
   // Devices, IP addresses and merchants: shared by every card; stopped
   // before the actor system.
   std::unique_ptr<actors::entity_directory> entities_;
+  // In a cluster: the entity observations of this instance's cards for
+  // the others (filled by card actors), and what publishes them and folds
+  // the others' in; stopped after intake, before conn_ and entities_.
+  std::unique_ptr<actors::entity_outbox> entity_outbox_;
+  std::unique_ptr<entity_exchange> entity_exchange_;
   std::unique_ptr<nats_connection> conn_;
   std::unique_ptr<nats_connection> stream_conn_;  // null: decisions go on conn_
   // Thread-safe (atomics, lock-free histogram): every thread updates them.

@@ -110,6 +110,19 @@ constexpr plain_counter traffic_counters[] = {
    &C::snapshot_corrupt},
   {"fraud_snapshot_dropped_total",
    "Card snapshots not queued: the queue was full.", &C::snapshot_dropped},
+  {"fraud_entity_observations_sent_total",
+   "Entity observations published for the cluster's other instances.",
+   &C::entity_observations_sent},
+  {"fraud_entity_observations_dropped_total",
+   "Entity observations not published: the outbox was full or NATS refused.",
+   &C::entity_observations_dropped},
+  {"fraud_entity_observations_received_total",
+   "Other instances' entity observations folded into entities here.",
+   &C::entity_observations_received},
+  {"fraud_entity_observations_refused_total",
+   "Entity observations received but unusable (a batch that does not parse "
+   "counts 1).",
+   &C::entity_observations_refused},
 };
 
 // A family of several counters told apart by one label.

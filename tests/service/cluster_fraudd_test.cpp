@@ -16,6 +16,7 @@
 
 #include "protocol/cluster_codec.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/entity_codec.hpp"
 #include "protocol/partition.hpp"
 #include "service/client/clock.hpp"
 #include "service/client/gather.hpp"
@@ -180,26 +181,33 @@ protected:
     }
   }
 
-  // The instance that holds partition p, as the instances' answers to
-  // fraud.query.cluster say; "" when none does.
-  std::string owner_of(std::uint32_t p) {
+  // Who holds each partition, as the instances' answers to
+  // fraud.query.cluster say (a partition nobody holds is missing).
+  std::map<std::uint32_t, std::string> owners() {
+    std::map<std::uint32_t, std::string> out;
     auto viewer = connect_as("viewer", nats->urls());
     if (!viewer)
-      return {};
+      return out;
     service::gather_options go;
     go.min_instances = static_cast<std::uint32_t>(instances.size());
     auto got = service::gather(*viewer, protocol::cluster_subject, "", go);
     if (!got)
-      return {};
+      return out;
     for (auto& r : got->replies) {
       protocol::cluster_view v;
       if (protocol::decode(r.bytes.data(), r.bytes.size(), v))
         continue;
       for (auto owned : v.owned)
-        if (owned == p)
-          return v.instance;
+        out[owned] = v.instance;
     }
-    return {};
+    return out;
+  }
+
+  // The instance that holds partition p; "" when none does.
+  std::string owner_of(std::uint32_t p) {
+    auto all = owners();
+    auto i = all.find(p);
+    return i == all.end() ? std::string{} : i->second;
   }
 
   std::string outputs() const {
@@ -439,6 +447,135 @@ TEST_F(cluster_fraudd, metrics_show_the_partitions_each_instance_holds) {
     << "the card state's connection is counted too";
   EXPECT_EQ(test::http_get(port_a, "/readyz").status, 200);
   EXPECT_EQ(test::http_get(port_b, "/readyz").status, 200);
+}
+
+// Issue 15 in a cluster: a ring's eight cards on one laptop behind one
+// address, their partitions held by two instances, four cards each. Each
+// instance folds the other's entity observations into its own entities,
+// so both see every card of the ring: ring_device declines from the
+// second card and ring_ip from the fourth, as on a single node
+// (entities_test). Each transaction is sent once the previous one's
+// observation has reached the other instance (its received counter), as
+// a ring's payments a minute apart would.
+TEST_F(cluster_fraudd, a_ring_over_two_instances_is_declined_as_on_one) {
+  const int port_a = service::free_loopback_port();
+  start("e1", port_a);
+  const int port_b = service::free_loopback_port();
+  start("e2", port_b);
+  std::map<std::string, double> a, b;
+  auto scrape = [&] {
+    a = test::prometheus_samples(test::http_get(port_a, "/metrics").body);
+    b = test::prometheus_samples(test::http_get(port_b, "/metrics").body);
+  };
+  // The shares even out (a newcomer is handed partitions) before the
+  // cards are chosen, so that each keeps its instance.
+  ASSERT_TRUE(test::eventually([&] {
+    scrape();
+    return a["fraud_partitions_owned"] == 32 && b["fraud_partitions_owned"] == 32;
+  }, 60s)) << a["fraud_partitions_owned"] << " + "
+           << b["fraud_partitions_owned"] << "\n" << outputs();
+  auto held = owners();
+  std::vector<std::string> ring;
+  std::map<std::string, int> per_instance;
+  for (int i = 0; ring.size() < 8; ++i) {
+    auto card = "ring" + suffix + "-" + std::to_string(i);
+    auto owner = held[protocol::partition_of(card, 64)];
+    // e1, e2, e1, ...: each card on the other instance than the last.
+    if (owner != (ring.size() % 2 == 0 ? "e1" : "e2"))
+      continue;
+    ring.push_back(card);
+    ++per_instance[owner];
+  }
+  ASSERT_EQ(per_instance["e1"], 4);
+  ASSERT_EQ(per_instance["e2"], 4);
+  // Each card's owner bought something in New York yesterday.
+  for (auto& card : ring) {
+    auto o = score_retrying(authoriser->get(),
+                            test::card_tx(card, -24 * 60, card + "-owner"));
+    ASSERT_TRUE(o.answered) << o.last_problem << "\n" << outputs();
+    ASSERT_EQ(o.decision.action, models::action::approve);
+  }
+  auto has_reason = [](const models::decision& d, const std::string& rule) {
+    for (auto& r : d.reasons)
+      if (r.rule == rule)
+        return true;
+    return false;
+  };
+  for (std::size_t c = 0; c < ring.size(); ++c) {
+    SCOPED_TRACE("card " + std::to_string(c));
+    ASSERT_TRUE(test::eventually([&] {
+      scrape();
+      return a["fraud_entity_observations_received_total"]
+               + b["fraud_entity_observations_received_total"]
+             >= static_cast<double>(c);
+    }, 20s)) << outputs();
+    auto tx = test::online(test::card_tx(ring[c], 0, ring[c] + "-ring"),
+                           "3f0c2a8e-5b7d-4c1e-9a44-0d2b6f8e1c37");
+    tx.event_time_ms = test::t0_ms + static_cast<std::int64_t>(c) * 70'000;
+    tx.amount_minor = 4000;
+    tx.ip = "198.51.100.23";
+    tx.merchant_id = "mer_shop";
+    auto o = score_retrying(authoriser->get(), tx);
+    ASSERT_TRUE(o.answered) << o.last_problem << "\n" << outputs();
+    if (c == 0) {
+      EXPECT_EQ(o.decision.action, models::action::approve);
+      continue;
+    }
+    EXPECT_EQ(o.decision.action, models::action::decline);
+    EXPECT_TRUE(has_reason(o.decision, "ring_device"));
+    if (c >= 3) {
+      EXPECT_TRUE(has_reason(o.decision, "ring_ip"));
+    }
+  }
+  // Every ring payment was observed by the instance that answered it and
+  // reached the other one; nothing was lost or refused.
+  ASSERT_TRUE(test::eventually([&] {
+    scrape();
+    return a["fraud_entity_observations_received_total"]
+             + b["fraud_entity_observations_received_total"]
+           == 8;
+  }, 20s)) << outputs();
+  EXPECT_EQ(a["fraud_entity_observations_sent_total"]
+              + b["fraud_entity_observations_sent_total"],
+            8);
+  EXPECT_EQ(a["fraud_entity_observations_dropped_total"]
+              + b["fraud_entity_observations_dropped_total"]
+              + a["fraud_entity_observations_refused_total"]
+              + b["fraud_entity_observations_refused_total"],
+            0);
+  // What no instance could have sent is counted on both and changes
+  // nothing: bytes that are not a batch, a batch that names another
+  // instance than its subject, an observation with an id too long.
+  auto scorer = connect_as("scorer", nats->urls());
+  ASSERT_TRUE(scorer);
+  natsConnection_PublishString(scorer->get(), "fraud.cluster.entities.x",
+                               "\xff\xff not a batch");
+  models::entity_observations forged;
+  forged.instance = "e1";
+  forged.items.resize(1);
+  forged.items[0].use = {1, test::t0_ms, false};
+  forged.items[0].ids[0] = "laptop";
+  std::string bytes;
+  protocol::encode(forged, bytes);
+  natsConnection_Publish(scorer->get(), "fraud.cluster.entities.x",
+                         bytes.data(), static_cast<int>(bytes.size()));
+  forged.instance = "x";
+  forged.items[0].ids[0] = std::string(200, 'd');
+  protocol::encode(forged, bytes);
+  natsConnection_Publish(scorer->get(), "fraud.cluster.entities.x",
+                         bytes.data(), static_cast<int>(bytes.size()));
+  scorer->flush(2000);
+  ASSERT_TRUE(test::eventually([&] {
+    scrape();
+    return a["fraud_entity_observations_refused_total"] == 3
+           && b["fraud_entity_observations_refused_total"] == 3;
+  }, 20s)) << a["fraud_entity_observations_refused_total"] << ", "
+           << b["fraud_entity_observations_refused_total"] << "\n"
+           << outputs();
+  EXPECT_EQ(a["fraud_entity_observations_received_total"]
+              + b["fraud_entity_observations_received_total"],
+            8);
+  EXPECT_TRUE(score_retrying(authoriser->get(), tx_of(ring[0])).answered);
 }
 
 } // namespace

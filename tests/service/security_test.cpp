@@ -262,6 +262,51 @@ TEST_F(shipped_config, an_authoriser_cannot_forge_decisions_or_change_rules) {
   EXPECT_EQ(running_rules(), "rules-1");
 }
 
+// fraud.cluster.entities.*: what a cluster's instances tell each other of
+// devices, IP addresses and merchants. A forged observation could trip a
+// ring rule for an innocent device, and a reader would learn which
+// devices pay with which cards: only fraudd's role may publish or read.
+TEST_F(shipped_config, only_fraudd_shares_entity_observations) {
+  auto scorer = connect_as("scorer");
+  ASSERT_TRUE(scorer);
+  natsSubscription* watch = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&watch, scorer->get(),
+                                         "fraud.cluster.entities.*"),
+            NATS_OK);
+  scorer->flush(2000);
+  for (const char* role : {"authoriser", "analyst", "viewer"}) {
+    SCOPED_TRACE(role);
+    auto other = connect_as(role);
+    ASSERT_TRUE(other);
+    auto before = other->async_errors();
+    natsSubscription* sub = nullptr;
+    ASSERT_EQ(natsConnection_SubscribeSync(&sub, other->get(),
+                                           "fraud.cluster.entities.*"),
+              NATS_OK);
+    other->flush(2000);
+    EXPECT_TRUE(test::eventually(
+      [&] { return other->async_errors() > before; }, 2s))
+      << "may subscribe";
+    before = other->async_errors();
+    natsConnection_PublishString(other->get(), "fraud.cluster.entities.x",
+                                 "forged");
+    other->flush(2000);
+    EXPECT_TRUE(test::eventually(
+      [&] { return other->async_errors() > before; }, 2s))
+      << "may publish";
+    natsSubscription_Destroy(sub);
+  }
+  // fraudd's role may; what the watcher sees first is its message, so
+  // none of the forgeries got through.
+  natsConnection_PublishString(scorer->get(), "fraud.cluster.entities.f1",
+                               "real");
+  natsMsg* first = nullptr;
+  ASSERT_EQ(natsSubscription_NextMsg(&first, watch, 5000), NATS_OK);
+  EXPECT_STREQ(natsMsg_GetData(first), "real");
+  natsMsg_Destroy(first);
+  natsSubscription_Destroy(watch);
+}
+
 TEST_F(shipped_config, a_viewer_reads_but_cannot_change_rules) {
   auto viewer = connect_as("viewer");
   ASSERT_TRUE(viewer);
