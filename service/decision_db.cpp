@@ -1,6 +1,7 @@
 #include "service/decision_db.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "protocol/codec.hpp"
 #include "models/error.hpp"
@@ -25,27 +26,107 @@ decision_db::open(const std::string& path) {
                       "action, score, amount_minor, currency, merchant_id, "
                       "mcc, country, channel, event_time_ms, decided_at_ms, "
                       "ruleset_version, latency_ns, rules, payload, "
-                      "model_version) VALUES "
-                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+                      "model_version, id) VALUES "
+                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
     return err;
-  if (auto err = prep(self->insert_rule_,
-                      "INSERT OR IGNORE INTO decision_rules(rule, "
-                      "decision_id) VALUES (?, ?)"))
+  if (auto err = prep(self->insert_posting_,
+                      "INSERT INTO decision_postings(kind, name, first_id, "
+                      "last_id, ids) VALUES (?, ?, ?, ?, ?)"))
     return err;
-  if (auto err = prep(self->insert_shadow_rule_,
-                      "INSERT OR IGNORE INTO decision_shadow_rules(rule, "
-                      "decision_id) VALUES (?, ?)"))
+  if (auto err = prep(self->insert_batch_,
+                      "INSERT INTO decision_batches(first_id, last_id, "
+                      "min_ms, upto_ms) VALUES (?, ?, ?, ?)"))
     return err;
   if (auto err = prep(self->insert_case_,
                       "INSERT OR IGNORE INTO cases(tx_id, card_id, "
                       "opened_at_ms, score, rules, amount_minor, currency, "
                       "merchant_id) VALUES (?,?,?,?,?,?,?,?)"))
     return err;
+  // Without a time index, the scan for old decisions starts at the oldest
+  // id and ends at the last batch holding one decided before the bound.
   if (auto err = prep(self->purge_,
                       "DELETE FROM decisions WHERE id IN (SELECT id FROM "
-                      "decisions WHERE decided_at_ms < ? LIMIT 10000)"))
+                      "decisions WHERE decided_at_ms < ?1 AND id <= (SELECT "
+                      "max(last_id) FROM decision_batches WHERE min_ms < ?1) "
+                      "LIMIT 10000)"))
+    return err;
+  // What names only purged decisions; the newest batch stays, so that ids
+  // are never given twice.
+  if (auto err = prep(self->purge_postings_,
+                      "DELETE FROM decision_postings WHERE last_id < (SELECT "
+                      "coalesce(min(id), 9223372036854775807) FROM "
+                      "decisions)"))
+    return err;
+  if (auto err = prep(self->purge_batches_,
+                      "DELETE FROM decision_batches WHERE last_id < (SELECT "
+                      "coalesce(min(id), 9223372036854775807) FROM decisions) "
+                      "AND first_id < (SELECT max(first_id) FROM "
+                      "decision_batches)"))
+    return err;
+  if (auto err = self->read_next_id())
     return err;
   return self;
+}
+
+fraud::error decision_db::read_next_id() {
+  auto st = db_->prepare(
+    "SELECT max(coalesce((SELECT max(id) FROM decisions), 0), "
+    "coalesce((SELECT max(last_id) FROM decision_batches), 0)), "
+    "(SELECT max(upto_ms) FROM decision_batches)");
+  if (!st)
+    return st.error();
+  if (st->step() != SQLITE_ROW)
+    return db_->error("reading the last decision id");
+  next_id_ = st->int64(0) + 1;
+  upto_ms_ = st->int64(1);  // NULL (no batch yet) reads as 0
+  return fraud::error{};
+}
+
+void decision_db::post(std::int64_t kind, const std::string& rule,
+                       std::int64_t id) {
+  // std::map::find with a pair needs the key; thread_local keeps its buffer.
+  thread_local posting_key key;
+  key.first = kind;
+  key.second = rule;
+  auto& p = batch_postings_[key];
+  if (p.ids.empty()) {
+    p.first_id = id;
+    p.ids = "[";
+  } else if (p.last_id == id) {
+    return;  // a rule named twice in one decision is indexed once
+  } else {
+    p.ids.push_back(',');
+  }
+  p.last_id = id;
+  p.ids += std::to_string(id);
+}
+
+fraud::error decision_db::write_postings_and_batch() {
+  for (auto& [key, p] : batch_postings_) {
+    p.ids.push_back(']');
+    auto& st = insert_posting_;
+    st.bind(1, key.first);
+    st.bind(2, key.second);
+    st.bind(3, p.first_id);
+    st.bind(4, p.last_id);
+    st.bind(5, p.ids);
+    auto rc = st.step();
+    st.reset();
+    if (rc != SQLITE_DONE)
+      return db_->error("indexing the rules of rule " + key.second);
+  }
+  if (next_id_ == batch_first_id_)
+    return fraud::error{};  // nothing new in this batch
+  auto& st = insert_batch_;
+  st.bind(1, batch_first_id_);
+  st.bind(2, next_id_ - 1);
+  st.bind(3, batch_min_ms_);
+  st.bind(4, upto_ms_);
+  auto rc = st.step();
+  st.reset();
+  if (rc != SQLITE_DONE)
+    return db_->error("recording a batch of decisions");
+  return fraud::error{};
 }
 
 fraud::error decision_db::write_one(std::string_view payload,
@@ -79,6 +160,8 @@ fraud::error decision_db::write_one(std::string_view payload,
   st.bind(15, rules);
   st.bind_blob(16, payload);
   st.bind(17, d.model_version);
+  auto id = next_id_;
+  st.bind(18, id);
   auto rc = st.step();
   st.reset();
   if (rc != SQLITE_DONE)
@@ -86,20 +169,15 @@ fraud::error decision_db::write_one(std::string_view payload,
   if (sqlite3_changes(db_->get()) == 0)
     return fraud::error{}; // tx_id already stored: the first decision stays
   ++added;
-  auto id = sqlite3_last_insert_rowid(db_->get());
-  for (auto* index : {&insert_rule_, &insert_shadow_rule_}) {
-    auto& reasons = index == &insert_rule_ ? d.reasons : d.shadow_reasons;
-    for (auto& r : reasons) {
-      index->bind(1, r.rule);
-      index->bind(2, id);
-      rc = index->step();
-      index->reset();
-      if (rc != SQLITE_DONE)
-        return db_->error("indexing rule " + r.rule);
-    }
-  }
-  for (auto& r : d.reasons)
+  ++next_id_;
+  batch_min_ms_ = std::min(batch_min_ms_, env.decided_at_ms);
+  upto_ms_ = std::max(upto_ms_, env.decided_at_ms);
+  for (auto& r : d.reasons) {
+    post(posting_rule, r.rule, id);
     ++batch_hits_[r.rule];
+  }
+  for (auto& r : d.shadow_reasons)
+    post(posting_shadow_rule, r.rule, id);
   if (d.action == models::action::review)
     return open_case(d, env.decided_at_ms, rules);
   return fraud::error{};
@@ -133,17 +211,25 @@ decision_db::write(const std::vector<std::string_view>& decisions) {
     return err;
   std::size_t added = 0;
   batch_hits_.clear();
+  batch_postings_.clear();
   batch_cases_ = 0;
-  for (auto payload : decisions) {
-    if (auto err = write_one(payload, added)) {
-      db_->rollback();
-      return err;
-    }
-  }
-  if (auto err = db_->exec("COMMIT")) {
+  batch_first_id_ = next_id_;
+  batch_min_ms_ = std::numeric_limits<std::int64_t>::max();
+  auto upto_before = upto_ms_;
+  // A batch that is not stored gives back its ids and its time.
+  auto fail = [&](fraud::error err) {
     db_->rollback();
+    next_id_ = batch_first_id_;
+    upto_ms_ = upto_before;
     return err;
-  }
+  };
+  for (auto payload : decisions)
+    if (auto err = write_one(payload, added))
+      return fail(std::move(err));
+  if (auto err = write_postings_and_batch())
+    return fail(std::move(err));
+  if (auto err = db_->exec("COMMIT"))
+    return fail(std::move(err));
   // Counted once the batch is stored, under one lock for the batch.
   cases_opened_.fetch_add(batch_cases_, std::memory_order_relaxed);
   std::lock_guard<std::mutex> guard{hits_mtx_};
@@ -163,8 +249,15 @@ fraud::expected<std::size_t> decision_db::purge_before(std::int64_t ms) {
     auto n = static_cast<std::size_t>(sqlite3_changes(db_->get()));
     total += n;
     if (n < 10000)
-      return total;
+      break;
   }
+  for (auto* st : {&purge_postings_, &purge_batches_}) {
+    auto rc = st->step();
+    st->reset();
+    if (rc != SQLITE_DONE)
+      return db_->error("purging the index of old decisions");
+  }
+  return total;
 }
 
 std::vector<std::pair<std::string, std::uint64_t>>

@@ -37,16 +37,36 @@ public:
 
 private:
   decision_db() = default;
+  // One row per rule per batch (schema 9): the ids it fired on.
+  struct posting {
+    std::int64_t first_id = 0;
+    std::int64_t last_id = 0;
+    std::string ids;  // a JSON array
+  };
+  using posting_key = std::pair<std::int64_t, std::string>;  // kind, rule
+
   fraud::error write_one(std::string_view payload, std::size_t& added);
+  void post(std::int64_t kind, const std::string& rule, std::int64_t id);
+  fraud::error write_postings_and_batch();
+  fraud::error read_next_id();
   fraud::error open_case(const models::decision& d, std::int64_t decided_at_ms,
                          const std::string& rules);
 
   std::unique_ptr<sqlite_connection> db_;
   sqlite_statement insert_;
-  sqlite_statement insert_rule_;
-  sqlite_statement insert_shadow_rule_;  // shadow rules that fired
+  sqlite_statement insert_posting_;
+  sqlite_statement insert_batch_;
   sqlite_statement insert_case_;  // a REVIEW decision's case
   sqlite_statement purge_;
+  sqlite_statement purge_postings_;
+  sqlite_statement purge_batches_;
+  // Ids are given here, in arrival order, and never reused; the batch's
+  // bounds go to decision_batches (service/decision_schema.cpp, version 9).
+  std::int64_t next_id_ = 1;
+  std::int64_t upto_ms_ = 0;      // the largest decided_at_ms stored
+  std::int64_t batch_first_id_ = 0;
+  std::int64_t batch_min_ms_ = 0;
+  std::map<posting_key, posting> batch_postings_;
   std::uint64_t batch_cases_ = 0;
   std::atomic<std::uint64_t> cases_opened_{0};
   std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own

@@ -38,12 +38,16 @@ decision_db_reader::search(const decision_filter& f) {
   if (!f.card_id.empty())
     sql += " AND d.card_id = :card";
   if (f.since_ms > 0)
-    sql += " AND d.decided_at_ms >= :since";
+    sql += " AND d.decided_at_ms >= :since AND d.id >= "
+           + first_id_since(":since");
   if (f.until_ms > 0)
     sql += " AND d.decided_at_ms < :until";
+  // A rule's postings newest first, each one's ids sorted (schema 9).
   if (f.cursor > 0)
-    sql += f.rule.empty() ? " AND d.id < :cursor" : " AND r.decision_id < :cursor";
-  sql += f.rule.empty() ? " ORDER BY d.id DESC" : " ORDER BY r.decision_id DESC";
+    sql += f.rule.empty() ? " AND d.id < :cursor"
+                          : " AND r.run < :cursor AND r.decision_id < :cursor";
+  sql += f.rule.empty() ? " ORDER BY d.id DESC"
+                        : " ORDER BY r.run DESC, r.decision_id DESC";
   sql += " LIMIT :limit";
   auto st = db_->prepare(sql);
   if (!st)
