@@ -9,6 +9,11 @@
 
 namespace fraud::service {
 
+namespace {
+// The posting names of actions: their numbers, as decision_actions reads.
+const std::string action_names[] = {"0", "1", "2"};
+} // namespace
+
 fraud::expected<std::unique_ptr<decision_db>>
 decision_db::open(const std::string& path) {
   std::unique_ptr<decision_db> self{new decision_db};
@@ -178,6 +183,8 @@ fraud::error decision_db::write_one(std::string_view payload,
   }
   for (auto& r : d.shadow_reasons)
     post(posting_shadow_rule, r.rule, id);
+  if (d.action != models::action::approve)
+    post(posting_action, action_names[static_cast<std::size_t>(d.action)], id);
   if (d.action == models::action::review)
     return open_case(d, env.decided_at_ms, rules);
   return fraud::error{};

@@ -235,6 +235,8 @@ ALTER TABLE decisions ADD COLUMN model_version TEXT NOT NULL DEFAULT '';
 //   the running maximum of decided_at_ms up to it (upto_ms, which never
 //   falls as ids grow); every decision below the first batch whose upto_ms
 //   reaches `since` was decided before it. min_ms bounds retention's scan.
+// - the partial action index: declines and reviews are postings too
+//   (kind 3, named by the action's number), read through decision_actions.
 // Ids are given by the writer, never reused (a posting must not name a
 // later decision): the newest batch row is kept.
 const char* schema_v9 = R"sql(
@@ -262,6 +264,10 @@ INSERT INTO decision_postings(kind, name, first_id, last_id, ids)
         SELECT 2, rule, decision_id FROM decision_shadow_rules
         ORDER BY 1, 2, 3)
   GROUP BY kind, rule, decision_id >> 12;
+INSERT INTO decision_postings(kind, name, first_id, last_id, ids)
+  SELECT 3, CAST(action AS TEXT), min(id), max(id), json_group_array(id)
+  FROM (SELECT action, id FROM decisions WHERE action != 0 ORDER BY 1, 2)
+  GROUP BY action, id >> 12;
 INSERT INTO decision_batches(first_id, last_id, min_ms, upto_ms)
   SELECT first_id, last_id, min_ms,
          max(max_ms) OVER (ORDER BY first_id ROWS UNBOUNDED PRECEDING)
@@ -271,6 +277,10 @@ INSERT INTO decision_batches(first_id, last_id, min_ms, upto_ms)
 DROP TABLE decision_rules;
 DROP TABLE decision_shadow_rules;
 DROP INDEX decisions_by_time;
+DROP INDEX decisions_by_action;
+CREATE VIEW decision_actions AS
+  SELECT p.name AS action, j.value AS decision_id, p.first_id AS run
+  FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 3;
 CREATE VIEW decision_rules AS
   SELECT p.name AS rule, j.value AS decision_id, p.first_id AS run
   FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 1;

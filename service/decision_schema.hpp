@@ -22,9 +22,11 @@ inline constexpr const char* find_decision_sql =
   "SELECT payload FROM decisions WHERE tx_id = ?";
 
 /// Posting kinds of decision_postings (schema 9): a fired rule, a fired
-/// shadow rule.
+/// shadow rule, a decision that is not an approval (named by its action's
+/// number).
 inline constexpr std::int64_t posting_rule = 1;
 inline constexpr std::int64_t posting_shadow_rule = 2;
+inline constexpr std::int64_t posting_action = 3;
 
 /// SQL for the smallest decision id that can have decided_at_ms >= the
 /// value of `param` (a parameter name such as ":since" or "?1"); NULL when

@@ -209,7 +209,7 @@ TEST_F(decision_store, counts_rule_hits_as_it_stores) {
 
 // Schema 9 keeps a rule's decisions as one posting per written batch: a
 // rule's pages run across batches newest first, without gaps or repeats.
-TEST_F(decision_store, a_rules_pages_run_across_batches) {
+TEST_F(decision_store, a_rules_and_an_actions_pages_run_across_batches) {
   for (int b = 0; b < 4; ++b) {
     std::vector<std::string> batch;
     for (int i = 0; i < 6; ++i) {
@@ -232,6 +232,15 @@ TEST_F(decision_store, a_rules_pages_run_across_batches) {
   f.since_ms = 1000 + 20;
   EXPECT_EQ(all_pages(f),
             (std::vector<std::string>{"tx-23", "tx-22", "tx-21", "tx-20"}));
+  service::decision_filter declines;  // the postings of declines
+  declines.action = models::action::decline;
+  declines.bounds.limit = 7;
+  expected.clear();
+  for (int n = 23; n >= 0; --n)
+    expected.push_back("tx-" + std::to_string(n));
+  EXPECT_EQ(all_pages(declines), expected);
+  declines.action = models::action::review;
+  EXPECT_TRUE(all_pages(declines).empty());
 }
 
 // Without a time index, a time bound is an id bound found through the
@@ -318,20 +327,23 @@ TEST(decision_schema, migrates_a_version_1_database_and_indexes_its_rules) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->decisions.size(), 1u);
   EXPECT_EQ(decoded(page->decisions[0]).tx_id, "v1-tx");
-  service::decision_filter declines;  // through the rebuilt action index
+  service::decision_filter declines;  // through the postings of declines
   declines.action = models::action::decline;
   page = (*queries)->search(declines);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->decisions.size(), 1u);
   auto db = service::sqlite_connection::open(path, false);
   EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
-  // Recent declines read the partial index, not the whole table.
+  // Recent declines read the postings of declines (schema 9), newest
+  // first, not the whole table.
   auto plan = (*db)->prepare(
-    "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE action = 2 AND "
-    "action != 0 ORDER BY id DESC LIMIT 10");
+    "EXPLAIN QUERY PLAN SELECT d.id FROM decision_actions r JOIN decisions d "
+    "ON d.id = r.decision_id WHERE r.action = '2' ORDER BY r.run DESC, "
+    "r.decision_id DESC LIMIT 10");
   ASSERT_TRUE(plan);
   ASSERT_EQ(plan->step(), SQLITE_ROW);
-  EXPECT_NE(plan->text(3).find("decisions_by_action"), std::string::npos)
+  EXPECT_NE(plan->text(3).find("decision_postings_by_name (kind=? AND name=?)"),
+            std::string::npos)
     << plan->text(3);
 }
 
