@@ -3,6 +3,7 @@
 // and opens a case for each REVIEW decision in the same transaction.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "actors/store_backend.hpp"
 #include "models/decision.hpp"
+#include "protocol/codec.hpp"
 #include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
@@ -45,7 +47,19 @@ private:
   };
   using posting_key = std::pair<std::int64_t, std::string>;  // kind, rule
 
-  fraud::error write_one(std::string_view payload, std::size_t& added);
+  // A decision of the batch being written, decoded.
+  struct pending {
+    models::decision d;
+    protocol::decision_envelope env;
+    std::string_view payload;
+    std::string rules;  // the fired rules' names, space-separated
+  };
+  static constexpr std::size_t max_rows_per_insert = 32;
+
+  fraud::error decode(std::string_view payload, pending& p);
+  fraud::error insert_rows(std::size_t from, std::size_t rows,
+                           std::size_t& added);
+  fraud::error index(const pending& p, std::int64_t id);
   void post(std::int64_t kind, const std::string& rule, std::int64_t id);
   fraud::error write_postings_and_batch();
   fraud::error read_next_id();
@@ -53,7 +67,8 @@ private:
                          const std::string& rules);
 
   std::unique_ptr<sqlite_connection> db_;
-  sqlite_statement insert_;
+  std::array<sqlite_statement, max_rows_per_insert> insert_rows_;  // by rows - 1
+  sqlite_statement stored_ids_;  // ids of a range that were stored
   sqlite_statement insert_posting_;
   sqlite_statement insert_batch_;
   sqlite_statement insert_case_;  // a REVIEW decision's case
@@ -67,6 +82,8 @@ private:
   std::int64_t batch_first_id_ = 0;
   std::int64_t batch_min_ms_ = 0;
   std::map<posting_key, posting> batch_postings_;
+  std::vector<pending> pending_;  // kept: its strings keep their capacity
+  std::vector<bool> inserted_;
   std::uint64_t batch_cases_ = 0;
   std::atomic<std::uint64_t> cases_opened_{0};
   std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own

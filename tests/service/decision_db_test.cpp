@@ -129,6 +129,39 @@ TEST_F(decision_store, a_tx_id_is_stored_once_and_keeps_its_first_decision) {
   EXPECT_EQ(decoded(*first).action, models::action::approve);
 }
 
+// Decisions are inserted many rows to a statement: a tx_id seen before,
+// or earlier in the same batch, is still stored once with its first
+// decision, and the later one indexes nothing.
+TEST_F(decision_store, a_repeated_tx_id_in_a_large_batch_keeps_its_first) {
+  write({encoded("tx-5", "card-1", models::action::approve, 500)});
+  std::vector<std::string> batch;
+  for (int i = 0; i < 70; ++i)
+    batch.push_back(encoded("tx-" + std::to_string(i), "card-1",
+                            models::action::decline, 1000 + i, {"first"}));
+  batch.push_back(encoded("tx-40", "card-1", models::action::review, 2000,
+                          {"second"}));
+  std::vector<std::string_view> views(batch.begin(), batch.end());
+  auto added = store->write(views);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(*added, 69u);  // tx-5 stored before, tx-40 twice in the batch
+  EXPECT_EQ(decoded(*queries->by_tx("tx-5")).action, models::action::approve);
+  EXPECT_EQ(decoded(*queries->by_tx("tx-40")).action, models::action::decline);
+  EXPECT_EQ(decoded(*queries->by_tx("tx-69")).action, models::action::decline);
+  service::decision_filter f;
+  f.rule = "second";
+  EXPECT_TRUE(ids(f).empty());
+  f.rule = "first";
+  f.bounds.limit = 100;
+  EXPECT_EQ(ids(f).size(), 69u);
+  service::decision_filter reviews;
+  reviews.action = models::action::review;
+  EXPECT_TRUE(ids(reviews).empty());
+  EXPECT_EQ(store->cases_opened(), 0u);
+  service::decision_filter all;
+  all.bounds.limit = 3;
+  EXPECT_EQ(ids(all), (std::vector<std::string>{"tx-69", "tx-68", "tx-67"}));
+}
+
 TEST_F(decision_store, filters_combine_and_come_newest_first) {
   write({encoded("a1", "card-a", models::action::approve, 1000),
          encoded("a2", "card-a", models::action::decline, 2000,
