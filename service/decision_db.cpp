@@ -131,17 +131,14 @@ fraud::error decision_db::write_postings_and_batch() {
 
 namespace {
 
-constexpr int decision_columns = 18;
+constexpr int decision_columns = 8;
 
 std::string insert_rows_sql(std::size_t rows) {
   std::string sql =
-    "INSERT OR IGNORE INTO decisions(tx_id, card_id, action, score, "
-    "amount_minor, currency, merchant_id, mcc, country, channel, "
-    "event_time_ms, decided_at_ms, ruleset_version, latency_ns, rules, "
-    "payload, model_version, id) VALUES ";
+    "INSERT OR IGNORE INTO decisions(id, tx_id, card_id, action, "
+    "decided_at_ms, rules, payload, model_version) VALUES ";
   for (std::size_t i = 0; i < rows; ++i)
-    sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                  : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sql += i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
   return sql;
 }
 
@@ -175,24 +172,14 @@ fraud::error decision_db::insert_rows(std::size_t from, std::size_t rows,
   for (std::size_t i = 0; i < rows; ++i) {
     auto& [d, env, payload, rules] = pending_[from + i];
     int c = static_cast<int>(i) * decision_columns;
-    st.bind(c + 1, d.tx_id);
-    st.bind(c + 2, d.card_id);
-    st.bind(c + 3, static_cast<std::int64_t>(d.action));
-    st.bind(c + 4, std::int64_t{d.score});
-    st.bind(c + 5, d.amount_minor);
-    st.bind(c + 6, d.currency);
-    st.bind(c + 7, d.merchant_id);
-    st.bind(c + 8, std::int64_t{d.mcc});
-    st.bind(c + 9, d.country);
-    st.bind(c + 10, static_cast<std::int64_t>(d.channel));
-    st.bind(c + 11, d.event_time_ms);
-    st.bind(c + 12, env.decided_at_ms);
-    st.bind(c + 13, d.ruleset_version);
-    st.bind(c + 14, env.service_latency_ns);
-    st.bind(c + 15, rules);
-    st.bind_blob(c + 16, payload);
-    st.bind(c + 17, d.model_version);
-    st.bind(c + 18, first_id + static_cast<std::int64_t>(i));
+    st.bind(c + 1, first_id + static_cast<std::int64_t>(i));
+    st.bind(c + 2, d.tx_id);
+    st.bind(c + 3, d.card_id);
+    st.bind(c + 4, static_cast<std::int64_t>(d.action));
+    st.bind(c + 5, env.decided_at_ms);
+    st.bind(c + 6, rules);
+    st.bind_blob(c + 7, payload);
+    st.bind(c + 8, d.model_version);
   }
   auto rc = st.step();
   st.reset();

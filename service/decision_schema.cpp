@@ -237,6 +237,10 @@ ALTER TABLE decisions ADD COLUMN model_version TEXT NOT NULL DEFAULT '';
 //   reaches `since` was decided before it. min_ms bounds retention's scan.
 // - the partial action index: declines and reviews are postings too
 //   (kind 3, named by the action's number), read through decision_actions.
+// And the columns nothing reads (the payload has them all) are dropped: a
+// decision's row is its keys, its time, its rules' names (for the labels'
+// join), the payload and the model (README: a column for SQL audits). The
+// table is rebuilt once for it.
 // Ids are given by the writer, never reused (a posting must not name a
 // later decision): the newest batch row is kept.
 const char* schema_v9 = R"sql(
@@ -276,8 +280,24 @@ INSERT INTO decision_batches(first_id, last_id, min_ms, upto_ms)
         FROM decisions GROUP BY id >> 12);
 DROP TABLE decision_rules;
 DROP TABLE decision_shadow_rules;
-DROP INDEX decisions_by_time;
-DROP INDEX decisions_by_action;
+CREATE TABLE decisions_v9 (
+  id INTEGER PRIMARY KEY,
+  tx_id TEXT NOT NULL UNIQUE,
+  card_id TEXT NOT NULL,
+  action INTEGER NOT NULL,
+  decided_at_ms INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  model_version TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO decisions_v9(id, tx_id, card_id, action, decided_at_ms, rules,
+                         payload, model_version)
+  SELECT id, tx_id, card_id, action, decided_at_ms, rules, payload,
+         model_version
+  FROM decisions ORDER BY id;
+DROP TABLE decisions;
+ALTER TABLE decisions_v9 RENAME TO decisions;
+CREATE INDEX decisions_by_card ON decisions(card_id, id);
 CREATE VIEW decision_actions AS
   SELECT p.name AS action, j.value AS decision_id, p.first_id AS run
   FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 3;

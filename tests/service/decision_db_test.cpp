@@ -449,6 +449,9 @@ TEST(decision_schema, migrates_a_version_8_database_to_postings_and_batches) {
   EXPECT_EQ(tx_ids(f), (std::vector<std::string>{"v9-0", "v8-2"}));
   auto db = service::sqlite_connection::open(path, false);
   EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
+  // The columns nothing read are gone; the model's stays for SQL audits.
+  EXPECT_TRUE((*db)->prepare("SELECT model_version FROM decisions"));
+  EXPECT_FALSE((*db)->prepare("SELECT score FROM decisions"));
 }
 
 TEST(decision_schema, refuses_a_database_from_a_newer_fraudd) {
