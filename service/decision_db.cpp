@@ -82,7 +82,7 @@ fraud::error decision_db::read_next_id() {
   return fraud::error{};
 }
 
-void decision_db::post(std::int64_t kind, const std::string& rule,
+void decision_db::post(std::int64_t kind, std::string_view rule,
                        std::int64_t id) {
   // std::map::find with a pair needs the key; thread_local keeps its buffer.
   thread_local posting_key key;
@@ -145,15 +145,14 @@ std::string insert_rows_sql(std::size_t rows) {
 } // namespace
 
 fraud::error decision_db::decode(std::string_view payload, pending& p) {
-  if (!protocol::decode_decision(payload.data(), payload.size(), p.d, p.env)
-         .ok())
+  if (!protocol::read_decision_keys(payload.data(), payload.size(), p.keys))
     return make_error(ec::store_error, "an undecodable decision was queued");
   p.payload = payload;
   p.rules.clear();
-  for (auto& r : p.d.reasons) {
+  for (auto rule : p.keys.rules) {
     if (!p.rules.empty())
       p.rules.push_back(' ');
-    p.rules += r.rule;
+    p.rules += rule;
   }
   return fraud::error{};
 }
@@ -170,21 +169,22 @@ fraud::error decision_db::insert_rows(std::size_t from, std::size_t rows,
       return err;
   auto first_id = next_id_;
   for (std::size_t i = 0; i < rows; ++i) {
-    auto& [d, env, payload, rules] = pending_[from + i];
+    auto& [keys, payload, rules] = pending_[from + i];
     int c = static_cast<int>(i) * decision_columns;
     st.bind(c + 1, first_id + static_cast<std::int64_t>(i));
-    st.bind(c + 2, d.tx_id);
-    st.bind(c + 3, d.card_id);
-    st.bind(c + 4, static_cast<std::int64_t>(d.action));
-    st.bind(c + 5, env.decided_at_ms);
+    st.bind(c + 2, keys.tx_id);
+    st.bind(c + 3, keys.card_id);
+    st.bind(c + 4, static_cast<std::int64_t>(keys.action));
+    st.bind(c + 5, keys.decided_at_ms);
     st.bind(c + 6, rules);
     st.bind_blob(c + 7, payload);
-    st.bind(c + 8, d.model_version);
+    st.bind(c + 8, keys.model_version);
   }
   auto rc = st.step();
   st.reset();
   if (rc != SQLITE_DONE)
-    return db_->error("inserting decision " + pending_[from].d.tx_id);
+    return db_->error("inserting decision "
+                      + std::string{pending_[from].keys.tx_id});
   next_id_ += static_cast<std::int64_t>(rows);
   inserted_.assign(rows, true);
   if (static_cast<std::size_t>(sqlite3_changes(db_->get())) < rows) {
@@ -211,33 +211,40 @@ fraud::error decision_db::insert_rows(std::size_t from, std::size_t rows,
 }
 
 fraud::error decision_db::index(const pending& p, std::int64_t id) {
-  auto& d = p.d;
-  batch_min_ms_ = std::min(batch_min_ms_, p.env.decided_at_ms);
-  upto_ms_ = std::max(upto_ms_, p.env.decided_at_ms);
-  for (auto& r : d.reasons) {
-    post(posting_rule, r.rule, id);
-    ++batch_hits_[r.rule];
+  auto& k = p.keys;
+  batch_min_ms_ = std::min(batch_min_ms_, k.decided_at_ms);
+  upto_ms_ = std::max(upto_ms_, k.decided_at_ms);
+  for (auto rule : k.rules) {
+    post(posting_rule, rule, id);
+    auto hit = batch_hits_.find(rule);
+    if (hit == batch_hits_.end())
+      hit = batch_hits_.emplace(std::string{rule}, 0).first;
+    ++hit->second;
   }
-  for (auto& r : d.shadow_reasons)
-    post(posting_shadow_rule, r.rule, id);
-  if (d.action != models::action::approve)
-    post(posting_action, action_names[static_cast<std::size_t>(d.action)], id);
-  if (d.action == models::action::review)
-    return open_case(d, p.env.decided_at_ms, p.rules);
+  for (auto rule : k.shadow_rules)
+    post(posting_shadow_rule, rule, id);
+  if (k.action != models::action::approve)
+    post(posting_action, action_names[static_cast<std::size_t>(k.action)], id);
+  if (k.action == models::action::review)
+    return open_case(p);
   return fraud::error{};
 }
 
 // In the writer's batch: a REVIEW costs one more insert in a transaction
-// already open, and nothing on the card's thread.
-fraud::error decision_db::open_case(const models::decision& d,
-                                    std::int64_t decided_at_ms,
-                                    const std::string& rules) {
+// already open, and nothing on the card's thread. Its case copies fields
+// the keys do not have, so it is decoded in full.
+fraud::error decision_db::open_case(const pending& p) {
+  thread_local models::decision d;
+  thread_local protocol::decision_envelope env;
+  if (!protocol::decode_decision(p.payload.data(), p.payload.size(), d, env)
+         .ok())
+    return make_error(ec::store_error, "an undecodable decision was queued");
   auto& st = insert_case_;
   st.bind(1, d.tx_id);
   st.bind(2, d.card_id);
-  st.bind(3, decided_at_ms);
+  st.bind(3, env.decided_at_ms);
   st.bind(4, std::int64_t{d.score});
-  st.bind(5, rules);
+  st.bind(5, p.rules);
   st.bind(6, d.amount_minor);
   st.bind(7, d.currency);
   st.bind(8, d.merchant_id);

@@ -14,7 +14,7 @@
 
 #include "actors/store_backend.hpp"
 #include "models/decision.hpp"
-#include "protocol/codec.hpp"
+#include "protocol/decision_keys.hpp"
 #include "service/sqlite_connection.hpp"
 
 namespace fraud::service {
@@ -49,8 +49,7 @@ private:
 
   // A decision of the batch being written, decoded.
   struct pending {
-    models::decision d;
-    protocol::decision_envelope env;
+    protocol::decision_keys keys;  // views into payload
     std::string_view payload;
     std::string rules;  // the fired rules' names, space-separated
   };
@@ -60,11 +59,10 @@ private:
   fraud::error insert_rows(std::size_t from, std::size_t rows,
                            std::size_t& added);
   fraud::error index(const pending& p, std::int64_t id);
-  void post(std::int64_t kind, const std::string& rule, std::int64_t id);
+  void post(std::int64_t kind, std::string_view rule, std::int64_t id);
   fraud::error write_postings_and_batch();
   fraud::error read_next_id();
-  fraud::error open_case(const models::decision& d, std::int64_t decided_at_ms,
-                         const std::string& rules);
+  fraud::error open_case(const pending& p);
 
   std::unique_ptr<sqlite_connection> db_;
   std::array<sqlite_statement, max_rows_per_insert> insert_rows_;  // by rows - 1
@@ -86,7 +84,7 @@ private:
   std::vector<bool> inserted_;
   std::uint64_t batch_cases_ = 0;
   std::atomic<std::uint64_t> cases_opened_{0};
-  std::map<std::string, std::uint64_t> batch_hits_;  // the writer's own
+  std::map<std::string, std::uint64_t, std::less<>> batch_hits_;  // the writer's own
   mutable std::mutex hits_mtx_;
   std::map<std::string, std::uint64_t> hits_;
 };
