@@ -1,11 +1,16 @@
 // The decision store (issue 4): how many decisions a second the SQLite
 // writer takes in batches, and how fast a decision is found by tx_id with
-// many stored.
+// many stored, and a card's latest decisions (fraudctl card).
 //
 //   store_bench [--decisions N] [--batch B] [--lookups L]
+//
+// The writer's CPU per decision is this thread's CPU time in write(): the
+// SQLite writer runs on the calling thread, and the generating is outside.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <sys/resource.h>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -26,6 +31,29 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// This thread's CPU time in the kernel (the WAL's writes, page faults).
+double thread_sys_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_THREAD, &ru);
+  return static_cast<double>(ru.ru_stime.tv_sec)
+         + 1e-6 * static_cast<double>(ru.ru_stime.tv_usec);
+}
+
+template <class F>
+std::int64_t ns_of(F&& f) {
+  auto t0 = clock_type::now();
+  f();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           clock_type::now() - t0)
+    .count();
 }
 
 } // namespace
@@ -60,7 +88,7 @@ int main(int argc, char** argv) {
   std::vector<models::card_state> cards(10'000);
   std::vector<std::string> encoded;
   std::vector<std::string_view> views;
-  double write_seconds = 0;
+  double write_seconds = 0, cpu_seconds = 0, sys_seconds = 0;
   std::size_t written = 0;
   protocol::decision_envelope env;
   env.decided_at_ms = 1'700'000'000'000;
@@ -76,7 +104,11 @@ int main(int argc, char** argv) {
     if (encoded.size() == batch || i + 1 == decisions) {
       views.assign(encoded.begin(), encoded.end());
       auto t0 = clock_type::now();
+      auto c0 = thread_cpu_seconds();
+      auto s0 = thread_sys_seconds();
       auto n = (*store)->write(views);
+      cpu_seconds += thread_cpu_seconds() - c0;
+      sys_seconds += thread_sys_seconds() - s0;
       write_seconds += seconds_since(t0);
       if (!n) {
         std::fprintf(stderr, "%s\n", fraud::to_string(n.error()).c_str());
@@ -92,24 +124,44 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> ns;
   for (std::size_t i = 0; i < lookups; ++i) {
     auto id = "tx-" + std::to_string(rng() % decisions);
-    auto t0 = clock_type::now();
-    auto found = (*queries)->by_tx(id);
-    ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   clock_type::now() - t0)
-                   .count());
+    fraud::expected<std::string> found = std::string{};
+    ns.push_back(ns_of([&] { found = (*queries)->by_tx(id); }));
     if (!found || found->empty()) {
       std::fprintf(stderr, "lookup of %s failed\n", id.c_str());
       return 1;
     }
   }
   auto lat = simulator::summarize_latency(ns);
+  // A card's latest 20 decisions, as fraudd answers fraudctl card.
+  std::vector<std::int64_t> card_ns;
+  for (std::size_t i = 0; i < lookups / 10; ++i) {
+    service::decision_filter f;
+    f.card_id = bench::synthetic_transaction(rng() % decisions, 10'000).card_id;
+    f.bounds.limit = 20;
+    fraud::expected<service::decision_page> page = service::decision_page{};
+    card_ns.push_back(ns_of([&] { page = (*queries)->search(f); }));
+    if (!page || page->decisions.empty()) {
+      std::fprintf(stderr, "history of %s failed\n", f.card_id.c_str());
+      return 1;
+    }
+  }
+  auto card_lat = simulator::summarize_latency(card_ns);
+  auto cpu_us = 1e6 * cpu_seconds / static_cast<double>(written);
+  auto sys_us = 1e6 * sys_seconds / static_cast<double>(written);
   std::printf("store: %zu decisions written in batches of %zu at %.0f "
-              "decisions/s; lookup by tx_id with %zu stored: p50 %.1f us, "
-              "p99 %.1f us\n",
-              written, batch, per_second, written, lat.p50, lat.p99);
+              "decisions/s, writer CPU %.2f us a decision (%.2f in the "
+              "kernel); with %zu stored, "
+              "lookup by tx_id p50 %.1f us, p99 %.1f us; a card's latest 20 "
+              "p50 %.1f us, p99 %.1f us\n",
+              written, batch, per_second, cpu_us, sys_us, written, lat.p50,
+              lat.p99,
+              card_lat.p50, card_lat.p99);
   std::printf("RESULT bench=store decisions=%zu batch=%zu "
-              "writes_per_s=%.0f %s\n",
-              written, batch, per_second, bench::fields("lookup", lat).c_str());
+              "writes_per_s=%.0f writer_cpu_us=%.2f writer_sys_us=%.2f %s "
+              "%s\n",
+              written, batch, per_second, cpu_us, sys_us,
+              bench::fields("lookup", lat).c_str(),
+              bench::fields("card", card_lat).c_str());
   std::system(("rm -rf '" + dir + "'").c_str());
   return 0;
 }

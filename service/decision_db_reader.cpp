@@ -22,28 +22,37 @@ fraud::expected<std::string> decision_db_reader::by_tx(const std::string& tx_id)
 
 fraud::expected<decision_page>
 decision_db_reader::search(const decision_filter& f) {
-  // With a rule, the rule index drives the scan (newest first); otherwise
-  // the table's own order does. Every value is bound, never spliced.
+  // With a rule, the rule's postings drive the scan (newest first); with a
+  // declining or reviewing action and no card, the action's; otherwise the
+  // table's own order (or the card index) does. Every value is bound,
+  // never spliced.
+  bool by_action = f.rule.empty() && f.card_id.empty() && f.action
+                   && *f.action != models::action::approve;
   std::string sql;
-  if (f.rule.empty())
-    sql = "SELECT d.id, d.payload FROM decisions d WHERE 1";
-  else
+  if (!f.rule.empty())
     sql = "SELECT d.id, d.payload FROM decision_rules r JOIN decisions d ON "
           "d.id = r.decision_id WHERE r.rule = :rule";
+  else if (by_action)
+    sql = "SELECT d.id, d.payload FROM decision_actions r JOIN decisions d "
+          "ON d.id = r.decision_id WHERE r.action = :action_name";
+  else
+    sql = "SELECT d.id, d.payload FROM decisions d WHERE 1";
   if (f.action)
-    sql += *f.action == models::action::approve
-             ? " AND d.action = :action"
-             // lets SQLite use the partial index of non-approvals
-             : " AND d.action = :action AND d.action != 0";
+    sql += " AND d.action = :action";
   if (!f.card_id.empty())
     sql += " AND d.card_id = :card";
   if (f.since_ms > 0)
-    sql += " AND d.decided_at_ms >= :since";
+    sql += " AND d.decided_at_ms >= :since AND d.id >= "
+           + first_id_since(":since");
   if (f.until_ms > 0)
     sql += " AND d.decided_at_ms < :until";
+  // Postings newest first, each one's ids sorted (schema 9).
+  bool by_postings = !f.rule.empty() || by_action;
   if (f.cursor > 0)
-    sql += f.rule.empty() ? " AND d.id < :cursor" : " AND r.decision_id < :cursor";
-  sql += f.rule.empty() ? " ORDER BY d.id DESC" : " ORDER BY r.decision_id DESC";
+    sql += by_postings ? " AND r.run < :cursor AND r.decision_id < :cursor"
+                       : " AND d.id < :cursor";
+  sql += by_postings ? " ORDER BY r.run DESC, r.decision_id DESC"
+                     : " ORDER BY d.id DESC";
   sql += " LIMIT :limit";
   auto st = db_->prepare(sql);
   if (!st)
@@ -54,8 +63,12 @@ decision_db_reader::search(const decision_filter& f) {
       st->bind(i, value);
   };
   bind(":rule", std::string_view{f.rule});
-  if (f.action)
+  std::string action_name;
+  if (f.action) {
     bind(":action", static_cast<std::int64_t>(*f.action));
+    action_name = std::to_string(static_cast<int>(*f.action));
+    bind(":action_name", std::string_view{action_name});
+  }
   bind(":card", std::string_view{f.card_id});
   bind(":since", f.since_ms);
   bind(":until", f.until_ms);

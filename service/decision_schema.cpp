@@ -219,6 +219,96 @@ CREATE TABLE model_activations (
 ALTER TABLE decisions ADD COLUMN model_version TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 9: the writer's CPU a decision halved (issue 18). Two kinds of
+// B-tree insert a decision no longer makes:
+// - fired rules: instead of a row per fired rule (two B-trees, a
+//   statement and a foreign-key look-up each), a row per rule per written
+//   batch listing the ids it fired on (a JSON array, so that json_each
+//   unpacks it in SQL). decision_rules and decision_shadow_rules become
+//   views of these postings with the columns they had, plus `run` (the
+//   posting's first id: runs of a rule never overlap, so ORDER BY run DESC,
+//   decision_id DESC walks the postings' index newest first and sorts one
+//   run at a time). Postings may name decisions that retention purged:
+//   every reader joins decisions.
+// - the time index: decisions are appended in arrival order, so a time
+//   bound becomes an id bound through a row per written batch: its ids and
+//   the running maximum of decided_at_ms up to it (upto_ms, which never
+//   falls as ids grow); every decision below the first batch whose upto_ms
+//   reaches `since` was decided before it. min_ms bounds retention's scan.
+// - the partial action index: declines and reviews are postings too
+//   (kind 3, named by the action's number), read through decision_actions.
+// And the columns nothing reads (the payload has them all) are dropped: a
+// decision's row is its keys, its time, its rules' names (for the labels'
+// join), the payload and the model (README: a column for SQL audits). The
+// table is rebuilt once for it.
+// Ids are given by the writer, never reused (a posting must not name a
+// later decision): the newest batch row is kept.
+const char* schema_v9 = R"sql(
+CREATE TABLE decision_postings (
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  ids TEXT NOT NULL
+);
+CREATE INDEX decision_postings_by_name
+  ON decision_postings(kind, name, first_id);
+CREATE TABLE decision_batches (
+  first_id INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  min_ms INTEGER NOT NULL,
+  upto_ms INTEGER NOT NULL
+);
+CREATE INDEX decision_batches_by_time ON decision_batches(upto_ms, first_id);
+INSERT INTO decision_postings(kind, name, first_id, last_id, ids)
+  SELECT kind, rule, min(decision_id), max(decision_id),
+         json_group_array(decision_id)
+  FROM (SELECT 1 AS kind, rule, decision_id FROM decision_rules
+        UNION ALL
+        SELECT 2, rule, decision_id FROM decision_shadow_rules
+        ORDER BY 1, 2, 3)
+  GROUP BY kind, rule, decision_id >> 12;
+INSERT INTO decision_postings(kind, name, first_id, last_id, ids)
+  SELECT 3, CAST(action AS TEXT), min(id), max(id), json_group_array(id)
+  FROM (SELECT action, id FROM decisions WHERE action != 0 ORDER BY 1, 2)
+  GROUP BY action, id >> 12;
+INSERT INTO decision_batches(first_id, last_id, min_ms, upto_ms)
+  SELECT first_id, last_id, min_ms,
+         max(max_ms) OVER (ORDER BY first_id ROWS UNBOUNDED PRECEDING)
+  FROM (SELECT min(id) AS first_id, max(id) AS last_id,
+               min(decided_at_ms) AS min_ms, max(decided_at_ms) AS max_ms
+        FROM decisions GROUP BY id >> 12);
+DROP TABLE decision_rules;
+DROP TABLE decision_shadow_rules;
+CREATE TABLE decisions_v9 (
+  id INTEGER PRIMARY KEY,
+  tx_id TEXT NOT NULL UNIQUE,
+  card_id TEXT NOT NULL,
+  action INTEGER NOT NULL,
+  decided_at_ms INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  model_version TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO decisions_v9(id, tx_id, card_id, action, decided_at_ms, rules,
+                         payload, model_version)
+  SELECT id, tx_id, card_id, action, decided_at_ms, rules, payload,
+         model_version
+  FROM decisions ORDER BY id;
+DROP TABLE decisions;
+ALTER TABLE decisions_v9 RENAME TO decisions;
+CREATE INDEX decisions_by_card ON decisions(card_id, id);
+CREATE VIEW decision_actions AS
+  SELECT p.name AS action, j.value AS decision_id, p.first_id AS run
+  FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 3;
+CREATE VIEW decision_rules AS
+  SELECT p.name AS rule, j.value AS decision_id, p.first_id AS run
+  FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 1;
+CREATE VIEW decision_shadow_rules AS
+  SELECT p.name AS rule, j.value AS decision_id, p.first_id AS run
+  FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 2;
+)sql";
+
 fraud::error backfill_rules(sqlite_connection& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -265,12 +355,19 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v7);
     case 8:
       return db.exec(schema_v8);
+    case 9:
+      return db.exec(schema_v9);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));
 }
 
 } // namespace
+
+std::string first_id_since(const std::string& param) {
+  return "(SELECT first_id FROM decision_batches WHERE upto_ms >= " + param
+         + " ORDER BY upto_ms, first_id LIMIT 1)";
+}
 
 fraud::error migrate(sqlite_connection& db, std::int64_t target) {
   auto current = db.user_version();

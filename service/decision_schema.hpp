@@ -13,13 +13,27 @@
 namespace fraud::service {
 
 /// The version this build writes.
-inline constexpr std::int64_t decision_schema_version = 8;
+inline constexpr std::int64_t decision_schema_version = 9;
 
 /// The stored decision of a tx_id, the encoded fraud.v1.Decision in column
 /// 0 (for sqlite_connection::lookup_blob), as queries and re-sent
 /// transactions read it (decision_db_reader, decision_read_pool).
 inline constexpr const char* find_decision_sql =
   "SELECT payload FROM decisions WHERE tx_id = ?";
+
+/// Posting kinds of decision_postings (schema 9): a fired rule, a fired
+/// shadow rule, a decision that is not an approval (named by its action's
+/// number).
+inline constexpr std::int64_t posting_rule = 1;
+inline constexpr std::int64_t posting_shadow_rule = 2;
+inline constexpr std::int64_t posting_action = 3;
+
+/// SQL for the smallest decision id that can have decided_at_ms >= the
+/// value of `param` (a parameter name such as ":since" or "?1"); NULL when
+/// no decision can. ANDed as `d.id >= <this>` beside the decided_at_ms
+/// test, it turns a time bound into a range of ids (schema 9 has no time
+/// index).
+std::string first_id_since(const std::string& param);
 
 /// Brings the database to `target` (default: this build's version). Refuses
 /// a database newer than this build knows.

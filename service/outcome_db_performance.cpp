@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
+#include "protocol/codec.hpp"
+#include "service/decision_schema.hpp"
 #include "service/scan_budget.hpp"
 
 namespace fraud::service {
@@ -40,7 +43,8 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps,
     std::string index = shadow ? "decision_shadow_rules" : "decision_rules";
     auto fired = "SELECT r.rule, count(*) FROM " + index
                  + " r JOIN decisions d ON d.id = r.decision_id WHERE "
-                   "d.decided_at_ms >= ? GROUP BY r.rule";
+                   "d.decided_at_ms >= ?1 AND d.id >= "
+                 + first_id_since("?1") + " GROUP BY r.rule";
     if (auto err = run(fired, [&](const sqlite_statement& st) {
           auto& p = rules[{shadow, st.text(0)}];
           p.rule = st.text(0);
@@ -48,23 +52,36 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps,
           p.fired = count(st, 1);
         }))
       return err;
-    // Driven by the outcomes: labels are far fewer than decisions.
-    auto labelled = "SELECT r.rule, count(CASE WHEN o.outcome = 1 THEN 1 END), "
-                    "count(CASE WHEN o.outcome = 2 THEN 1 END) FROM outcomes o "
-                    "JOIN decisions d ON d.tx_id = o.tx_id JOIN "
-                    + index
-                    + " r ON r.decision_id = d.id WHERE d.decided_at_ms >= ? "
-                      "GROUP BY r.rule";
-    if (auto err = run(labelled, [&](const sqlite_statement& st) {
-          auto& p = rules[{shadow, st.text(0)}];
-          p.rule = st.text(0);
-          p.shadow = shadow;
-          p.fraud = count(st, 1);
-          p.legit = count(st, 2);
-        }))
-      return err;
   }
-  if (auto err = run("SELECT count(*) FROM decisions WHERE decided_at_ms >= ?",
+  // Driven by the outcomes (labels are far fewer than decisions): each
+  // labelled decision's rules are read from its payload, since the rule
+  // postings (schema 9) are indexed by rule, not by decision.
+  auto labelled = "SELECT o.outcome, d.payload FROM outcomes o JOIN "
+                  "decisions d ON d.tx_id = o.tx_id WHERE d.decided_at_ms >= ?";
+  models::decision d;
+  protocol::decision_envelope env;
+  std::set<std::string> seen;  // a rule named twice in one decision counts once
+  if (auto err = run(labelled, [&](const sqlite_statement& st) {
+        auto blob = st.blob(1);
+        if (!protocol::decode_decision(blob.data(), blob.size(), d, env).ok())
+          return;  // the writer stores only decisions it decoded
+        auto outcome = st.int64(0);
+        for (bool shadow : {false, true}) {
+          seen.clear();
+          for (auto& r : shadow ? d.shadow_reasons : d.reasons) {
+            if (!seen.insert(r.rule).second)
+              continue;
+            auto& p = rules[{shadow, r.rule}];
+            p.rule = r.rule;
+            p.shadow = shadow;
+            p.fraud += outcome == 1;
+            p.legit += outcome == 2;
+          }
+        }
+      }))
+    return err;
+  if (auto err = run("SELECT count(*) FROM decisions WHERE decided_at_ms >= ?1 "
+                     "AND id >= " + first_id_since("?1"),
                      [&](const sqlite_statement& st) {
                        out.decisions = count(st, 0);
                      }))

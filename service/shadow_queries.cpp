@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "service/decision_schema.hpp"
 #include "service/scan_budget.hpp"
 
 namespace fraud::service {
@@ -21,8 +22,9 @@ shadow_queries::hits(std::int64_t since_ms, std::uint64_t max_steps) {
   auto st = db_->prepare(
     "SELECT s.rule, count(*), sum(d.action = 0), sum(d.action = 1), "
     "sum(d.action = 2) FROM decision_shadow_rules s JOIN decisions d ON "
-    "d.id = s.decision_id WHERE d.decided_at_ms >= ? GROUP BY s.rule "
-    "ORDER BY count(*) DESC, s.rule LIMIT ?");
+    "d.id = s.decision_id WHERE d.decided_at_ms >= ?1 AND d.id >= "
+    + first_id_since("?1")
+    + " GROUP BY s.rule ORDER BY count(*) DESC, s.rule LIMIT ?2");
   if (!st)
     return st.error();
   st->bind(1, since_ms);
@@ -50,8 +52,10 @@ shadow_queries::decisions(const std::string& rule, std::int64_t since_ms,
   // Without a cursor, the newest: every id is below the largest int64.
   auto st = db_->prepare(
     "SELECT d.id, d.payload FROM decision_shadow_rules s JOIN decisions d "
-    "ON d.id = s.decision_id WHERE s.rule = ? AND d.decided_at_ms >= ? AND "
-    "s.decision_id < ? ORDER BY s.decision_id DESC LIMIT ?");
+    "ON d.id = s.decision_id WHERE s.rule = ?1 AND d.decided_at_ms >= ?2 AND "
+    "d.id >= " + first_id_since("?2")
+    + " AND s.run < ?3 AND s.decision_id < ?3 ORDER BY s.run DESC, "
+      "s.decision_id DESC LIMIT ?4");
   if (!st)
     return st.error();
   st->bind(1, rule);

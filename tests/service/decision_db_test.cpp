@@ -6,6 +6,7 @@
 #include "service/decision_db_reader.hpp"
 #include "service/decision_db.hpp"
 #include "service/decision_schema.hpp"
+#include "service/shadow_queries.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace {
@@ -74,6 +75,22 @@ protected:
     return out;
   }
 
+  // Every page of f, as tx_ids.
+  std::vector<std::string> all_pages(service::decision_filter f) {
+    std::vector<std::string> out;
+    for (;;) {
+      auto page = queries->search(f);
+      EXPECT_TRUE(page);
+      if (!page)
+        return out;
+      for (auto& p : page->decisions)
+        out.push_back(decoded(p).tx_id);
+      if (page->next_cursor == 0)
+        return out;
+      f.cursor = page->next_cursor;
+    }
+  }
+
   test::temp_dir dir;
   std::unique_ptr<service::decision_db> store;
   std::unique_ptr<service::decision_db_reader> queries;
@@ -110,6 +127,39 @@ TEST_F(decision_store, a_tx_id_is_stored_once_and_keeps_its_first_decision) {
   auto first = reads.find("tx-1");
   ASSERT_TRUE(first);
   EXPECT_EQ(decoded(*first).action, models::action::approve);
+}
+
+// Decisions are inserted many rows to a statement: a tx_id seen before,
+// or earlier in the same batch, is still stored once with its first
+// decision, and the later one indexes nothing.
+TEST_F(decision_store, a_repeated_tx_id_in_a_large_batch_keeps_its_first) {
+  write({encoded("tx-5", "card-1", models::action::approve, 500)});
+  std::vector<std::string> batch;
+  for (int i = 0; i < 70; ++i)
+    batch.push_back(encoded("tx-" + std::to_string(i), "card-1",
+                            models::action::decline, 1000 + i, {"first"}));
+  batch.push_back(encoded("tx-40", "card-1", models::action::review, 2000,
+                          {"second"}));
+  std::vector<std::string_view> views(batch.begin(), batch.end());
+  auto added = store->write(views);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(*added, 69u);  // tx-5 stored before, tx-40 twice in the batch
+  EXPECT_EQ(decoded(*queries->by_tx("tx-5")).action, models::action::approve);
+  EXPECT_EQ(decoded(*queries->by_tx("tx-40")).action, models::action::decline);
+  EXPECT_EQ(decoded(*queries->by_tx("tx-69")).action, models::action::decline);
+  service::decision_filter f;
+  f.rule = "second";
+  EXPECT_TRUE(ids(f).empty());
+  f.rule = "first";
+  f.bounds.limit = 100;
+  EXPECT_EQ(ids(f).size(), 69u);
+  service::decision_filter reviews;
+  reviews.action = models::action::review;
+  EXPECT_TRUE(ids(reviews).empty());
+  EXPECT_EQ(store->cases_opened(), 0u);
+  service::decision_filter all;
+  all.bounds.limit = 3;
+  EXPECT_EQ(ids(all), (std::vector<std::string>{"tx-69", "tx-68", "tx-67"}));
 }
 
 TEST_F(decision_store, filters_combine_and_come_newest_first) {
@@ -190,6 +240,95 @@ TEST_F(decision_store, counts_rule_hits_as_it_stores) {
   EXPECT_EQ(hits[1], (std::pair<std::string, std::uint64_t>{"y", 1}));
 }
 
+// Schema 9 keeps a rule's decisions as one posting per written batch: a
+// rule's pages run across batches newest first, without gaps or repeats.
+TEST_F(decision_store, a_rules_and_an_actions_pages_run_across_batches) {
+  for (int b = 0; b < 4; ++b) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < 6; ++i) {
+      auto n = b * 6 + i;
+      batch.push_back(encoded("tx-" + std::to_string(n), "card-1",
+                              models::action::decline, 1000 + n,
+                              n % 2 ? std::vector<std::string>{"odd"}
+                                    : std::vector<std::string>{"even", "odd"}));
+    }
+    write(batch);
+  }
+  service::decision_filter f;
+  f.rule = "even";
+  f.bounds.limit = 5;
+  std::vector<std::string> expected;
+  for (int n = 22; n >= 0; n -= 2)
+    expected.push_back("tx-" + std::to_string(n));
+  EXPECT_EQ(all_pages(f), expected);
+  f.rule = "odd";
+  f.since_ms = 1000 + 20;
+  EXPECT_EQ(all_pages(f),
+            (std::vector<std::string>{"tx-23", "tx-22", "tx-21", "tx-20"}));
+  service::decision_filter declines;  // the postings of declines
+  declines.action = models::action::decline;
+  declines.bounds.limit = 7;
+  expected.clear();
+  for (int n = 23; n >= 0; --n)
+    expected.push_back("tx-" + std::to_string(n));
+  EXPECT_EQ(all_pages(declines), expected);
+  declines.action = models::action::review;
+  EXPECT_TRUE(all_pages(declines).empty());
+}
+
+// Without a time index, a time bound is an id bound found through the
+// batches' running maximum: it holds when decisions reach the writer out
+// of their decided_at order, within a batch and across batches.
+TEST_F(decision_store, time_bounds_hold_for_decisions_stored_out_of_order) {
+  write({encoded("t5000", "card-1", models::action::decline, 5000, {"r"}),
+         encoded("t1000", "card-1", models::action::decline, 1000, {"r"})});
+  write({encoded("t3000", "card-1", models::action::decline, 3000, {"r"}),
+         encoded("t2000", "card-1", models::action::decline, 2000, {"r"})});
+  write({encoded("t6000", "card-1", models::action::decline, 6000, {"r"})});
+  service::decision_filter f;
+  f.since_ms = 3000;
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"t6000", "t3000", "t5000"}));
+  f.until_ms = 5000;
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"t3000"}));
+  f.until_ms = 0;
+  f.since_ms = 7000;
+  EXPECT_TRUE(ids(f).empty());
+  f.since_ms = 2000;
+  f.rule = "r";
+  EXPECT_EQ(ids(f),
+            (std::vector<std::string>{"t6000", "t2000", "t3000", "t5000"}));
+  auto purged = store->purge_before(2500);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 2u);  // t1000 and t2000, though t2000 came late
+  f.since_ms = 0;
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"t6000", "t3000", "t5000"}));
+}
+
+// A posting names decisions by id: an id is never given twice, even when
+// retention emptied the store and it was opened again.
+TEST_F(decision_store, ids_are_not_reused_after_retention_empties_the_store) {
+  write({encoded("old-1", "card-1", models::action::decline, 1000,
+                 {"card_testing"}),
+         encoded("old-2", "card-1", models::action::decline, 1001,
+                 {"card_testing"})});
+  auto purged = store->purge_before(5000);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 2u);
+  store.reset();
+  auto reopened = service::decision_db::open(path());
+  ASSERT_TRUE(reopened) << fraud::to_string(reopened.error());
+  store = std::move(*reopened);
+  write({encoded("new-1", "card-1", models::action::approve, 6000),
+         encoded("new-2", "card-1", models::action::approve, 6001)});
+  service::decision_filter f;
+  f.rule = "card_testing";
+  EXPECT_TRUE(ids(f).empty());
+  service::decision_filter all;
+  EXPECT_EQ(ids(all), (std::vector<std::string>{"new-2", "new-1"}));
+  all.since_ms = 6001;
+  EXPECT_EQ(ids(all), (std::vector<std::string>{"new-2"}));
+}
+
 TEST(decision_schema, migrates_a_version_1_database_and_indexes_its_rules) {
   test::temp_dir dir;
   auto path = dir.file("old.db");
@@ -221,21 +360,98 @@ TEST(decision_schema, migrates_a_version_1_database_and_indexes_its_rules) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->decisions.size(), 1u);
   EXPECT_EQ(decoded(page->decisions[0]).tx_id, "v1-tx");
-  service::decision_filter declines;  // through the rebuilt action index
+  service::decision_filter declines;  // through the postings of declines
   declines.action = models::action::decline;
   page = (*queries)->search(declines);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->decisions.size(), 1u);
   auto db = service::sqlite_connection::open(path, false);
   EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
-  // Recent declines read the partial index, not the whole table.
+  // Recent declines read the postings of declines (schema 9), newest
+  // first, not the whole table.
   auto plan = (*db)->prepare(
-    "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE action = 2 AND "
-    "action != 0 ORDER BY id DESC LIMIT 10");
+    "EXPLAIN QUERY PLAN SELECT d.id FROM decision_actions r JOIN decisions d "
+    "ON d.id = r.decision_id WHERE r.action = '2' ORDER BY r.run DESC, "
+    "r.decision_id DESC LIMIT 10");
   ASSERT_TRUE(plan);
   ASSERT_EQ(plan->step(), SQLITE_ROW);
-  EXPECT_NE(plan->text(3).find("decisions_by_action"), std::string::npos)
+  EXPECT_NE(plan->text(3).find("decision_postings_by_name (kind=? AND name=?)"),
+            std::string::npos)
     << plan->text(3);
+}
+
+TEST(decision_schema, migrates_a_version_8_database_to_postings_and_batches) {
+  test::temp_dir dir;
+  auto path = dir.file("v8.db");
+  {
+    // What a version-8 fraudd left behind: a row per fired rule.
+    auto db = service::sqlite_connection::open(path, true);
+    ASSERT_TRUE(db);
+    ASSERT_FALSE(service::migrate(**db, 8));
+    auto st = (*db)->prepare(
+      "INSERT INTO decisions(tx_id, card_id, action, score, amount_minor, "
+      "currency, merchant_id, mcc, country, channel, event_time_ms, "
+      "decided_at_ms, ruleset_version, latency_ns, rules, payload) VALUES "
+      "(?1,'card-1',2,80,1234,'EUR','m',1,'DE',2,?2,?2,'t',1,'geo',?3)");
+    ASSERT_TRUE(st);
+    for (int i = 0; i < 3; ++i) {
+      auto tx = "v8-" + std::to_string(i);
+      auto payload = encoded(tx, "card-1", models::action::decline,
+                             1000 * (i + 1), {"geo"});
+      st->bind(1, tx, true);
+      st->bind(2, std::int64_t{1000 * (i + 1)});
+      st->bind_blob(3, payload);
+      ASSERT_EQ(st->step(), SQLITE_DONE);
+      st->reset();
+    }
+    ASSERT_FALSE((*db)->exec(
+      "INSERT INTO decision_rules(rule, decision_id) SELECT 'geo', id FROM "
+      "decisions; INSERT INTO decision_shadow_rules(rule, decision_id) "
+      "SELECT 'shadow_geo', id FROM decisions WHERE decided_at_ms >= 2000"));
+  }
+  auto store = service::decision_db::open(path);
+  ASSERT_TRUE(store) << fraud::to_string(store.error());
+  std::vector<std::string> later{encoded("v9-0", "card-1",
+                                         models::action::decline, 4000,
+                                         {"geo"})};
+  std::vector<std::string_view> views(later.begin(), later.end());
+  ASSERT_TRUE((*store)->write(views));
+  auto queries = service::decision_db_reader::open(path);
+  ASSERT_TRUE(queries);
+  auto tx_ids = [&](const service::decision_filter& f) {
+    auto page = (*queries)->search(f);
+    EXPECT_TRUE(page);
+    std::vector<std::string> out;
+    for (auto& p : page->decisions)
+      out.push_back(decoded(p).tx_id);
+    return out;
+  };
+  service::decision_filter f;
+  f.rule = "geo";
+  EXPECT_EQ(tx_ids(f), (std::vector<std::string>{"v9-0", "v8-2", "v8-1", "v8-0"}));
+  f.since_ms = 2000;
+  EXPECT_EQ(tx_ids(f), (std::vector<std::string>{"v9-0", "v8-2", "v8-1"}));
+  auto shadow = service::shadow_queries::open(path);
+  ASSERT_TRUE(shadow);
+  auto hits = (*shadow)->hits(0, 0);
+  ASSERT_TRUE(hits);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].rule, "shadow_geo");
+  EXPECT_EQ((*hits)[0].fired, 2u);
+  auto page = (*shadow)->decisions("shadow_geo", 3000, 0, {});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->decisions.size(), 1u);
+  EXPECT_EQ(decoded(page->decisions[0]).tx_id, "v8-2");
+  auto purged = (*store)->purge_before(2500);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 2u);
+  f.since_ms = 0;
+  EXPECT_EQ(tx_ids(f), (std::vector<std::string>{"v9-0", "v8-2"}));
+  auto db = service::sqlite_connection::open(path, false);
+  EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
+  // The columns nothing read are gone; the model's stays for SQL audits.
+  EXPECT_TRUE((*db)->prepare("SELECT model_version FROM decisions"));
+  EXPECT_FALSE((*db)->prepare("SELECT score FROM decisions"));
 }
 
 TEST(decision_schema, refuses_a_database_from_a_newer_fraudd) {
