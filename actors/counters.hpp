@@ -49,6 +49,8 @@ struct counters {
   counter passivations;      // card actors stopped, idle or over the cap
   counter restored;          // card actors activated from a snapshot
   counter snapshots_written;
+  counter snapshots_encoded; // card states encoded: at most one a card an
+                             // interval, plus one at each passivation
   counter snapshot_errors;   // failed snapshot writes or reads
   counter snapshot_corrupt;  // snapshots that did not load: card started fresh
   counter snapshot_dropped;  // snapshots not queued: the queue was full

@@ -53,8 +53,13 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
         return;
       }
       st.ticks_since_write = 0;
+      // The cards changed in this interval, each encoded once, however
+      // many transactions it had; not again for the chunks of a backlog.
+      if (!st.writing_backlog)
+        env.pending->encode_dirty();
       // A backlog is written chunk after chunk, one per message.
-      if (write_some(st, env) == env.max_batch) {
+      st.writing_backlog = write_some(st, env) == env.max_batch;
+      if (st.writing_backlog) {
         st.ticks_since_write = ticks_per_write;
         self->send(self, tick_atom::value);
       } else {
@@ -62,6 +67,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
       }
     },
     [self, env](flush_atom) -> std::uint64_t {
+      env.pending->encode_dirty();
       while (write_some(self->state, env) == env.max_batch)
         ;
       return env.stats->snapshots_written.get();
@@ -75,6 +81,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
         in_group = [&](const std::string& card) {
           return env.group_of(card) == group;
         };
+      env.pending->encode_dirty(in_group);
       while (write_some(self->state, env, in_group) == env.max_batch)
         ;
       return env.stats->snapshots_written.get();

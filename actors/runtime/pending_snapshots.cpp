@@ -1,9 +1,95 @@
 #include "actors/runtime/pending_snapshots.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
 namespace fraud::actors {
 
 pending_snapshots::pending_snapshots(store_queue& queue, counters& stats)
   : queue_(queue), stats_(stats) {
+}
+
+namespace {
+
+card_cell_ptr adopt(const store_queue::node* n) {
+  card_cell* cell = nullptr;
+  std::memcpy(&cell, n->payload().data(), sizeof cell);
+  return card_cell_ptr{cell, false};  // the reference mark_dirty took
+}
+
+} // namespace
+
+pending_snapshots::~pending_snapshots() {
+  while (auto* n = listed_.pop()) {
+    adopt(n);
+    store_queue::release(n);
+  }
+}
+
+bool pending_snapshots::mark_dirty(card_cell& cell) {
+  cell.dirty = true;
+  if (cell.listed)
+    return true;
+  auto* p = &cell;
+  intrusive_ptr_add_ref(p);
+  if (!listed_.push({reinterpret_cast<const char*>(&p), sizeof p})) {
+    intrusive_ptr_release(p);
+    stats_.snapshot_dropped.add();
+    return false;
+  }
+  cell.listed = true;
+  return true;
+}
+
+void pending_snapshots::absorb_dirty() {
+  while (auto* n = listed_.pop()) {
+    dirty_.push_back(adopt(n));
+    store_queue::release(n);
+  }
+}
+
+bool pending_snapshots::encode_cell(card_cell& cell) {
+  // The cell's lock inside the map's: a card being passivated queues its
+  // snapshot with only its own lock held, so that one is absorbed after
+  // this one (and wins: it is newer), or the cell is clean here.
+  std::lock_guard<std::mutex> guard{cell.mtx};
+  cell.listed = false;
+  if (!cell.dirty)
+    return false;
+  cell.dirty = false;
+  auto& e = pending_[cell.card_id];
+  cell.encode(e.bytes);
+  e.version = ++next_version_;
+  stats_.snapshots_encoded.add();
+  return true;
+}
+
+std::size_t pending_snapshots::encode_dirty(
+  const std::function<bool(const std::string&)>& which) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    absorb_dirty();
+    encoding_.clear();
+    // Those of other cards stay listed; `encoding_` is counted by count().
+    auto split = std::partition(dirty_.begin(), dirty_.end(),
+                                [&](const card_cell_ptr& c) {
+                                  return which && !which(c->card_id);
+                                });
+    std::move(split, dirty_.end(), std::back_inserter(encoding_));
+    dirty_.erase(split, dirty_.end());
+  }
+  std::size_t encoded = 0;
+  for (std::size_t i = 0; ;) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (i == encoding_.size()) {
+      encoding_.clear();
+      return encoded;
+    }
+    for (auto end = std::min(encoding_.size(), i + encode_chunk); i < end;
+         ++i)
+      encoded += encode_cell(*encoding_[i]) ? 1 : 0;
+  }
 }
 
 void pending_snapshots::absorb() {
@@ -57,7 +143,19 @@ std::size_t pending_snapshots::discard(
   const std::function<bool(const std::string&)>& which) {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();
+  absorb_dirty();
   std::size_t n = 0;
+  auto kept = std::remove_if(dirty_.begin(), dirty_.end(),
+                             [&](const card_cell_ptr& c) {
+                               if (!which(c->card_id))
+                                 return false;
+                               std::lock_guard<std::mutex> cell{c->mtx};
+                               n += c->dirty ? 1 : 0;
+                               c->dirty = false;
+                               c->listed = false;
+                               return true;
+                             });
+  dirty_.erase(kept, dirty_.end());
   for (auto i = pending_.begin(); i != pending_.end();) {
     if (which(i->first)) {
       i = pending_.erase(i);
@@ -73,20 +171,29 @@ std::size_t pending_snapshots::count(
   const std::function<bool(const std::string&)>& which) {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();
+  absorb_dirty();
   std::size_t n = 0;
   for (auto& [card, e] : pending_)
     n += which(card) ? 1 : 0;
+  for (auto* cells : {&dirty_, &encoding_})
+    for (auto& c : *cells)
+      if (which(c->card_id)) {
+        std::lock_guard<std::mutex> cell{c->mtx};
+        n += c->dirty ? 1 : 0;
+      }
   return n;
 }
 
 void pending_snapshots::absorb_queue() {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();
+  absorb_dirty();
 }
 
 std::size_t pending_snapshots::size() {
   std::lock_guard<std::mutex> guard{mtx_};
-  return pending_.size() + queue_.size();
+  return pending_.size() + queue_.size() + listed_.size() + dirty_.size()
+         + encoding_.size();
 }
 
 void encode_snapshot_record(std::string_view card_id,
