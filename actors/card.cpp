@@ -30,7 +30,7 @@ void count(counters& stats, models::action a) {
   }
 }
 
-// Write-behind: the card's state changed (with cell.mtx held). The
+// Write-behind: the card's state changed (with cell.lock held). The
 // snapshot writer encodes it once per interval, however many transactions
 // the card had.
 void mark_dirty(card_cell& cell, const card_environment& env) {
@@ -43,7 +43,7 @@ void mark_dirty(card_cell& cell, const card_environment& env) {
 void queue_snapshot(card_cell& cell, const card_environment& env) {
   if (env.snapshot_queue == nullptr)
     return;
-  std::lock_guard<std::mutex> guard{cell.mtx};
+  card_cell::guard guard{cell.lock};
   if (!cell.dirty)
     return;
   thread_local std::string bytes;
@@ -73,7 +73,7 @@ models::action score(card_actor_state& st, const card_environment& env,
   // Only this actor changes the cell, always with its lock held: the
   // snapshot writer may be encoding it meanwhile.
   auto& cell = *st.cell;
-  std::lock_guard<std::mutex> guard{cell.mtx};
+  card_cell::guard guard{cell.lock};
   auto decision = models::score_and_apply(cell.card, request.tx,
                                           env.rules->current(), rates,
                                           scratch, entities);
@@ -188,7 +188,7 @@ void load_state(card_actor_state& st, const card_environment& env,
   if (bytes->empty())
     return; // never stored: a new card after all
   auto& cell = *st.cell;
-  std::lock_guard<std::mutex> guard{cell.mtx};
+  card_cell::guard guard{cell.lock};
   if (auto err = models::load_snapshot(*bytes, cell.card, cell.recent,
                                        cell.decisions)) {
     env.stats->snapshot_corrupt.add();

@@ -37,6 +37,7 @@ struct counters {
   counter rejected_invalid;
   counter rejected_subject;
   counter rejected_shutdown;
+  counter rejected_overloaded;  // a writer's backlog at its bound: not scored
   counter cards_activated;   // card actors spawned
   counter publish_errors;    // replies or decisions NATS did not accept
   counter duplicates;        // re-sent tx_ids answered with the first decision
@@ -77,7 +78,8 @@ struct counters {
   }
   std::uint64_t rejected() const {
     return rejected_malformed.get() + rejected_invalid.get()
-           + rejected_subject.get() + rejected_shutdown.get();
+           + rejected_subject.get() + rejected_shutdown.get()
+           + rejected_overloaded.get();
   }
 };
 

@@ -53,14 +53,14 @@ bool pending_snapshots::encode_cell(card_cell& cell) {
   // The cell's lock inside the map's: a card being passivated queues its
   // snapshot with only its own lock held, so that one is absorbed after
   // this one (and wins: it is newer), or the cell is clean here.
-  std::lock_guard<std::mutex> guard{cell.mtx};
+  card_cell::guard guard{cell.lock};
   cell.listed = false;
   if (!cell.dirty)
     return false;
   cell.dirty = false;
-  auto& e = pending_[cell.card_id];
-  cell.encode(e.bytes);
-  e.version = ++next_version_;
+  thread_local std::string bytes;
+  cell.encode(bytes);
+  store(cell.card_id, bytes);
   stats_.snapshots_encoded.add();
   return true;
 }
@@ -92,13 +92,30 @@ std::size_t pending_snapshots::encode_dirty(
   }
 }
 
+std::size_t pending_snapshots::cost(const std::string& card,
+                                    const entry& e) {
+  return entry_overhead + card.size() + e.bytes.capacity();
+}
+
+void pending_snapshots::store(std::string_view card, std::string_view bytes) {
+  auto [i, fresh] = pending_.try_emplace(std::string{card});
+  auto before = fresh ? 0 : cost(i->first, i->second);
+  i->second.bytes.assign(bytes.data(), bytes.size());
+  i->second.version = ++next_version_;
+  bytes_.fetch_add(cost(i->first, i->second) - before,
+                   std::memory_order_relaxed);
+}
+
+pending_snapshots::map::iterator pending_snapshots::erase(map::iterator i) {
+  bytes_.fetch_sub(cost(i->first, i->second), std::memory_order_relaxed);
+  return pending_.erase(i);
+}
+
 void pending_snapshots::absorb() {
   while (auto* n = queue_.pop()) {
     std::string_view card, bytes;
     if (decode_snapshot_record(n->payload(), card, bytes)) {
-      auto& e = pending_[std::string{card}];
-      e.bytes.assign(bytes.data(), bytes.size());
-      e.version = ++next_version_;
+      store(card, bytes);
     } else {
       stats_.snapshot_errors.add();
     }
@@ -135,7 +152,7 @@ void pending_snapshots::written(const std::vector<item>& batch) {
   for (auto& it : batch) {
     auto i = pending_.find(it.card_id);
     if (i != pending_.end() && i->second.version == it.version)
-      pending_.erase(i);
+      erase(i);
   }
 }
 
@@ -149,7 +166,7 @@ std::size_t pending_snapshots::discard(
                              [&](const card_cell_ptr& c) {
                                if (!which(c->card_id))
                                  return false;
-                               std::lock_guard<std::mutex> cell{c->mtx};
+                               card_cell::guard cell{c->lock};
                                n += c->dirty ? 1 : 0;
                                c->dirty = false;
                                c->listed = false;
@@ -158,7 +175,7 @@ std::size_t pending_snapshots::discard(
   dirty_.erase(kept, dirty_.end());
   for (auto i = pending_.begin(); i != pending_.end();) {
     if (which(i->first)) {
-      i = pending_.erase(i);
+      i = erase(i);
       ++n;
     } else {
       ++i;
@@ -178,7 +195,7 @@ std::size_t pending_snapshots::count(
   for (auto* cells : {&dirty_, &encoding_})
     for (auto& c : *cells)
       if (which(c->card_id)) {
-        std::lock_guard<std::mutex> cell{c->mtx};
+        card_cell::guard cell{c->lock};
         n += c->dirty ? 1 : 0;
       }
   return n;
@@ -190,7 +207,7 @@ void pending_snapshots::absorb_queue() {
   absorb_dirty();
 }
 
-std::size_t pending_snapshots::size() {
+std::size_t pending_snapshots::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return pending_.size() + queue_.size() + listed_.size() + dirty_.size()
          + encoding_.size();

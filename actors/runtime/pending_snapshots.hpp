@@ -11,6 +11,7 @@
 // read connection of that thread's own. Loads never wait for a write.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -46,7 +47,7 @@ public:
   pending_snapshots(const pending_snapshots&) = delete;
   pending_snapshots& operator=(const pending_snapshots&) = delete;
 
-  /// Card actor, with cell.mtx held, after changing the state: marks it
+  /// Card actor, with cell.lock held, after changing the state: marks it
   /// dirty and, unless it is already, lists it for the next encode. False
   /// when it could not be listed (out of memory; counted): the next
   /// change tries again.
@@ -86,7 +87,15 @@ public:
   void absorb_queue();
 
   /// Snapshots not yet written: queued, pending, and cells listed dirty.
-  std::size_t size();
+  std::size_t size() const;
+
+  /// Memory held by snapshots not yet written, queued or pending (each
+  /// with an estimate of its map entry's overhead): what grows when the
+  /// writer falls behind. Dirty cells are not in it: their state is the
+  /// live card's. Thread-safe, lock-free.
+  std::size_t bytes() const {
+    return bytes_.load(std::memory_order_relaxed) + queue_.bytes();
+  }
 
   /// Cells encoded per hold of the mutex by encode_dirty().
   static constexpr std::size_t encode_chunk = 32;
@@ -101,12 +110,22 @@ private:
     std::string bytes;
     std::uint64_t version;
   };
+  using map = std::unordered_map<std::string, entry>;
 
-  std::mutex mtx_;
+  // With mtx_ held: a card's newest snapshot in, an entry out; both keep
+  // bytes_ up to date.
+  void store(std::string_view card, std::string_view bytes);
+  map::iterator erase(map::iterator i);
+  static std::size_t cost(const std::string& card, const entry& e);
+  // A map node, its key's and value's string headers.
+  static constexpr std::size_t entry_overhead = 112;
+
+  mutable std::mutex mtx_;
   store_queue& queue_;
   counters& stats_;
-  std::unordered_map<std::string, entry> pending_;
+  map pending_;
   std::uint64_t next_version_ = 0;
+  std::atomic<std::size_t> bytes_{0};  // of pending_'s entries
   // Cells listed by their actors (each holds a reference, given back by
   // whoever pops it), then, in the writer's hands, the dirty list and
   // the part of it being encoded.

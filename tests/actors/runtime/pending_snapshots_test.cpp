@@ -64,7 +64,7 @@ namespace {
 
 void change(pending_snapshots& pending, card_cell& cell,
             const std::string& tx_id) {
-  std::lock_guard<std::mutex> guard{cell.mtx};
+  card_cell::guard guard{cell.lock};
   cell.recent.add(tx_id);
   pending.mark_dirty(cell);
 }
@@ -116,7 +116,7 @@ TEST(pending_snapshots, a_snapshot_queued_at_passivation_is_never_overwritten) {
   std::string newest;
   {
     // As the card does when it is passivated.
-    std::lock_guard<std::mutex> guard{a->mtx};
+    card_cell::guard guard{a->lock};
     a->encode(newest);
     std::string record;
     encode_snapshot_record(a->card_id, newest, record);
