@@ -24,6 +24,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <ctime>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -130,6 +131,23 @@ void memory(std::uint32_t cards, std::uint32_t history) {
   }
 }
 
+// What the snapshot modes share: an actor system, a sink, the counters
+// and the default rules, and the environment card actors see.
+struct card_world {
+  card_world() {
+    env.sink = &sink;
+    env.rules = &rules;
+    env.stats = &stats;
+  }
+  auto parts() { return std::tie(sys, sink, stats, env); }
+  bench::recording_sink sink;
+  actors::counters stats;
+  actors::ruleset_slot rules{models::make_default_ruleset()};
+  actors::card_environment env;
+  sharing_config cfg;
+  caf::actor_system sys{cfg};  // last, so first to go: its actors use the rest
+};
+
 struct snapshot_rig {
   explicit snapshot_rig(const std::string& path)
     : db(std::move(*service::snapshot_db::open(path))),
@@ -218,15 +236,8 @@ void restore(std::uint32_t cards, const std::string& dir) {
 void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
   // The rig outlives the actor system: its actors use it to the end.
   snapshot_rig rig{dir + "/stream-cards.db"};
-  sharing_config cfg;
-  caf::actor_system sys{cfg};
-  bench::recording_sink sink;
-  actors::counters stats;
-  actors::ruleset_slot rules{models::make_default_ruleset()};
-  actors::card_environment env;
-  env.sink = &sink;
-  env.rules = &rules;
-  env.stats = &stats;
+  card_world w;
+  auto [sys, sink, stats, env] = w.parts();  // references
   rig.start(sys, stats, env, std::chrono::milliseconds{1000});
   auto before = rss_mb();
   double peak = before;
@@ -282,15 +293,8 @@ double process_cpu_us() {
 void churn(std::uint64_t n, std::uint32_t cards, std::uint32_t rate,
            const std::string& dir) {
   snapshot_rig rig{dir + "/churn-cards.db"};
-  sharing_config cfg;
-  caf::actor_system sys{cfg};
-  bench::recording_sink sink;
-  actors::counters stats;
-  actors::ruleset_slot rules{models::make_default_ruleset()};
-  actors::card_environment env;
-  env.sink = &sink;
-  env.rules = &rules;
-  env.stats = &stats;
+  card_world w;
+  auto [sys, sink, stats, env] = w.parts();  // references
   rig.start(sys, stats, env, std::chrono::milliseconds{1000});
   double routing_us = 0, process_us = 0;
   {
