@@ -103,6 +103,10 @@ constexpr plain_counter traffic_counters[] = {
    &C::store_errors},
   {"fraud_snapshots_written_total", "Card snapshots written.",
    &C::snapshots_written},
+  {"fraud_snapshots_encoded_total",
+   "Card states encoded: once a changed card an interval, and at "
+   "passivation.",
+   &C::snapshots_encoded},
   {"fraud_snapshot_errors_total", "Failed card snapshot writes or reads.",
    &C::snapshot_errors},
   {"fraud_snapshot_corrupt_total",

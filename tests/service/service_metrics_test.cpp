@@ -88,6 +88,7 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   t.stats.store_errors.add(8);
   t.stats.store_failing.set(2);
   t.stats.snapshots_written.add(12);
+  t.stats.snapshots_encoded.add(13);
   ASSERT_TRUE(t.store.push("a"));
   ASSERT_TRUE(t.store.push("b"));
   ASSERT_TRUE(t.snapshot_queue.push("c"));
@@ -113,6 +114,7 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   EXPECT_EQ(value(all, "fraud_store_backlog_bound_bytes"), 1 << 20);
   EXPECT_EQ(value(all, "fraud_rejections_total", "reason", "overloaded"), 0);
   EXPECT_EQ(value(all, "fraud_snapshots_written_total"), 12);
+  EXPECT_EQ(value(all, "fraud_snapshots_encoded_total"), 13);
   EXPECT_EQ(value(all, "fraud_rule_hits_total", "rule", "impossible_travel"), 7);
   EXPECT_EQ(value(all, "fraud_rule_hits_total", "rule", "card_testing"), 3);
   EXPECT_EQ(value(all, "fraud_nats_dropped_total"), 5);
