@@ -44,9 +44,27 @@ bool pending_snapshots::mark_dirty(card_cell& cell) {
 
 void pending_snapshots::absorb_dirty() {
   while (auto* n = listed_.pop()) {
-    dirty_.push_back(adopt(n));
+    auto cell = adopt(n);
     store_queue::release(n);
+    auto i = dirty_.find(cell->card_id);
+    if (i != dirty_.end()) {
+      if (i->second == cell)
+        continue;
+      // A predecessor of this card's actor, still listed: its state first
+      // (this one's, encoded later, is newer).
+      auto old = std::move(i->second);
+      dirty_.erase(i);
+      encode_cell(*old);
+    }
+    std::string_view key = cell->card_id;  // the cell, held by the map
+    dirty_.emplace(key, std::move(cell));
   }
+}
+
+bool pending_snapshots::encode_listed(dirty_map::iterator i) {
+  auto cell = std::move(i->second);
+  dirty_.erase(i);
+  return encode_cell(*cell);
 }
 
 bool pending_snapshots::encode_cell(card_cell& cell) {
@@ -67,28 +85,31 @@ bool pending_snapshots::encode_cell(card_cell& cell) {
 
 std::size_t pending_snapshots::encode_dirty(
   const std::function<bool(const std::string&)>& which) {
+  std::size_t encoded = 0;
+  // What is listed now; cells listed meanwhile wait for the next interval
+  // (unless a lookup takes them in: then they are encoded here too).
   {
     std::lock_guard<std::mutex> guard{mtx_};
     absorb_dirty();
-    encoding_.clear();
-    // Those of other cards stay listed; `encoding_` is counted by count().
-    auto split = std::partition(dirty_.begin(), dirty_.end(),
-                                [&](const card_cell_ptr& c) {
-                                  return which && !which(c->card_id);
-                                });
-    std::move(split, dirty_.end(), std::back_inserter(encoding_));
-    dirty_.erase(split, dirty_.end());
   }
-  std::size_t encoded = 0;
-  for (std::size_t i = 0; ;) {
+  for (;;) {
+    // A chunk at a time, each cell leaving the map as it is encoded, so
+    // that a lookup between chunks finds every card either still listed
+    // or pending.
     std::lock_guard<std::mutex> guard{mtx_};
-    if (i == encoding_.size()) {
-      encoding_.clear();
-      return encoded;
+    std::size_t done = 0;
+    for (auto i = dirty_.begin(); i != dirty_.end() && done < encode_chunk;) {
+      if (which && !which(i->second->card_id)) {
+        ++i;
+        continue;
+      }
+      auto next = std::next(i);
+      encoded += encode_listed(i) ? 1 : 0;
+      i = next;
+      ++done;
     }
-    for (auto end = std::min(encoding_.size(), i + encode_chunk); i < end;
-         ++i)
-      encoded += encode_cell(*encoding_[i]) ? 1 : 0;
+    if (done < encode_chunk)
+      return encoded;
   }
 }
 
@@ -126,6 +147,11 @@ void pending_snapshots::absorb() {
 bool pending_snapshots::find(const std::string& card_id, std::string& out) {
   std::lock_guard<std::mutex> guard{mtx_};
   absorb();
+  absorb_dirty();
+  // A predecessor still listed dirty (one that had not handed its state
+  // over when this card activated): its state is the newest.
+  if (auto d = dirty_.find(card_id); d != dirty_.end())
+    encode_listed(d);
   auto i = pending_.find(card_id);
   if (i == pending_.end())
     return false;
@@ -162,17 +188,20 @@ std::size_t pending_snapshots::discard(
   absorb();
   absorb_dirty();
   std::size_t n = 0;
-  auto kept = std::remove_if(dirty_.begin(), dirty_.end(),
-                             [&](const card_cell_ptr& c) {
-                               if (!which(c->card_id))
-                                 return false;
-                               card_cell::guard cell{c->lock};
-                               n += c->dirty ? 1 : 0;
-                               c->dirty = false;
-                               c->listed = false;
-                               return true;
-                             });
-  dirty_.erase(kept, dirty_.end());
+  for (auto i = dirty_.begin(); i != dirty_.end();) {
+    auto& c = *i->second;
+    if (!which(c.card_id)) {
+      ++i;
+      continue;
+    }
+    {
+      card_cell::guard cell{c.lock};
+      n += c.dirty ? 1 : 0;
+      c.dirty = false;
+      c.listed = false;
+    }
+    i = dirty_.erase(i);
+  }
   for (auto i = pending_.begin(); i != pending_.end();) {
     if (which(i->first)) {
       i = erase(i);
@@ -192,12 +221,11 @@ std::size_t pending_snapshots::count(
   std::size_t n = 0;
   for (auto& [card, e] : pending_)
     n += which(card) ? 1 : 0;
-  for (auto* cells : {&dirty_, &encoding_})
-    for (auto& c : *cells)
-      if (which(c->card_id)) {
-        card_cell::guard cell{c->lock};
-        n += c->dirty ? 1 : 0;
-      }
+  for (auto& [card, c] : dirty_)
+    if (which(c->card_id)) {
+      card_cell::guard cell{c->lock};
+      n += c->dirty ? 1 : 0;
+    }
   return n;
 }
 
@@ -209,8 +237,7 @@ void pending_snapshots::absorb_queue() {
 
 std::size_t pending_snapshots::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return pending_.size() + queue_.size() + listed_.size() + dirty_.size()
-         + encoding_.size();
+  return pending_.size() + queue_.size() + listed_.size() + dirty_.size();
 }
 
 void encode_snapshot_record(std::string_view card_id,

@@ -105,6 +105,10 @@ private:
   void absorb_dirty(); // with mtx_ held
   // With mtx_ held: the cell's snapshot into the pending map, if dirty.
   bool encode_cell(card_cell& cell);
+  // With mtx_ held: a listed cell out of the dirty map, encoded (if it
+  // was dirty: then true).
+  bool encode_listed(std::unordered_map<std::string_view,
+                                        card_cell_ptr>::iterator i);
 
   struct entry {
     std::string bytes;
@@ -127,11 +131,11 @@ private:
   std::uint64_t next_version_ = 0;
   std::atomic<std::size_t> bytes_{0};  // of pending_'s entries
   // Cells listed by their actors (each holds a reference, given back by
-  // whoever pops it), then, in the writer's hands, the dirty list and
-  // the part of it being encoded.
+  // whoever pops it), then, taken in, by card (the key is the cell's own
+  // id): one listed cell a card.
   store_queue listed_{static_cast<std::size_t>(-1)};
-  std::vector<card_cell_ptr> dirty_;
-  std::vector<card_cell_ptr> encoding_;
+  using dirty_map = std::unordered_map<std::string_view, card_cell_ptr>;
+  dirty_map dirty_;
 };
 
 /// The newest snapshot of a card: pending, else what `reads` holds ("" when

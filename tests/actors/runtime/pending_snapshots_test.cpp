@@ -91,7 +91,7 @@ TEST(pending_snapshots, dirty_cells_are_counted_encoded_once_and_discarded) {
   ASSERT_TRUE(pending.find("a-1", out));
   a->encode(expected);
   EXPECT_EQ(out, expected);
-  EXPECT_FALSE(pending.find("b-1", out)) << "not encoded yet";
+  EXPECT_EQ(stats.snapshots_encoded.get(), 1u) << "b not encoded yet";
   EXPECT_EQ(pending.count(of_b), 1u);
   EXPECT_EQ(pending.discard(of_b), 1u);
   EXPECT_EQ(pending.count(of_b), 0u);
@@ -100,6 +100,33 @@ TEST(pending_snapshots, dirty_cells_are_counted_encoded_once_and_discarded) {
   change(pending, *b, "tx-b2");  // listed again after the discard
   EXPECT_EQ(pending.encode_dirty(), 1u);
   EXPECT_TRUE(pending.find("b-1", out));
+}
+
+// A card activating while its predecessor is still listed dirty (it had
+// not handed its state over yet) finds that state: the lookup encodes it.
+TEST(pending_snapshots, a_lookup_finds_the_state_of_a_card_still_listed_dirty) {
+  store_queue q{1000};
+  counters stats;
+  pending_snapshots pending{q, stats};
+  auto old = caf::make_counted<card_cell>("a-1");
+  change(pending, *old, "tx-1");
+  change(pending, *old, "tx-2");
+  std::string out, expected;
+  ASSERT_TRUE(pending.find("a-1", out));
+  old->encode(expected);
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(stats.snapshots_encoded.get(), 1u);
+  EXPECT_EQ(pending.encode_dirty(), 0u) << "not again";
+  // A successor lists itself while the predecessor is listed again: the
+  // predecessor's state is taken first, the successor's after it.
+  change(pending, *old, "tx-3");
+  auto next = caf::make_counted<card_cell>("a-1");
+  change(pending, *next, "tx-4");
+  pending.encode_dirty();
+  EXPECT_EQ(stats.snapshots_encoded.get(), 3u) << "both";
+  ASSERT_TRUE(pending.find("a-1", out));
+  next->encode(expected);
+  EXPECT_EQ(out, expected);
 }
 
 // A card passivated while the writer holds it dirty queues a newer
