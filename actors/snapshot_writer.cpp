@@ -54,9 +54,14 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
       }
       st.ticks_since_write = 0;
       // The cards changed in this interval, each encoded once, however
-      // many transactions it had; not again for the chunks of a backlog.
-      if (!st.writing_backlog)
+      // many transactions it had; not again for the next chunk of a
+      // backlog, unless an interval has passed (a writer behind for long
+      // still takes the changed cards in, and lets go of the stopped ones).
+      auto now = std::chrono::steady_clock::now();
+      if (!st.writing_backlog || now - st.last_encode >= env.interval) {
         env.pending->encode_dirty();
+        st.last_encode = now;
+      }
       // A backlog is written chunk after chunk, one per message.
       st.writing_backlog = write_some(st, env) == env.max_batch;
       if (st.writing_backlog) {

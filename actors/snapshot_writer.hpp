@@ -39,6 +39,7 @@ struct snapshot_writer_state {
   std::vector<pending_snapshots::item> batch;
   std::size_t ticks_since_write = 0;
   bool writing_backlog = false;  // more chunks of this interval's write
+  std::chrono::steady_clock::time_point last_encode{};
   static inline const char* name = "snapshot_writer";
 };
 

@@ -46,6 +46,15 @@ void pending_snapshots::absorb_dirty() {
   while (auto* n = listed_.pop()) {
     auto cell = adopt(n);
     store_queue::release(n);
+    {
+      // Passivated (its snapshot queued) before it was taken in: nothing
+      // to keep it for.
+      card_cell::guard guard{cell->lock};
+      if (!cell->dirty) {
+        cell->listed = false;
+        continue;
+      }
+    }
     auto i = dirty_.find(cell->card_id);
     if (i != dirty_.end()) {
       if (i->second == cell)
