@@ -31,17 +31,34 @@ void count(counters& stats, models::action a) {
   }
 }
 
-// Write-behind: after the decision went out, queue the card's new state.
-void queue_snapshot(const card_actor_state& st, const card_environment& env,
-                    const std::string& card_id) {
+// Write-behind: the card's state changed (with cell.lock held). The
+// snapshot writer encodes it once per interval, however many transactions
+// the card had.
+void mark_dirty(card_cell& cell, const card_environment& env) {
+  if (env.pending != nullptr && env.snapshot_queue != nullptr)
+    env.pending->mark_dirty(cell);
+}
+
+// Passivation or a hand-off: the card's newest state queued now, so that
+// its next activation finds it; the writer writes it with the interval's.
+void queue_snapshot(card_cell& cell, const card_environment& env) {
   if (env.snapshot_queue == nullptr)
+    return;
+  card_cell::guard guard{cell.lock};
+  if (!cell.dirty)
     return;
   thread_local std::string bytes;
   thread_local std::string record;
-  models::save_snapshot(st.card, st.recent, st.decisions, bytes);
-  encode_snapshot_record(card_id, bytes, record);
-  if (!env.snapshot_queue->push(record))
+  cell.encode(bytes);
+  encode_snapshot_record(cell.card_id, bytes, record);
+  if (!env.snapshot_queue->push(record)) {
+    // Still dirty and listed: the writer encodes it with the interval's,
+    // but an activation before that reads the older state.
     env.stats->snapshot_dropped.add();
+    return;
+  }
+  env.stats->snapshots_encoded.add();
+  cell.dirty = false;
 }
 
 models::action score(card_actor_state& st, const card_environment& env,
@@ -54,14 +71,18 @@ models::action score(card_actor_state& st, const card_environment& env,
   thread_local models::evaluation scratch;
   auto& rates = env.rates != nullptr ? env.rates->current()
                                      : models::default_rates();
-  auto decision = models::score_and_apply(st.card, request.tx,
+  // Only this actor changes the cell, always with its lock held: the
+  // snapshot writer may be encoding it meanwhile.
+  auto& cell = *st.cell;
+  card_cell::guard guard{cell.lock};
+  auto decision = models::score_and_apply(cell.card, request.tx,
                                           env.rules->current(), rates,
                                           scratch, entities);
-  st.recent.add(request.tx.tx_id);
+  cell.recent.add(request.tx.tx_id);
   count(*env.stats, decision.action);
   auto sent = env.sink->deliver(decision, request);
-  st.decisions.add(request.tx.tx_id, sent, env.resend_memory);
-  queue_snapshot(st, env, request.tx.card_id);
+  cell.decisions.add(request.tx.tx_id, sent, env.resend_memory);
+  mark_dirty(cell, env);
   return decision.action;
 }
 
@@ -125,7 +146,7 @@ void score_with_entities(self_pointer self, const card_environment* env,
 // the requester retries.
 void answer_resend(card_actor_state& st, const card_environment& env,
                    const score_request& request) {
-  if (auto first = st.decisions.find(request.tx.tx_id)) {
+  if (auto first = st.cell->decisions.find(request.tx.tx_id)) {
     env.stats->duplicates.add();
     env.sink->deliver_duplicate(*first, request);
     return;
@@ -183,8 +204,10 @@ void load_state(card_actor_state& st, const card_environment& env,
   }
   if (bytes->empty())
     return; // never stored: a new card after all
-  if (auto err = models::load_snapshot(*bytes, st.card, st.recent,
-                                       st.decisions)) {
+  auto& cell = *st.cell;
+  card_cell::guard guard{cell.lock};
+  if (auto err = models::load_snapshot(*bytes, cell.card, cell.recent,
+                                       cell.decisions)) {
     env.stats->snapshot_corrupt.add();
     FRAUD_LOG_LIMITED(6, err, "cards",
                       "card {}: snapshot not loaded ({}); the card starts "
@@ -221,21 +244,26 @@ void restore(self_pointer self, const card_environment* env,
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
      const card_environment* env, card_activation activation) {
+  self->state.cell = caf::make_counted<card_cell>(activation.card_id);
   if (activation.restore && env->pending != nullptr
       && env->snapshot_reads != nullptr)
     restore(self, env, std::move(activation));
   return {
     [self, env](score_atom, score_request& request) {
-      if (self->state.recent.maybe_contains(request.tx.tx_id))
+      if (self->state.cell->recent.maybe_contains(request.tx.tx_id))
         answer_resend(self->state, *env, request);
       else if (env->entities != nullptr && models::names_entities(request.tx))
         score_with_entities(self, env, std::move(request));
       else
         score(self->state, *env, request);
     },
-    [self](summary_atom) { return self->state.card.summary(); },
-    [self](passivate_atom) { self->quit(); },
-    [self](handoff_atom) {
+    [self](summary_atom) { return self->state.cell->card.summary(); },
+    [self, env](passivate_atom) {
+      queue_snapshot(*self->state.cell, *env);
+      self->quit();
+    },
+    [self, env](handoff_atom) {
+      queue_snapshot(*self->state.cell, *env);
       self->quit();
       return true;
     },

@@ -6,11 +6,9 @@
 #include "actors/counters.hpp"
 #include "actors/decision_sink.hpp"
 #include "actors/messages.hpp"
+#include "actors/runtime/card_cell.hpp"
 #include "actors/runtime/ruleset_slot.hpp"
 #include "actors/runtime/store_queue.hpp"
-#include "models/card_state.hpp"
-#include "models/recent_decisions.hpp"
-#include "models/recent_ids.hpp"
 
 namespace fraud::actors {
 
@@ -35,10 +33,12 @@ struct card_environment {
   /// Decisions a card keeps in memory for re-sends (its latest ones).
   std::size_t resend_memory = 2;
   /// Write-behind of card state; without them cards live only in memory.
+  /// A card marks its state dirty in `pending` (encoded by the snapshot
+  /// writer once per interval) and queues its snapshot itself when it is
+  /// passivated. An activating card reads its last state (on its own
+  /// thread) from the snapshots not yet written, then `snapshot_reads`,
+  /// which must be callable from any thread.
   store_queue* snapshot_queue = nullptr;
-  /// Where an activating card reads its last state (on its own thread):
-  /// the snapshots not yet written, then `snapshot_reads`, which must be
-  /// callable from any thread.
   pending_snapshots* pending = nullptr;
   snapshot_backend* snapshot_reads = nullptr;
   /// Which cards may have a snapshot; without one (a cluster, where
@@ -62,9 +62,9 @@ struct card_activation {
 };
 
 struct card_actor_state {
-  models::card_state card;
-  models::recent_ids recent;          // hashes; kept in the snapshot
-  models::recent_decisions decisions; // kept in the snapshot too
+  // The card's state, recent ids and decisions, shared with the snapshot
+  // writer, which encodes it when it is dirty (runtime/card_cell.hpp).
+  card_cell_ptr cell;
   static inline const char* name = "card";
 };
 

@@ -37,6 +37,7 @@ struct counters {
   counter rejected_invalid;
   counter rejected_subject;
   counter rejected_shutdown;
+  counter rejected_overloaded;  // a writer's backlog at its bound: not scored
   counter cards_activated;   // card actors spawned
   counter publish_errors;    // replies or decisions NATS did not accept
   counter duplicates;        // re-sent tx_ids answered with the first decision
@@ -49,6 +50,8 @@ struct counters {
   counter passivations;      // card actors stopped, idle or over the cap
   counter restored;          // card actors activated from a snapshot
   counter snapshots_written;
+  counter snapshots_encoded; // card states encoded: at most one a card an
+                             // interval, plus one at each passivation
   counter snapshot_errors;   // failed snapshot writes or reads
   counter snapshot_corrupt;  // snapshots that did not load: card started fresh
   counter snapshot_dropped;  // snapshots not queued: the queue was full
@@ -82,7 +85,8 @@ struct counters {
   }
   std::uint64_t rejected() const {
     return rejected_malformed.get() + rejected_invalid.get()
-           + rejected_subject.get() + rejected_shutdown.get();
+           + rejected_subject.get() + rejected_shutdown.get()
+           + rejected_overloaded.get();
   }
 };
 

@@ -53,8 +53,18 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
         return;
       }
       st.ticks_since_write = 0;
+      // The cards changed in this interval, each encoded once, however
+      // many transactions it had; not again for the next chunk of a
+      // backlog, unless an interval has passed (a writer behind for long
+      // still takes the changed cards in, and lets go of the stopped ones).
+      auto now = std::chrono::steady_clock::now();
+      if (!st.writing_backlog || now - st.last_encode >= env.interval) {
+        env.pending->encode_dirty();
+        st.last_encode = now;
+      }
       // A backlog is written chunk after chunk, one per message.
-      if (write_some(st, env) == env.max_batch) {
+      st.writing_backlog = write_some(st, env) == env.max_batch;
+      if (st.writing_backlog) {
         st.ticks_since_write = ticks_per_write;
         self->send(self, tick_atom::value);
       } else {
@@ -62,6 +72,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
       }
     },
     [self, env](flush_atom) -> std::uint64_t {
+      env.pending->encode_dirty();
       while (write_some(self->state, env) == env.max_batch)
         ;
       return env.stats->snapshots_written.get();
@@ -75,6 +86,7 @@ snapshot_writer(snapshot_writer_actor::stateful_pointer<snapshot_writer_state> s
         in_group = [&](const std::string& card) {
           return env.group_of(card) == group;
         };
+      env.pending->encode_dirty(in_group);
       while (write_some(self->state, env, in_group) == env.max_batch)
         ;
       return env.stats->snapshots_written.get();

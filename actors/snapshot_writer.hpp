@@ -1,6 +1,7 @@
 // The snapshot writer: a detached actor that takes queued card snapshots
-// into the pending map every absorb interval, keeps the newest per card,
-// and writes them to SQLite in chunks every interval.
+// (and the cards listed dirty) into the pending map every absorb interval,
+// and every interval encodes each dirty card once and writes the newest
+// snapshot of each card to SQLite (or the key-value bucket) in chunks.
 #pragma once
 
 #include <chrono>
@@ -37,6 +38,8 @@ struct snapshot_environment {
 struct snapshot_writer_state {
   std::vector<pending_snapshots::item> batch;
   std::size_t ticks_since_write = 0;
+  bool writing_backlog = false;  // more chunks of this interval's write
+  std::chrono::steady_clock::time_point last_encode{};
   static inline const char* name = "snapshot_writer";
 };
 

@@ -7,10 +7,16 @@
 //            decision (snapshot read + actor spawn + scoring), against
 //            brand-new cards that need no read;
 //   stream   many more distinct cards than the cap, with snapshots on:
-//            RSS stays within the cap's budget and nothing is lost.
+//            RSS stays within the cap's budget and nothing is lost;
+//   churn    N transactions round-robin over K live cards at R tx/s, with
+//            snapshots written to SQLite every second: the CPU per
+//            transaction of the card actors (run inline on the routing
+//            thread, as fraudd's ingress runs them) and of the rest of
+//            the process (the snapshot writer, mostly), and snapshots
+//            written per transaction.
 //
 //   card_state_bench [--cards N [--history H]] [--restore N]
-//                    [--stream N --cap C]
+//                    [--stream N --cap C] [--churn N --over K --rate R]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +24,9 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <ctime>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -122,6 +131,23 @@ void memory(std::uint32_t cards, std::uint32_t history) {
   }
 }
 
+// What the snapshot modes share: an actor system, a sink, the counters
+// and the default rules, and the environment card actors see.
+struct card_world {
+  card_world() {
+    env.sink = &sink;
+    env.rules = &rules;
+    env.stats = &stats;
+  }
+  auto parts() { return std::tie(sys, sink, stats, env); }
+  bench::recording_sink sink;
+  actors::counters stats;
+  actors::ruleset_slot rules{models::make_default_ruleset()};
+  actors::card_environment env;
+  sharing_config cfg;
+  caf::actor_system sys{cfg};  // last, so first to go: its actors use the rest
+};
+
 struct snapshot_rig {
   explicit snapshot_rig(const std::string& path)
     : db(std::move(*service::snapshot_db::open(path))),
@@ -210,15 +236,8 @@ void restore(std::uint32_t cards, const std::string& dir) {
 void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
   // The rig outlives the actor system: its actors use it to the end.
   snapshot_rig rig{dir + "/stream-cards.db"};
-  sharing_config cfg;
-  caf::actor_system sys{cfg};
-  bench::recording_sink sink;
-  actors::counters stats;
-  actors::ruleset_slot rules{models::make_default_ruleset()};
-  actors::card_environment env;
-  env.sink = &sink;
-  env.rules = &rules;
-  env.stats = &stats;
+  card_world w;
+  auto [sys, sink, stats, env] = w.parts();  // references
   rig.start(sys, stats, env, std::chrono::milliseconds{1000});
   auto before = rss_mb();
   double peak = before;
@@ -258,12 +277,77 @@ void stream(std::uint32_t cards, std::size_t cap, const std::string& dir) {
   rig.stop(env);
 }
 
+double thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+double process_cpu_us() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
+void churn(std::uint64_t n, std::uint32_t cards, std::uint32_t rate,
+           const std::string& dir) {
+  snapshot_rig rig{dir + "/churn-cards.db"};
+  card_world w;
+  auto [sys, sink, stats, env] = w.parts();  // references
+  rig.start(sys, stats, env, std::chrono::milliseconds{1000});
+  double routing_us = 0, process_us = 0;
+  {
+    actors::card_directory directory{sys, env, {}, true};
+    // Every card live first, so that the run measures steady state.
+    for (std::uint32_t c = 0; c < cards; ++c)
+      directory.route(request_for(c, 0), 0);
+    wait_for(sink, cards);
+    rig.flush(sys);
+    auto written0 = stats.snapshots_written.get();
+    auto cpu0 = thread_cpu_us();
+    auto proc0 = process_cpu_us();
+    auto t0 = std::chrono::steady_clock::now();
+    auto gap = std::chrono::nanoseconds(1'000'000'000 / std::max(rate, 1u));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if ((i & 63) == 0)
+        std::this_thread::sleep_until(t0 + gap * i);
+      auto card = static_cast<std::uint32_t>(i % cards);
+      directory.route(request_for(card, 1 + static_cast<std::int64_t>(i / cards)),
+                      0);
+    }
+    wait_for(sink, cards + n);
+    // The last interval's snapshots, as the writer's next tick would.
+    rig.flush(sys);
+    routing_us = thread_cpu_us() - cpu0;
+    process_us = process_cpu_us() - proc0;
+    auto written = stats.snapshots_written.get() - written0;
+    std::printf("churn: %llu transactions over %u cards at %u tx/s: card "
+                "actors (routing thread) %.2f us/tx, rest of the process "
+                "(snapshot writer, CAF) %.2f us/tx, total %.2f us/tx; "
+                "snapshots written %llu (%.3f per tx)\n",
+                static_cast<unsigned long long>(n), cards, rate,
+                routing_us / n, (process_us - routing_us) / n,
+                process_us / n, static_cast<unsigned long long>(written),
+                static_cast<double>(written) / n);
+    std::printf("RESULT bench=card_churn tx=%llu cards=%u rate=%u "
+                "routing_us_per_tx=%.3f rest_us_per_tx=%.3f "
+                "total_us_per_tx=%.3f snapshots_per_tx=%.4f\n",
+                static_cast<unsigned long long>(n), cards, rate,
+                routing_us / n, (process_us - routing_us) / n,
+                process_us / n, static_cast<double>(written) / n);
+  }
+  rig.stop(env);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::uint32_t cards = 1'000'000, restore_cards = 20'000, stream_cards = 0;
   std::size_t cap = 100'000;
   std::uint32_t history = 1;
+  std::uint64_t churn_tx = 0;
+  std::uint32_t churn_cards = 1'000, churn_rate = 20'000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     auto value = std::strtoull(argv[i + 1], nullptr, 10);
@@ -277,9 +361,16 @@ int main(int argc, char** argv) {
       cap = value;
     else if (flag == "--history")
       history = static_cast<std::uint32_t>(value);
+    else if (flag == "--churn")
+      churn_tx = value;
+    else if (flag == "--over")
+      churn_cards = static_cast<std::uint32_t>(value);
+    else if (flag == "--rate")
+      churn_rate = static_cast<std::uint32_t>(value);
     else {
       std::fprintf(stderr, "usage: card_state_bench [--cards N [--history "
-                           "H]] [--restore N] [--stream N --cap C]\n");
+                           "H]] [--restore N] [--stream N --cap C] [--churn N "
+                           "--over K --rate R]\n");
       return 2;
     }
   }
@@ -291,6 +382,8 @@ int main(int argc, char** argv) {
     restore(restore_cards, dir);
   if (stream_cards > 0)
     stream(stream_cards, cap, dir);
+  if (churn_tx > 0)
+    churn(churn_tx, churn_cards, churn_rate, dir);
   std::system(("rm -rf '" + dir + "'").c_str());
   return 0;
 }

@@ -22,6 +22,8 @@ const char* to_string(ec x) {
       return "limit exceeded";
     case ec::shutting_down:
       return "shutting down";
+    case ec::overloaded:
+      return "overloaded";
     case ec::internal:
       return "internal error";
     case ec::store_error:

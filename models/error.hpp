@@ -31,6 +31,7 @@ enum class ec : std::uint8_t {
   permission_denied, // a change not signed by a key the service trusts
   limit_exceeded,    // a request larger or more frequent than allowed
   shutting_down,     // the service is draining and takes no new work
+  overloaded,        // a writer is behind: its backlog is at its bound
   // Ours: the service could not do what it should have (wire: INTERNAL).
   internal,          // a failure with no more specific code
   store_error,       // SQLite failed
@@ -45,7 +46,7 @@ const char* to_string(ec x);
 
 /// True for the codes that say the caller sent something wrong.
 constexpr bool is_input_error(ec x) {
-  return x >= ec::malformed && x <= ec::shutting_down;
+  return x >= ec::malformed && x <= ec::overloaded;
 }
 
 class [[nodiscard]] error {

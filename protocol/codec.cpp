@@ -26,6 +26,8 @@ v1::ErrorCode to_wire(ec c) {
       return v1::SUBJECT_MISMATCH;
     case ec::shutting_down:
       return v1::SHUTTING_DOWN;
+    case ec::overloaded:
+      return v1::OVERLOADED;
     case ec::not_found:
       return v1::NOT_FOUND;
     case ec::bad_request:
@@ -52,6 +54,8 @@ ec from_wire(v1::ErrorCode c) {
       return ec::subject_mismatch;
     case v1::SHUTTING_DOWN:
       return ec::shutting_down;
+    case v1::OVERLOADED:
+      return ec::overloaded;
     case v1::NOT_FOUND:
       return ec::not_found;
     case v1::BAD_REQUEST:

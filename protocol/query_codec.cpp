@@ -261,6 +261,9 @@ void encode(const stats_reply& s, std::string& out) {
   msg.set_rejected_invalid(s.rejected_invalid);
   msg.set_rejected_subject(s.rejected_subject);
   msg.set_rejected_shutdown(s.rejected_shutdown);
+  msg.set_rejected_overloaded(s.rejected_overloaded);
+  msg.set_store_backlog_bytes(s.store_backlog_bytes);
+  msg.set_snapshot_backlog_bytes(s.snapshot_backlog_bytes);
   msg.set_duplicates(s.duplicates);
   msg.set_active_cards(s.active_cards);
   msg.set_cards_activated(s.cards_activated);
@@ -409,6 +412,9 @@ bool read_stats(const void* data, std::size_t size, stats_reply& out) {
   out.rejected_invalid = msg.rejected_invalid();
   out.rejected_subject = msg.rejected_subject();
   out.rejected_shutdown = msg.rejected_shutdown();
+  out.rejected_overloaded = msg.rejected_overloaded();
+  out.store_backlog_bytes = msg.store_backlog_bytes();
+  out.snapshot_backlog_bytes = msg.snapshot_backlog_bytes();
   out.duplicates = msg.duplicates();
   out.active_cards = msg.active_cards();
   out.cards_activated = msg.cards_activated();

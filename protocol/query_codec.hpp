@@ -119,6 +119,8 @@ struct stats_reply {
   std::uint64_t slow_consumer_events = 0;
   std::uint64_t resend_reads = 0, resend_refused = 0;
   std::uint64_t requests_limited = 0;
+  std::uint64_t rejected_overloaded = 0;
+  std::uint64_t store_backlog_bytes = 0, snapshot_backlog_bytes = 0;
   std::uint64_t cases_opened = 0, cases_resolved = 0;
   std::uint64_t labels_added = 0, labels_unchanged = 0, labels_refused = 0;
   std::string model_version;  // "" when no model runs

@@ -88,6 +88,12 @@ void declare_options(CLI::App& app, config& cfg) {
                  "are not stored and counted as store_dropped")
     ->capture_default_str()
     ->check(CLI::Range(std::size_t{1000}, std::size_t{100'000'000}));
+  app.add_option("--store-queue-mb", cfg.store_queue_mb,
+                 "memory the decisions waiting for the store may take; at "
+                 "it, new transactions are answered OVERLOADED (counted as "
+                 "rejected_overloaded) until the store catches up")
+    ->capture_default_str()
+    ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   app.add_option("--store-flush-ms", cfg.store_flush_ms,
                  "how often the store writes what is queued; the most a "
                  "crash of fraudd can lose")
@@ -141,6 +147,12 @@ void declare_options(CLI::App& app, config& cfg) {
                  "card snapshots that may wait to be written")
     ->capture_default_str()
     ->check(CLI::Range(std::size_t{1000}, std::size_t{100'000'000}));
+  app.add_option("--snapshot-queue-mb", cfg.snapshot_queue_mb,
+                 "memory the card snapshots not yet written may take; at "
+                 "it, new transactions are answered OVERLOADED until the "
+                 "writer catches up")
+    ->capture_default_str()
+    ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   app.add_option("--card-filter-mb", cfg.card_filter_mb,
                  "memory of the filter that tells new cards from stored ones")
     ->capture_default_str()

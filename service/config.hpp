@@ -58,6 +58,7 @@ struct config {
   double rules_budget_us = 50;  // a ruleset costing more is refused  // "" = the rules that ran last (default at first)
   int retention_days = 0;             // 0 = keep decisions forever
   std::size_t store_queue = 1'000'000;  // decisions waiting to be written
+  std::size_t store_queue_mb = 256;     // their memory; at it: OVERLOADED
   int store_flush_ms = 5;
   int writer_nice = 10;  // SQLite writer threads run below the scoring path
   int nice = -10;        // the answering threads; < 0 needs CAP_SYS_NICE
@@ -72,6 +73,8 @@ struct config {
   int entity_idle_timeout_s = 86'400;  // passivate idle entities; 0 = never
   int snapshot_interval_ms = 1000;     // write-behind of card state
   std::size_t snapshot_queue = 1'000'000;
+  std::size_t snapshot_queue_mb = 256;  // snapshots not yet written; at it:
+                                        // OVERLOADED
   std::size_t card_filter_mb = 16;
 
   // actors

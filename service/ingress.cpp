@@ -218,6 +218,8 @@ void ingress::handle(natsMsg* msg) {
     error = fraud::error::in_field(fraud::ec::shutting_down, "",
                                  "the service is shutting down; retry on "
                                  "another instance");
+  if (!error)
+    error = opts_.bounds.check();
   if (error) {
     reject(subject, reply, request.tx, error, received_ns);
     return;
@@ -240,6 +242,9 @@ void ingress::reject(const char* subject, const char* reply,
       break;
     case fraud::ec::shutting_down:
       stats_.rejected_shutdown.add();
+      break;
+    case fraud::ec::overloaded:
+      stats_.rejected_overloaded.add();
       break;
     default:
       stats_.rejected_invalid.add();

@@ -31,6 +31,7 @@
 #include "models/error.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/subjects.hpp"
+#include "service/backlog_bounds.hpp"
 
 namespace fraud::service {
 
@@ -53,6 +54,9 @@ struct ingress_options {
   int partition = -1;
   int partitions = 0;
   const std::atomic<std::int64_t>* serve_until_ns = nullptr;
+  // While a writer's backlog is at its bound, transactions are refused
+  // OVERLOADED (backlog_bounds.hpp).
+  backlog_bounds bounds;
 };
 
 class ingress {

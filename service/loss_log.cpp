@@ -30,6 +30,9 @@ constexpr watch watches[loss_log::watched] = {
    &C::snapshot_corrupt},
   {"store", "decisions not stored (the store queue was full: --store-queue)",
    &C::store_dropped},
+  {"ingress", "transactions refused OVERLOADED (a writer's backlog at its "
+              "bound: --store-queue-mb, --snapshot-queue-mb)",
+   &C::rejected_overloaded},
   {"fraudd", "requests refused at a limit (LIMIT_EXCEEDED)",
    &C::requests_limited},
   {"rules", "rules or lists changes refused (not signed by a trusted analyst)",

@@ -282,6 +282,8 @@ void query_responder::answer_stats(natsMsg* msg) {
   }
   // Queued or being written (a batch in flight, or kept after a failure).
   s.store_backlog = ctx_.queue != nullptr ? ctx_.queue->unsettled() : 0;
+  s.store_backlog_bytes = ctx_.queue != nullptr ? ctx_.queue->bytes() : 0;
+  s.rejected_overloaded = c.rejected_overloaded.get();
   s.store_written = c.store_written.get();
   s.store_dropped = c.store_dropped.get();
   s.store_errors = c.store_errors.get();
@@ -295,9 +297,10 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.publish_errors = c.publish_errors.get();
   s.passivations = c.passivations.get();
   s.restored = c.restored.get();
-  s.snapshot_backlog = ctx_.snapshot_queue != nullptr
-                         ? ctx_.snapshot_queue->size()
-                         : 0;
+  if (ctx_.snapshots != nullptr) {
+    s.snapshot_backlog = ctx_.snapshots->size();
+    s.snapshot_backlog_bytes = ctx_.snapshots->bytes();
+  }
   s.snapshots_written = c.snapshots_written.get();
   s.snapshot_errors = c.snapshot_errors.get();
   s.snapshot_corrupt = c.snapshot_corrupt.get();

@@ -26,6 +26,7 @@
 #include "actors/counters.hpp"
 #include "actors/messages.hpp"
 #include "actors/runtime/ruleset_slot.hpp"
+#include "actors/runtime/pending_snapshots.hpp"
 #include "actors/runtime/store_queue.hpp"
 #include "protocol/query_codec.hpp"
 #include "service/decision_db_reader.hpp"
@@ -43,7 +44,7 @@ struct query_context {
   const latency_histogram* latency = nullptr;
   const decision_db* store = nullptr;
   const actors::store_queue* queue = nullptr;
-  const actors::store_queue* snapshot_queue = nullptr;
+  const actors::pending_snapshots* snapshots = nullptr;
   const actors::ruleset_slot* rules = nullptr;
   std::function<std::optional<actors::card_actor>(const std::string&)>
     find_card;

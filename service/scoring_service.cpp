@@ -132,7 +132,9 @@ metrics_sources scoring_service::sources() const {
   m.stats = &stats_;
   m.latency = &latency_;
   m.store_queue = store_queue_.get();
-  m.snapshot_queue = snapshot_queue_.get();
+  m.snapshots = pending_snapshots_.get();
+  m.store_bound_bytes = cfg_.store_queue_mb << 20;
+  m.snapshot_bound_bytes = cfg_.snapshot_queue_mb << 20;
   m.queues = queues_.get();
   m.rule_hits = [this] { return store_->rule_hits(); };
   m.active_cards = [this] { return active_cards(); };
@@ -194,7 +196,8 @@ fraud::error scoring_service::open_decisions() {
   if (!store)
     return store.error();
   store_ = std::move(*store);
-  store_queue_ = std::make_unique<actors::store_queue>(cfg_.store_queue);
+  store_queue_ = std::make_unique<actors::store_queue>(
+    cfg_.store_queue, backlog_bounds::hard_limit(cfg_.store_queue_mb << 20));
   decision_reads_ = std::make_unique<decision_read_pool>(cfg_.db_path);
   return {};
 }
@@ -414,6 +417,10 @@ ingress_options scoring_service::ingress_defaults() const {
   io.queue_group = cfg_.queue_group;
   io.limits = limits;
   io.run_inline = cfg_.dispatch == "inline";
+  io.bounds.decisions = store_queue_.get();
+  io.bounds.decision_bytes = cfg_.store_queue_mb << 20;
+  io.bounds.snapshots = pending_snapshots_.get();
+  io.bounds.snapshot_bytes = cfg_.snapshot_queue_mb << 20;
   return io;
 }
 
@@ -645,7 +652,7 @@ fraud::error scoring_service::start_responders() {
   qc.latency = &latency_;
   qc.store = store_.get();
   qc.queue = store_queue_.get();
-  qc.snapshot_queue = snapshot_queue_.get();
+  qc.snapshots = pending_snapshots_.get();
   qc.rules = &rules_;
   qc.find_card = [this](const std::string& id)
     -> std::optional<actors::card_actor> {

@@ -103,6 +103,10 @@ constexpr plain_counter traffic_counters[] = {
    &C::store_errors},
   {"fraud_snapshots_written_total", "Card snapshots written.",
    &C::snapshots_written},
+  {"fraud_snapshots_encoded_total",
+   "Card states encoded: once a changed card an interval, and at "
+   "passivation.",
+   &C::snapshots_encoded},
   {"fraud_snapshot_errors_total", "Failed card snapshot writes or reads.",
    &C::snapshot_errors},
   {"fraud_snapshot_corrupt_total",
@@ -152,7 +156,8 @@ void add_counters(families& f, const actors::counters& c) {
                {{"malformed", &C::rejected_malformed},
                 {"invalid_field", &C::rejected_invalid},
                 {"bad_subject", &C::rejected_subject},
-                {"shutting_down", &C::rejected_shutdown}});
+                {"shutting_down", &C::rejected_shutdown},
+                {"overloaded", &C::rejected_overloaded}});
   for (auto& pc : traffic_counters)
     f.counter(pc.name, pc.help, d((c.*pc.field).get()));
 }
@@ -169,9 +174,27 @@ void add_levels(families& f, const actors::counters& c,
   f.gauge("fraud_store_failing_writes",
           "The store's failed write attempts in a row now (0: writing).",
           d(c.store_failing.get()));
-  if (src.snapshot_queue != nullptr)
+  if (src.store_queue != nullptr)
+    f.gauge("fraud_store_backlog_bytes",
+            "Memory of the decisions queued for the store.",
+            d(src.store_queue->bytes()));
+  if (src.snapshots != nullptr) {
     f.gauge("fraud_snapshot_backlog", "Card snapshots waiting to be written.",
-            d(src.snapshot_queue->size()));
+            d(src.snapshots->size()));
+    f.gauge("fraud_snapshot_backlog_bytes",
+            "Memory of the card snapshots not yet written.",
+            d(src.snapshots->bytes()));
+  }
+  if (src.store_bound_bytes > 0)
+    f.gauge("fraud_store_backlog_bound_bytes",
+            "At this backlog, transactions are answered OVERLOADED "
+            "(--store-queue-mb).",
+            d(src.store_bound_bytes));
+  if (src.snapshot_bound_bytes > 0)
+    f.gauge("fraud_snapshot_backlog_bound_bytes",
+            "At this backlog, transactions are answered OVERLOADED "
+            "(--snapshot-queue-mb).",
+            d(src.snapshot_bound_bytes));
 }
 
 void add_nats(families& f, const metrics_sources& src) {

@@ -24,6 +24,7 @@
 #include <prometheus/metric_family.h>
 
 #include "actors/counters.hpp"
+#include "actors/runtime/pending_snapshots.hpp"
 #include "actors/runtime/store_queue.hpp"
 #include "service/latency_histogram.hpp"
 #include "service/partition_owner.hpp"
@@ -46,7 +47,9 @@ struct metrics_sources {
   const actors::counters* stats = nullptr;
   const latency_histogram* latency = nullptr;
   const actors::store_queue* store_queue = nullptr;
-  const actors::store_queue* snapshot_queue = nullptr;
+  const actors::pending_snapshots* snapshots = nullptr;
+  std::size_t store_bound_bytes = 0;     // --store-queue-mb (0: not shown)
+  std::size_t snapshot_bound_bytes = 0;  // --snapshot-queue-mb
   const queue_monitor* queues = nullptr;
   std::function<std::vector<std::pair<std::string, std::uint64_t>>()>
     rule_hits;

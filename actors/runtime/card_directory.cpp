@@ -38,8 +38,8 @@ card_actor card_directory::activate(const std::string& card_id) {
 }
 
 void card_directory::passivate(std::size_t index) {
-  // The actor's snapshot went into the queue with its last transaction;
-  // passivate only stops it. Its mailbox keeps the order: anything routed
+  // The actor queues its snapshot (if it changed since the last one) and
+  // stops. Its mailbox keeps the order: anything routed
   // to it before this is scored first. Even inline, a worker stops it: an
   // actor's cleanup (it wakes CAF's clock thread) costs more than the send.
   auto& e = cards_[index];

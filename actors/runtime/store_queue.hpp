@@ -4,15 +4,19 @@
 // push() is wait-free (one allocation and one atomic exchange, no lock, no
 // wake-up of anyone), so storing a decision costs the scoring path well
 // under a microsecond. The single consumer, the store actor, polls it on
-// its own schedule. When `capacity` decisions are waiting, push() refuses
-// and the caller counts the loss: a writer that falls behind costs
-// durability of the newest decisions, never scoring latency or memory.
+// its own schedule. When `capacity` payloads, or `max_bytes` bytes of
+// them (each counted with its node's header), are waiting, push() refuses
+// and the caller counts the loss. The service refuses new transactions
+// (OVERLOADED) before that, at a lower bound of its own (bytes() against
+// --store-queue-mb): a writer that falls behind costs neither scoring
+// latency nor unbounded memory, and decisions are not lost.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string_view>
 
@@ -29,7 +33,10 @@ public:
     }
   };
 
-  explicit store_queue(std::size_t capacity) : capacity_(capacity) {
+  explicit store_queue(
+    std::size_t capacity,
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max())
+    : capacity_(capacity), max_bytes_(max_bytes) {
     head_.store(&stub_);
     tail_ = &stub_;
   }
@@ -44,13 +51,19 @@ public:
 
   /// Copies `payload` in. Thread-safe. False when the queue is full.
   bool push(std::string_view payload) {
+    auto cost = sizeof(node) + payload.size();
     if (size_.fetch_add(1, std::memory_order_relaxed) >= capacity_) {
       size_.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
-    auto* mem = std::malloc(sizeof(node) + payload.size());
+    if (bytes_.fetch_add(cost, std::memory_order_relaxed) + cost
+        > max_bytes_) {
+      unreserve(cost);
+      return false;
+    }
+    auto* mem = std::malloc(cost);
     if (mem == nullptr) {
-      size_.fetch_sub(1, std::memory_order_relaxed);
+      unreserve(cost);
       return false;
     }
     auto* n = new (mem) node;
@@ -78,7 +91,7 @@ public:
     }
     if (next != nullptr) {
       tail_ = next;
-      size_.fetch_sub(1, std::memory_order_relaxed);
+      unreserve(sizeof(node) + tail->size);
       return tail;
     }
     if (tail != head_.load(std::memory_order_acquire))
@@ -90,7 +103,7 @@ public:
     next = tail->next.load(std::memory_order_acquire);
     if (next != nullptr) {
       tail_ = next;
-      size_.fetch_sub(1, std::memory_order_relaxed);
+      unreserve(sizeof(node) + tail->size);
       return tail;
     }
     return nullptr;
@@ -117,15 +130,26 @@ public:
   /// Decisions waiting to be written (approximate while pushes race).
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return capacity_; }
+  /// Bytes of the payloads waiting, with their nodes' headers
+  /// (approximate while pushes race).
+  std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  std::size_t max_bytes() const { return max_bytes_; }
 
 private:
+  void unreserve(std::size_t cost) {
+    size_.fetch_sub(1, std::memory_order_relaxed);
+    bytes_.fetch_sub(cost, std::memory_order_relaxed);
+  }
+
   alignas(64) std::atomic<node*> head_;
   alignas(64) node* tail_;
   node stub_;
   alignas(64) std::atomic<std::size_t> size_{0};
+  std::atomic<std::size_t> bytes_{0};
   std::atomic<std::size_t> pushed_{0};
   alignas(64) std::atomic<std::size_t> settled_{0};
   std::size_t capacity_;
+  std::size_t max_bytes_;
 };
 
 } // namespace fraud::actors

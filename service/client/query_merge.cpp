@@ -246,7 +246,8 @@ constexpr std::uint64_t stats::*summed[] = {
   &stats::ingress_pending_bytes, &stats::slow_consumer_events,
   &stats::resend_reads,      &stats::resend_refused,
   &stats::requests_limited,  &stats::cases_opened,
-  &stats::cases_resolved,
+  &stats::cases_resolved,    &stats::rejected_overloaded,
+  &stats::store_backlog_bytes, &stats::snapshot_backlog_bytes,
 };
 
 } // namespace

@@ -236,7 +236,8 @@ int run_stats(const common_options& c) {
             {{"malformed", s.rejected_malformed},
              {"invalid_field", s.rejected_invalid},
              {"subject_mismatch", s.rejected_subject},
-             {"shutting_down", s.rejected_shutdown}}},
+             {"shutting_down", s.rejected_shutdown},
+             {"overloaded", s.rejected_overloaded}}},
            {"duplicates", s.duplicates},
            {"active_cards", s.active_cards},
            {"cards_activated", s.cards_activated},
@@ -245,11 +246,14 @@ int run_stats(const common_options& c) {
            {"card_state", {{"passivations", s.passivations},
                            {"restored", s.restored},
                            {"snapshot_backlog", s.snapshot_backlog},
+                           {"snapshot_backlog_bytes",
+                            s.snapshot_backlog_bytes},
                            {"snapshots_written", s.snapshots_written},
                            {"snapshot_errors", s.snapshot_errors},
                            {"snapshot_corrupt", s.snapshot_corrupt},
                            {"snapshot_dropped", s.snapshot_dropped}}},
            {"store", {{"backlog", s.store_backlog},
+                      {"backlog_bytes", s.store_backlog_bytes},
                       {"written", s.store_written},
                       {"dropped", s.store_dropped},
                       {"errors", s.store_errors}}},
@@ -294,12 +298,13 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.approved, (unsigned long long)s.reviewed,
               (unsigned long long)s.declined);
   std::printf("rejected         %llu (malformed %llu, invalid %llu, subject "
-              "%llu, shutting down %llu)\n",
+              "%llu, shutting down %llu, overloaded %llu)\n",
               (unsigned long long)s.rejected,
               (unsigned long long)s.rejected_malformed,
               (unsigned long long)s.rejected_invalid,
               (unsigned long long)s.rejected_subject,
-              (unsigned long long)s.rejected_shutdown);
+              (unsigned long long)s.rejected_shutdown,
+              (unsigned long long)s.rejected_overloaded);
   std::printf("duplicates       %llu (read from the store %llu, refused "
               "%llu)\n",
               (unsigned long long)s.duplicates,
@@ -318,9 +323,10 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.cards_activated,
               (unsigned long long)s.restored,
               (unsigned long long)s.passivations);
-  std::printf("card snapshots   backlog %llu, written %llu, errors %llu, "
-              "corrupt %llu, dropped %llu\n",
+  std::printf("card snapshots   backlog %llu (%.1f MB), written %llu, "
+              "errors %llu, corrupt %llu, dropped %llu\n",
               (unsigned long long)s.snapshot_backlog,
+              static_cast<double>(s.snapshot_backlog_bytes) / 1048576.0,
               (unsigned long long)s.snapshots_written,
               (unsigned long long)s.snapshot_errors,
               (unsigned long long)s.snapshot_corrupt,
@@ -333,9 +339,10 @@ int run_stats(const common_options& c) {
   };
   lat("latency 1 min", s.latency_last_minute);
   lat("latency total", s.latency_since_start);
-  std::printf("store            backlog %llu, written %llu, dropped %llu, "
-              "errors %llu\n",
+  std::printf("store            backlog %llu (%.1f MB), written %llu, "
+              "dropped %llu, errors %llu\n",
               (unsigned long long)s.store_backlog,
+              static_cast<double>(s.store_backlog_bytes) / 1048576.0,
               (unsigned long long)s.store_written,
               (unsigned long long)s.store_dropped,
               (unsigned long long)s.store_errors);

@@ -351,6 +351,28 @@ TEST(store_queue, refuses_beyond_capacity_and_gives_back_in_order) {
   EXPECT_TRUE(q.push("e"));
 }
 
+// Bounded in bytes too: each payload counts with its node's header, and
+// what the consumer takes is given back.
+TEST(store_queue, refuses_beyond_its_bytes_and_counts_them_back) {
+  constexpr auto node = sizeof(actors::store_queue::node);
+  actors::store_queue q{100, 3 * (node + 10)};
+  EXPECT_TRUE(q.push(std::string(10, 'a')));
+  EXPECT_TRUE(q.push(std::string(10, 'b')));
+  EXPECT_FALSE(q.push(std::string(11, 'c'))) << "one byte over";
+  EXPECT_TRUE(q.push(std::string(10, 'c')));
+  EXPECT_FALSE(q.push(""));
+  EXPECT_EQ(q.bytes(), 3 * (node + 10));
+  EXPECT_EQ(q.size(), 3u);
+  auto* n = q.pop();
+  ASSERT_NE(n, nullptr);
+  actors::store_queue::release(n);
+  EXPECT_EQ(q.bytes(), 2 * (node + 10));
+  EXPECT_TRUE(q.push(std::string(10, 'd')));
+  while (auto* m = q.pop())
+    actors::store_queue::release(m);
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
 TEST(store_queue, many_producers_lose_nothing) {
   actors::store_queue q{1'000'000};
   constexpr int producers = 4, each = 20'000;

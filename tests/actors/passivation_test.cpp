@@ -301,6 +301,96 @@ TEST_F(passivation, snapshots_are_written_behind_newest_per_card) {
   EXPECT_EQ(stats.snapshots_written.get(), 2u) << "one per card, the newest";
 }
 
+// Whether a snapshot holds the state after the transaction `tx_id`.
+bool holds(const std::string& snapshot, const std::string& tx_id) {
+  models::card_state card;
+  models::recent_ids recent;
+  if (models::load_snapshot(snapshot, card, recent))
+    return false;
+  return recent.maybe_contains(tx_id);
+}
+
+// However many transactions a card has in an interval, its state is
+// encoded once, by the writer at the interval's end (none per
+// transaction), and written once: the newest. An unchanged card is not
+// encoded again.
+TEST_F(passivation, many_transactions_in_an_interval_are_encoded_and_written_once) {
+  use({});
+  for (int i = 0; i < 50; ++i)
+    send(card_tx("card-a", i));
+  sched.run();
+  EXPECT_EQ(sink.decisions.size(), 50u);
+  EXPECT_EQ(stats.snapshots_encoded.get(), 0u) << "none per transaction";
+  EXPECT_EQ(pending.size(), 1u) << "one card dirty";
+  sched.trigger_timeouts();  // the interval's end
+  sched.run();
+  EXPECT_EQ(stats.snapshots_encoded.get(), 1u);
+  EXPECT_EQ(stats.snapshots_written.get(), 1u);
+  EXPECT_EQ(backend.writes, 1);
+  EXPECT_TRUE(holds(backend.cards["card-a"], "card-a-49"));
+  EXPECT_EQ(pending.size(), 0u);
+  sched.trigger_timeouts();
+  sched.run();
+  EXPECT_EQ(stats.snapshots_encoded.get(), 1u) << "unchanged: not again";
+  EXPECT_EQ(backend.writes, 1);
+  for (int i = 50; i < 60; ++i)
+    send(card_tx("card-a", i));
+  sched.run();
+  sched.trigger_timeouts();
+  sched.run();
+  EXPECT_EQ(stats.snapshots_encoded.get(), 2u);
+  EXPECT_EQ(stats.snapshots_written.get(), 2u);
+  EXPECT_TRUE(holds(backend.cards["card-a"], "card-a-59"));
+}
+
+// A card being passivated encodes and queues its newest state at once (its
+// next activation finds it), and the writer writes it with the interval's
+// without encoding it again.
+TEST_F(passivation, a_passivated_card_queues_its_state_at_once) {
+  use({1, 0, 4096});
+  for (int i = 0; i < 5; ++i)
+    send(card_tx("card-a", i));
+  sched.run();
+  send(card_tx("card-b", 0));  // over the cap: card-a is passivated
+  sched.run();
+  EXPECT_EQ(stats.passivations.get(), 1u);
+  EXPECT_EQ(stats.snapshots_encoded.get(), 1u) << "card-a, as it stopped";
+  std::string bytes;
+  ASSERT_TRUE(pending.find("card-a", bytes));
+  EXPECT_TRUE(holds(bytes, "card-a-4"));
+  EXPECT_EQ(pending.count([](const std::string&) { return true; }), 2u)
+    << "card-a queued, card-b dirty";
+  sched.trigger_timeouts();
+  sched.run();
+  EXPECT_EQ(stats.snapshots_encoded.get(), 2u) << "card-b; card-a not again";
+  EXPECT_EQ(stats.snapshots_written.get(), 2u);
+  EXPECT_TRUE(holds(backend.cards["card-a"], "card-a-4"));
+  EXPECT_TRUE(holds(backend.cards["card-b"], "card-b-0"));
+}
+
+// At shutdown, a flush writes the cards changed since the last interval,
+// and a card stopped without passivation (its actor killed) is written
+// too: the writer holds its state until it is encoded.
+TEST_F(passivation, a_flush_writes_every_card_changed_since_the_interval) {
+  use({});
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));
+  sched.run();
+  auto a = directory->find("card-a");
+  ASSERT_TRUE(a);
+  caf::anon_send_exit(*a, caf::exit_reason::kill);
+  sched.run();
+  caf::scoped_actor self{sys};
+  self->send(writer, actors::flush_atom::value);
+  sched.run();
+  std::uint64_t written = 0;
+  self->receive([&](std::uint64_t n) { written = n; });
+  EXPECT_EQ(written, 2u);
+  EXPECT_TRUE(holds(backend.cards["card-a"], "card-a-0"));
+  EXPECT_TRUE(holds(backend.cards["card-b"], "card-b-0"));
+  EXPECT_EQ(pending.size(), 0u);
+}
+
 // Re-sent transactions: answered with the first decision, from the card's
 // memory while it lives and from the store after it was passivated; never
 // scored a second time, whatever the store says.

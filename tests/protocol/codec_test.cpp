@@ -478,7 +478,7 @@ TEST(codec, a_rejection_survives_the_round_trip) {
 TEST(codec, every_error_code_survives_a_rejection) {
   for (auto code : {fraud::ec::malformed, fraud::ec::invalid_field,
                     fraud::ec::subject_mismatch, fraud::ec::shutting_down,
-                    fraud::ec::not_found, fraud::ec::bad_request,
+                    fraud::ec::overloaded, fraud::ec::not_found, fraud::ec::bad_request,
                     fraud::ec::internal}) {
     std::string bytes;
     encode_rejection("s", "", "", fraud::error::in_field(code, "", "m"), 1, bytes);
@@ -544,6 +544,7 @@ TEST(codec, error_codes_have_their_wire_names) {
   EXPECT_STREQ(wire_name(fraud::ec::invalid_field), "INVALID_FIELD");
   EXPECT_STREQ(wire_name(fraud::ec::subject_mismatch), "SUBJECT_MISMATCH");
   EXPECT_STREQ(wire_name(fraud::ec::shutting_down), "SHUTTING_DOWN");
+  EXPECT_STREQ(wire_name(fraud::ec::overloaded), "OVERLOADED");
   EXPECT_STREQ(wire_name(fraud::ec::not_found), "NOT_FOUND");
   EXPECT_STREQ(wire_name(fraud::ec::bad_request), "BAD_REQUEST");
   EXPECT_STREQ(wire_name(fraud::ec::internal), "INTERNAL");

@@ -64,6 +64,7 @@ protected:
       io.partitions = 64;
       io.serve_until_ns = serve_until;
     }
+    io.bounds = bounds;
     in = std::make_unique<service::ingress>(*sys, env, conn->get(), stats,
                                             io);
     ASSERT_FALSE(in->start());
@@ -93,6 +94,7 @@ protected:
       << stats.decided() << " of " << want << " decided";
   }
 
+  service::backlog_bounds bounds;  // none unless a test sets them
   test::temp_dir dir;
   std::unique_ptr<service::embedded_nats> nats;
   std::unique_ptr<service::nats_connection> conn;
@@ -211,6 +213,71 @@ TEST_F(ingress_upkeep, a_partition_ingress_checks_the_card_and_the_lease) {
   send(mine);
   ASSERT_TRUE(eventually([&] { return stats.rejected_shutdown.get() == 1; }));
   EXPECT_EQ(stats.decided(), 1u);
+}
+
+// Queues each decision for a store that writes nothing (stalled).
+class stalled_store_sink : public test::discarding_sink {
+public:
+  explicit stalled_store_sink(actors::store_queue& q) : queue(q) {}
+  std::string_view deliver(const models::decision& d,
+                           const actors::score_request&) override {
+    stored = d.tx_id + ":" + std::string(100, 'd');
+    if (!queue.push(stored))
+      ++dropped;
+    return stored;
+  }
+  actors::store_queue& queue;
+  std::string stored;  // the ingress thread's: cards run inline
+  int dropped = 0;
+};
+
+// With the store stalled, the decision queue fills to its bound and stops;
+// the ingress answers the rest OVERLOADED, on the wire and in the counts,
+// and drops nothing it decided.
+TEST_F(ingress_upkeep, at_the_store_bound_transactions_are_answered_overloaded) {
+  constexpr std::size_t bound = 8192;
+  actors::store_queue queue{1'000'000,
+                            service::backlog_bounds::hard_limit(bound)};
+  stalled_store_sink stalled{queue};
+  env.sink = &stalled;
+  bounds.decisions = &queue;
+  bounds.decision_bytes = bound;
+  start();
+  for (int c = 0; c < 300; ++c)
+    publish(c);
+  ASSERT_EQ(conn->flush(2000), NATS_OK);
+  ASSERT_TRUE(eventually([&] {
+    return stats.decided() + stats.rejected_overloaded.get() == 300;
+  })) << stats.decided() << " decided, " << stats.rejected_overloaded.get()
+      << " refused";
+  EXPECT_GT(stats.decided(), 0u);
+  EXPECT_GT(stats.rejected_overloaded.get(), 0u);
+  EXPECT_GE(queue.bytes(), bound);
+  EXPECT_LT(queue.bytes(), bound + 200) << "stopped at the bound";
+  EXPECT_EQ(stalled.dropped, 0);
+  EXPECT_EQ(queue.size(), stats.decided()) << "every decision kept";
+  // A requester is told why, with the code to retry on.
+  auto tx = test::sample_tx();
+  tx.card_id = "card-late";
+  std::string payload;
+  protocol::encode_transaction(tx, payload);
+  auto subject = protocol::subjects::tx_prefix + tx.card_id;
+  natsMsg* msg = nullptr;
+  ASSERT_EQ(natsConnection_Request(&msg, conn->get(), subject.c_str(),
+                                   payload.data(),
+                                   static_cast<int>(payload.size()), 5000),
+            NATS_OK);
+  models::decision d;
+  protocol::decision_envelope reply;
+  auto decoded = protocol::decode_decision(natsMsg_GetData(msg),
+                                           natsMsg_GetDataLength(msg), d,
+                                           reply);
+  natsMsg_Destroy(msg);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(reply.error.code(), ec::overloaded);
+  EXPECT_NE(reply.error.what().find("--store-queue-mb"), std::string::npos);
+  EXPECT_EQ(d.action, models::action::decline) << "never approved unscored";
+  in.reset();
 }
 
 } // namespace

@@ -51,14 +51,16 @@ struct sources_under_test {
   fraud::actors::counters stats;
   latency_histogram latency;
   fraud::actors::store_queue store{100};
-  fraud::actors::store_queue snapshots{100};
+  fraud::actors::store_queue snapshot_queue{100};
+  fraud::actors::pending_snapshots snapshots{snapshot_queue, stats};
 
   metrics_sources sources() {
     metrics_sources s;
     s.stats = &stats;
     s.latency = &latency;
     s.store_queue = &store;
-    s.snapshot_queue = &snapshots;
+    s.snapshots = &snapshots;
+    s.store_bound_bytes = 1 << 20;
     s.rule_hits = [] {
       return std::vector<std::pair<std::string, std::uint64_t>>{
         {"impossible_travel", 7}, {"card_testing", 3}};
@@ -90,9 +92,10 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   t.stats.store_errors.add(8);
   t.stats.store_failing.set(2);
   t.stats.snapshots_written.add(12);
+  t.stats.snapshots_encoded.add(13);
   ASSERT_TRUE(t.store.push("a"));
   ASSERT_TRUE(t.store.push("b"));
-  ASSERT_TRUE(t.snapshots.push("c"));
+  ASSERT_TRUE(t.snapshot_queue.push("c"));
   auto all = service_metrics{t.sources()}.Collect();
 
   EXPECT_EQ(value(all, "fraud_transactions_received_total"), 20);
@@ -110,7 +113,12 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   EXPECT_EQ(value(all, "fraud_store_errors_total"), 8);
   EXPECT_EQ(value(all, "fraud_store_failing_writes"), 2);
   EXPECT_EQ(value(all, "fraud_snapshot_backlog"), 1);
+  EXPECT_EQ(value(all, "fraud_store_backlog_bytes"),
+            2 * (sizeof(fraud::actors::store_queue::node) + 1));
+  EXPECT_EQ(value(all, "fraud_store_backlog_bound_bytes"), 1 << 20);
+  EXPECT_EQ(value(all, "fraud_rejections_total", "reason", "overloaded"), 0);
   EXPECT_EQ(value(all, "fraud_snapshots_written_total"), 12);
+  EXPECT_EQ(value(all, "fraud_snapshots_encoded_total"), 13);
   EXPECT_EQ(value(all, "fraud_rule_hits_total", "rule", "impossible_travel"), 7);
   EXPECT_EQ(value(all, "fraud_rule_hits_total", "rule", "card_testing"), 3);
   EXPECT_EQ(value(all, "fraud_nats_dropped_total"), 5);
