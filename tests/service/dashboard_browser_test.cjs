@@ -93,8 +93,10 @@ function check(ok, what) {
     await reviewRow.waitFor({ timeout: 10000 });
     const reviewTx = await reviewRow.getAttribute("data-tx");
     await page.locator(`#latest tbody tr[data-tx="${reviewTx}"]`).click();
-    await page.waitForFunction(tx => document.getElementById("detail-tx").textContent === tx
-                                   && document.getElementById("detail-case") !== null, reviewTx, { timeout: 10000 });
+    // Locators, not a predicate with an argument: polling one is an eval,
+    // which the page's Content-Security-Policy refuses.
+    await page.locator("#detail-tx", { hasText: reviewTx }).waitFor({ timeout: 10000 });
+    await page.locator("#detail-case", { hasText: "resolve" }).waitFor({ timeout: 10000 });
     const caseText = await page.textContent("#detail-case");
     check(caseText.includes("open") && caseText.includes("fraudctl cases resolve " + reviewTx),
           `a review's case is shown open, with how to resolve it (${reviewTx})`);
