@@ -121,6 +121,11 @@ struct stats_reply {
   std::uint64_t requests_limited = 0;
   std::uint64_t rejected_overloaded = 0;
   std::uint64_t store_backlog_bytes = 0, snapshot_backlog_bytes = 0;
+  std::uint64_t entities_active = 0, entities_activated = 0;
+  std::uint64_t entity_passivations = 0, entity_misses = 0;
+  std::uint64_t entity_observations_sent = 0, entity_observations_dropped = 0;
+  std::uint64_t entity_observations_received = 0;
+  std::uint64_t entity_observations_refused = 0;
   std::uint64_t cases_opened = 0, cases_resolved = 0;
   std::uint64_t labels_added = 0, labels_unchanged = 0, labels_refused = 0;
   std::string model_version;  // "" when no model runs

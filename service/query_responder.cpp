@@ -284,6 +284,14 @@ void query_responder::answer_stats(natsMsg* msg) {
   s.store_backlog = ctx_.queue != nullptr ? ctx_.queue->unsettled() : 0;
   s.store_backlog_bytes = ctx_.queue != nullptr ? ctx_.queue->bytes() : 0;
   s.rejected_overloaded = c.rejected_overloaded.get();
+  s.entities_active = ctx_.active_entities ? ctx_.active_entities() : 0;
+  s.entities_activated = c.entities_activated.get();
+  s.entity_passivations = c.entity_passivations.get();
+  s.entity_misses = c.entity_misses.get();
+  s.entity_observations_sent = c.entity_observations_sent.get();
+  s.entity_observations_dropped = c.entity_observations_dropped.get();
+  s.entity_observations_received = c.entity_observations_received.get();
+  s.entity_observations_refused = c.entity_observations_refused.get();
   s.store_written = c.store_written.get();
   s.store_dropped = c.store_dropped.get();
   s.store_errors = c.store_errors.get();

@@ -49,6 +49,7 @@ struct query_context {
   std::function<std::optional<actors::card_actor>(const std::string&)>
     find_card;
   std::function<std::uint64_t()> active_cards;
+  std::function<std::uint64_t()> active_entities;
   std::function<std::uint64_t()> nats_dropped;
   const queue_monitor* queues = nullptr;
   std::int64_t started_at_ms = 0;

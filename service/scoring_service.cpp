@@ -51,6 +51,10 @@ scoring_service::~scoring_service() {
     FRAUD_LOG(err, "fraudd", "unclean stop: {}", to_string(err));
 }
 
+std::uint64_t scoring_service::active_entities() const {
+  return entities_ ? entities_->size() : 0;
+}
+
 std::uint64_t scoring_service::active_cards() const {
   std::uint64_t n = 0;
   for_each_ingress([&](const ingress& in) { n += in.cards().size(); });
@@ -138,6 +142,7 @@ metrics_sources scoring_service::sources() const {
   m.queues = queues_.get();
   m.rule_hits = [this] { return store_->rule_hits(); };
   m.active_cards = [this] { return active_cards(); };
+  m.active_entities = [this] { return active_entities(); };
   m.nats_dropped = [this] { return nats_dropped(); };
   m.nats_links = [this] {
     std::vector<nats_link> links;
@@ -664,6 +669,7 @@ fraud::error scoring_service::start_responders() {
     return found;
   };
   qc.active_cards = [this] { return active_cards(); };
+  qc.active_entities = [this] { return active_entities(); };
   qc.nats_dropped = [this] { return nats_dropped(); };
   queues_ = std::make_unique<queue_monitor>([this] {
     queue_sample s;

@@ -86,6 +86,7 @@ public:
 
   /// Active card actors, over all partitions. Thread-safe.
   std::uint64_t active_cards() const;
+  std::uint64_t active_entities() const;
 
   /// Messages the NATS client dropped for the ingresses held now.
   /// Thread-safe.

@@ -114,6 +114,15 @@ constexpr plain_counter traffic_counters[] = {
    &C::snapshot_corrupt},
   {"fraud_snapshot_dropped_total",
    "Card snapshots not queued: the queue was full.", &C::snapshot_dropped},
+  {"fraud_entity_activations_total",
+   "Device, IP address and merchant actors started.", &C::entities_activated},
+  {"fraud_entity_passivations_total",
+   "Entity actors stopped, idle or over --max-entities.",
+   &C::entity_passivations},
+  {"fraud_entity_misses_total",
+   "Entity views not had (the actor stopped meanwhile): scored with that "
+   "entity unseen.",
+   &C::entity_misses},
   {"fraud_entity_observations_sent_total",
    "Entity observations published for the cluster's other instances.",
    &C::entity_observations_sent},
@@ -167,6 +176,10 @@ void add_levels(families& f, const actors::counters& c,
   if (src.active_cards)
     f.gauge("fraud_cards_active", "Card actors in memory now.",
             d(src.active_cards()));
+  if (src.active_entities)
+    f.gauge("fraud_entities_active",
+            "Device, IP address and merchant actors in memory now.",
+            d(src.active_entities()));
   if (src.store_queue != nullptr)
     f.gauge("fraud_store_backlog",
             "Decisions queued or being written to the store.",

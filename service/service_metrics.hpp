@@ -54,6 +54,7 @@ struct metrics_sources {
   std::function<std::vector<std::pair<std::string, std::uint64_t>>()>
     rule_hits;
   std::function<std::uint64_t()> active_cards;
+  std::function<std::uint64_t()> active_entities;  // device, IP, merchant actors
   std::function<std::uint64_t()> nats_dropped;  // by the ingress subscriptions
   std::function<std::vector<nats_link>()> nats_links;
   std::function<std::string()> ruleset_version;

@@ -248,6 +248,10 @@ constexpr std::uint64_t stats::*summed[] = {
   &stats::requests_limited,  &stats::cases_opened,
   &stats::cases_resolved,    &stats::rejected_overloaded,
   &stats::store_backlog_bytes, &stats::snapshot_backlog_bytes,
+  &stats::entities_active,   &stats::entities_activated,
+  &stats::entity_passivations, &stats::entity_misses,
+  &stats::entity_observations_sent, &stats::entity_observations_dropped,
+  &stats::entity_observations_received, &stats::entity_observations_refused,
 };
 
 } // namespace

@@ -252,6 +252,15 @@ int run_stats(const common_options& c) {
                            {"snapshot_errors", s.snapshot_errors},
                            {"snapshot_corrupt", s.snapshot_corrupt},
                            {"snapshot_dropped", s.snapshot_dropped}}},
+           {"entities",
+            {{"active", s.entities_active},
+             {"activated", s.entities_activated},
+             {"passivations", s.entity_passivations},
+             {"misses", s.entity_misses},
+             {"shared_sent", s.entity_observations_sent},
+             {"shared_dropped", s.entity_observations_dropped},
+             {"shared_received", s.entity_observations_received},
+             {"shared_refused", s.entity_observations_refused}}},
            {"store", {{"backlog", s.store_backlog},
                       {"backlog_bytes", s.store_backlog_bytes},
                       {"written", s.store_written},
@@ -323,6 +332,21 @@ int run_stats(const common_options& c) {
               (unsigned long long)s.cards_activated,
               (unsigned long long)s.restored,
               (unsigned long long)s.passivations);
+  std::printf("entities         %llu active, %llu activated, %llu "
+              "passivated, %llu views missed\n",
+              (unsigned long long)s.entities_active,
+              (unsigned long long)s.entities_activated,
+              (unsigned long long)s.entity_passivations,
+              (unsigned long long)s.entity_misses);
+  if (s.entity_observations_sent + s.entity_observations_dropped
+        + s.entity_observations_received + s.entity_observations_refused
+      > 0)
+    std::printf("entities shared  sent %llu, dropped %llu, received %llu, "
+                "refused %llu (README: Entity state)\n",
+                (unsigned long long)s.entity_observations_sent,
+                (unsigned long long)s.entity_observations_dropped,
+                (unsigned long long)s.entity_observations_received,
+                (unsigned long long)s.entity_observations_refused);
   std::printf("card snapshots   backlog %llu (%.1f MB), written %llu, "
               "errors %llu, corrupt %llu, dropped %llu\n",
               (unsigned long long)s.snapshot_backlog,

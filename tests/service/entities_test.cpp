@@ -4,6 +4,9 @@
 // web shop with many cards: no card alone gives anything away.
 #include "tests/service/fraudd_fixture.hpp"
 
+#include "protocol/query_codec.hpp"
+#include "protocol/subjects.hpp"
+
 #include <string>
 
 namespace {
@@ -82,6 +85,16 @@ TEST_F(entity_fraud, a_ring_on_one_laptop_is_declined_with_its_reason) {
                         "203.0.113.9", "mer_shop"));
   ASSERT_TRUE(r.ok);
   EXPECT_FALSE(has_reason(r.decision, "ring_device"));
+
+  // fraud.stats shows the entity actors (fraudctl stats prints them): the
+  // laptop, two addresses and the shop; nothing shared, alone.
+  auto st = ask<protocol::stats_reply>(protocol::subjects::stats,
+                                       protocol::stats_query{});
+  EXPECT_EQ(st.entities_activated, 4u);
+  EXPECT_EQ(st.entities_active, 4u);
+  EXPECT_EQ(st.entity_passivations, 0u);
+  EXPECT_EQ(st.entity_misses, 0u);
+  EXPECT_EQ(st.entity_observations_sent, 0u);
 }
 
 // Ten stolen cards each probed once for 1 dollar at one small web shop,

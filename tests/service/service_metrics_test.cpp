@@ -66,6 +66,7 @@ struct sources_under_test {
         {"impossible_travel", 7}, {"card_testing", 3}};
     };
     s.active_cards = [] { return std::uint64_t{42}; };
+    s.active_entities = [] { return std::uint64_t{7}; };
     s.nats_dropped = [] { return std::uint64_t{5}; };
     s.nats_links = [] {
       return std::vector<nats_link>{{"main", 2, 2, 1}, {"stream", 1, 0, 0}};
@@ -93,6 +94,7 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   t.stats.store_failing.set(2);
   t.stats.snapshots_written.add(12);
   t.stats.snapshots_encoded.add(13);
+  t.stats.entities_activated.add(3);
   ASSERT_TRUE(t.store.push("a"));
   ASSERT_TRUE(t.store.push("b"));
   ASSERT_TRUE(t.snapshot_queue.push("c"));
@@ -107,6 +109,8 @@ TEST(service_metrics, exports_the_services_own_counters_by_name_and_label) {
   EXPECT_EQ(value(all, "fraud_rejections_total", "reason", "shutting_down"), 0);
   EXPECT_EQ(value(all, "fraud_duplicates_total"), 4);
   EXPECT_EQ(value(all, "fraud_cards_active"), 42);
+  EXPECT_EQ(value(all, "fraud_entities_active"), 7);
+  EXPECT_EQ(value(all, "fraud_entity_activations_total"), 3);
   EXPECT_EQ(value(all, "fraud_card_activations_total"), 9);
   EXPECT_EQ(value(all, "fraud_card_passivations_total"), 6);
   EXPECT_EQ(value(all, "fraud_store_backlog"), 2);
