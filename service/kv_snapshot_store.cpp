@@ -189,7 +189,11 @@ fraud::error kv_snapshot_store::write(
 
 fraud::expected<std::string>
 kv_snapshot_store::read(const std::string& card_id) {
-  auto v = bucket_->get(key_of(card_id));
+  // From the stream's leader, not a direct get: a replica can be a few
+  // milliseconds behind, and a card activating just after a handover (its
+  // state written ahead by the instance that let it go) or read back after
+  // an erase must see the last acknowledged write, never an older one.
+  auto v = bucket_->get_latest(key_of(card_id));
   if (v)
     return std::move(v->value);
   if (v.error().code() == ec::not_found)

@@ -12,13 +12,15 @@
 // naming how many failed: the writer keeps the whole batch pending and
 // counts snapshot_errors, as with SQLite.
 //
-// Reads (any thread, at once): one kvStore_Get each; a card with no
+// Reads (any thread, at once): one get from the bucket's stream leader
+// each (kv_bucket::get_latest, $JS.API.STREAM.MSG.GET); a card with no
 // snapshot reads "", an unreachable JetStream is an error after
 // read_timeout_ms (the card then starts with no history and the error is
-// counted). With the bucket's direct gets a read may be answered by any
+// counted). Not the bucket's direct gets: those may be answered by any
 // replica, which can lag its leader by the last few milliseconds of
-// writes; a failover takes longer than the lease TTL, by which time the
-// replicas have caught up.
+// writes, and a planned handover (20-50 ms) activates a card on its new
+// instance right after the old one wrote its state (seen as a stale read
+// after an erase in kv_snapshots.write_read_erase_and_list, 1 run in ~20).
 //
 // Keys: a card id that is a valid key-value key is its own key (readable
 // with `nats kv get`); any other (characters a key refuses, such as '#',
