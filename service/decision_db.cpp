@@ -110,10 +110,8 @@ fraud::error decision_db::write_postings_and_batch() {
     st.bind(3, p.first_id);
     st.bind(4, p.last_id);
     st.bind(5, p.ids);
-    auto rc = st.step();
-    st.reset();
-    if (rc != SQLITE_DONE)
-      return db_->error("indexing the rules of rule " + key.second);
+    if (auto err = db_->run(st, "indexing the rules of rule", key.second))
+      return err;
   }
   if (batch_min_ms_ == std::numeric_limits<std::int64_t>::max())
     return fraud::error{};  // nothing new in this batch
@@ -122,11 +120,7 @@ fraud::error decision_db::write_postings_and_batch() {
   st.bind(2, next_id_ - 1);
   st.bind(3, batch_min_ms_);
   st.bind(4, upto_ms_);
-  auto rc = st.step();
-  st.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("recording a batch of decisions");
-  return fraud::error{};
+  return db_->run(st, "recording a batch of decisions");
 }
 
 namespace {
@@ -180,11 +174,9 @@ fraud::error decision_db::insert_rows(std::size_t from, std::size_t rows,
     st.bind_blob(c + 7, payload);
     st.bind(c + 8, keys.model_version);
   }
-  auto rc = st.step();
-  st.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("inserting decision "
-                      + std::string{pending_[from].keys.tx_id});
+  if (auto err =
+        db_->run(st, "inserting decision", pending_[from].keys.tx_id))
+    return err;
   next_id_ += static_cast<std::int64_t>(rows);
   inserted_.assign(rows, true);
   if (static_cast<std::size_t>(sqlite3_changes(db_->get())) < rows) {
@@ -193,6 +185,7 @@ fraud::error decision_db::insert_rows(std::size_t from, std::size_t rows,
     auto& which = stored_ids_;
     which.bind(1, first_id);
     which.bind(2, next_id_ - 1);
+    int rc;
     while ((rc = which.step()) == SQLITE_ROW)
       inserted_[static_cast<std::size_t>(which.int64(0) - first_id)] = true;
     which.reset();
@@ -248,10 +241,8 @@ fraud::error decision_db::open_case(const pending& p) {
   st.bind(6, d.amount_minor);
   st.bind(7, d.currency);
   st.bind(8, d.merchant_id);
-  auto rc = st.step();
-  st.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("opening the case of " + d.tx_id);
+  if (auto err = db_->run(st, "opening the case of", d.tx_id))
+    return err;
   batch_cases_ += static_cast<std::uint64_t>(sqlite3_changes(db_->get()));
   return fraud::error{};
 }
@@ -301,21 +292,16 @@ fraud::expected<std::size_t> decision_db::purge_before(std::int64_t ms) {
   std::size_t total = 0;
   for (;;) {
     purge_.bind(1, ms);
-    auto rc = purge_.step();
-    purge_.reset();
-    if (rc != SQLITE_DONE)
-      return db_->error("purging old decisions");
+    if (auto err = db_->run(purge_, "purging old decisions"))
+      return err;
     auto n = static_cast<std::size_t>(sqlite3_changes(db_->get()));
     total += n;
     if (n < 10000)
       break;
   }
-  for (auto* st : {&purge_postings_, &purge_batches_}) {
-    auto rc = st->step();
-    st->reset();
-    if (rc != SQLITE_DONE)
-      return db_->error("purging the index of old decisions");
-  }
+  for (auto* st : {&purge_postings_, &purge_batches_})
+    if (auto err = db_->run(*st, "purging the index of old decisions"))
+      return err;
   return total;
 }
 

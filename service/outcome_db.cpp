@@ -167,16 +167,10 @@ fraud::error outcome_db::store_label(const protocol::label& l,
   st.bind(5, l.note);
   st.bind(6, signer);
   st.bind(7, now_ms);
-  rc = st.step();
-  st.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("storing the label of " + l.tx_id);
+  if (auto err = db_->run(st, "storing the label of", l.tx_id))
+    return err;
   put_outcome_.bind(1, l.tx_id);
-  rc = put_outcome_.step();
-  put_outcome_.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("storing the outcome of " + l.tx_id);
-  return {};
+  return db_->run(put_outcome_, "storing the outcome of", l.tx_id);
 }
 
 fraud::expected<labels_stored>

@@ -74,10 +74,7 @@ fraud::error snapshot_db::write(
     upsert_.bind(1, card);
     upsert_.bind_blob(2, bytes);
     upsert_.bind(3, now);
-    auto rc = upsert_.step();
-    upsert_.reset();
-    if (rc != SQLITE_DONE) {
-      auto err = db_->error("writing the snapshot of " + std::string{card});
+    if (auto err = db_->run(upsert_, "writing the snapshot of", card)) {
       db_->rollback();
       return err;
     }
@@ -99,11 +96,7 @@ fraud::error snapshot_db::limit_cache(int kib) {
 
 fraud::error snapshot_db::erase(const std::string& card_id) {
   erase_.bind(1, card_id);
-  auto rc = erase_.step();
-  erase_.reset();
-  if (rc != SQLITE_DONE)
-    return db_->error("erasing the snapshot of " + card_id);
-  return fraud::error{};
+  return db_->run(erase_, "erasing the snapshot of", card_id);
 }
 
 fraud::error

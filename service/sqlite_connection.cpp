@@ -88,6 +88,19 @@ sqlite_connection::lookup_blob(sqlite_statement& st, std::string_view key,
   return out;
 }
 
+fraud::error sqlite_connection::run(sqlite_statement& st,
+                                    std::string_view doing,
+                                    std::string_view key) {
+  auto rc = st.step();
+  st.reset();
+  if (rc == SQLITE_DONE)
+    return fraud::error{};
+  auto what = std::string{doing};
+  if (!key.empty())
+    what.append(" ").append(key);
+  return error(what);
+}
+
 fraud::error sqlite_connection::error(const std::string& what) const {
   return make_error(ec::store_error,
                     what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));

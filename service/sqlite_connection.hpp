@@ -99,6 +99,13 @@ public:
                                            std::string_view key,
                                            std::string_view doing);
 
+  /// Runs `st`, a statement that returns no rows (an insert, update or
+  /// delete, its parameters bound), once, and resets it for its next use.
+  /// A failure says what was being done and to what: "<doing> <key>:
+  /// <SQLite's words>" (the words made only then).
+  fraud::error run(sqlite_statement& st, std::string_view doing,
+                   std::string_view key = {});
+
   /// The last error of this connection, in words, prefixed by `what`.
   fraud::error error(const std::string& what) const;
 
