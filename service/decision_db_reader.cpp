@@ -1,6 +1,7 @@
 #include "service/decision_db_reader.hpp"
 
 #include "service/decision_schema.hpp"
+#include "service/posting_rows.hpp"
 
 namespace fraud::service {
 
@@ -28,32 +29,24 @@ decision_db_reader::search(const decision_filter& f) {
   // never spliced.
   bool by_action = f.rule.empty() && f.card_id.empty() && f.action
                    && *f.action != models::action::approve;
-  std::string sql;
-  if (!f.rule.empty())
-    sql = "SELECT d.id, d.payload FROM decision_rules r JOIN decisions d ON "
-          "d.id = r.decision_id WHERE r.rule = :rule";
-  else if (by_action)
-    sql = "SELECT d.id, d.payload FROM decision_actions r JOIN decisions d "
-          "ON d.id = r.decision_id WHERE r.action = :action_name";
-  else
-    sql = "SELECT d.id, d.payload FROM decisions d WHERE 1";
+  bool by_postings = !f.rule.empty() || by_action;
+  std::string sql = "SELECT d.id, d.payload FROM decisions d WHERE ";
+  sql += by_postings ? "d.id = :id" : "1";
   if (f.action)
     sql += " AND d.action = :action";
   if (!f.card_id.empty())
     sql += " AND d.card_id = :card";
   if (f.since_ms > 0)
-    sql += " AND d.decided_at_ms >= :since AND d.id >= "
-           + first_id_since(":since");
+    sql += " AND d.decided_at_ms >= :since";
+  if (f.since_ms > 0 && !by_postings)
+    sql += " AND d.id >= " + first_id_since(":since");
   if (f.until_ms > 0)
     sql += " AND d.decided_at_ms < :until";
-  // Postings newest first, each one's ids sorted (schema 9).
-  bool by_postings = !f.rule.empty() || by_action;
-  if (f.cursor > 0)
-    sql += by_postings ? " AND r.run < :cursor AND r.decision_id < :cursor"
-                       : " AND d.id < :cursor";
-  sql += by_postings ? " ORDER BY r.run DESC, r.decision_id DESC"
-                     : " ORDER BY d.id DESC";
-  sql += " LIMIT :limit";
+  if (!by_postings) {
+    if (f.cursor > 0)
+      sql += " AND d.id < :cursor";
+    sql += " ORDER BY d.id DESC LIMIT :limit";
+  }
   auto st = db_->prepare(sql);
   if (!st)
     return st.error();
@@ -62,21 +55,31 @@ decision_db_reader::search(const decision_filter& f) {
     if (i > 0)
       st->bind(i, value);
   };
-  bind(":rule", std::string_view{f.rule});
-  std::string action_name;
-  if (f.action) {
+  if (f.action)
     bind(":action", static_cast<std::int64_t>(*f.action));
-    action_name = std::to_string(static_cast<int>(*f.action));
-    bind(":action_name", std::string_view{action_name});
-  }
   bind(":card", std::string_view{f.card_id});
   bind(":since", f.since_ms);
   bind(":until", f.until_ms);
   bind(":cursor", f.cursor);
   // one more than asked tells whether there is a next page
   bind(":limit", static_cast<std::int64_t>(f.bounds.limit) + 1);
-  return read_decision_page(*db_, *st, f.bounds, "searching decisions",
-                            "narrow it with card_id, rule or a time range");
+  const char* doing = "searching decisions";
+  std::string narrow = "narrow it with card_id, rule or a time range";
+  if (!by_postings)
+    return read_decision_page(*db_, *st, f.bounds, doing, narrow);
+  auto min_id = first_decision_since(*db_, f.since_ms);
+  if (!min_id)
+    return min_id.error();
+  std::string action_name;
+  if (by_action)
+    action_name = std::to_string(static_cast<int>(*f.action));
+  auto rows = posting_rows::open(
+    *db_, by_action ? posting_action : posting_rule,
+    by_action ? std::string_view{action_name} : std::string_view{f.rule},
+    *min_id, f.cursor, *st);
+  if (!rows)
+    return rows.error();
+  return read_decision_page(*db_, *rows, f.bounds, doing, narrow);
 }
 
 decision_read_pool::decision_read_pool(std::string path)

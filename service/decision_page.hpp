@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/error.hpp"
@@ -28,6 +29,27 @@ struct page_bounds {
   std::size_t max_bytes = 0;      // 0: no bound
   std::uint64_t max_steps = 0;    // 0: no bound (service/scan_budget.hpp)
 };
+
+/// Rows of (id, payload), newest first, as read_decision_page reads them.
+class decision_rows {
+public:
+  virtual ~decision_rows() = default;
+  /// SQLITE_ROW, SQLITE_DONE, or SQLite's error (SQLITE_INTERRUPT when
+  /// the step budget stopped it).
+  virtual int step() = 0;
+  virtual std::int64_t id() = 0;
+  virtual std::string_view payload() = 0;  // valid until the next step
+};
+
+/// Reads `rows` into a page of at most bounds.limit decisions (reading
+/// one more tells whether there is a next page). A search the step budget
+/// stops returns what it found, with a cursor; having found nothing, it is
+/// LIMIT_EXCEEDED saying `narrow`. `doing` names the search in a store
+/// error.
+fraud::expected<decision_page>
+read_decision_page(sqlite_connection& db, decision_rows& rows,
+                   const page_bounds& bounds, const char* doing,
+                   const std::string& narrow);
 
 /// Steps `st`, which selects (id, payload) newest first with LIMIT
 /// limit + 1 (one more tells whether there is a next page), into a page.

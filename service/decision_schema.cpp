@@ -369,6 +369,20 @@ std::string first_id_since(const std::string& param) {
          + " ORDER BY upto_ms, first_id LIMIT 1)";
 }
 
+fraud::expected<std::int64_t> first_decision_since(sqlite_connection& db,
+                                                   std::int64_t since_ms) {
+  if (since_ms <= 0)
+    return std::int64_t{0};
+  auto st = db.prepare("SELECT coalesce(" + first_id_since("?1")
+                       + ", 9223372036854775807)");
+  if (!st)
+    return st.error();
+  st->bind(1, since_ms);
+  if (st->step() != SQLITE_ROW)
+    return db.error("finding the first decision since a time");
+  return st->int64(0);
+}
+
 fraud::error migrate(sqlite_connection& db, std::int64_t target) {
   auto current = db.user_version();
   if (!current)

@@ -35,6 +35,11 @@ inline constexpr std::int64_t posting_action = 3;
 /// index).
 std::string first_id_since(const std::string& param);
 
+/// The smallest decision id that can have decided_at_ms >= since_ms (as
+/// first_id_since), the largest id when none can; 0 for since_ms <= 0.
+fraud::expected<std::int64_t> first_decision_since(sqlite_connection& db,
+                                                   std::int64_t since_ms);
+
 /// Brings the database to `target` (default: this build's version). Refuses
 /// a database newer than this build knows.
 fraud::error migrate(sqlite_connection& db,

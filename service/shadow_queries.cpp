@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "service/decision_schema.hpp"
+#include "service/posting_rows.hpp"
 #include "service/scan_budget.hpp"
 
 namespace fraud::service {
@@ -49,20 +50,19 @@ shadow_queries::hits(std::int64_t since_ms, std::uint64_t max_steps) {
 fraud::expected<decision_page>
 shadow_queries::decisions(const std::string& rule, std::int64_t since_ms,
                           std::int64_t cursor, const page_bounds& bounds) {
-  // Without a cursor, the newest: every id is below the largest int64.
-  auto st = db_->prepare(
-    "SELECT d.id, d.payload FROM decision_shadow_rules s JOIN decisions d "
-    "ON d.id = s.decision_id WHERE s.rule = ?1 AND d.decided_at_ms >= ?2 AND "
-    "d.id >= " + first_id_since("?2")
-    + " AND s.run < ?3 AND s.decision_id < ?3 ORDER BY s.run DESC, "
-      "s.decision_id DESC LIMIT ?4");
+  auto st = db_->prepare("SELECT d.id, d.payload FROM decisions d WHERE "
+                         "d.id = :id AND d.decided_at_ms >= :since");
   if (!st)
     return st.error();
-  st->bind(1, rule);
-  st->bind(2, since_ms);
-  st->bind(3, cursor > 0 ? cursor : std::numeric_limits<std::int64_t>::max());
-  st->bind(4, static_cast<std::int64_t>(bounds.limit) + 1);
-  return read_decision_page(*db_, *st, bounds,
+  st->bind(sqlite3_bind_parameter_index(st->get(), ":since"), since_ms);
+  auto min_id = first_decision_since(*db_, since_ms);
+  if (!min_id)
+    return min_id.error();
+  auto rows = posting_rows::open(*db_, posting_shadow_rule, rule, *min_id,
+                                 cursor, *st);
+  if (!rows)
+    return rows.error();
+  return read_decision_page(*db_, *rows, bounds,
                             "reading decisions of a shadow rule",
                             "ask for a later since_ms");
 }

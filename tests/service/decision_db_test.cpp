@@ -276,6 +276,70 @@ TEST_F(decision_store, a_rules_and_an_actions_pages_run_across_batches) {
   EXPECT_TRUE(all_pages(declines).empty());
 }
 
+// The newest decision of a posting list costs the same however large the
+// writer's batches were: a page reads a posting's ids from its newest, not
+// the whole posting sorted first (a limit-1 search for the newest decline
+// over one 20,000-decision batch ran out of a 1,000-step budget).
+TEST_F(decision_store, the_newest_of_a_large_batch_costs_few_steps) {
+  std::vector<std::string> batch;
+  for (int n = 0; n < 20000; ++n) {
+    auto d = decoded(encoded("tx-" + std::to_string(n), "card-1",
+                             models::action::decline, 1000 + n, {"geo"}));
+    d.shadow_reasons.push_back(models::reason{"s1", "because", 1, 2, 40});
+    protocol::decision_envelope env;
+    env.decided_at_ms = 1000 + n;
+    batch.emplace_back();
+    protocol::encode_decision(d, env, batch.back());
+  }
+  write(batch);
+  for (auto by_rule : {false, true}) {
+    service::decision_filter f;
+    if (by_rule)
+      f.rule = "geo";
+    else
+      f.action = models::action::decline;
+    f.bounds.limit = 1;
+    f.bounds.max_steps = 1000;
+    auto page = queries->search(f);
+    ASSERT_TRUE(page) << fraud::to_string(page.error());
+    ASSERT_EQ(page->decisions.size(), 1u);
+    EXPECT_EQ(decoded(page->decisions[0]).tx_id, "tx-19999");
+    f.cursor = page->next_cursor;
+    page = queries->search(f);
+    ASSERT_TRUE(page) << fraud::to_string(page.error());
+    ASSERT_EQ(page->decisions.size(), 1u);
+    EXPECT_EQ(decoded(page->decisions[0]).tx_id, "tx-19998");
+  }
+  auto shadow = service::shadow_queries::open(path());
+  ASSERT_TRUE(shadow);
+  auto page = (*shadow)->decisions("s1", 0, 0, {1, 0, 1000});
+  ASSERT_TRUE(page) << fraud::to_string(page.error());
+  ASSERT_EQ(page->decisions.size(), 1u);
+  EXPECT_EQ(decoded(page->decisions[0]).tx_id, "tx-19999");
+}
+
+// A posting list the rest of the filter rejects is walked within the
+// step budget: found nothing, the search says so and how to narrow it.
+TEST_F(decision_store, a_posting_walk_stops_at_the_step_budget) {
+  std::vector<std::string> batch;
+  for (int n = 0; n < 5000; ++n)
+    batch.push_back(encoded("tx-" + std::to_string(n), "card-1",
+                            models::action::decline, 1000 + n, {"geo"}));
+  write(batch);
+  service::decision_filter f;
+  f.rule = "geo";
+  f.until_ms = 1000;  // before every one of them
+  f.bounds.max_steps = 1000;
+  auto page = queries->search(f);
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().field(), "query_max_steps")
+    << fraud::to_string(page.error());
+  f.bounds.max_steps = 0;
+  page = queries->search(f);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->decisions.empty());
+}
+
 // Without a time index, a time bound is an id bound found through the
 // batches' running maximum: it holds when decisions reach the writer out
 // of their decided_at order, within a batch and across batches.
@@ -368,16 +432,18 @@ TEST(decision_schema, migrates_a_version_1_database_and_indexes_its_rules) {
   auto db = service::sqlite_connection::open(path, false);
   EXPECT_EQ(*(*db)->user_version(), service::decision_schema_version);
   // Recent declines read the postings of declines (schema 9), newest
-  // first, not the whole table.
+  // first through their index, not the whole table (service/posting_rows).
   auto plan = (*db)->prepare(
-    "EXPLAIN QUERY PLAN SELECT d.id FROM decision_actions r JOIN decisions d "
-    "ON d.id = r.decision_id WHERE r.action = '2' ORDER BY r.run DESC, "
-    "r.decision_id DESC LIMIT 10");
+    "EXPLAIN QUERY PLAN SELECT ids FROM decision_postings WHERE kind = 3 "
+    "AND name = '2' AND first_id < 100 AND last_id >= 0 ORDER BY first_id "
+    "DESC");
   ASSERT_TRUE(plan);
   ASSERT_EQ(plan->step(), SQLITE_ROW);
-  EXPECT_NE(plan->text(3).find("decision_postings_by_name (kind=? AND name=?)"),
+  EXPECT_NE(plan->text(3).find("decision_postings_by_name (kind=? AND name=? "
+                               "AND first_id<?)"),
             std::string::npos)
     << plan->text(3);
+  EXPECT_EQ(plan->step(), SQLITE_DONE) << "no sort: " << plan->text(3);
 }
 
 TEST(decision_schema, migrates_a_version_8_database_to_postings_and_batches) {
