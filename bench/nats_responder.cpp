@@ -6,12 +6,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/runtime/thread_setup.hpp"
 #include "models/error.hpp"
 #include "service/client/nats_connection.hpp"
 
 namespace fraud::bench {
 
 namespace {
+
+// The handler, run on a thread given the options' priority first.
+struct prioritised_handler {
+  natsMsgHandler handler;
+  void* closure;
+  int realtime_priority;
+};
+
+void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg,
+                void* closure) {
+  auto* h = static_cast<prioritised_handler*>(closure);
+  actors::setup_this_thread_once("responder", 0, h->realtime_priority);
+  h->handler(nc, sub, msg, h->closure);
+}
 
 sigset_t stop_signals() {
   sigset_t s;
@@ -26,6 +41,10 @@ sigset_t stop_signals() {
 void declare_responder_options(CLI::App& app, responder_options& opts) {
   app.add_option("--nats", opts.url, "NATS server URL")->required();
   app.add_option("--subject", opts.subject)->capture_default_str();
+  app.add_option("--rt-priority", opts.realtime_priority,
+                 "SCHED_RR priority of the handler's thread (0: none)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 99));
   service::declare_nats_credentials(app, opts.auth);
 }
 
@@ -55,8 +74,9 @@ int run_responder(const responder_options& opts, natsMsgHandler handler,
   if (opts.on_connect)
     opts.on_connect((*conn)->get());
   natsSubscription* sub = nullptr;
+  prioritised_handler prioritised{handler, closure, opts.realtime_priority};
   auto s = natsConnection_Subscribe(&sub, (*conn)->get(), opts.subject.c_str(),
-                                    handler, closure);
+                                    on_message, &prioritised);
   if (s == NATS_OK)
     s = natsSubscription_SetPendingLimits(sub, 1'000'000, 512 * 1024 * 1024);
   if (s == NATS_OK)

@@ -18,6 +18,9 @@ struct responder_options {
   std::string url;
   service::nats_credentials auth;    // declared by declare_responder_options
   std::string subject = protocol::subjects::tx_all;
+  /// SCHED_RR priority of the thread that runs the handler (0: none), as
+  /// fraudd's --rt-priority gives its ingress threads: like for like.
+  int realtime_priority = 0;
   /// Called once connected, before subscribing.
   std::function<void(natsConnection*)> on_connect;
 };

@@ -113,10 +113,13 @@ SAME_NICE=()
 if [[ $(nice -n -10 nice 2>/dev/null) == -10 ]]; then
   SAME_NICE=(nice -n -10)
 fi
+# fraudd runs its ingress threads at real-time priority 10 (--rt-priority)
+# when it may: so do the floor's and the alternative's handler threads.
+SAME_RT=(--rt-priority 10)
 start_service floor "ready" "${SAME_NICE[@]}" "$BIN/floor_responder" --nats "$URL" \
-  --subject 'floor.tx.*'
+  --subject 'floor.tx.*' "${SAME_RT[@]}"
 start_service sqlite "ready" "${SAME_NICE[@]}" "$BIN/sqlite_scorer" --nats "$URL" \
-  --subject 'sqlite.tx.*' --db "$WORK/sqlite_scorer.db"
+  --subject 'sqlite.tx.*' --db "$WORK/sqlite_scorer.db" "${SAME_RT[@]}"
 start_service fraudd "ready on" "$BUILD/service/fraudd" --nats "$URL" \
   --db "$WORK/fraudd.db" ${FRAUDD_ARGS:-}
 # The previous default, side by side: card actors run by CAF's workers.

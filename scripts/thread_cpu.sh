@@ -7,7 +7,7 @@
 #
 #   scripts/thread_cpu.sh BUILD_DIR RATE SECONDS [fraudd options...]
 #
-# Environment: PERF=1 also records `perf record -g` of fraudd into
+# Environment: CARDS=N drives N cards instead of 100,000; PERF=1 also records `perf record -g` of fraudd into
 # thread_cpu.perf (read it with `perf report -i thread_cpu.perf --sort pid`).
 set -euo pipefail
 
@@ -47,18 +47,26 @@ threads() {
   done | sort
 }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# involuntary context switches (preemptions) of every thread: "tid name n"
+preemptions() {
+  for t in /proc/"$FRAUDD_PID"/task/*; do
+    echo "$(basename "$t") $(tr ' ' _ <"$t/comm") $(awk '/^nonvoluntary/ { print $2 }' "$t/status")"
+  done | sort
+}
 
 if [[ -n ${PERF:-} ]]; then
   perf record -g -o thread_cpu.perf -p "$FRAUDD_PID" sleep "$SECS" \
     >/dev/null 2>&1 &
 fi
 threads >"$WORK/before"
+preemptions >"$WORK/pre-before"
 nats0=$(ticks "$NATS_PID")
 /usr/bin/time -f "driver_cpu_s=%U+%S" -o "$WORK/driver.time" \
   "$BUILD/bench/latency_driver" --nats "$URL" --label fraudd \
   --prefix fraud.tx. --rate "$RATE" --seconds "$SECS" --warmup 0.5 \
-  --cards 100000 2>&1 | grep '^RESULT' || true
+  --cards "${CARDS:-100000}" 2>&1 | grep '^RESULT' || true
 threads >"$WORK/after"
+preemptions >"$WORK/pre-after"
 nats1=$(ticks "$NATS_PID")
 wait_perf=$(jobs -p | head -1 || true)
 [[ -n ${PERF:-} && -n $wait_perf ]] && wait "$wait_perf" 2>/dev/null || true
@@ -74,3 +82,7 @@ join "$WORK/before" "$WORK/after" | awk -v tx="$tx" '
   }'
 awk -v d=$((nats1 - nats0)) -v tx="$tx" 'BEGIN { printf "  %-18s %7.1f\n", "nats-server", d * 1e4 / tx }'
 awk -F'[=+]' -v tx="$tx" '{ printf "  %-18s %7.1f\n", "driver", ($2 + $3) * 1e6 / tx }' "$WORK/driver.time"
+echo "Preemptions (involuntary context switches) per 1,000 transactions:"
+join "$WORK/pre-before" "$WORK/pre-after" | awk -v tx="$tx" '
+  { d = $5 - $3; n[$4] += d }
+  END { for (name in n) if (n[name] > 0) printf "  %-18s %7.2f\n", name, n[name] * 1e3 / tx }'

@@ -111,6 +111,15 @@ void declare_options(CLI::App& app, config& cfg) {
                  "it fraudd says so and runs at normal priority")
     ->capture_default_str()
     ->check(CLI::Range(-20, 19));
+  app.add_option("--rt-priority", cfg.realtime_priority,
+                 "real-time priority (SCHED_RR) of the threads that take "
+                 "transactions from NATS and score them, so that no other "
+                 "thread on the machine preempts one mid-transaction; 0: "
+                 "none, they run at --nice. Needs CAP_SYS_NICE or an "
+                 "RLIMIT_RTPRIO; without it fraudd says so and runs them at "
+                 "--nice")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 99));
   app.add_option("--state-db", cfg.state_path,
                  "SQLite file for card snapshots (default: next to --db, "
                  "fraud.db -> fraud-cards.db)");

@@ -62,6 +62,7 @@ struct config {
   int store_flush_ms = 5;
   int writer_nice = 10;  // SQLite writer threads run below the scoring path
   int nice = -10;        // the answering threads; < 0 needs CAP_SYS_NICE
+  int realtime_priority = 10;  // the ingress threads, SCHED_RR; 0: none
 
   // card state
   std::string state_path;              // "" = next to --db: fraud-cards.db

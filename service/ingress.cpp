@@ -131,7 +131,10 @@ std::int64_t ingress::dropped() const {
 void ingress::on_message(natsConnection*, natsSubscription*, natsMsg* msg,
                          void* closure) {
   auto* self = static_cast<ingress*>(closure);
-  actors::setup_this_thread_once("fraud-ingress", 0);  // a name for top -H
+  // A name for top -H; a real-time priority, so that what else runs on
+  // the machine (nats-server, the writers) waits while a card scores.
+  actors::setup_this_thread_once("fraud-ingress", 0,
+                                 self->opts_.realtime_priority);
   if (msg != nullptr) {  // null: idle_tick_ms passed without a message
     self->handle(msg);
     self->release(msg);

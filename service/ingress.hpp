@@ -43,6 +43,7 @@ struct ingress_options {
   int pending_msgs = 1'000'000;
   int pending_bytes = 512 * 1024 * 1024;
   bool run_inline = false;  // idle card actors score on the callback thread
+  int realtime_priority = 0;  // of the callback thread, SCHED_RR; 0: none
   actors::directory_limits limits;
   int idle_tick_ms = 10;     // with no message this long, upkeep anyway
   std::size_t sweep_slice = 16;  // cards passivated between two looks

@@ -422,6 +422,7 @@ ingress_options scoring_service::ingress_defaults() const {
   io.queue_group = cfg_.queue_group;
   io.limits = limits;
   io.run_inline = cfg_.dispatch == "inline";
+  io.realtime_priority = cfg_.realtime_priority;
   io.bounds.decisions = store_queue_.get();
   io.bounds.decision_bytes = cfg_.store_queue_mb << 20;
   io.bounds.snapshots = pending_snapshots_.get();

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,13 +18,23 @@ bool set_this_thread_nice(int nice) {
   return ::setpriority(PRIO_PROCESS, tid, nice) == 0;
 }
 
+bool set_this_thread_realtime(int priority) {
+  if (priority == 0)
+    return true;
+  sched_param param{};
+  param.sched_priority = priority;
+  // On Linux, pid 0 is the calling thread only.
+  return ::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) == 0;
+}
+
 void name_this_thread(const char* name) {
   char shortened[16];
   std::snprintf(shortened, sizeof shortened, "%s", name);
   ::pthread_setname_np(::pthread_self(), shortened);
 }
 
-void setup_this_thread_once(const char* name, int nice) {
+void setup_this_thread_once(const char* name, int nice,
+                            int realtime_priority) {
   thread_local bool done = false;
   if (done)
     return;
@@ -34,6 +45,12 @@ void setup_this_thread_once(const char* name, int nice) {
                       "could not set thread {}'s nice value to {} (below 0 "
                       "needs CAP_SYS_NICE); it runs as before",
                       name, nice);
+  if (!set_this_thread_realtime(realtime_priority))
+    FRAUD_LOG_LIMITED(6, warn, "threads",
+                      "could not run thread {} at real-time priority {} "
+                      "(needs CAP_SYS_NICE or an RLIMIT_RTPRIO); it runs at "
+                      "its nice value",
+                      name, realtime_priority);
 }
 
 } // namespace fraud::actors

@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 #include <string>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -73,4 +75,42 @@ TEST(thread_setup, zero_leaves_the_thread_as_it_is) {
   auto before = nice_of_this_thread();
   EXPECT_TRUE(set_this_thread_nice(0));
   EXPECT_EQ(nice_of_this_thread(), before);
+}
+
+// Where the system allows it (CAP_SYS_NICE or an RLIMIT_RTPRIO), the
+// calling thread alone runs SCHED_RR at the priority asked, and a child
+// it forks does not; where it refuses, the thread runs as before.
+TEST(thread_setup, a_real_time_priority_is_the_calling_threads_alone) {
+  bool applied = false;
+  int policy = -1, priority = -1, child_policy = -1;
+  std::thread t{[&] {
+    applied = set_this_thread_realtime(7);
+    policy = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+    sched_param p{};
+    ::sched_getparam(0, &p);
+    priority = p.sched_priority;
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    auto pid = ::fork();
+    if (pid == 0) {
+      int child = ::sched_getscheduler(0);
+      (void)!::write(pipe_fds[1], &child, sizeof child);
+      ::_exit(0);
+    }
+    (void)!::read(pipe_fds[0], &child_policy, sizeof child_policy);
+    ::waitpid(pid, nullptr, 0);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+  }};
+  t.join();
+  EXPECT_EQ(::sched_getscheduler(0), SCHED_OTHER) << "only the thread";
+  EXPECT_EQ(child_policy, SCHED_OTHER) << "children run normally";
+  if (applied) {
+    EXPECT_EQ(policy, SCHED_RR);
+    EXPECT_EQ(priority, 7);
+  } else {
+    EXPECT_EQ(policy, SCHED_OTHER);
+  }
+  EXPECT_TRUE(set_this_thread_realtime(0)) << "0 leaves the thread";
+  EXPECT_EQ(::sched_getscheduler(0), SCHED_OTHER);
 }
