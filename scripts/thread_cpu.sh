@@ -57,6 +57,7 @@ preemptions() {
 if [[ -n ${PERF:-} ]]; then
   perf record -g -o thread_cpu.perf -p "$FRAUDD_PID" sleep "$SECS" \
     >/dev/null 2>&1 &
+  PERF_PID=$!
 fi
 threads >"$WORK/before"
 preemptions >"$WORK/pre-before"
@@ -68,8 +69,8 @@ nats0=$(ticks "$NATS_PID")
 threads >"$WORK/after"
 preemptions >"$WORK/pre-after"
 nats1=$(ticks "$NATS_PID")
-wait_perf=$(jobs -p | head -1 || true)
-[[ -n ${PERF:-} && -n $wait_perf ]] && wait "$wait_perf" 2>/dev/null || true
+# perf's own pid: the first background job is nats-server, which never ends
+[[ -n ${PERF_PID:-} ]] && wait "$PERF_PID" 2>/dev/null || true
 
 tx=$(awk -v r="$RATE" -v s="$SECS" 'BEGIN { print r * (s + 0.5) }')
 echo "CPU per transaction (us), $tx transactions:"
