@@ -59,12 +59,14 @@ void card_table::grow() {
     place(entries_[i].hash, i);
 }
 
-std::size_t card_table::insert(std::string card_id, card_actor handle) {
+std::size_t card_table::insert(std::string card_id, card_actor handle,
+                               card_cell_ptr cell) {
   if ((entries_.size() + 1) * 4 > slots_.size() * 3)
     grow();
   auto hash = hash_of(card_id);
   auto index = entries_.size();
-  entries_.push_back(entry{std::move(card_id), std::move(handle), 0, 0, hash});
+  entries_.push_back(
+    entry{std::move(card_id), std::move(handle), std::move(cell), 0, 0, hash});
   place(hash, index);
   return index;
 }

@@ -4,7 +4,7 @@
 // Open addressing, so that a lookup touches two cache lines: the slot
 // array (8 bytes a slot: a 32-bit tag of the id's hash and the index of
 // the entry; linear probing, at most 3/4 full, so a hit is one or two
-// probes in one line) and the entry itself (64 bytes, the id kept inline
+// probes in one line) and the entry itself (72 bytes, the id kept inline
 // by the string's short form up to 15 characters). Entries are dense, in
 // a vector: an erase moves the last entry into the hole, so that the idle
 // sweep and the cap's hand walk contiguous memory, not a linked list.
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/runtime/card_cell.hpp"
 
 namespace fraud::actors {
 
@@ -32,6 +33,7 @@ public:
   struct entry {
     std::string card_id;
     card_actor handle;
+    card_cell_ptr cell;  // the actor's state, for deciding without a message
     std::int64_t last_used_ns = 0;  // steady clock, for idleness
     std::uint64_t used = 0;         // the table's use count at the last use
     std::uint64_t hash = 0;         // of card_id, to move it on growth
@@ -48,7 +50,8 @@ public:
 
   /// Adds a card that is not in the table; returns its index. Grows the
   /// slot array (a rehash of the tags) when it is 3/4 full.
-  std::size_t insert(std::string card_id, card_actor handle);
+  std::size_t insert(std::string card_id, card_actor handle,
+                     card_cell_ptr cell = nullptr);
 
   /// Records a use of the entry at `index` at now_ns.
   void touch(std::size_t index, std::int64_t now_ns) {
