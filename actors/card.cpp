@@ -270,6 +270,7 @@ bool score_for_idle_card(card_cell& cell, const card_environment& env,
                          const score_request& request) {
   if (cell.queued.load(std::memory_order_acquire) != 0)
     return false;
+  cell.decisions.prefetch();  // arrives while the transaction is scored
   if (cell.recent.maybe_contains(request.tx.tx_id)) {
     answer_resend(cell, env, request);
     return true;

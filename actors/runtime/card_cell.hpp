@@ -71,9 +71,20 @@ public:
   card_lock lock;  // guards everything below
   bool dirty = false;   // changed since its last snapshot was taken
   bool listed = false;  // the writer holds it (or it is on its way there)
-  models::card_state card;
+  // What every transaction reads first, next to the above.
   models::recent_ids recent;          // hashes; kept in the snapshot
   models::recent_decisions decisions; // kept in the snapshot too
+  models::card_state card;
+
+  /// Asks the CPU to fetch the whole cell now, all its lines at once,
+  /// for a transaction about to be decided: with 100,000s of cards it is
+  /// rarely in cache, and line by line, as scoring reads it, each miss
+  /// would wait for the one before.
+  void prefetch() const {
+    auto* p = reinterpret_cast<const char*>(this);
+    for (std::size_t at = 0; at < sizeof(card_cell); at += 64)
+      __builtin_prefetch(p + at);
+  }
 };
 
 using card_cell_ptr = caf::intrusive_ptr<card_cell>;

@@ -65,9 +65,10 @@ void card_directory::route(score_request&& request, std::int64_t now_ns) {
     auto actor = activate(request.tx.card_id, cell);
     i = cards_.insert(request.tx.card_id, std::move(actor), std::move(cell));
   }
+  auto& e = cards_[i];
+  e.cell->prefetch();  // on its way while the rest of this runs
   cards_.touch(i, now_ns);
   env_.stats->routed.add();
-  auto& e = cards_[i];
   // Inline, a card with nothing in its mailbox is decided right here, on
   // its cell, without a message: what resuming the idle actor on this
   // thread would do, without the mailbox element, the enqueue, the resume
