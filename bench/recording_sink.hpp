@@ -42,23 +42,24 @@ public:
                            const actors::score_request& request) override {
     thread_local std::string payload;
     static const bool skip = std::getenv("BENCH_NO_ENCODE") != nullptr;
+    auto latency = service::steady_ns() - request.received_ns;
     if (!skip) {
       protocol::decision_envelope env;
-      env.service_latency_ns = service::steady_ns() - request.received_ns;
+      env.service_latency_ns = latency;
       protocol::encode_decision(d, env, payload);
     }
-    record(request);
+    record(latency);
     return skip ? std::string_view{} : std::string_view{payload};
   }
 
   void refuse(const fraud::error&,
               const actors::score_request& request) override {
-    record(request);
+    record(service::steady_ns() - request.received_ns);
   }
 
   void deliver_duplicate(std::string_view,
                          const actors::score_request& request) override {
-    record(request);
+    record(service::steady_ns() - request.received_ns);
   }
 
   std::uint64_t delivered() const {
@@ -120,8 +121,7 @@ private:
     return *mine;
   }
 
-  void record(const actors::score_request& request) {
-    auto latency = service::steady_ns() - request.received_ns;
+  void record(std::int64_t latency) {
     auto& l = my_lane();
     if (l.samples.size() < capacity_)
       l.samples.push_back(latency);
