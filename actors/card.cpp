@@ -61,7 +61,7 @@ void queue_snapshot(card_cell& cell, const card_environment& env) {
   cell.dirty = false;
 }
 
-models::action score(card_actor_state& st, const card_environment& env,
+models::action score(card_cell& cell, const card_environment& env,
                      const score_request& request,
                      const models::entity_views* entities = nullptr) {
   // One scratch evaluation per thread, so that scoring allocates no
@@ -71,9 +71,8 @@ models::action score(card_actor_state& st, const card_environment& env,
   thread_local models::evaluation scratch;
   auto& rates = env.rates != nullptr ? env.rates->current()
                                      : models::default_rates();
-  // Only this actor changes the cell, always with its lock held: the
-  // snapshot writer may be encoding it meanwhile.
-  auto& cell = *st.cell;
+  // Only this card's transactions change the cell, one at a time, always
+  // with its lock held: the snapshot writer may be encoding it meanwhile.
   card_cell::guard guard{cell.lock};
   auto decision = models::score_and_apply(cell.card, request.tx,
                                           env.rules->current(), rates,
@@ -84,6 +83,16 @@ models::action score(card_actor_state& st, const card_environment& env,
   cell.decisions.add(request.tx.tx_id, sent, env.resend_memory);
   mark_dirty(cell, env);
   return decision.action;
+}
+
+bool needs_entities(const card_environment& env, const score_request& r) {
+  return env.entities != nullptr && models::names_entities(r.tx);
+}
+
+// One of the card's transactions sent to the mailbox is decided: the
+// directory's owner may decide the next ones itself once none is left.
+void decided(card_cell& cell) {
+  cell.queued.fetch_sub(1, std::memory_order_release);
 }
 
 // In a cluster, the other instances' entity actors hear of the use too
@@ -124,7 +133,8 @@ void score_with_entities(self_pointer self, const card_environment* env,
   self->request(first, caf::infinite, observe_atom::value, std::move(probe))
     .await(
       [self, env, held, use](entity_probe& answer) {
-        auto a = score(self->state, *env, *held, &answer.views);
+        auto a = score(*self->state.cell, *env, *held, &answer.views);
+        decided(*self->state.cell);
         share(*env, held->tx, use, a);
         if (a != models::action::decline)
           return;
@@ -135,7 +145,9 @@ void score_with_entities(self_pointer self, const card_environment* env,
       [self, env, held, use](caf::error&) {
         env->stats->entity_misses.add();
         models::entity_views unseen;
-        share(*env, held->tx, use, score(self->state, *env, *held, &unseen));
+        auto a = score(*self->state.cell, *env, *held, &unseen);
+        decided(*self->state.cell);
+        share(*env, held->tx, use, a);
       });
 }
 
@@ -144,15 +156,15 @@ void score_with_entities(self_pointer self, const card_environment* env,
 // made before the card was passivated, from the store. A re-send is never
 // scored again: if the first decision cannot be read it is refused, and
 // the requester retries.
-void answer_resend(card_actor_state& st, const card_environment& env,
+void answer_resend(card_cell& cell, const card_environment& env,
                    const score_request& request) {
-  if (auto first = st.cell->decisions.find(request.tx.tx_id)) {
+  if (auto first = cell.decisions.find(request.tx.tx_id)) {
     env.stats->duplicates.add();
     env.sink->deliver_duplicate(*first, request);
     return;
   }
   if (env.decisions == nullptr) {
-    score(st, env, request);  // nothing to ask: memory is all there is
+    score(cell, env, request);  // nothing to ask: memory is all there is
     return;
   }
   auto found = env.decisions->find(request.tx.tx_id);
@@ -186,8 +198,9 @@ void answer_resend(card_actor_state& st, const card_environment& env,
                      request);
     return;
   }
-  score(st, env, request);
+  score(cell, env, request);
 }
+
 
 void load_state(card_actor_state& st, const card_environment& env,
                 const std::string& card_id) {
@@ -218,10 +231,17 @@ void load_state(card_actor_state& st, const card_environment& env,
   env.stats->restored.add();
 }
 
+// The actor has started: its state is back (or it has none to read), and
+// the transactions sent meanwhile come next.
+void started(self_pointer self) {
+  decided(*self->state.cell);
+}
+
 void restore(self_pointer self, const card_environment* env,
              card_activation activation) {
   if (!activation.predecessor) {
     load_state(self->state, *env, activation.card_id);
+    started(self);
     return;
   }
   // The card's previous actor queues its last snapshot before it stops;
@@ -233,31 +253,64 @@ void restore(self_pointer self, const card_environment* env,
   // deadlock when actors holding pending timeouts are destroyed at
   // shutdown (CAF 0.17.6, thread_safe_actor_clock).
   self->request(activation.predecessor, caf::infinite, handoff_atom::value)
-    .await([self, env, id](bool) { load_state(self->state, *env, id); },
-           [self, env, id](caf::error&) {
-             load_state(self->state, *env, id);
-           });
+    .await(
+      [self, env, id](bool) {
+        load_state(self->state, *env, id);
+        started(self);
+      },
+      [self, env, id](caf::error&) {
+        load_state(self->state, *env, id);
+        started(self);
+      });
 }
 
 } // namespace
 
+bool score_for_idle_card(card_cell& cell, const card_environment& env,
+                         const score_request& request) {
+  if (cell.queued.load(std::memory_order_acquire) != 0)
+    return false;
+  cell.decisions.prefetch();  // arrives while the transaction is scored
+  if (cell.recent.maybe_contains(request.tx.tx_id)) {
+    answer_resend(cell, env, request);
+    return true;
+  }
+  if (needs_entities(env, request))
+    return false;
+  score(cell, env, request);
+  return true;
+}
+
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
      const card_environment* env, card_activation activation) {
-  self->state.cell = caf::make_counted<card_cell>(activation.card_id);
+  self->state.cell = activation.cell != nullptr
+                       ? std::move(activation.cell)
+                       : caf::make_counted<card_cell>(activation.card_id);
   if (activation.restore && env->pending != nullptr
       && env->snapshot_reads != nullptr)
     restore(self, env, std::move(activation));
+  else
+    started(self);
   return {
     [self, env](score_atom, score_request& request) {
-      if (self->state.cell->recent.maybe_contains(request.tx.tx_id))
-        answer_resend(self->state, *env, request);
-      else if (env->entities != nullptr && models::names_entities(request.tx))
+      auto& cell = *self->state.cell;
+      if (cell.recent.maybe_contains(request.tx.tx_id)) {
+        answer_resend(cell, *env, request);
+      } else if (needs_entities(*env, request)) {
         score_with_entities(self, env, std::move(request));
-      else
-        score(self->state, *env, request);
+        return;  // decided when the entities have answered
+      } else {
+        score(cell, *env, request);
+      }
+      decided(cell);
     },
-    [self](summary_atom) { return self->state.cell->card.summary(); },
+    [self](summary_atom) {
+      // The directory's owner may be deciding a transaction on the cell.
+      auto& cell = *self->state.cell;
+      card_cell::guard guard{cell.lock};
+      return cell.card.summary();
+    },
     [self, env](passivate_atom) {
       queue_snapshot(*self->state.cell, *env);
       self->quit();

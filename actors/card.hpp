@@ -59,6 +59,8 @@ struct card_activation {
   std::string card_id;
   bool restore = false;    // read its last state before the first transaction
   card_actor predecessor;  // an actor of the same card still stopping
+  card_cell_ptr cell;      // its state, made by the directory (or by the
+                           // actor when null)
 };
 
 struct card_actor_state {
@@ -71,5 +73,20 @@ struct card_actor_state {
 card_actor::behavior_type
 card(card_actor::stateful_pointer<card_actor_state> self,
      const card_environment* env, card_activation activation);
+
+/// Decides `request` for the card of `cell` on the calling thread, as the
+/// card actor's score handler would, if the card's actor has nothing
+/// waiting (cell.queued is 0: no transaction of it in the mailbox or being
+/// decided, its state restored) and the transaction needs no entity actor
+/// (those answer the card's own requests). Returns false, doing nothing,
+/// otherwise: the caller sends it to the actor.
+///
+/// Only the card directory's owner thread calls it, the one thread that
+/// routes the card (and raises cell.queued): one transaction at a time per
+/// card, in routing order. The actor's other handlers (a query's summary,
+/// passivation) may run meanwhile on another thread; the cell's lock keeps
+/// them apart, as it keeps the snapshot writer.
+bool score_for_idle_card(card_cell& cell, const card_environment& env,
+                         const score_request& request);
 
 } // namespace fraud::actors

@@ -3,7 +3,8 @@
 // that records when each decision is delivered. No NATS, no protobuf.
 //
 // Three phases over the same cards:
-//   activate: the first transaction of every card (spawns its actor);
+//   activate: the first transaction of every card (spawns its actor), by
+//             the thread of the card's partition (see on_partitions);
 //   saturate: --tx transactions as fast as one thread can route them (with
 //             --partitions N, N threads, each routing its own cards through
 //             its own directory, as fraudd does with N subjects);
@@ -108,21 +109,47 @@ int main(int argc, char** argv) {
   };
   std::uint64_t next = 0;
 
+  // Each partition's requests routed by a thread of its own, as fraudd's
+  // ingress threads do: partition 0 on this thread. A card's actor and
+  // state are made by the thread that routes it, as in fraudd (made by
+  // another, its memory would come from that thread's malloc arena, and
+  // every free of it would take that arena's lock).
+  auto on_partitions =
+    [&](std::vector<std::vector<actors::score_request>>& parts,
+        std::atomic<std::int64_t>& routed) {
+      auto run_partition = [&](unsigned p) {
+        for (auto& r : parts[p]) {
+          r.received_ns = service::steady_ns();
+          directories[p]->route(std::move(r));
+        }
+        auto done = service::steady_ns();
+        auto prev = routed.load();
+        while (prev < done && !routed.compare_exchange_weak(prev, done))
+          ;
+      };
+      std::vector<std::thread> threads;
+      for (unsigned p = 1; p < partitions; ++p)
+        threads.emplace_back(run_partition, p);
+      run_partition(0);
+      for (auto& t : threads)
+        t.join();
+    };
+
   // activate: one transaction per card, in card order
   {
-    std::vector<actors::score_request> reqs(cards);
+    std::vector<std::vector<actors::score_request>> parts(partitions);
     for (std::uint32_t c = 0; c < cards; ++c) {
-      reqs[c].tx = bench::synthetic_transaction(next + c, 1);
-      reqs[c].tx.card_id = bench::card_id(c);
+      actors::score_request r;
+      r.tx = bench::synthetic_transaction(next + c, 1);
+      r.tx.card_id = bench::card_id(c);
+      parts[partition_of(r.tx.card_id)].push_back(std::move(r));
     }
     next += cards;
     auto rss0 = rss_mib();
     sink.restart();
     auto t0 = service::steady_ns();
-    for (auto& r : reqs) {
-      r.received_ns = service::steady_ns();
-      route(std::move(r));
-    }
+    std::atomic<std::int64_t> routed{0};
+    on_partitions(parts, routed);
     wait_for(sink, cards);
     auto s = (service::steady_ns() - t0) / 1e9;
     std::printf("RESULT phase=activate cards=%u tx_per_s=%.0f rss_mib=%ld "
@@ -138,32 +165,25 @@ int main(int argc, char** argv) {
       parts[partition_of(r.tx.card_id)].push_back(std::move(r));
     next += tx;
     sink.restart();
+    std::uint64_t here0 = 0;
+    for (auto& d : directories)
+      here0 += d->decided_here();
     std::atomic<std::int64_t> routed{0};
-    auto run_partition = [&](unsigned p) {
-      for (auto& r : parts[p]) {
-        r.received_ns = service::steady_ns();
-        directories[p]->route(std::move(r));
-      }
-      auto done = service::steady_ns();
-      auto prev = routed.load();
-      while (prev < done && !routed.compare_exchange_weak(prev, done))
-        ;
-    };
     auto t0 = service::steady_ns();
-    std::vector<std::thread> threads;
-    for (unsigned p = 1; p < partitions; ++p)
-      threads.emplace_back(run_partition, p);
-    run_partition(0);
-    for (auto& t : threads)
-      t.join();
+    on_partitions(parts, routed);
     wait_for(sink, tx);
+    std::uint64_t here = 0;
+    for (auto& d : directories)
+      here += d->decided_here();
+    here -= here0;
     auto s = (service::steady_ns() - t0) / 1e9;
     auto samples = sink.samples();
     auto lat = simulator::summarize_latency(samples);
     std::printf("RESULT phase=saturate cards=%u partitions=%u tx=%llu "
-                "tx_per_s=%.0f route_per_s=%.0f %s\n",
+                "tx_per_s=%.0f route_per_s=%.0f decided_by_router=%.3f %s\n",
                 cards, partitions, static_cast<unsigned long long>(tx),
                 tx / s, tx / ((routed.load() - t0) / 1e9),
+                static_cast<double>(here) / static_cast<double>(tx),
                 bench::fields("lat", lat).c_str());
   }
 

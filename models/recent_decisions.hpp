@@ -54,6 +54,16 @@ public:
   /// Bytes held on the heap.
   std::size_t memory() const { return buf_.capacity(); }
 
+  /// Asks the CPU to fetch the records now, ahead of an add() (which
+  /// reads the oldest and moves the rest): a card's records are rarely in
+  /// cache, and fetched while the transaction is scored they are there
+  /// when its decision is added. Changes nothing.
+  void prefetch() const {
+    const char* p = buf_.data();
+    for (std::size_t at = 0; at < buf_.size(); at += 64)
+      __builtin_prefetch(p + at, 1);
+  }
+
 private:
   // Each record: id length (2 bytes), decision length (4 bytes), the id,
   // the decision. Oldest first.

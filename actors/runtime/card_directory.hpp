@@ -44,8 +44,11 @@ struct directory_limits {
 
 class card_directory {
 public:
-  /// With `run_inline`, an idle card actor handles its request on the
-  /// owner thread (see inline_unit); otherwise a scheduler worker does.
+  /// With `run_inline`, an idle card's transaction is decided on the owner
+  /// thread: by the owner itself on the card's cell when nothing of the
+  /// card waits in its actor's mailbox (score_for_idle_card), else by the
+  /// actor resumed here (see inline_unit); otherwise a scheduler worker
+  /// does.
   card_directory(caf::actor_system& sys, const card_environment& env,
                  directory_limits limits = {}, bool run_inline = false);
 
@@ -106,6 +109,10 @@ public:
   /// The owner has stopped for good: lookups are answered "not active".
   void close_lookups() { lookups_.close(); }
 
+  /// Transactions decided by the owner on an idle card's cell, without a
+  /// message to its actor (run_inline only). Owner thread.
+  std::uint64_t decided_here() const { return decided_here_; }
+
   /// Active card actors, as of the owner's last change.
   std::size_t size() const { return active_.load(std::memory_order_relaxed); }
 
@@ -113,7 +120,7 @@ private:
   static constexpr std::int64_t no_sweep =
     std::numeric_limits<std::int64_t>::min();
 
-  card_actor activate(const std::string& card_id);
+  card_actor activate(const std::string& card_id, card_cell_ptr cell);
   void passivate(std::size_t index);
   bool idle(std::size_t index, std::int64_t now_ns) const {
     return now_ns - cards_[index].last_used_ns >= limits_.idle_ns;
@@ -134,6 +141,7 @@ private:
   std::int64_t pass_at_ns_ = no_sweep;
   std::size_t pass_next_ = 0;
   bool pass_again_ = false;
+  std::uint64_t decided_here_ = 0;
   // Cards passivated lately, with the actor that may still be stopping: a
   // new actor for the card waits for it before loading the snapshot.
   std::unordered_map<std::string, card_actor> stopping_;

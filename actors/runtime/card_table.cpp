@@ -11,31 +11,28 @@ namespace {
 
 constexpr std::size_t initial_slots = 64;  // a power of two
 
-std::uint32_t tag_of(std::uint64_t hash) {
-  return static_cast<std::uint32_t>(hash);
-}
-
 } // namespace
 
 card_table::card_table() : slots_(initial_slots), shift_(64 - 6) {
   static_assert(initial_slots == std::size_t{1} << 6);
+  static_assert(sizeof(entry) == 64);
 }
 
-std::uint64_t card_table::hash_of(std::string_view card_id) {
-  return models::fnv1a_64(card_id);
+std::uint32_t card_table::tag_of(std::string_view card_id) {
+  return static_cast<std::uint32_t>(models::fnv1a_64(card_id));
 }
 
-std::size_t card_table::home(std::uint64_t hash) const {
+std::size_t card_table::home(std::uint32_t tag) const {
   // Fibonacci hashing: the top bits of the product mix every bit of the
-  // hash, which FNV-1a's top bits alone do not for short ids.
-  return static_cast<std::size_t>((hash * 0x9e3779b97f4a7c15ull) >> shift_);
+  // tag (FNV-1a's low 32 bits).
+  return static_cast<std::size_t>(
+    (std::uint64_t{tag} * 0x9e3779b97f4a7c15ull) >> shift_);
 }
 
 std::size_t card_table::find(std::string_view card_id) const {
-  auto hash = hash_of(card_id);
-  auto tag = tag_of(hash);
+  auto tag = tag_of(card_id);
   auto mask = slots_.size() - 1;
-  for (auto s = home(hash);; s = (s + 1) & mask) {
+  for (auto s = home(tag);; s = (s + 1) & mask) {
     auto& sl = slots_[s];
     if (sl.index1 == 0)
       return npos;
@@ -44,34 +41,38 @@ std::size_t card_table::find(std::string_view card_id) const {
   }
 }
 
-void card_table::place(std::uint64_t hash, std::size_t index) {
+void card_table::place(slot sl) {
   auto mask = slots_.size() - 1;
-  auto s = home(hash);
+  auto s = home(sl.tag);
   while (slots_[s].index1 != 0)
     s = (s + 1) & mask;
-  slots_[s] = slot{tag_of(hash), static_cast<std::uint32_t>(index + 1)};
+  slots_[s] = sl;
 }
 
 void card_table::grow() {
-  slots_.assign(slots_.size() * 2, slot{});
+  std::vector<slot> old(slots_.size() * 2);
+  old.swap(slots_);
   --shift_;
-  for (std::size_t i = 0; i < entries_.size(); ++i)
-    place(entries_[i].hash, i);
+  for (auto& sl : old)
+    if (sl.index1 != 0)
+      place(sl);
 }
 
-std::size_t card_table::insert(std::string card_id, card_actor handle) {
+std::size_t card_table::insert(std::string card_id, card_actor handle,
+                               card_cell_ptr cell) {
   if ((entries_.size() + 1) * 4 > slots_.size() * 3)
     grow();
-  auto hash = hash_of(card_id);
+  auto tag = tag_of(card_id);
   auto index = entries_.size();
-  entries_.push_back(entry{std::move(card_id), std::move(handle), 0, 0, hash});
-  place(hash, index);
+  entries_.push_back(
+    entry{std::move(card_id), std::move(handle), std::move(cell), 0, 0});
+  place(slot{tag, static_cast<std::uint32_t>(index + 1)});
   return index;
 }
 
 std::size_t card_table::slot_of(std::size_t index) const {
   auto mask = slots_.size() - 1;
-  auto s = home(entries_[index].hash);
+  auto s = home(tag_of(entries_[index].card_id));
   while (slots_[s].index1 != index + 1)
     s = (s + 1) & mask;
   return s;
@@ -83,7 +84,7 @@ void card_table::erase(std::size_t index) {
   auto mask = slots_.size() - 1;
   auto hole = slot_of(index);
   for (auto s = (hole + 1) & mask; slots_[s].index1 != 0; s = (s + 1) & mask) {
-    auto want = home(entries_[slots_[s].index1 - 1].hash);
+    auto want = home(slots_[s].tag);
     // Movable into the hole unless its home lies cyclically in (hole, s].
     if (((s - want) & mask) >= ((s - hole) & mask)) {
       slots_[hole] = slots_[s];

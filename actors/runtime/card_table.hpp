@@ -4,8 +4,10 @@
 // Open addressing, so that a lookup touches two cache lines: the slot
 // array (8 bytes a slot: a 32-bit tag of the id's hash and the index of
 // the entry; linear probing, at most 3/4 full, so a hit is one or two
-// probes in one line) and the entry itself (64 bytes, the id kept inline
-// by the string's short form up to 15 characters). Entries are dense, in
+// probes in one line) and the entry itself (one line of 64 bytes, the id
+// kept inline by the string's short form up to 15 characters). A slot's
+// home is a function of its tag alone, so that growing or erasing moves
+// slots without reading the entries they name. Entries are dense, in
 // a vector: an erase moves the last entry into the hole, so that the idle
 // sweep and the cap's hand walk contiguous memory, not a linked list.
 //
@@ -24,17 +26,20 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/runtime/card_cell.hpp"
 
 namespace fraud::actors {
 
 class card_table {
 public:
-  struct entry {
+  // One cache line, aligned to one: a lookup that finds it reads the
+  // card's cell from the line its id was compared in.
+  struct alignas(64) entry {
     std::string card_id;
     card_actor handle;
+    card_cell_ptr cell;  // the actor's state, for deciding without a message
     std::int64_t last_used_ns = 0;  // steady clock, for idleness
     std::uint64_t used = 0;         // the table's use count at the last use
-    std::uint64_t hash = 0;         // of card_id, to move it on growth
   };
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -48,7 +53,8 @@ public:
 
   /// Adds a card that is not in the table; returns its index. Grows the
   /// slot array (a rehash of the tags) when it is 3/4 full.
-  std::size_t insert(std::string card_id, card_actor handle);
+  std::size_t insert(std::string card_id, card_actor handle,
+                     card_cell_ptr cell = nullptr);
 
   /// Records a use of the entry at `index` at now_ns.
   void touch(std::size_t index, std::int64_t now_ns) {
@@ -83,10 +89,10 @@ private:
     std::uint32_t index1 = 0;
   };
 
-  static std::uint64_t hash_of(std::string_view card_id);
-  std::size_t home(std::uint64_t hash) const;
+  static std::uint32_t tag_of(std::string_view card_id);
+  std::size_t home(std::uint32_t tag) const;
   std::size_t slot_of(std::size_t index) const;  // the slot naming it
-  void place(std::uint64_t hash, std::size_t index);
+  void place(slot s);
   void grow();
 
   std::vector<slot> slots_;

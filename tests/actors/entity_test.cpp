@@ -309,6 +309,44 @@ TEST_F(cards_with_entities, a_card_keeps_its_order_while_entities_answer) {
   EXPECT_EQ(sink.decisions[1].event_time_ms, t0 + 1000);
 }
 
+// --dispatch inline: a transaction waiting for its entities is in the
+// card's mailbox, so the one after it, which needs none, queues behind it
+// instead of being decided by the routing thread; once the card is idle
+// again, the routing thread decides the next.
+TEST_F(cards_with_entities, inline_what_follows_a_wait_for_entities_waits) {
+  actors::card_directory cards{sys, env, {}, true};
+  auto plain = [](std::int64_t t) {
+    auto tx = test::sample_tx(t);
+    tx.card_id = "c";
+    actors::score_request r;
+    r.tx = std::move(tx);
+    return r;
+  };
+  // The device's actor has a message waiting for the coordinator: the
+  // card's question to it waits behind (an idle one would run at once on
+  // this thread and answer).
+  auto device = entities.find(entity_kind::device, "dev", 0);
+  caf::anon_send(device, actors::declined_atom::value, t0 - 1000);
+  cards.route(plain(t0));
+  ASSERT_EQ(sink.decisions.size(), 1u) << "decided on the routing thread";
+  actors::score_request web_request;
+  web_request.tx = web("c", t0 + 1000, "dev", "shop");
+  cards.route(std::move(web_request));
+  cards.route(plain(t0 + 2000));
+  EXPECT_EQ(sink.decisions.size(), 1u) << "both wait for the entities";
+  EXPECT_EQ(cards.decided_here(), 0u);
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 3u);
+  EXPECT_EQ(sink.decisions[1].event_time_ms, t0 + 1000);
+  EXPECT_EQ(sink.decisions[2].event_time_ms, t0 + 2000);
+  cards.route(plain(t0 + 3000));
+  EXPECT_EQ(cards.decided_here(), 1u);
+  ASSERT_EQ(sink.decisions.size(), 4u);
+  for (auto& c : cards.release_all())
+    caf::anon_send(c, actors::passivate_atom::value);
+  sched.run();
+}
+
 TEST_F(cards_with_entities, a_card_present_payment_without_ids_pays_nothing) {
   auto tx = test::sample_tx(t0);  // card present: no device, IP or merchant
   send(tx);

@@ -99,8 +99,10 @@ protected:
       sched.run();
   }
 
-  void use(actors::directory_limits limits) {
-    directory = std::make_unique<actors::card_directory>(sys, env, limits);
+  // run_inline: --dispatch inline (the routing thread decides idle cards).
+  void use(actors::directory_limits limits, bool run_inline = false) {
+    directory = std::make_unique<actors::card_directory>(sys, env, limits,
+                                                         run_inline);
   }
 
   void send(models::transaction tx, std::int64_t now_ns = 0) {
@@ -394,6 +396,59 @@ TEST_F(passivation, a_flush_writes_every_card_changed_since_the_interval) {
 // Re-sent transactions: answered with the first decision, from the card's
 // memory while it lives and from the store after it was passivated; never
 // scored a second time, whatever the store says.
+// --dispatch inline: once a card's actor has started and has nothing in its
+// mailbox, the routing thread decides the card's transactions on its cell,
+// without a message; the state is the actor's, as its next message sees.
+TEST_F(passivation, inline_an_idle_card_is_decided_without_a_message) {
+  use({}, true);
+  send(card_tx("card-a", 0));  // starts the actor: through its mailbox
+  EXPECT_EQ(directory->decided_here(), 0u);
+  for (int i = 1; i <= 3; ++i)
+    send(card_tx("card-a", i));
+  send(located(card_tx("card-a", 10), london));
+  EXPECT_EQ(directory->decided_here(), 4u);
+  ASSERT_EQ(sink.decisions.size(), 5u);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(sink.decisions[i].tx_id, "card-a-" + std::to_string(i));
+  EXPECT_TRUE(fired("card-a-10", "impossible_travel"))
+    << "the history the actor's first transaction left";
+  EXPECT_EQ(stats.routed.get(), 5u);
+  EXPECT_EQ(stats.decided(), 5u);
+  // The actor answers a query with what the routing thread decided.
+  auto actor = directory->find("card-a");
+  ASSERT_TRUE(actor);
+  models::card_summary summary;
+  sys.spawn([&](caf::event_based_actor* self) {
+    self->request(*actor, caf::infinite, actors::summary_atom::value)
+      .then([&](const models::card_summary& s) { summary = s; });
+  });
+  sched.run();
+  EXPECT_EQ(summary.tx_count, 4u) << "four approved, one not";
+}
+
+// What is routed while the card's actor waits (here for its predecessor's
+// hand-off) goes through the mailbox behind what waits, in order; once
+// the actor is idle again, the routing thread decides the next.
+TEST_F(passivation, inline_what_comes_while_the_actor_waits_queues_behind) {
+  use({1, 0, 4096}, true);
+  send(card_tx("card-a", 0));
+  send(card_tx("card-b", 0));  // passivates card-a; its actor not run yet
+  send(located(card_tx("card-a", 10), london));  // a successor, waiting
+  send(located(card_tx("card-a", 11), london));
+  EXPECT_EQ(directory->decided_here(), 0u);
+  EXPECT_EQ(sink.decisions.size(), 2u) << "card-a-10 and -11 wait";
+  sched.run();
+  ASSERT_EQ(sink.decisions.size(), 4u);
+  EXPECT_EQ(sink.decisions[2].tx_id, "card-a-10");
+  EXPECT_EQ(sink.decisions[3].tx_id, "card-a-11");
+  EXPECT_TRUE(fired("card-a-10", "impossible_travel"))
+    << "decided after its predecessor's state came back";
+  send(located(card_tx("card-a", 12), london));
+  EXPECT_EQ(directory->decided_here(), 1u);
+  ASSERT_EQ(sink.decisions.size(), 5u);
+  EXPECT_EQ(sink.decisions[4].tx_id, "card-a-12");
+}
+
 class resends : public passivation {
 protected:
   resends() : decision_queue(100) {
