@@ -294,37 +294,7 @@ void encode_transaction(const models::transaction& tx, std::string& out) {
   serialize(msg, out);
 }
 
-void encode_decision(const models::decision& d, const decision_envelope& env,
-                     std::string& out) {
-  thread_local v1::Decision msg;
-  msg.Clear();
-  msg.set_tx_id(d.tx_id);
-  msg.set_card_id(d.card_id);
-  msg.set_action(static_cast<v1::Action>(static_cast<int>(d.action)));
-  msg.set_score(d.score);
-  for (auto& r : d.reasons)
-    detail::fill(*msg.add_reasons(), r);
-  for (auto& r : d.shadow_reasons)
-    detail::fill(*msg.add_shadow_reasons(), r);
-  msg.set_ruleset_version(d.ruleset_version);
-  if (!d.model_version.empty()) {
-    msg.set_model_version(d.model_version);
-    msg.set_model_score(d.model_score);
-  }
-  msg.set_decided_at_ms(env.decided_at_ms);
-  msg.set_service_latency_ns(env.service_latency_ns);
-  msg.set_event_time_ms(d.event_time_ms);
-  msg.set_amount_minor(d.amount_minor);
-  msg.set_currency(d.currency);
-  msg.set_merchant_id(d.merchant_id);
-  msg.set_mcc(d.mcc);
-  msg.set_country(d.country);
-  msg.set_channel(static_cast<v1::Channel>(static_cast<int>(d.channel)));
-  msg.set_duplicate(env.duplicate);
-  if (env.error)
-    fill(*msg.mutable_error(), env.error);
-  serialize(msg, out);
-}
+// encode_decision: protocol/decision_encoder.cpp (no protobuf message).
 
 void encode_rejected_decision(const std::string& tx_id,
                               const std::string& card_id,
