@@ -10,6 +10,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/fraud.pb.h"
+#include "tests/protocol/sample_decision.hpp"
 
 namespace {
 
@@ -104,25 +105,7 @@ void expect_round_trip(const models::decision& d,
 }
 
 models::decision typical() {
-  models::decision d;
-  d.tx_id = "tx-\xc3\xa9-42";
-  d.card_id = "card-7";
-  d.action = models::action::decline;
-  d.score = 85;
-  d.reasons.push_back({"impossible_travel", "900 km in 1 h", 900, 500, 60});
-  d.reasons.push_back({"velocity_spike", "", 12, 10, 25});
-  d.shadow_reasons.push_back({"new_rule", "x", 1, 0, 0});
-  d.ruleset_version = "v9";
-  d.model_version = "model-3";
-  d.model_score = 0.25;
-  d.event_time_ms = 1'700'000'000'000;
-  d.amount_minor = 123456;
-  d.currency = "EUR";
-  d.merchant_id = "m-1";
-  d.mcc = 5999;
-  d.country = "DE";
-  d.channel = models::channel::ecom;
-  return d;
+  return fraud::testing::sample_decision(models::action::decline);
 }
 
 TEST(decision_encoder, writes_what_protobuf_writes_for_a_typical_decision) {

@@ -4,38 +4,18 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/decision_keys.hpp"
+#include "tests/protocol/sample_decision.hpp"
 
 namespace {
 
 using namespace fraud;
 
-models::decision sample(models::action a) {
-  models::decision d;
-  d.tx_id = "tx-\xc3\xa9-42";
-  d.card_id = "card-7";
-  d.action = a;
-  d.score = 85;
-  d.reasons.push_back(models::reason{"impossible_travel", "900 km in 1 h",
-                                     900, 500, 60});
-  d.reasons.push_back(models::reason{"velocity_spike", "", 12, 10, 25});
-  d.shadow_reasons.push_back(models::reason{"new_rule", "x", 1, 0, 0});
-  d.ruleset_version = "v9";
-  d.model_version = "model-3";
-  d.model_score = 0.25;
-  d.event_time_ms = 1'700'000'000'000;
-  d.amount_minor = 123456;
-  d.currency = "EUR";
-  d.merchant_id = "m-1";
-  d.mcc = 5999;
-  d.country = "DE";
-  d.channel = models::channel::ecom;
-  return d;
-}
+using fraud::testing::sample_decision;
 
 TEST(decision_keys, agree_with_the_full_decode) {
   for (auto a : {models::action::approve, models::action::review,
                  models::action::decline}) {
-    auto d = sample(a);
+    auto d = sample_decision(a);
     protocol::decision_envelope env;
     env.decided_at_ms = 1'700'000'000'123;
     env.service_latency_ns = 20'000;
@@ -68,7 +48,7 @@ TEST(decision_keys, an_empty_decision_has_empty_keys) {
 }
 
 TEST(decision_keys, refuses_what_the_full_decode_refuses) {
-  auto d = sample(models::action::decline);
+  auto d = sample_decision(models::action::decline);
   std::string wire;
   protocol::encode_decision(d, {}, wire);
   protocol::decision_keys k;
