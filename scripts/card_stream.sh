@@ -4,8 +4,11 @@
 # cap, and bench/latency_driver sending CARDS transactions, each on a card
 # not seen before (--in-order), at RATE tx/s. Every second it samples
 # fraudd's RSS and its backlogs from /metrics; at the end it prints the peak
-# RSS over the start, the largest backlogs, and what was shed (OVERLOADED
-# answers), decided and stored (after a clean stop, which flushes).
+# RSS over the start, the largest backlogs (the store's, the snapshots',
+# and the messages NATS holds for fraudd), and what was shed: answered
+# OVERLOADED, dropped by the NATS client as a slow consumer, not stored or
+# snapshotted (queues full); and decided against stored (after the backlog
+# drained and a clean stop, which flushes).
 #
 #   scripts/card_stream.sh BUILD_DIR CARDS RATE [fraudd options...]
 #
@@ -52,7 +55,8 @@ start_rss=$(rss_kb)
 (
   while kill -0 "$FRAUDD_PID" 2>/dev/null; do
     echo "$(date +%s) $(rss_kb) $(metric fraud_store_backlog_bytes)" \
-         "$(metric fraud_snapshot_backlog_bytes) $(metric fraud_cards_active)"
+         "$(metric fraud_snapshot_backlog_bytes) $(metric fraud_cards_active)" \
+         "$(metric fraud_ingress_pending_messages)"
     sleep 1
   done
 ) >"$WORK/samples" 2>/dev/null &
@@ -63,19 +67,28 @@ secs=$(awk -v c="$CARDS" -v r="$RATE" 'BEGIN { printf "%.1f", c / r }')
 "$BUILD/bench/latency_driver" --nats "$URL" --label fraudd \
   --prefix fraud.tx. --rate "$RATE" --seconds "$secs" --warmup 0 \
   --cards "$CARDS" --in-order --timeout-ms 10000 2>&1 | grep '^RESULT' || true
-sleep 5  # the writers catch up; the sampler sees it
+# What NATS still holds for fraudd is decided, and the writers catch up
+# (at most 10 minutes); the sampler sees it.
+for _ in $(seq 600); do
+  [[ $(metric fraud_ingress_pending_messages) == 0 \
+     && $(metric fraud_store_backlog_bytes) == 0 ]] && break
+  sleep 1
+done
+sleep 2
 overloaded=$(metric 'fraud_rejections_total{reason="overloaded"}')
+shed="nats $(metric fraud_nats_dropped_total), store $(metric fraud_store_dropped_total), snapshots $(metric fraud_snapshot_dropped_total)"
 decided=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" \
   | awk '/^fraud_decisions_total\{/ { s += $NF } END { print s + 0 }')
 kill "$SAMPLER" 2>/dev/null || true
 kill -TERM "$FRAUDD_PID"  # a clean stop flushes the store's queue
 wait "$FRAUDD_PID" 2>/dev/null || true
 stored=$(sqlite3 "$WORK/fraud.db" 'SELECT count(*) FROM decisions')
-awk -v start="$start_rss" -v over="$overloaded" -v dec="$decided" -v stored="$stored" '
+awk -v start="$start_rss" -v over="$overloaded" -v dec="$decided" -v stored="$stored" \
+    -v shed="$shed" '
   { if ($2 > rss) rss = $2; if ($3 > sq) sq = $3; if ($4 > snap) snap = $4
-    if ($5 > cards) cards = $5 }
+    if ($5 > cards) cards = $5; if ($6 > pend) pend = $6 }
   END {
     printf "fraudd RSS at start %.0f MB, peak %.0f MB (+%.0f MB)\n", start / 1024, rss / 1024, (rss - start) / 1024
-    printf "largest store backlog %.0f MB, snapshot backlog %.0f MB, cards active %d\n", sq / 1048576, snap / 1048576, cards
-    printf "decided %d, stored %d, answered OVERLOADED %d\n", dec, stored, over
+    printf "largest store backlog %.0f MB, snapshot backlog %.0f MB, messages pending in NATS %d, cards active %d\n", sq / 1048576, snap / 1048576, pend, cards
+    printf "decided %d, stored %d, answered OVERLOADED %d, dropped: %s\n", dec, stored, over, shed
   }' "$WORK/samples"
