@@ -44,7 +44,10 @@ void card_directory::passivate(std::size_t index) {
   // stops. Its mailbox keeps the order: anything routed
   // to it before this is scored first. Even inline, a worker stops it: an
   // actor's cleanup (it wakes CAF's clock thread) costs more than the send.
-  auto& e = cards_[index];
+  // The entry leaves the table before its id is moved anywhere: the table
+  // finds its slot from the id (moving it out first made every erase scan
+  // the slot array: 64 % of the ingress thread with 1M cards at the cap).
+  auto e = cards_.erase(index);
   caf::anon_send(e.handle, passivate_atom::value);
   env_.stats->passivations.add();
   if (limits_.handoff_memory > 0) {
@@ -55,7 +58,6 @@ void card_directory::passivate(std::size_t index) {
       stopping_order_.pop_front();
     }
   }
-  cards_.erase(index);
 }
 
 void card_directory::route(score_request&& request, std::int64_t now_ns) {

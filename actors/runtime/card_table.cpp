@@ -1,6 +1,8 @@
 #include "actors/runtime/card_table.hpp"
 
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "models/fnv.hpp"
@@ -72,13 +74,20 @@ std::size_t card_table::insert(std::string card_id, card_actor handle,
 
 std::size_t card_table::slot_of(std::size_t index) const {
   auto mask = slots_.size() - 1;
-  auto s = home(tag_of(entries_[index].card_id));
-  while (slots_[s].index1 != index + 1)
-    s = (s + 1) & mask;
-  return s;
+  for (auto s = home(tag_of(entries_[index].card_id));; s = (s + 1) & mask) {
+    if (slots_[s].index1 == index + 1)
+      return s;
+    // The entry is in its id's probe run, which ends at an empty slot.
+    // Not there: its id changed since it was inserted (moved out, say),
+    // and walking on would scan the whole table for each erase.
+    if (slots_[s].index1 == 0)
+      throw std::logic_error("card_table: the id of entry "
+                             + std::to_string(index)
+                             + " changed after it was inserted");
+  }
 }
 
-void card_table::erase(std::size_t index) {
+card_table::entry card_table::erase(std::size_t index) {
   // Backward-shift deletion: the entries after the hole in its probe run
   // move up when their home allows, so no tombstones build up.
   auto mask = slots_.size() - 1;
@@ -92,6 +101,7 @@ void card_table::erase(std::size_t index) {
     }
   }
   slots_[hole] = slot{};
+  auto gone = std::move(entries_[index]);
   auto last = entries_.size() - 1;
   if (index != last) {
     slots_[slot_of(last)].index1 = static_cast<std::uint32_t>(index + 1);
@@ -100,6 +110,7 @@ void card_table::erase(std::size_t index) {
   entries_.pop_back();
   if (hand_ >= entries_.size())
     hand_ = 0;
+  return gone;
 }
 
 std::size_t card_table::victim(std::size_t keep) {

@@ -63,9 +63,12 @@ public:
     e.used = ++uses_;
   }
 
-  /// Removes the entry at `index`. The last entry moves into its place,
-  /// so whoever walks the entries looks at `index` again.
-  void erase(std::size_t index);
+  /// Removes the entry at `index` and returns it. The last entry moves
+  /// into its place, so whoever walks the entries looks at `index` again.
+  /// The entry's slot is found from its id: take what you need of an entry
+  /// from what this returns, never move it out before (an id that changed
+  /// since insert() throws std::logic_error instead of scanning the table).
+  entry erase(std::size_t index);
 
   /// The entry that should give way: of the next victim_window entries
   /// from the hand, the least recently used other than `keep` (npos if

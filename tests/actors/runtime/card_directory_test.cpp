@@ -88,6 +88,25 @@ TEST_F(card_directory_upkeep, a_sweep_is_done_in_slices_of_at_most_n_cards) {
   EXPECT_EQ(stats.cards_activated.get(), 1011u);
 }
 
+// Through a cap, every new card passivates one, which the hand-off memory
+// remembers: the table stays at the cap and consistent (each erase finds
+// its slot from the card's id, which must still be there), and a
+// passivated card comes back restoring what it queued.
+TEST_F(card_directory_upkeep, cards_through_a_cap_leave_the_table_consistent) {
+  actors::directory_limits limits;
+  limits.max_cards = 500;
+  directory = std::make_unique<actors::card_directory>(*sys, env, limits,
+                                                       true);
+  route(0, 5000, 0);
+  EXPECT_EQ(directory->size(), 500u);
+  EXPECT_EQ(stats.passivations.get(), 4500u);
+  EXPECT_TRUE(directory->find("card-4999"));
+  EXPECT_FALSE(directory->find("card-0"));
+  route(0, 1, second_ns);
+  EXPECT_TRUE(directory->find("card-0"));
+  EXPECT_EQ(directory->size(), 500u);
+}
+
 TEST_F(card_directory_upkeep, a_sweep_asked_for_on_another_thread_is_done_here) {
   use(second_ns);
   route(0, 50, 0);

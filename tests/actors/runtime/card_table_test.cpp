@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -71,6 +72,22 @@ TEST(card_table, erasing_half_keeps_the_other_half_findable) {
     t.insert(id(c), card_actor{});
   for (int c = 0; c < 50'000; ++c)
     ASSERT_NE(t.find(id(c)), card_table::npos) << c;
+}
+
+// The slot of an entry is found from its id, so the id must be what it
+// was at insert: the directory once moved it out (into its hand-off map)
+// before the erase, which then scanned the whole slot array for the slot:
+// with 1M cards at the cap, 64 % of the ingress thread and ~2,000 new
+// cards a second. Now erase hands the entry back, and a changed id throws.
+TEST(card_table, erase_hands_the_entry_back_and_refuses_a_changed_id) {
+  card_table t;
+  fill(t, 1000);
+  auto gone = t.erase(t.find("card-7"));
+  EXPECT_EQ(gone.card_id, "card-7");
+  EXPECT_EQ(t.find("card-7"), card_table::npos);
+  auto i = t.find("card-8");
+  auto taken = std::move(t[i].card_id);
+  EXPECT_THROW(t.erase(i), std::logic_error);
 }
 
 TEST(card_table, with_few_cards_the_victim_is_the_least_recently_used) {
