@@ -171,14 +171,18 @@ int main(int argc, char** argv) {
               written, batch, per_second, cpu_us, sys_us, written, lat.p50,
               lat.p99,
               card_lat.p50, card_lat.p99);
-  std::printf("store: longest batch %.1f ms (with its merge step), %zu "
+  std::printf("store: longest batch %.1f ms (with its merge step; the "
+              "longest merge step %.1f ms, %llu blocks of keys merged), %zu "
               "merges of keys left, database %.0f MB\n",
-              1e3 * longest_batch, *merges_left,
-              static_cast<double>(db_stat.st_size) / 1e6);
+              1e3 * longest_batch, 1e3 * (*store)->longest_merge_step(),
+              static_cast<unsigned long long>((*store)->merged_blocks()),
+              *merges_left, static_cast<double>(db_stat.st_size) / 1e6);
   std::printf("RESULT bench=store decisions=%zu batch=%zu "
               "writes_per_s=%.0f writer_cpu_us=%.2f writer_sys_us=%.2f "
-              "longest_batch_ms=%.1f merges_left=%zu db_mb=%.0f %s %s\n",
+              "longest_batch_ms=%.1f longest_merge_ms=%.1f merges_left=%zu "
+              "db_mb=%.0f %s %s\n",
               written, batch, per_second, cpu_us, sys_us, 1e3 * longest_batch,
+              1e3 * (*store)->longest_merge_step(),
               *merges_left, static_cast<double>(db_stat.st_size) / 1e6,
               bench::fields("lookup", lat).c_str(),
               bench::fields("card", card_lat).c_str());

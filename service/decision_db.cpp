@@ -1,6 +1,7 @@
 #include "service/decision_db.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 
 #include "protocol/codec.hpp"
@@ -270,6 +271,7 @@ fraud::error decision_db::write_keys() {
 
 // A bounded step of each kind's merge (service/key_merge.hpp).
 fraud::expected<std::size_t> decision_db::merge_step() {
+  auto t0 = std::chrono::steady_clock::now();
   std::size_t blocks = 0;
   for (auto kind : {key_kind_tx, key_kind_card}) {
     auto n = merger_->step(kind, options_.merge_blocks, floor_id_);
@@ -277,6 +279,11 @@ fraud::expected<std::size_t> decision_db::merge_step() {
       return n.error();
     blocks += *n;
   }
+  merged_blocks_ += blocks;
+  longest_merge_step_ = std::max(
+    longest_merge_step_,
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count());
   return blocks;
 }
 

@@ -54,6 +54,11 @@ public:
   /// Merges of key runs under way or due (the store's thread only).
   fraud::expected<std::size_t> merges_left() { return merger_->merges_left(); }
 
+  /// The longest merge step after a batch so far, in seconds, and the
+  /// blocks of keys merges wrote (the store's thread only; for benches).
+  double longest_merge_step() const { return longest_merge_step_; }
+  std::uint64_t merged_blocks() const { return merged_blocks_; }
+
   /// Runs merge steps until no merge is left or `steps` were run, each in
   /// its transaction, as after a batch (the store's thread only).
   fraud::error merge_keys(std::size_t steps);
@@ -98,6 +103,8 @@ private:
   std::unique_ptr<key_merger> merger_;
   key_bloom stored_tx_;  // every tx_id key stored (and some purged)
   std::int64_t floor_id_ = 0;  // ids below are purged
+  double longest_merge_step_ = 0;
+  std::uint64_t merged_blocks_ = 0;
   std::vector<key_pair> tx_pairs_, card_pairs_;  // the batch's
   std::vector<key_pair> batch_keys_;  // (tx_id key, pending index)
   std::vector<std::size_t> accepted_;  // pending indices to store
