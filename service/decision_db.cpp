@@ -260,10 +260,8 @@ fraud::error decision_db::write_keys() {
     if (pairs->empty())
       continue;
     std::sort(pairs->begin(), pairs->end());
-    if (auto err = write_key_run(*db_,
-                                 pairs == &tx_pairs_ ? key_kind_tx
-                                                     : key_kind_card,
-                                 0, *pairs))
+    if (auto err = merger_->append_run(
+          pairs == &tx_pairs_ ? key_kind_tx : key_kind_card, 0, *pairs))
       return err;
   }
   return fraud::error{};

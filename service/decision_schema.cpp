@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/error.hpp"
+#include "service/key_merge.hpp"
 #include "service/key_runs.hpp"
 
 namespace fraud::service {
@@ -378,12 +379,15 @@ fraud::error build_key_runs(sqlite_connection& db) {
   }
   if (rc != SQLITE_DONE)
     return db.error("reading the keys of decisions");
+  auto runs = key_merger::open(db);
+  if (!runs)
+    return runs.error();
   for (auto* keys : {&tx, &card}) {
     if (keys->empty())
       continue;
     std::sort(keys->begin(), keys->end());
-    if (auto err = write_key_run(db, keys == &tx ? key_kind_tx : key_kind_card,
-                                 migrated_tier, *keys))
+    if (auto err = runs->append_run(keys == &tx ? key_kind_tx : key_kind_card,
+                                    migrated_tier, *keys))
       return err;
   }
   return fraud::error{};

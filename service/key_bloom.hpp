@@ -16,7 +16,9 @@ class key_bloom {
 public:
   void add(std::int64_t key) {
     if (segments_.empty() || segments_.back().count == segments_.back().capacity) {
-      std::size_t capacity = std::max<std::size_t>(std::size_t{1} << 16, 2 * keys_);
+      // Each segment four times the keys before it: a few segments (a
+      // cache miss each for a new key) at any size.
+      std::size_t capacity = std::max<std::size_t>(std::size_t{1} << 20, 4 * keys_);
       segments_.push_back(segment{std::vector<std::uint64_t>(capacity / 4), capacity, 0});
     }
     auto& s = segments_.back();

@@ -22,6 +22,8 @@ fraud::expected<key_merger> key_merger::open(sqlite_connection& db,
          {m.sources_of_, "SELECT run, min_id, max_id FROM decision_key_runs "
                          "WHERE kind = ?1 AND tier = ?2 AND state = 0 AND "
                          "merging_into = 0 ORDER BY run LIMIT ?3"},
+         {m.add_run_, "INSERT INTO decision_key_runs(kind, tier, min_id, "
+                      "max_id, pairs) VALUES (?, ?, ?, ?, ?)"},
          {m.add_target_, "INSERT INTO decision_key_runs(kind, tier, min_id, "
                          "max_id, pairs, state) VALUES (?, ?, ?, ?, 0, 1)"},
          {m.claim_, "UPDATE decision_key_runs SET merging_into = ?1 WHERE "
@@ -42,6 +44,37 @@ fraud::expected<key_merger> key_merger::open(sqlite_connection& db,
     if (auto err = db.prepare(st, sql))
       return err;
   return m;
+}
+
+fraud::error key_merger::append_run(std::int64_t kind, std::int64_t tier,
+                                   const std::vector<key_pair>& sorted) {
+  std::int64_t min_id = INT64_MAX, max_id = 0;
+  for (auto& p : sorted) {
+    min_id = std::min(min_id, p.id);
+    max_id = std::max(max_id, p.id);
+  }
+  add_run_.bind(1, kind);
+  add_run_.bind(2, tier);
+  add_run_.bind(3, min_id);
+  add_run_.bind(4, max_id);
+  add_run_.bind(5, static_cast<std::int64_t>(sorted.size()));
+  if (auto err = db_->run(add_run_, "recording a run of keys"))
+    return err;
+  auto run = sqlite3_last_insert_rowid(db_->get());
+  for (std::size_t at = 0; at < sorted.size(); at += pairs_per_block)
+    if (auto err = add_block(run, &sorted[at],
+                             std::min(pairs_per_block, sorted.size() - at)))
+      return err;
+  return {};
+}
+
+fraud::error key_merger::add_block(std::int64_t run, const key_pair* pairs,
+                                   std::size_t n) {
+  encode_pairs(pairs, n, blob_);
+  add_block_.bind(1, run);
+  add_block_.bind(2, pairs[n - 1].key);
+  add_block_.bind_blob(3, blob_);
+  return db_->run(add_block_, "writing a block of keys");
 }
 
 fraud::error key_merger::start(std::int64_t kind, std::int64_t& target) {
@@ -113,11 +146,7 @@ fraud::error key_merger::flush(std::int64_t target,
                                std::vector<key_pair>& out) {
   if (out.empty())
     return {};
-  encode_pairs(out.data(), out.size(), blob_);
-  add_block_.bind(1, target);
-  add_block_.bind(2, out.back().key);
-  add_block_.bind_blob(3, blob_);
-  if (auto err = db_->run(add_block_, "writing a merged block of keys"))
+  if (auto err = add_block(target, out.data(), out.size()))
     return err;
   grow_target_.bind(1, static_cast<std::int64_t>(out.size()));
   grow_target_.bind(2, target);

@@ -24,6 +24,11 @@ public:
   static fraud::expected<key_merger> open(sqlite_connection& db,
                                           std::size_t fanout = 8);
 
+  /// Appends a run of `kind` at `tier` holding `sorted` (sorted,
+  /// non-empty): a written batch's keys, or a migration's.
+  fraud::error append_run(std::int64_t kind, std::int64_t tier,
+                          const std::vector<key_pair>& sorted);
+
   /// One step of the merge of `kind` under way, or of a new one when a
   /// tier has `fanout` runs: at most `max_blocks` blocks written (and one
   /// short block at the step's end). Pairs of ids below `floor_id`
@@ -51,12 +56,15 @@ private:
   fraud::error next_block(source& s);  // skips empty blocks
   fraud::error read_block(source& s);
   fraud::error flush(std::int64_t target, std::vector<key_pair>& out);
+  fraud::error add_block(std::int64_t run, const key_pair* pairs,
+                         std::size_t n);
 
   sqlite_connection* db_ = nullptr;
   std::size_t fanout_ = 8;
   sqlite_statement target_;      // the merge under way of a kind
   sqlite_statement due_tier_;    // the lowest tier with fanout runs
   sqlite_statement sources_of_;  // a tier's oldest runs
+  sqlite_statement add_run_;
   sqlite_statement add_target_;
   sqlite_statement claim_;       // a source names its target
   sqlite_statement merging_;     // the sources of a target

@@ -42,49 +42,6 @@ key_pair pair_at(std::string_view blob, std::size_t i) {
   return p;
 }
 
-fraud::error write_key_run(sqlite_connection& db, std::int64_t kind,
-                           std::int64_t tier,
-                           const std::vector<key_pair>& sorted,
-                           std::int64_t* run) {
-  // Prepared once per connection would be cheaper, but a run is written
-  // once per batch: two prepares are small beside its blocks.
-  auto add_run = db.prepare(
-    "INSERT INTO decision_key_runs(kind, tier, min_id, max_id, pairs) "
-    "VALUES (?, ?, ?, ?, ?)");
-  if (!add_run)
-    return add_run.error();
-  auto add_block = db.prepare(
-    "INSERT INTO decision_key_blocks(run, last_key, pairs) VALUES (?, ?, ?)");
-  if (!add_block)
-    return add_block.error();
-  std::int64_t min_id = std::numeric_limits<std::int64_t>::max(), max_id = 0;
-  for (auto& p : sorted) {
-    min_id = std::min(min_id, p.id);
-    max_id = std::max(max_id, p.id);
-  }
-  add_run->bind(1, kind);
-  add_run->bind(2, tier);
-  add_run->bind(3, min_id);
-  add_run->bind(4, max_id);
-  add_run->bind(5, static_cast<std::int64_t>(sorted.size()));
-  if (auto err = db.run(*add_run, "recording a run of keys"))
-    return err;
-  auto id = sqlite3_last_insert_rowid(db.get());
-  if (run)
-    *run = id;
-  std::string blob;
-  for (std::size_t at = 0; at < sorted.size(); at += pairs_per_block) {
-    auto n = std::min(pairs_per_block, sorted.size() - at);
-    encode_pairs(&sorted[at], n, blob);
-    add_block->bind(1, id);
-    add_block->bind(2, sorted[at + n - 1].key);
-    add_block->bind_blob(3, blob);
-    if (auto err = db.run(*add_block, "writing a block of keys"))
-      return err;
-  }
-  return {};
-}
-
 read_snapshot::read_snapshot(sqlite_connection& db) {
   if (sqlite3_get_autocommit(db.get()) != 0
       && sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr)

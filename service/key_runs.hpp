@@ -51,13 +51,6 @@ void encode_pairs(const key_pair* p, std::size_t n, std::string& out);
 std::size_t pairs_in(std::string_view blob);
 key_pair pair_at(std::string_view blob, std::size_t i);
 
-/// Appends a run of `kind` at `tier` holding `sorted` (sorted, non-empty),
-/// as blocks; `state` 1 leaves it a merge's target, still being built.
-/// Returns the run's id through `run` when given.
-fraud::error write_key_run(sqlite_connection& db, std::int64_t kind,
-                           std::int64_t tier, const std::vector<key_pair>& sorted,
-                           std::int64_t* run = nullptr);
-
 /// One snapshot for the reads of its lifetime on `db`, unless a
 /// transaction is open already: a merge that commits between reading the
 /// runs and reading their blocks would otherwise hide the pairs it moved.
