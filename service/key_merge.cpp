@@ -15,10 +15,14 @@ fraud::expected<key_merger> key_merger::open(sqlite_connection& db,
   };
   for (auto& [st, sql] : std::initializer_list<statement>{
          {m.target_, "SELECT run FROM decision_key_runs WHERE kind = ? AND "
-                     "state = 1"},
-         {m.due_tier_, "SELECT tier FROM decision_key_runs WHERE kind = ?1 "
-                       "AND state = 0 AND merging_into = 0 GROUP BY tier "
-                       "HAVING count(*) >= ?2 ORDER BY tier LIMIT 1"},
+                     "state = 1 ORDER BY tier, run"},
+         // The lowest tier with `fanout` runs and no merge under way.
+         {m.due_tier_, "SELECT r.tier FROM decision_key_runs r WHERE "
+                       "r.kind = ?1 AND r.state = 0 AND r.merging_into = 0 "
+                       "AND NOT EXISTS (SELECT 1 FROM decision_key_runs t "
+                       "WHERE t.kind = ?1 AND t.state = 1 AND t.tier = "
+                       "r.tier + 1) GROUP BY r.tier HAVING count(*) >= ?2 "
+                       "ORDER BY r.tier LIMIT 1"},
          {m.sources_of_, "SELECT run, min_id, max_id FROM decision_key_runs "
                          "WHERE kind = ?1 AND tier = ?2 AND state = 0 AND "
                          "merging_into = 0 ORDER BY run LIMIT ?3"},
@@ -154,20 +158,43 @@ fraud::error key_merger::flush(std::int64_t target,
   return db_->run(grow_target_, "counting merged keys");
 }
 
+// One merge under way a tier (of each kind), lowest tiers first: a tier's
+// merge is small and due every `fanout` runs of the tier below, and the
+// largest must not hold them up (runs would pile up for lookups to read).
 fraud::expected<std::size_t>
 key_merger::step(std::int64_t kind, std::size_t max_blocks,
                  std::int64_t floor_id) {
-  target_.bind(1, kind);
-  auto rc = target_.step();
-  std::int64_t target = rc == SQLITE_ROW ? target_.int64(0) : 0;
-  target_.reset();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return db_->error("finding the merge of keys under way");
-  if (target == 0)
-    if (auto err = start(kind, target))
+  for (;;) {
+    std::int64_t started = 0;
+    if (auto err = start(kind, started))
       return err;
-  if (target == 0)
-    return std::size_t{0};
+    if (started == 0)
+      break;
+  }
+  std::vector<std::int64_t> targets;
+  target_.bind(1, kind);
+  int rc;
+  while ((rc = target_.step()) == SQLITE_ROW)
+    targets.push_back(target_.int64(0));
+  target_.reset();
+  if (rc != SQLITE_DONE)
+    return db_->error("finding the merges of keys under way");
+  std::size_t written = 0;
+  for (auto target : targets) {
+    if (written >= max_blocks)
+      break;
+    auto n = step_target(target, max_blocks - written, floor_id);
+    if (!n)
+      return n.error();
+    written += *n;
+  }
+  return written;
+}
+
+fraud::expected<std::size_t>
+key_merger::step_target(std::int64_t target, std::size_t max_blocks,
+                        std::int64_t floor_id) {
+  int rc;
   // The sources, each from its first block (what earlier steps left).
   std::vector<std::int64_t> runs;
   merging_.bind(1, target);

@@ -29,10 +29,11 @@ public:
   fraud::error append_run(std::int64_t kind, std::int64_t tier,
                           const std::vector<key_pair>& sorted);
 
-  /// One step of the merge of `kind` under way, or of a new one when a
-  /// tier has `fanout` runs: at most `max_blocks` blocks written (and one
-  /// short block at the step's end). Pairs of ids below `floor_id`
-  /// (purged) are left out. Returns the blocks written.
+  /// A step of the merges of `kind` under way (one a tier; a new one when
+  /// a tier has `fanout` runs), lowest tier first: at most `max_blocks`
+  /// blocks written in all (and a short block at the end of each merge's
+  /// step). Pairs of ids below `floor_id` (purged) are left out. Returns
+  /// the blocks written.
   fraud::expected<std::size_t> step(std::int64_t kind, std::size_t max_blocks,
                                     std::int64_t floor_id);
 
@@ -53,6 +54,9 @@ private:
     bool done = false;
   };
   fraud::error start(std::int64_t kind, std::int64_t& target);
+  fraud::expected<std::size_t> step_target(std::int64_t target,
+                                           std::size_t max_blocks,
+                                           std::int64_t floor_id);
   fraud::error next_block(source& s);  // skips empty blocks
   fraud::error read_block(source& s);
   fraud::error flush(std::int64_t target, std::vector<key_pair>& out);
