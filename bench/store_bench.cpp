@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <algorithm>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -75,8 +77,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  char tmpl[] = "/tmp/fraud-store-bench-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  // In $TMPDIR when set: a 10M fill takes a few GB.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string{tmp && *tmp ? tmp : "/tmp"}
+                     + "/fraud-store-bench-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl.data());
   auto store = service::decision_db::open(dir + "/decisions.db");
   if (!store) {
     std::fprintf(stderr, "%s\n", fraud::to_string(store.error()).c_str());
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> encoded;
   std::vector<std::string_view> views;
   double write_seconds = 0, cpu_seconds = 0, sys_seconds = 0;
+  double longest_batch = 0;  // seconds, with its merge step
   std::size_t written = 0;
   protocol::decision_envelope env;
   env.decided_at_ms = 1'700'000'000'000;
@@ -109,7 +115,9 @@ int main(int argc, char** argv) {
       auto n = (*store)->write(views);
       cpu_seconds += thread_cpu_seconds() - c0;
       sys_seconds += thread_sys_seconds() - s0;
-      write_seconds += seconds_since(t0);
+      auto took = seconds_since(t0);
+      write_seconds += took;
+      longest_batch = std::max(longest_batch, took);
       if (!n) {
         std::fprintf(stderr, "%s\n", fraud::to_string(n.error()).c_str());
         return 1;
@@ -119,6 +127,24 @@ int main(int argc, char** argv) {
     }
   }
   auto per_second = static_cast<double>(written) / write_seconds;
+  auto merges_left = (*store)->merges_left();
+  if (!merges_left) {
+    std::fprintf(stderr, "%s\n", fraud::to_string(merges_left.error()).c_str());
+    return 1;
+  }
+  auto longest_merge = (*store)->longest_merge_step();
+  auto merged_blocks = (*store)->merged_blocks();
+  // What a restart costs: the filter of stored tx_ids is read again.
+  auto reopened_at = clock_type::now();
+  store->reset();
+  store = service::decision_db::open(dir + "/decisions.db");
+  if (!store) {
+    std::fprintf(stderr, "%s\n", fraud::to_string(store.error()).c_str());
+    return 1;
+  }
+  auto reopen_seconds = seconds_since(reopened_at);
+  struct stat db_stat {};
+  ::stat((dir + "/decisions.db").c_str(), &db_stat);
   auto queries = service::decision_db_reader::open(dir + "/decisions.db");
   std::mt19937_64 rng{7};
   std::vector<std::int64_t> ns;
@@ -156,10 +182,20 @@ int main(int argc, char** argv) {
               written, batch, per_second, cpu_us, sys_us, written, lat.p50,
               lat.p99,
               card_lat.p50, card_lat.p99);
+  std::printf("store: longest batch %.1f ms (with its merge step; the "
+              "longest merge step %.1f ms, %llu blocks of keys merged), %zu "
+              "merges of keys left, database %.0f MB, reopened in %.2f s\n",
+              1e3 * longest_batch, 1e3 * longest_merge,
+              static_cast<unsigned long long>(merged_blocks),
+              *merges_left, static_cast<double>(db_stat.st_size) / 1e6,
+              reopen_seconds);
   std::printf("RESULT bench=store decisions=%zu batch=%zu "
-              "writes_per_s=%.0f writer_cpu_us=%.2f writer_sys_us=%.2f %s "
-              "%s\n",
-              written, batch, per_second, cpu_us, sys_us,
+              "writes_per_s=%.0f writer_cpu_us=%.2f writer_sys_us=%.2f "
+              "longest_batch_ms=%.1f longest_merge_ms=%.1f merges_left=%zu "
+              "db_mb=%.0f %s %s\n",
+              written, batch, per_second, cpu_us, sys_us, 1e3 * longest_batch,
+              1e3 * longest_merge,
+              *merges_left, static_cast<double>(db_stat.st_size) / 1e6,
               bench::fields("lookup", lat).c_str(),
               bench::fields("card", card_lat).c_str());
   std::system(("rm -rf '" + dir + "'").c_str());

@@ -12,24 +12,33 @@ decision_db_reader::open(const std::string& path) {
   if (!db)
     return db.error();
   self->db_ = std::move(*db);
-  if (auto err = self->db_->prepare(self->by_tx_, find_decision_sql))
-    return err;
+  auto keys = key_finder::open(*self->db_);
+  if (!keys)
+    return keys.error();
+  self->keys_ = std::make_unique<key_finder>(std::move(*keys));
   return self;
 }
 
 fraud::expected<std::string> decision_db_reader::by_tx(const std::string& tx_id) {
-  return db_->lookup_blob(by_tx_, tx_id, "looking up");
+  std::string payload;
+  auto id = keys_->tx(tx_id, default_key_hash, &payload);
+  if (!id)
+    return with_context(id.error(), "looking up " + tx_id);
+  return payload;
 }
 
 fraud::expected<decision_page>
 decision_db_reader::search(const decision_filter& f) {
+  // A card's keys are read run by run as the page fills: one snapshot.
+  read_snapshot snapshot{*db_};
   // With a rule, the rule's postings drive the scan (newest first); with a
-  // declining or reviewing action and no card, the action's; otherwise the
-  // table's own order (or the card index) does. Every value is bound,
-  // never spliced.
+  // declining or reviewing action and no card, the action's; with a card,
+  // its keys (schema 10); otherwise the table's own order does. Every
+  // value is bound, never spliced.
   bool by_action = f.rule.empty() && f.card_id.empty() && f.action
                    && *f.action != models::action::approve;
-  bool by_postings = !f.rule.empty() || by_action;
+  bool by_card = f.rule.empty() && !by_action && !f.card_id.empty();
+  bool by_postings = !f.rule.empty() || by_action || by_card;
   std::string sql = "SELECT d.id, d.payload FROM decisions d WHERE ";
   sql += by_postings ? "d.id = :id" : "1";
   if (f.action)
@@ -70,6 +79,12 @@ decision_db_reader::search(const decision_filter& f) {
   auto min_id = first_decision_since(*db_, f.since_ms);
   if (!min_id)
     return min_id.error();
+  if (by_card) {
+    auto rows = key_rows::open(*db_, f.card_id, *min_id, f.cursor, *st);
+    if (!rows)
+      return rows.error();
+    return read_decision_page(*db_, *rows, f.bounds, doing, narrow);
+  }
   std::string action_name;
   if (by_action)
     action_name = std::to_string(static_cast<int>(*f.action));

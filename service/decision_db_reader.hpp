@@ -13,6 +13,7 @@
 #include "models/decision.hpp"
 #include "models/error.hpp"
 #include "service/decision_page.hpp"
+#include "service/key_runs.hpp"
 #include "service/per_thread.hpp"
 #include "service/sqlite_connection.hpp"
 
@@ -41,7 +42,7 @@ public:
 private:
   decision_db_reader() = default;
   std::unique_ptr<sqlite_connection> db_;
-  sqlite_statement by_tx_;
+  std::unique_ptr<key_finder> keys_;  // tx_ids through the runs (schema 10)
 };
 
 /// First decisions of re-sent transactions, for card actors on any thread:

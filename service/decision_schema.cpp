@@ -1,10 +1,13 @@
 #include "service/decision_schema.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "models/error.hpp"
+#include "service/key_merge.hpp"
+#include "service/key_runs.hpp"
 
 namespace fraud::service {
 
@@ -309,6 +312,87 @@ CREATE VIEW decision_shadow_rules AS
   FROM decision_postings p, json_each(p.ids) j WHERE p.kind = 2;
 )sql";
 
+// Version 10: no index on tx_id or card_id (issue 18): the last random
+// B-tree inserts of a decision. Their keys are appended instead, a sorted
+// run per written batch, merged in the background (service/key_runs.hpp,
+// service/key_merge.hpp): a run lists (key hash, decision id) pairs of one
+// kind (1: tx_id, 2: card_id) in blocks of up to 240 pairs, each found by
+// its last key. `state` 1 is a merge's target being built; its sources
+// name it in merging_into until the merge ends. tx_id stays unique: the
+// writer looks a new tx_id up before storing it. The table is rebuilt
+// without the UNIQUE constraint (its index cannot be dropped otherwise),
+// and the rows' keys become one run of each kind (build_key_runs).
+const char* schema_v10 = R"sql(
+CREATE TABLE decision_key_runs (
+  run INTEGER PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  tier INTEGER NOT NULL,
+  min_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL,
+  pairs INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  merging_into INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX decision_key_runs_by_tier
+  ON decision_key_runs(kind, tier, run);
+CREATE TABLE decision_key_blocks (
+  block INTEGER PRIMARY KEY,
+  run INTEGER NOT NULL,
+  last_key INTEGER NOT NULL,
+  pairs BLOB NOT NULL
+);
+CREATE INDEX decision_key_blocks_by_key
+  ON decision_key_blocks(run, last_key, block);
+CREATE TABLE decisions_v10 (
+  id INTEGER PRIMARY KEY,
+  tx_id TEXT NOT NULL,
+  card_id TEXT NOT NULL,
+  action INTEGER NOT NULL,
+  decided_at_ms INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  model_version TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO decisions_v10(id, tx_id, card_id, action, decided_at_ms, rules,
+                          payload, model_version)
+  SELECT id, tx_id, card_id, action, decided_at_ms, rules, payload,
+         model_version
+  FROM decisions ORDER BY id;
+DROP TABLE decisions;
+ALTER TABLE decisions_v10 RENAME TO decisions;
+)sql";
+
+// The tier of the runs a migration writes: above any a merge makes, so
+// that they are never merged (a lookup reads one block of each).
+constexpr std::int64_t migrated_tier = 64;
+
+fraud::error build_key_runs(sqlite_connection& db) {
+  auto read = db.prepare("SELECT id, tx_id, card_id FROM decisions");
+  if (!read)
+    return read.error();
+  std::vector<key_pair> tx, card;
+  int rc;
+  while ((rc = read->step()) == SQLITE_ROW) {
+    auto id = read->int64(0);
+    tx.push_back({default_key_hash(read->blob(1)), id});
+    card.push_back({default_key_hash(read->blob(2)), id});
+  }
+  if (rc != SQLITE_DONE)
+    return db.error("reading the keys of decisions");
+  auto runs = key_merger::open(db);
+  if (!runs)
+    return runs.error();
+  for (auto* keys : {&tx, &card}) {
+    if (keys->empty())
+      continue;
+    std::sort(keys->begin(), keys->end());
+    if (auto err = runs->append_run(keys == &tx ? key_kind_tx : key_kind_card,
+                                    migrated_tier, *keys))
+      return err;
+  }
+  return fraud::error{};
+}
+
 fraud::error backfill_rules(sqlite_connection& db) {
   auto read = db.prepare("SELECT id, rules FROM decisions WHERE rules != ''");
   auto write = db.prepare(
@@ -357,6 +441,10 @@ fraud::error step_to(sqlite_connection& db, std::int64_t version) {
       return db.exec(schema_v8);
     case 9:
       return db.exec(schema_v9);
+    case 10:
+      if (auto err = db.exec(schema_v10))
+        return err;
+      return build_key_runs(db);
   }
   return make_error(ec::store_error,
                     "no migration to version " + std::to_string(version));

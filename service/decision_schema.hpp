@@ -13,13 +13,7 @@
 namespace fraud::service {
 
 /// The version this build writes.
-inline constexpr std::int64_t decision_schema_version = 9;
-
-/// The stored decision of a tx_id, the encoded fraud.v1.Decision in column
-/// 0 (for sqlite_connection::lookup_blob), as queries and re-sent
-/// transactions read it (decision_db_reader, decision_read_pool).
-inline constexpr const char* find_decision_sql =
-  "SELECT payload FROM decisions WHERE tx_id = ?";
+inline constexpr std::int64_t decision_schema_version = 10;
 
 /// Posting kinds of decision_postings (schema 9): a fired rule, a fired
 /// shadow rule, a decision that is not an approval (named by its action's

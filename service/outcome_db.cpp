@@ -3,6 +3,7 @@
 #include <limits>
 #include <sstream>
 
+#include "service/key_runs.hpp"
 #include "service/scan_budget.hpp"
 
 namespace fraud::service {
@@ -109,6 +110,10 @@ outcome_db::open(const std::string& path, bool writable) {
   if (!db)
     return db.error();
   self->db_ = std::move(*db);
+  // Labels and outcomes name a tx_id; its decision is found through the
+  // key runs (schema 10 has no tx_id index).
+  if (auto err = register_decision_id_of(*self->db_))
+    return err;
   if (!writable)
     return self;
   auto prep = [&](sqlite_statement& st, const char* sql) {
@@ -132,7 +137,7 @@ outcome_db::open(const std::string& path, bool writable) {
                       "at_ms DESC, outcome = 1 DESC LIMIT 1"))
     return err;
   if (auto err = prep(self->decided_,
-                      "SELECT 1 FROM decisions WHERE tx_id = ?"))
+                      "SELECT 1 WHERE decision_id_of(?) IS NOT NULL"))
     return err;
   return self;
 }
@@ -244,7 +249,7 @@ fraud::error outcome_db::outside_labels(std::uint64_t& labelled,
                                       std::uint64_t& decided) {
   auto st = db_->prepare(
     "SELECT count(*), count(d.id) FROM outcomes o LEFT JOIN decisions d ON "
-    "d.tx_id = o.tx_id WHERE o.outside = 1");
+    "d.id = decision_id_of(o.tx_id) WHERE o.outside = 1");
   if (!st)
     return st.error();
   if (st->step() != SQLITE_ROW)
@@ -305,8 +310,8 @@ outcome_db::labels(const protocol::labels_query& q, const page_bounds& bounds) {
   std::string sql =
     "SELECT l.tx_id, l.outcome, l.source, l.at_ms, l.note, l.signer, "
     "l.received_at_ms, d.id IS NOT NULL, d.action, d.rules FROM labels l "
-    "LEFT JOIN decisions d ON d.tx_id = l.tx_id WHERE (l.at_ms, l.source, "
-    "l.tx_id) < (?, ?, ?) AND l.at_ms >= ?";
+    "LEFT JOIN decisions d ON d.id = decision_id_of(l.tx_id) WHERE "
+    "(l.at_ms, l.source, l.tx_id) < (?, ?, ?) AND l.at_ms >= ?";
   if (!q.tx_id.empty())
     sql += " AND l.tx_id = ?";
   if (q.unknown_only)

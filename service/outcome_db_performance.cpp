@@ -56,8 +56,9 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps,
   // Driven by the outcomes (labels are far fewer than decisions): each
   // labelled decision's rules are read from its payload, since the rule
   // postings (schema 9) are indexed by rule, not by decision.
-  auto labelled = "SELECT o.outcome, d.payload FROM outcomes o JOIN "
-                  "decisions d ON d.tx_id = o.tx_id WHERE d.decided_at_ms >= ?";
+  auto labelled = "SELECT o.outcome, d.payload FROM outcomes o CROSS JOIN "
+                  "decisions d ON d.id = decision_id_of(o.tx_id) WHERE "
+                  "d.decided_at_ms >= ?";
   models::decision d;
   protocol::decision_envelope env;
   std::set<std::string> seen;  // a rule named twice in one decision counts once
@@ -88,8 +89,8 @@ outcome_db::performance(std::int64_t since_ms, std::uint64_t max_steps,
     return err;
   if (auto err = run(
         "SELECT count(CASE WHEN o.outcome = 1 THEN 1 END), count(CASE WHEN "
-        "o.outcome = 2 THEN 1 END) FROM outcomes o JOIN decisions d ON "
-        "d.tx_id = o.tx_id WHERE d.decided_at_ms >= ?",
+        "o.outcome = 2 THEN 1 END) FROM outcomes o CROSS JOIN decisions d ON "
+        "d.id = decision_id_of(o.tx_id) WHERE d.decided_at_ms >= ?",
         [&](const sqlite_statement& st) {
           out.fraud = count(st, 0);
           out.legit = count(st, 1);

@@ -39,6 +39,8 @@ sqlite_connection::open(const std::string& path, bool writable) {
 }
 
 sqlite_connection::~sqlite_connection() {
+  for (auto f = before_close_.rbegin(); f != before_close_.rend(); ++f)
+    (*f)();
   sqlite3_close_v2(db_);
 }
 

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "models/error.hpp"
 #include <sqlite3.h>
@@ -111,9 +113,17 @@ public:
 
   fraud::expected<std::int64_t> user_version();
 
+  /// Runs `f` when the connection closes, before SQLite closes it (last
+  /// registered first): what keeps statements of its own (an SQL
+  /// function's) finalises them there.
+  void before_close(std::function<void()> f) {
+    before_close_.push_back(std::move(f));
+  }
+
 private:
   sqlite_connection() = default;
   sqlite3* db_ = nullptr;
+  std::vector<std::function<void()>> before_close_;
 };
 
 /// Checks, before a service writes to it, that the database at `path` is

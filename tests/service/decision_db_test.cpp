@@ -7,6 +7,7 @@
 #include "service/decision_db.hpp"
 #include "service/decision_schema.hpp"
 #include "service/shadow_queries.hpp"
+#include "tests/support/decision_payloads.hpp"
 #include "tests/support/fraudd_process.hpp"
 
 namespace {
@@ -16,35 +17,11 @@ using namespace fraud;
 std::string encoded(const std::string& tx_id, const std::string& card,
                     models::action a, std::int64_t decided_at,
                     std::vector<std::string> rules = {}) {
-  models::decision d;
-  d.tx_id = tx_id;
-  d.card_id = card;
-  d.action = a;
-  d.score = a == models::action::approve ? 0 : 80;
-  for (auto& r : rules)
-    d.reasons.push_back(models::reason{r, "because", 1, 2, 40});
-  d.ruleset_version = "test-1";
-  d.event_time_ms = decided_at - 5;
-  d.amount_minor = 1234;
-  d.currency = "EUR";
-  d.merchant_id = "m-7";
-  d.mcc = 5999;
-  d.country = "DE";
-  d.channel = models::channel::ecom;
-  protocol::decision_envelope env;
-  env.decided_at_ms = decided_at;
-  env.service_latency_ns = 12345;
-  std::string out;
-  protocol::encode_decision(d, env, out);
-  return out;
+  return test::encoded_decision(tx_id, card, a, decided_at, std::move(rules));
 }
 
 models::decision decoded(const std::string& payload) {
-  models::decision d;
-  protocol::decision_envelope env;
-  EXPECT_TRUE(protocol::decode_decision(payload.data(), payload.size(), d,
-                                        env).ok());
-  return d;
+  return test::decoded_decision(payload);
 }
 
 class decision_store : public ::testing::Test {
