@@ -19,24 +19,10 @@ BUILD=${1:?usage: scripts/card_stream.sh BUILD_DIR CARDS RATE [fraudd options]}
 CARDS=${2:?cards}
 RATE=${3:?rate}
 shift 3
-NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 # shellcheck source=scripts/loopback_nats.sh
 source "$(dirname "$0")/loopback_nats.sh"
-WORK=$(mktemp -d /tmp/fraud-card-stream.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -n ${KEEP:-} ]] && echo "files kept in $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$NATS_SERVER" -a 127.0.0.1 -p -1 -l "$WORK/nats.log" &
-PIDS+=("$!")
-port=$(loopback_nats_port "$WORK/nats.log") \
-  || { echo "card_stream: nats-server did not start" >&2; exit 1; }
-URL=nats://127.0.0.1:$port
-METRICS_PORT=$((port + 1))
+start_loopback_nats card-stream
+METRICS_PORT=$((NATS_PORT + 1))
 
 "$BUILD/service/fraudd" --nats "$URL" --db "$WORK/fraud.db" \
   --max-cards "${CAP:-1000000}" --metrics-port "$METRICS_PORT" "$@" \

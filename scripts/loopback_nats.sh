@@ -22,3 +22,27 @@ wait_ready() {
   done
   return 1
 }
+
+# start_loopback_nats NAME: what a script measuring fraudd beside its own
+# nats-server starts with. WORK, a temporary directory (kept, and said,
+# with KEEP=1); PIDS, the processes the exit trap kills and waits for (add
+# yours); a nats-server on a free loopback port: NATS_PID, NATS_PORT, URL.
+start_loopback_nats() {
+  local name=$1 server
+  server=$(command -v nats-server || echo /usr/sbin/nats-server)
+  WORK=$(mktemp -d "/tmp/fraud-$name.XXXXXX")
+  PIDS=()
+  trap stop_loopback_work EXIT
+  "$server" -a 127.0.0.1 -p -1 -l "$WORK/nats.log" &
+  NATS_PID=$!
+  PIDS+=("$NATS_PID")
+  NATS_PORT=$(loopback_nats_port "$WORK/nats.log") \
+    || { echo "$name: nats-server did not start" >&2; exit 1; }
+  URL=nats://127.0.0.1:$NATS_PORT
+}
+
+stop_loopback_work() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n ${KEEP:-} ]]; then echo "files kept in $WORK"; else rm -rf "$WORK"; fi
+}

@@ -15,24 +15,9 @@ BUILD=${1:?usage: scripts/thread_cpu.sh BUILD_DIR RATE SECONDS [fraudd options]}
 RATE=${2:?rate}
 SECS=${3:?seconds}
 shift 3
-NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 # shellcheck source=scripts/loopback_nats.sh
 source "$(dirname "$0")/loopback_nats.sh"
-WORK=$(mktemp -d /tmp/fraud-thread-cpu.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -n ${KEEP:-} ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$NATS_SERVER" -a 127.0.0.1 -p -1 -l "$WORK/nats.log" &
-NATS_PID=$!
-PIDS+=("$NATS_PID")
-port=$(loopback_nats_port "$WORK/nats.log") \
-  || { echo "thread_cpu: nats-server did not start" >&2; exit 1; }
-URL=nats://127.0.0.1:$port
+start_loopback_nats thread-cpu
 
 "$BUILD/service/fraudd" --nats "$URL" --db "$WORK/fraud.db" "$@" \
   >"$WORK/fraudd.out" 2>&1 &
