@@ -19,15 +19,8 @@ namespace {
 
 using namespace fraud;
 
-std::string encoded(const std::string& tx_id, const std::string& card,
-                    models::action a, std::int64_t decided_at,
-                    std::vector<std::string> rules = {}) {
-  return test::encoded_decision(tx_id, card, a, decided_at, std::move(rules));
-}
-
-models::decision decoded(const std::string& payload) {
-  return test::decoded_decision(payload);
-}
+using test::decoded;
+using test::encoded;
 
 std::string tx_name(int i) {
   return "tx-" + std::to_string(i);

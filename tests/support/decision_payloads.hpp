@@ -12,10 +12,9 @@
 
 namespace fraud::test {
 
-inline std::string encoded_decision(const std::string& tx_id,
-                                    const std::string& card, models::action a,
-                                    std::int64_t decided_at,
-                                    std::vector<std::string> rules = {}) {
+inline std::string encoded(const std::string& tx_id, const std::string& card,
+                           models::action a, std::int64_t decided_at,
+                           std::vector<std::string> rules = {}) {
   models::decision d;
   d.tx_id = tx_id;
   d.card_id = card;
@@ -39,7 +38,7 @@ inline std::string encoded_decision(const std::string& tx_id,
   return out;
 }
 
-inline models::decision decoded_decision(const std::string& payload) {
+inline models::decision decoded(const std::string& payload) {
   models::decision d;
   protocol::decision_envelope env;
   EXPECT_TRUE(
