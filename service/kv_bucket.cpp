@@ -144,12 +144,24 @@ fraud::expected<kv_value> kv_bucket::get_latest(const std::string& key) const {
 
 fraud::expected<std::uint64_t> kv_bucket::create(const std::string& key,
                                                  std::string_view value) {
+  // As nats.c's kvStore_Create, but keeping JetStream's words: when the
+  // write fails, kvStore_Create looks the key up and, not finding it,
+  // clears the error text, so a refusal came back as a bare "Error".
   std::uint64_t rev = 0;
-  auto s = kvStore_Create(&rev, kv_, key.c_str(), value.data(),
-                          static_cast<int>(value.size()));
-  if (s != NATS_OK)
-    return write_error(s, key);
-  return rev;
+  auto s = kvStore_Update(&rev, kv_, key.c_str(), value.data(),
+                          static_cast<int>(value.size()), 0);
+  if (s == NATS_OK)
+    return rev;
+  auto refused = write_error(s, key);
+  if (!kv_taken(refused))
+    return refused;
+  // Taken by a delete marker only: a deleted key may be created again,
+  // which kvStore_Create does by writing over the marker's revision.
+  if (kvStore_Create(&rev, kv_, key.c_str(), value.data(),
+                     static_cast<int>(value.size()))
+      == NATS_OK)
+    return rev;
+  return refused;
 }
 
 fraud::expected<std::uint64_t> kv_bucket::update(const std::string& key,

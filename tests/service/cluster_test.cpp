@@ -26,8 +26,17 @@ using namespace std::chrono_literals;
 // leader takes seconds on this machine.
 class cluster : public test::cluster_suite {
 protected:
-
-
+  // A bucket on all three servers, as fraudd's are.
+  static fraud::expected<std::unique_ptr<service::kv_bucket>>
+  replicated_bucket(natsConnection* conn, const std::string& name,
+                    std::int64_t max_bytes = -1) {
+    service::kv_bucket_options o;
+    o.name = name;
+    o.replicas = 3;
+    o.max_bytes = max_bytes;
+    o.timeout_ms = 10000;
+    return service::kv_bucket::open(conn, o);
+  }
 };
 
 
@@ -199,11 +208,7 @@ TEST_F(cluster, a_replicated_bucket_gives_leases_create_cas_and_expiry) {
 TEST_F(cluster, async_compare_and_set_answers_each_write_or_says_taken) {
   auto scorer = connect_as("scorer", nats->url(1));
   ASSERT_TRUE(scorer);
-  service::kv_bucket_options o;
-  o.name = "fraud-async-test";
-  o.replicas = 3;
-  o.timeout_ms = 10000;
-  auto bucket = service::kv_bucket::open(scorer->get(), o);
+  auto bucket = replicated_bucket(scorer->get(), "fraud-async-test");
   ASSERT_TRUE(bucket) << to_string(bucket.error());
   auto& b = **bucket;
   auto first = b.create("p.1", "instance-a");
@@ -235,6 +240,35 @@ TEST_F(cluster, async_compare_and_set_answers_each_write_or_says_taken) {
   }, 20s));
   EXPECT_TRUE(service::kv_taken(got[0].error)) << to_string(got[0].error);
   EXPECT_EQ(b.get("p.1")->value, "instance-a");
+}
+
+// A create JetStream refuses says why. nats.c's kvStore_Create looks the
+// key up after a failed write and, not finding it, clears the error text:
+// a refusal came back as a bare "Error" (seen as fraudd's answer to a
+// model change on a loaded cluster), and a "wrong last sequence" whose key
+// a lagging replica did not have yet was not told from the rest.
+TEST_F(cluster, a_refused_create_says_why_and_a_taken_key_says_taken) {
+  auto scorer = connect_as("scorer", nats->url(2));
+  ASSERT_TRUE(scorer);
+  auto bucket = replicated_bucket(scorer->get(), "fraud-refused-test", 1024);
+  ASSERT_TRUE(bucket) << to_string(bucket.error());
+  auto& b = **bucket;
+  auto big = b.create("text.big", std::string(4096, 'x'));
+  ASSERT_FALSE(big);
+  EXPECT_FALSE(service::kv_taken(big.error()));
+  EXPECT_NE(big.error().what().find("maximum bytes exceeded"), std::string::npos)
+    << to_string(big.error());
+  auto first = b.create("text.small", "v");
+  ASSERT_TRUE(first) << to_string(first.error());
+  auto again = b.create("text.small", "v");
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(service::kv_taken(again.error())) << to_string(again.error());
+  // A deleted key may be created again (over its delete marker).
+  ASSERT_FALSE(b.erase("text.small"));
+  auto anew = b.create("text.small", "w");
+  ASSERT_TRUE(anew) << to_string(anew.error());
+  EXPECT_GT(*anew, *first);
+  EXPECT_EQ(b.get("text.small")->value, "w");
 }
 
 // What the rules' single source of truth will need: every instance
