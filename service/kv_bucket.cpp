@@ -115,7 +115,8 @@ fraud::expected<kv_value> kv_bucket::get(const std::string& key) const {
   return v;
 }
 
-fraud::expected<kv_value> kv_bucket::get_latest(const std::string& key) const {
+fraud::expected<kv_bucket::last_entry>
+kv_bucket::last_of(const std::string& key) const {
   natsMsg* msg = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   auto stream = "KV_" + name_;
@@ -126,42 +127,44 @@ fraud::expected<kv_value> kv_bucket::get_latest(const std::string& key) const {
     return make_error(ec::not_found, key);
   if (s != NATS_OK)
     return make_error(ec::nats_error, "reading " + key + ": " + describe(s));
-  // A delete or purge marker: no value, as get() says.
   const char* op = nullptr;
-  bool gone = natsMsgHeader_Get(msg, "KV-Operation", &op) == NATS_OK
-              && op != nullptr
-              && (std::strcmp(op, "DEL") == 0 || std::strcmp(op, "PURGE") == 0);
-  kv_value v;
-  if (!gone && natsMsg_GetDataLength(msg) > 0)
-    v.value.assign(natsMsg_GetData(msg),
-                   static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  v.revision = natsMsg_GetSequence(msg);
+  last_entry e;
+  e.gone = natsMsgHeader_Get(msg, "KV-Operation", &op) == NATS_OK
+           && op != nullptr
+           && (std::strcmp(op, "DEL") == 0 || std::strcmp(op, "PURGE") == 0);
+  if (!e.gone && natsMsg_GetDataLength(msg) > 0)
+    e.value.value.assign(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  e.value.revision = natsMsg_GetSequence(msg);
   natsMsg_Destroy(msg);
-  if (gone)
+  return e;
+}
+
+fraud::expected<kv_value> kv_bucket::get_latest(const std::string& key) const {
+  auto e = last_of(key);
+  if (!e)
+    return e.error();
+  // A delete or purge marker: no value, as get() says.
+  if (e->gone)
     return make_error(ec::not_found, key);
-  return v;
+  return std::move(e->value);
 }
 
 fraud::expected<std::uint64_t> kv_bucket::create(const std::string& key,
                                                  std::string_view value) {
-  // As nats.c's kvStore_Create, but keeping JetStream's words: when the
-  // write fails, kvStore_Create looks the key up and, not finding it,
-  // clears the error text, so a refusal came back as a bare "Error".
-  std::uint64_t rev = 0;
-  auto s = kvStore_Update(&rev, kv_, key.c_str(), value.data(),
-                          static_cast<int>(value.size()), 0);
-  if (s == NATS_OK)
-    return rev;
-  auto refused = write_error(s, key);
-  if (!kv_taken(refused))
-    return refused;
+  // As nats.c's kvStore_Create, but keeping JetStream's words and asking
+  // the leader: kvStore_Create looks the key up after a refused write by a
+  // direct get (which a replica that lacks the write answers "not found")
+  // and then clears the error text, so "taken" came back as a bare "Error".
+  auto written = update(key, value, 0);
+  if (written || !kv_taken(written.error()))
+    return written;
   // Taken by a delete marker only: a deleted key may be created again,
-  // which kvStore_Create does by writing over the marker's revision.
-  if (kvStore_Create(&rev, kv_, key.c_str(), value.data(),
-                     static_cast<int>(value.size()))
-      == NATS_OK)
-    return rev;
-  return refused;
+  // over the marker's revision.
+  auto last = last_of(key);
+  if (last && last->gone)
+    return update(key, value, last->value.revision);
+  return written;
 }
 
 fraud::expected<std::uint64_t> kv_bucket::update(const std::string& key,

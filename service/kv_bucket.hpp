@@ -109,6 +109,13 @@ public:
 
 private:
   kv_bucket() = default;
+  // The key's last entry as the stream's leader has it: a value, or a
+  // delete or purge marker (`gone`), with its revision.
+  struct last_entry {
+    kv_value value;
+    bool gone = false;
+  };
+  fraud::expected<last_entry> last_of(const std::string& key) const;
   static void on_async_ack(jsCtx*, natsMsg* msg, jsPubAck* pa,
                            jsPubAckErr* pae, void* closure);
 
