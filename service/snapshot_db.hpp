@@ -31,6 +31,8 @@ public:
 private:
   snapshot_db() = default;
   std::unique_ptr<sqlite_connection> db_;
+  // write()'s batch in card order (kept: its capacity is reused)
+  std::vector<std::pair<std::string_view, std::string_view>> sorted_;
   sqlite_statement upsert_;
   sqlite_statement read_;
   sqlite_statement erase_;

@@ -70,4 +70,18 @@ TEST(snapshot_read_pool, an_unopenable_file_is_an_error_not_a_crash) {
   EXPECT_FALSE(got);
 }
 
+// A batch is written in card order (neighbours share pages); the order
+// it came in still decides between two snapshots of one card: the last.
+TEST(snapshot_db, a_batch_in_any_order_keeps_each_cards_last_snapshot) {
+  test::temp_dir dir;
+  auto db = service::snapshot_db::open(dir.file("cards.db"));
+  ASSERT_TRUE(db) << fraud::to_string(db.error());
+  std::vector<std::pair<std::string_view, std::string_view>> rows{
+    {"c", "c1"}, {"a", "a1"}, {"b", "b1"}, {"a", "a2"}, {"c", "c2"}};
+  ASSERT_FALSE((*db)->write(rows));
+  EXPECT_EQ(*(*db)->read("a"), "a2");
+  EXPECT_EQ(*(*db)->read("b"), "b1");
+  EXPECT_EQ(*(*db)->read("c"), "c2");
+}
+
 } // namespace
