@@ -169,7 +169,14 @@ TEST_F(queries, decisions_filter_by_action_card_rule_and_page) {
 TEST_F(queries, stats_count_what_happened) {
   score_a_trip("card-s");
   raw_request("fraud.tx.card-s", "garbage");
-  auto s = stats();
+  // The store writer commits (and counts) the two decisions in its own
+  // time, after they were answered: read once both are in (under load
+  // the first read came too early, store_written 0).
+  protocol::stats_reply s;
+  ASSERT_TRUE(test::eventually([&] {
+    s = stats();
+    return s.store_written == 2;
+  })) << "store_written " << s.store_written;
   EXPECT_EQ(s.received, 3u);
   EXPECT_EQ(s.approved, 1u);
   EXPECT_EQ(s.declined, 1u);
